@@ -1,0 +1,96 @@
+# fdbroker — see README.md.  `make`, `make test`, `make demo`, `make asan`,
+# `make install`, `make clean`.
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+LDFLAGS ?=
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  ?= $(PREFIX)/bin
+LIBDIR  ?= $(PREFIX)/lib/fdbroker
+MANDIR  ?= $(PREFIX)/share/man
+BUILD   ?= build
+SAN     ?=
+
+WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+       -Wpointer-arith -Wcast-align -Wformat=2 \
+       -Werror=implicit-function-declaration -Werror=format-security
+HARDEN = -fstack-protector-strong -D_FORTIFY_SOURCE=2
+BASE_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Icommon $(WARN) $(HARDEN) $(CFLAGS) $(SAN)
+
+COMMON_SRC = common/wire.c common/fdpass.c common/addr.c
+HELPER_LIB = helper/policy.c helper/path.c helper/audit.c helper/users.c \
+             helper/open_handler.c helper/broker.c
+HELPER_SRC = $(HELPER_LIB) helper/main.c helper/run.c helper/explain.c helper/load.c
+SHIM_SRC   = shim/init.c shim/channel.c shim/open.c shim/stdio.c
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+pic = $(patsubst %.c,$(BUILD)/pic/%.o,$(1))
+
+FDBROKER = $(BUILD)/fdbroker
+SHIM     = $(BUILD)/libfdshim.so
+UNIT     = $(BUILD)/tests/unit-tests
+INTEG    = $(BUILD)/tests/integration-tests
+PROBE    = $(BUILD)/tests/probe
+
+.PHONY: all test demo asan install clean deps
+all: $(FDBROKER) $(SHIM)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Ihelper -Itests/integration -DFDB_SHIM_PATH='"$(LIBDIR)/libfdshim.so"' \
+	  -DFDB_BUILD_DIR='"$(abspath $(BUILD))"' -MMD -MP -c -o $@ $<
+
+# The shim: position independent, nothing exported but the interposed calls.
+# open.c defines open() itself, which fortify's inline wrappers would shadow.
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -fPIC -fvisibility=hidden \
+	  $(if $(filter shim/open.c,$<),-U_FORTIFY_SOURCE) -MMD -MP -c -o $@ $<
+
+$(FDBROKER): $(call obj,$(COMMON_SRC) $(HELPER_SRC))
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^
+
+$(SHIM): $(call pic,$(COMMON_SRC) $(SHIM_SRC)) shim/libfdshim.map
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -shared -Wl,--version-script=shim/libfdshim.map \
+	  -Wl,-z,now -Wl,-z,relro -o $@ $(filter %.o,$^) -ldl -lpthread
+
+$(UNIT): $(call obj,$(wildcard tests/unit/*.c) $(COMMON_SRC) $(HELPER_LIB))
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lcriterion
+
+$(INTEG): $(call obj,$(wildcard tests/integration/*.c))
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lcriterion
+
+$(PROBE): $(call obj,tests/bin/probe.c)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^
+
+deps:
+	@scripts/deps.sh
+
+test: deps
+	$(MAKE) all $(UNIT) $(INTEG) $(PROBE)
+	scripts/run-tests.sh $(BUILD)
+
+demo: deps
+	$(MAKE) all
+	scripts/demo.sh $(BUILD)
+
+# The whole suite again, everything built with ASan + UBSan.
+asan: deps
+	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
+	  CFLAGS='-O1 -g' all build-asan/tests/unit-tests build-asan/tests/integration-tests build-asan/tests/probe
+	FDB_SANITIZER=1 scripts/run-tests.sh build-asan
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(FDBROKER) $(DESTDIR)$(BINDIR)/fdbroker
+	install -m 0644 $(SHIM) $(DESTDIR)$(LIBDIR)/libfdshim.so
+	install -m 0644 man/fdbroker.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/fdbroker-policy.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/libfdshim.7 $(DESTDIR)$(MANDIR)/man7/
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

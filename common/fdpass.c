@@ -1,0 +1,134 @@
+/* Descriptor passing with SCM_RIGHTS; see fdpass.h and the cmsg(3) seed. */
+#include "fdpass.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/*
+ * Room for FDB_FDS_MAX descriptors plus one, so a peer that sends one too
+ * many is seen (and its descriptors closed) rather than truncated silently;
+ * the union keeps the buffer aligned for struct cmsghdr.
+ */
+union cmsg_buf {
+	struct cmsghdr align;
+	char buf[CMSG_SPACE(sizeof(int) * (FDB_FDS_MAX + 1))];
+};
+
+void fdpass_close_all(const int *fds, size_t n)
+{
+	int saved = errno;
+
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	errno = saved;
+}
+
+ssize_t fdpass_send(int sock, const void *buf, size_t len, const int *fds, size_t nfds,
+		    int flags)
+{
+	union cmsg_buf cb;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int saved = errno;
+	ssize_t n;
+
+	if (len == 0 || nfds > FDB_FDS_MAX)
+		return -EINVAL;
+	if (nfds > 0) {
+		struct cmsghdr *c;
+
+		memset(&cb, 0, sizeof(cb));
+		msg.msg_control = cb.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	do
+		n = sendmsg(sock, &msg, flags | MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		n = -errno;
+	errno = saved;
+	return n;
+}
+
+/* Collect every SCM_RIGHTS descriptor in msg into got (room for max); count all. */
+static int collect_fds(struct msghdr *msg, int *got, size_t max, size_t *count)
+{
+	int bad = 0;
+
+	*count = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		size_t n;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+			bad = 1;
+			continue;
+		}
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*count < max)
+				got[*count] = fd;
+			else
+				close(fd);
+			(*count)++;
+		}
+	}
+	return bad;
+}
+
+ssize_t fdpass_recv(int sock, void *buf, size_t cap, int *fds, size_t maxfds, size_t *nfds,
+		    int flags)
+{
+	union cmsg_buf cb;
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cb.buf,
+		.msg_controllen = sizeof(cb.buf),
+	};
+	int got[FDB_FDS_MAX + 1];
+	size_t count;
+	int saved = errno, bad;
+	ssize_t n;
+
+	*nfds = 0;
+	if (maxfds > FDB_FDS_MAX)
+		return -EINVAL;
+	do
+		n = recvmsg(sock, &msg, flags);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		n = -errno;
+		errno = saved;
+		return n;
+	}
+	bad = collect_fds(&msg, got, FDB_FDS_MAX + 1, &count);
+	if (count > FDB_FDS_MAX + 1)
+		count = FDB_FDS_MAX + 1; /* the rest were closed in collect_fds */
+	if (msg.msg_flags & MSG_TRUNC) {
+		fdpass_close_all(got, count);
+		errno = saved;
+		return -EMSGSIZE;
+	}
+	if (bad || (msg.msg_flags & MSG_CTRUNC) || count > maxfds) {
+		fdpass_close_all(got, count);
+		errno = saved;
+		return -EPROTO;
+	}
+	memcpy(fds, got, count * sizeof(int));
+	*nfds = count;
+	errno = saved;
+	return n;
+}

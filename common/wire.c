@@ -1,0 +1,129 @@
+/* The broker protocol codec; see wire.h for the layout. */
+#include "wire.h"
+
+#include <errno.h>
+#include <string.h>
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static void put_hdr(unsigned char *p, uint16_t op, uint32_t len, uint32_t seq)
+{
+	uint32_t magic = FDB_MAGIC;
+	uint16_t version = FDB_VERSION;
+
+	memcpy(p, &magic, 4);
+	memcpy(p + 4, &version, 2);
+	memcpy(p + 6, &op, 2);
+	put_u32(p + 8, len);
+	put_u32(p + 12, seq);
+}
+
+int wire_encode_open(void *buf, size_t cap, uint32_t seq, const struct fdb_open_req *r)
+{
+	unsigned char *p = buf;
+	size_t plen, len;
+
+	if (!r->path)
+		return -EINVAL;
+	plen = strnlen(r->path, FDB_PATH_MAX);
+	if (plen == 0)
+		return -EINVAL;
+	if (plen >= FDB_PATH_MAX)
+		return -EMSGSIZE;
+	len = FDB_HDR_LEN + 12 + plen + 1;
+	if (len > cap || len > FDB_MSG_MAX)
+		return -EMSGSIZE;
+	put_hdr(p, FDB_OP_OPEN, (uint32_t)len, seq);
+	put_u32(p + FDB_HDR_LEN, r->flags);
+	put_u32(p + FDB_HDR_LEN + 4, r->mode);
+	put_u32(p + FDB_HDR_LEN + 8, r->has_dirfd ? 1 : 0);
+	memcpy(p + FDB_HDR_LEN + 12, r->path, plen + 1);
+	return (int)len;
+}
+
+int wire_encode_reply(void *buf, size_t cap, uint32_t seq, const struct fdb_reply *r)
+{
+	unsigned char *p = buf;
+	size_t len = FDB_HDR_LEN + 8;
+
+	if (len > cap)
+		return -EMSGSIZE;
+	put_hdr(p, FDB_OP_REPLY, (uint32_t)len, seq);
+	put_u32(p + FDB_HDR_LEN, (uint32_t)r->status);
+	put_u32(p + FDB_HDR_LEN + 4, r->rflags);
+	return (int)len;
+}
+
+void wire_set_seq(void *buf, uint32_t seq)
+{
+	put_u32((unsigned char *)buf + 12, seq);
+}
+
+int wire_decode_hdr(const void *buf, size_t len, struct fdb_hdr *out)
+{
+	const unsigned char *p = buf;
+
+	if (len < FDB_HDR_LEN)
+		return -EBADMSG;
+	memcpy(&out->magic, p, 4);
+	memcpy(&out->version, p + 4, 2);
+	memcpy(&out->op, p + 6, 2);
+	out->len = get_u32(p + 8);
+	out->seq = get_u32(p + 12);
+	if (out->magic != FDB_MAGIC)
+		return -EPROTO;
+	if (out->version != FDB_VERSION)
+		return -EPROTONOSUPPORT;
+	if (len > FDB_MSG_MAX || out->len > FDB_MSG_MAX)
+		return -EMSGSIZE;
+	if (out->len != len)
+		return -EBADMSG;
+	return 0;
+}
+
+int wire_decode_open(const void *buf, size_t len, struct fdb_open_req *out)
+{
+	const unsigned char *p = buf;
+	const char *path;
+	size_t plen;
+
+	/* header, three u32, at least one path byte and its NUL */
+	if (len < FDB_HDR_LEN + 12 + 2 || len > FDB_MSG_MAX)
+		return -EBADMSG;
+	out->flags = get_u32(p + FDB_HDR_LEN);
+	out->mode = get_u32(p + FDB_HDR_LEN + 4);
+	out->has_dirfd = get_u32(p + FDB_HDR_LEN + 8);
+	if (out->has_dirfd > 1)
+		return -EBADMSG;
+	path = (const char *)p + FDB_HDR_LEN + 12;
+	plen = len - (FDB_HDR_LEN + 12);
+	/* exactly one NUL, and it is the last byte */
+	if (path[plen - 1] != '\0' || strnlen(path, plen) != plen - 1)
+		return -EBADMSG;
+	out->path = path;
+	return 0;
+}
+
+int wire_decode_reply(const void *buf, size_t len, struct fdb_reply *out)
+{
+	const unsigned char *p = buf;
+
+	if (len != FDB_HDR_LEN + 8)
+		return -EBADMSG;
+	out->status = (int32_t)get_u32(p + FDB_HDR_LEN);
+	out->rflags = get_u32(p + FDB_HDR_LEN + 4);
+	if (out->status < 0 || out->status > 4095)
+		return -EBADMSG;
+	return 0;
+}

@@ -1,0 +1,85 @@
+/*
+ * The broker protocol: one request or reply per SOCK_SEQPACKET record.
+ *
+ *   header (16 bytes, fixed forever so versions can refuse each other)
+ *     u32 magic  FDB_MAGIC
+ *     u16 version
+ *     u16 op     FDB_OP_*
+ *     u32 len    length of the whole record, header included
+ *     u32 seq    chosen by the client, echoed in the reply
+ *   body, by op (all integers native byte order: both ends are one host)
+ *     OPEN   u32 flags, u32 mode, u32 has_dirfd, then the path, NUL-terminated,
+ *            filling the record exactly; with has_dirfd one descriptor rides
+ *            along (the directory a relative path starts from)
+ *     REPLY  i32 status (0 or an errno), u32 rflags; a descriptor rides along
+ *            when status is 0 and the request makes one
+ *
+ * Every record is at most FDB_MSG_MAX bytes and carries at most FDB_FDS_MAX
+ * descriptors, checked on both ends.  The codec is pure (bytes in, structs
+ * out): it returns a length or 0 on success and a negative errno on failure.
+ */
+#ifndef FDB_WIRE_H
+#define FDB_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FDB_MAGIC 0x52424446u /* "FDBR" on little-endian hosts */
+#define FDB_VERSION 1
+#define FDB_HDR_LEN 16
+#define FDB_PATH_MAX 4096 /* PATH_MAX, NUL included */
+#define FDB_MSG_MAX (FDB_HDR_LEN + 12 + FDB_PATH_MAX)
+#define FDB_FDS_MAX 1
+
+enum fdb_op {
+	FDB_OP_OPEN = 1,
+	FDB_OP_SOCKET = 2,
+	FDB_OP_BIND = 3,
+	FDB_OP_ACCEPT = 4,
+	FDB_OP_REPLY = 0x100,
+};
+
+/* Reply flags. */
+#define FDB_REPLY_DENIED 0x1 /* no rule allowed it: the client keeps its own errno */
+
+struct fdb_hdr {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t op;
+	uint32_t len;
+	uint32_t seq;
+};
+
+struct fdb_open_req {
+	uint32_t flags; /* open(2) flags as the program passed them */
+	uint32_t mode;  /* creation mode, the program's umask already applied */
+	uint32_t has_dirfd;
+	const char *path; /* points into the decoded buffer */
+};
+
+struct fdb_reply {
+	int32_t status;
+	uint32_t rflags;
+};
+
+/* Encoders: return the record length, or -EMSGSIZE / -EINVAL. */
+int wire_encode_open(void *buf, size_t cap, uint32_t seq, const struct fdb_open_req *r);
+int wire_encode_reply(void *buf, size_t cap, uint32_t seq, const struct fdb_reply *r);
+
+/* Stamp a new sequence number into an encoded record. */
+void wire_set_seq(void *buf, uint32_t seq);
+
+/*
+ * Check a received record's header against its length.  Returns 0, or
+ * -EBADMSG (short, or len disagrees), -EPROTO (bad magic),
+ * -EPROTONOSUPPORT (other version), -EMSGSIZE (over FDB_MSG_MAX).
+ * The header is filled in whenever the magic was right, so a broker can
+ * answer a peer of another version in kind.
+ */
+int wire_decode_hdr(const void *buf, size_t len, struct fdb_hdr *out);
+
+/* Bodies: -EBADMSG on any length, termination or field error. */
+int wire_decode_open(const void *buf, size_t len, struct fdb_open_req *out);
+int wire_decode_reply(const void *buf, size_t len, struct fdb_reply *out);
+
+#endif

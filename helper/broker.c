@@ -1,0 +1,397 @@
+/*
+ * The broker loop: accept clients, read one request record at a time,
+ * dispatch on its operation, reply, log.
+ *
+ * Bounded everywhere: at most BROKER_MAX_CLIENTS connections, FDB_MSG_MAX
+ * bytes and FDB_FDS_MAX descriptors per record.  Sockets are non-blocking;
+ * a client whose reply cannot be written at once (it does not read) is
+ * dropped rather than allowed to stall the others.
+ */
+#include "broker.h"
+#include "fdpass.h"
+#include "open_handler.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct client {
+	int fd;
+	struct ucred cred; /* at connect(), from SO_PEERCRED */
+	gid_t *groups;     /* supplementary groups at connect(), SO_PEERGROUPS */
+	size_t ngroups;
+	char prog[17];
+};
+
+/* epoll tags for the two descriptors that are not clients */
+static char tag_listen, tag_signal;
+
+static void prog_name(pid_t pid, char *out, size_t cap)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	snprintf(out, cap, "?");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, out, cap - 1);
+	close(fd);
+	if (n <= 0) {
+		snprintf(out, cap, "?");
+		return;
+	}
+	out[n] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+}
+
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd, ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* "pid (comm) S ppid ...": comm may hold anything, even ')' */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return -1;
+	return ppid;
+}
+
+/* Is pid root or one of its descendants?  (run: the broker is a subreaper.) */
+static bool in_tree(pid_t pid, pid_t root)
+{
+	for (int depth = 0; depth < 4096 && pid > 0; depth++) {
+		if (pid == root)
+			return true;
+		if (pid == 1)
+			return false;
+		pid = parent_of(pid);
+	}
+	return false;
+}
+
+static int peer_groups(struct client *c)
+{
+	socklen_t len = 64 * sizeof(gid_t);
+
+	for (int i = 0; i < 8; i++) {
+		gid_t *g = realloc(c->groups, len);
+
+		if (!g)
+			return -1;
+		c->groups = g;
+		if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) == 0) {
+			c->ngroups = len / sizeof(gid_t);
+			return 0;
+		}
+		if (errno != ERANGE)
+			return -1;
+	}
+	return -1;
+}
+
+static void client_reject(struct broker *b, struct client *c);
+
+static void client_free(struct broker *b, struct client *c)
+{
+	epoll_ctl(b->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	client_reject(b, c);
+}
+
+/* A connection that never made it into the loop. */
+static void client_reject(struct broker *b, struct client *c)
+{
+	close(c->fd);
+	free(c->groups);
+	free(c);
+	b->nclients--;
+}
+
+/* Set up a new connection; -1 if it is refused (already logged). */
+static int client_admit(struct broker *b, struct client *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+	socklen_t len = sizeof(struct ucred);
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0 ||
+	    peer_groups(c) < 0) {
+		audit_note(b->audit, "refused a client: no credentials: %s", strerror(errno));
+		return -1;
+	}
+	prog_name(c->cred.pid, c->prog, sizeof(c->prog));
+	if (b->tree_root > 0 && !in_tree(c->cred.pid, b->tree_root)) {
+		audit_note(b->audit,
+			   "refused pid=%d uid=%u prog=%s: not in the program's process tree",
+			   (int)c->cred.pid, (unsigned)c->cred.uid, c->prog);
+		return -1;
+	}
+	if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
+		audit_note(b->audit, "refused a client: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void accept_clients(struct broker *b)
+{
+	for (;;) {
+		struct client *c;
+		int fd = accept4(b->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				audit_note(b->audit, "accept: %s", strerror(errno));
+			return;
+		}
+		if (b->nclients >= BROKER_MAX_CLIENTS) {
+			audit_note(b->audit, "refused a client: %u clients connected already",
+				   b->nclients);
+			close(fd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		b->nclients++;
+		if (client_admit(b, c) < 0)
+			client_reject(b, c);
+	}
+}
+
+static void rule_name(const struct rule *r, char *buf, size_t len)
+{
+	if (r)
+		snprintf(buf, len, "%s:%u", r->file, r->line);
+	else
+		snprintf(buf, len, "default");
+}
+
+static int reply(struct broker *b, struct client *c, uint32_t seq, int status, unsigned rflags,
+		 int fd)
+{
+	unsigned char buf[FDB_HDR_LEN + 8];
+	struct fdb_reply r = { .status = status, .rflags = rflags };
+	int len = wire_encode_reply(buf, sizeof(buf), seq, &r);
+	ssize_t n = fdpass_send(c->fd, buf, (size_t)len, &fd, fd >= 0 ? 1 : 0, MSG_DONTWAIT);
+
+	if (n < 0) {
+		audit_note(b->audit, "pid=%d: reply not sent (%s): client dropped",
+			   (int)c->cred.pid, strerror((int)-n));
+		return -1;
+	}
+	return 0;
+}
+
+static int serve_open(struct broker *b, struct client *c, const struct fdb_hdr *h,
+		      const unsigned char *msg, size_t len, const int *fds, size_t nfds)
+{
+	struct subject s = {
+		.uid = c->cred.uid,
+		.gid = c->cred.gid,
+		.groups = c->groups,
+		.ngroups = c->ngroups,
+	};
+	struct fdb_open_req req;
+	struct open_result res;
+	struct audit_rec rec = {
+		.pid = c->cred.pid, .uid = c->cred.uid, .gid = c->cred.gid,
+		.prog = c->prog, .op = "open",
+	};
+	char rights[64], detail[80], rule[PATH_MAX + 16];
+	int rc = wire_decode_open(msg, len, &req);
+
+	if (rc == 0 && nfds != req.has_dirfd)
+		rc = -EBADMSG;
+	if (rc < 0) {
+		audit_note(b->audit, "pid=%d: malformed open request: client dropped",
+			   (int)c->cred.pid);
+		return -1;
+	}
+	open_serve(b->policy, &s, &req, nfds ? fds[0] : -1, &res);
+	rights_format(res.rights, rights, sizeof(rights));
+	snprintf(detail, sizeof(detail), "rights=%s", rights);
+	rule_name(res.rule, rule, sizeof(rule));
+	rec.object = res.object;
+	rec.detail = detail;
+	rec.rule = rule;
+	rec.verdict = res.denied ? "deny" : res.fd >= 0 ? "allow" : "error";
+	rec.err = res.fd >= 0 ? 0 : res.err;
+	audit_decision(b->audit, &rec);
+	rc = reply(b, c, h->seq, res.fd >= 0 ? 0 : res.err, res.denied ? FDB_REPLY_DENIED : 0,
+		   res.fd);
+	if (res.fd >= 0)
+		close(res.fd);
+	return rc;
+}
+
+/* socket, bind and accept: parsed in policies, not served yet. */
+static int serve_unsupported(struct broker *b, struct client *c, const struct fdb_hdr *h)
+{
+	struct audit_rec rec = {
+		.pid = c->cred.pid, .uid = c->cred.uid, .gid = c->cred.gid,
+		.prog = c->prog, .op = op_name((enum op)h->op), .object = "-",
+		.detail = "not-supported-yet", .verdict = "deny", .rule = "default",
+		.err = EOPNOTSUPP,
+	};
+
+	audit_decision(b->audit, &rec);
+	return reply(b, c, h->seq, EOPNOTSUPP, FDB_REPLY_DENIED, -1);
+}
+
+/* One record from c; -1 means drop the client. */
+static int client_request(struct broker *b, struct client *c)
+{
+	unsigned char msg[FDB_MSG_MAX];
+	struct fdb_hdr h;
+	int fds[FDB_FDS_MAX], rc;
+	size_t nfds;
+	ssize_t n = fdpass_recv(c->fd, msg, sizeof(msg), fds, FDB_FDS_MAX, &nfds,
+				MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	if (n == -EAGAIN)
+		return 0;
+	if (n == 0)
+		return -1;
+	if (n < 0) {
+		audit_note(b->audit, "pid=%d: unreadable record (%s): client dropped",
+			   (int)c->cred.pid, strerror((int)-n));
+		return -1;
+	}
+	rc = wire_decode_hdr(msg, (size_t)n, &h);
+	if (rc == -EPROTONOSUPPORT) {
+		audit_note(b->audit, "pid=%d prog=%s: protocol version %u, this broker speaks %u: "
+			   "client refused", (int)c->cred.pid, c->prog, h.version, FDB_VERSION);
+		reply(b, c, h.seq, EPROTONOSUPPORT, FDB_REPLY_DENIED, -1);
+		rc = -1;
+	} else if (rc < 0) {
+		audit_note(b->audit, "pid=%d: bad record header (%s): client dropped",
+			   (int)c->cred.pid, strerror(-rc));
+		rc = -1;
+	} else {
+		switch (h.op) {
+		case FDB_OP_OPEN:
+			rc = serve_open(b, c, &h, msg, (size_t)n, fds, nfds);
+			break;
+		case FDB_OP_SOCKET:
+		case FDB_OP_BIND:
+		case FDB_OP_ACCEPT:
+			rc = serve_unsupported(b, c, &h);
+			break;
+		default:
+			audit_note(b->audit, "pid=%d: unknown operation %u: client dropped",
+				   (int)c->cred.pid, h.op);
+			rc = -1;
+			break;
+		}
+	}
+	fdpass_close_all(fds, nfds);
+	return rc;
+}
+
+int broker_init(struct broker *b, int listen_fd, const sigset_t *sigs)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &tag_listen };
+
+	b->listen_fd = listen_fd;
+	b->stop = false;
+	b->nclients = 0;
+	b->sigfd = -1;
+	b->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (b->epfd < 0 || epoll_ctl(b->epfd, EPOLL_CTL_ADD, listen_fd, &ev) < 0)
+		return -1;
+	if (sigs) {
+		b->sigfd = signalfd(-1, sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+		ev.data.ptr = &tag_signal;
+		if (b->sigfd < 0 || epoll_ctl(b->epfd, EPOLL_CTL_ADD, b->sigfd, &ev) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void drain_signals(struct broker *b)
+{
+	struct signalfd_siginfo si;
+
+	while (read(b->sigfd, &si, sizeof(si)) == sizeof(si))
+		if (b->on_signal)
+			b->on_signal(b, &si);
+}
+
+int broker_run(struct broker *b)
+{
+	struct epoll_event evs[64];
+
+	while (!b->stop) {
+		int n = epoll_wait(b->epfd, evs, 64, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		for (int i = 0; i < n && !b->stop; i++) {
+			void *tag = evs[i].data.ptr;
+
+			if (tag == &tag_listen)
+				accept_clients(b);
+			else if (tag == &tag_signal)
+				drain_signals(b);
+			else if (client_request(b, tag) < 0)
+				client_free(b, tag);
+		}
+	}
+	return 0;
+}
+
+void broker_close(struct broker *b)
+{
+	/* clients die with the process; only our own descriptors here */
+	if (b->sigfd >= 0)
+		close(b->sigfd);
+	if (b->epfd >= 0)
+		close(b->epfd);
+}
+
+int broker_listen(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "fdbroker: socket path too long: %s\n", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(path, 0666) < 0 || listen(fd, 128) < 0) {
+		fprintf(stderr, "fdbroker: cannot listen on %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}

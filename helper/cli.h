@@ -1,0 +1,38 @@
+/*
+ * The commands of fdbroker(8) and what they share.
+ * cmd_* functions return the process exit status.
+ */
+#ifndef FDB_CLI_H
+#define FDB_CLI_H
+
+#include <stddef.h>
+
+#include "policy.h"
+
+#define DEFAULT_POLICY "/etc/fdbroker/policy"
+#define DEFAULT_POLICY_DIR "/etc/fdbroker/policy.d"
+
+/* Exit statuses of fdbroker's own failures, as env(1) and chroot(8) use them. */
+#define EXIT_BROKER_FAILED 125
+#define EXIT_CANNOT_EXEC 126
+#define EXIT_NOT_FOUND 127
+
+/* A growable list of option arguments (-p, -a). */
+struct strlist {
+	char **v;
+	size_t n;
+};
+int strlist_add(struct strlist *l, char *s);
+
+/*
+ * Parse the -p files into p (the default policy files when none is named
+ * and use_default is set), printing each error as FILE:LINE:COL: message on
+ * stderr.  Returns the number of errors.
+ */
+int load_policy_files(struct policy *p, const struct strlist *files, int use_default);
+
+int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+
+#endif

@@ -1,0 +1,70 @@
+/* Policy files named on the command line, or the default set. */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int strlist_add(struct strlist *l, char *s)
+{
+	char **v = realloc(l->v, sizeof(char *) * (l->n + 1));
+
+	if (!v)
+		return -1;
+	l->v = v;
+	l->v[l->n++] = s;
+	return 0;
+}
+
+static void print_error(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "%s\n", msg);
+}
+
+static int name_order(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int is_policy_name(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && n > 7 && strcmp(d->d_name + n - 7, ".policy") == 0;
+}
+
+/* /etc/fdbroker/policy, then policy.d/NAME.policy in name order; each optional. */
+static int load_defaults(struct policy *p)
+{
+	struct dirent **names;
+	int errors = 0, n;
+
+	if (access(DEFAULT_POLICY, F_OK) == 0)
+		errors += policy_parse_file(p, DEFAULT_POLICY, print_error, NULL);
+	n = scandir(DEFAULT_POLICY_DIR, &names, is_policy_name, name_order);
+	for (int i = 0; i < n; i++) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/%s", DEFAULT_POLICY_DIR, names[i]->d_name);
+		errors += policy_parse_file(p, path, print_error, NULL);
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+	return errors;
+}
+
+int load_policy_files(struct policy *p, const struct strlist *files, int use_default)
+{
+	int errors = 0;
+
+	if (files->n == 0 && use_default)
+		return load_defaults(p);
+	for (size_t i = 0; i < files->n; i++)
+		errors += policy_parse_file(p, files->v[i], print_error, NULL);
+	return errors;
+}

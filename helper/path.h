@@ -1,0 +1,23 @@
+/*
+ * Path text: lexical folding and the kernel's name for a descriptor.
+ * Functions return 0 or a negative errno.
+ */
+#ifndef FDB_PATH_H
+#define FDB_PATH_H
+
+#include <stddef.h>
+
+/*
+ * Fold an absolute path lexically: "//" and "." vanish, ".." drops the
+ * previous component ("/.." stays "/").  No filesystem access, so symlinks
+ * are not followed: the result is the path as written, not the object.
+ */
+int path_fold(const char *in, char *out, size_t cap);
+
+/* Join base (absolute) and rel, then fold. */
+int path_join_fold(const char *base, const char *rel, char *out, size_t cap);
+
+/* The absolute path the kernel reports for fd (/proc/self/fd/N). */
+int path_of_fd(int fd, char *out, size_t cap);
+
+#endif

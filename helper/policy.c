@@ -1,0 +1,817 @@
+/*
+ * The policy: text to rules, and a request to a verdict (fdbroker-policy(5)).
+ *
+ * Parsing works a line at a time: the line is copied, split in place into
+ * tokens that remember their column, and a small recursive-descent parser
+ * walks the tokens.  A line with an error reports the first problem and is
+ * dropped; parsing goes on so that `fdbroker check` shows every bad line in
+ * one pass.  The caller refuses the whole policy if anything was reported.
+ */
+#include "policy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LINE_MAX_BYTES 4096
+/* Longest rule: verdict, subject (2), accept, proto, address, from, 16 networks = 23. */
+#define MAX_TOKENS 40
+/* A policy is a few kilobytes; refuse to slurp something absurd. */
+#define FILE_MAX_BYTES (16u << 20)
+
+struct token {
+	const char *s; /* NUL-terminated inside struct line's buffer */
+	unsigned col;  /* 1-based */
+};
+
+struct line {
+	char buf[LINE_MAX_BYTES + 1];
+	struct token tok[MAX_TOKENS];
+	unsigned n, next;
+	unsigned end_col; /* just past the last token: where a missing one would go */
+};
+
+struct parser {
+	struct policy *p;
+	const char *file;
+	unsigned lineno;
+	policy_error_fn err;
+	void *ctx;
+	int nerr;
+};
+
+__attribute__((format(printf, 3, 4)))
+static void perr(struct parser *ps, unsigned col, const char *fmt, ...)
+{
+	char msg[512], out[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (col)
+		snprintf(out, sizeof(out), "%s:%u:%u: %s", ps->file, ps->lineno, col, msg);
+	else
+		snprintf(out, sizeof(out), "%s: %s", ps->file, msg);
+	ps->nerr++;
+	if (ps->err)
+		ps->err(ps->ctx, out);
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/*
+ * Split s[0..len) into tokens.  '#' starts a comment only where a token
+ * could start, so "/srv/a#b" stays one path.  len is at most LINE_MAX_BYTES.
+ */
+static void lex(struct line *l, const char *s, size_t len)
+{
+	size_t i = 0;
+
+	memcpy(l->buf, s, len);
+	l->buf[len] = '\0';
+	l->n = l->next = 0;
+	l->end_col = 1;
+	while (i < len) {
+		size_t start;
+
+		while (i < len && is_blank(l->buf[i]))
+			i++;
+		if (i == len || l->buf[i] == '#')
+			break;
+		start = i;
+		while (i < len && !is_blank(l->buf[i]))
+			i++;
+		l->buf[i] = '\0'; /* overwrites a blank, or the final NUL */
+		/* Rules need far fewer; the first unused token is reported as extra. */
+		if (l->n < MAX_TOKENS)
+			l->tok[l->n++] = (struct token){ l->buf + start, (unsigned)start + 1 };
+		l->end_col = (unsigned)i + 1;
+		i++;
+	}
+}
+
+static const struct token *take(struct line *l)
+{
+	return l->next < l->n ? &l->tok[l->next++] : NULL;
+}
+
+static const struct token *need(struct parser *ps, struct line *l, const char *what)
+{
+	const struct token *t = take(l);
+
+	if (!t)
+		perr(ps, l->end_col, "missing %s", what);
+	return t;
+}
+
+/* The rule as written, for explain and the audit log: one space between tokens. */
+static char *fold(const struct line *l, const char *prefix)
+{
+	size_t len = strlen(prefix) + 1, at;
+	unsigned i;
+	char *s;
+
+	for (i = 0; i < l->n; i++)
+		len += strlen(l->tok[i].s) + 1;
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	at = (size_t)sprintf(s, "%s", prefix);
+	for (i = 0; i < l->n; i++)
+		at += (size_t)sprintf(s + at, "%s%s", i ? " " : "", l->tok[i].s);
+	return s;
+}
+
+struct name {
+	const char *s;
+	int value;
+};
+
+static bool lookup(const struct name *tab, const char *s, int *out)
+{
+	for (; tab->s; tab++) {
+		if (strcmp(tab->s, s) == 0) {
+			*out = tab->value;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Digits only, at most max; no sign, spaces or hex. */
+static bool parse_number(const char *s, unsigned long max, unsigned long *out, bool *range)
+{
+	unsigned long v = 0;
+
+	*range = false;
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		unsigned long d = (unsigned long)(*s - '0');
+
+		if (*s < '0' || *s > '9')
+			return false;
+		if (v > (max - d) / 10)
+			*range = true;
+		else
+			v = v * 10 + d;
+	}
+	*out = v;
+	return !*range;
+}
+
+/* Names are looked up once, here; a rule holds the number. */
+static int lookup_id(const char *name, bool group, unsigned *id)
+{
+	struct passwd *pw;
+	struct group *gr;
+
+	if (group && (gr = getgrnam(name)))
+		*id = (unsigned)gr->gr_gid;
+	else if (!group && (pw = getpwnam(name)))
+		*id = (unsigned)pw->pw_uid;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_id(struct parser *ps, const struct token *t, bool group, unsigned *id)
+{
+	const char *kind = group ? "group" : "user";
+	unsigned long v;
+	bool range;
+
+	/* (uid_t)-1 means "no change" to set*id(), so it is nobody's id. */
+	if (parse_number(t->s, 0xfffffffeUL, &v, &range)) {
+		*id = (unsigned)v;
+		return 0;
+	}
+	if (range) {
+		perr(ps, t->col, "%s id %s out of range", kind, t->s);
+		return -1;
+	}
+	if (lookup_id(t->s, group, id) < 0) {
+		perr(ps, t->col, "unknown %s '%s'", kind, t->s);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_subject(struct parser *ps, struct line *l, struct rule *r)
+{
+	const struct token *t = need(ps, l, "subject (expected user, group or any)");
+
+	if (!t)
+		return -1;
+	if (strcmp(t->s, "any") == 0) {
+		r->subject = SUBJECT_ANY;
+		return 0;
+	}
+	if (strcmp(t->s, "user") == 0) {
+		r->subject = SUBJECT_USER;
+		t = need(ps, l, "user name or uid");
+		return t ? parse_id(ps, t, false, &r->id) : -1;
+	}
+	if (strcmp(t->s, "group") == 0) {
+		r->subject = SUBJECT_GROUP;
+		t = need(ps, l, "group name or gid");
+		return t ? parse_id(ps, t, true, &r->id) : -1;
+	}
+	perr(ps, t->col, "unknown subject '%s' (expected user, group or any)", t->s);
+	return -1;
+}
+
+static const struct name right_names[] = {
+	{ "read", RIGHT_READ }, { "write", RIGHT_WRITE }, { "append", RIGHT_APPEND },
+	{ "create", RIGHT_CREATE }, { NULL, 0 },
+};
+
+/* "read,write": each element is checked, and an error points at the element itself. */
+static int parse_rights(struct parser *ps, const struct token *t, unsigned *rights)
+{
+	const char *s = t->s;
+
+	for (;;) {
+		size_t n = strcspn(s, ",");
+		unsigned col = t->col + (unsigned)(s - t->s);
+		char word[16];
+		int v;
+
+		if (n == 0) {
+			perr(ps, col, "empty right in '%s'", t->s);
+			return -1;
+		}
+		snprintf(word, sizeof(word), "%.*s", (int)n, s);
+		if (n >= sizeof(word) || !lookup(right_names, word, &v)) {
+			perr(ps, col, "unknown right '%.*s' (expected read, write, append or create)",
+			     (int)n, s);
+			return -1;
+		}
+		*rights |= (unsigned)v;
+		if (!s[n])
+			return 0;
+		s += n + 1;
+	}
+}
+
+static int parse_open(struct parser *ps, struct line *l, struct rule *r)
+{
+	const struct token *path = need(ps, l, "path");
+	const struct token *t, *owner = NULL;
+	bool have_rights = false;
+	char why[256];
+
+	if (!path)
+		return -1;
+	/* "/etc/./shadow" in a deny rule would deny nothing: paths compare as strings. */
+	if (addr_check_path(path->s, why, sizeof(why)) < 0) {
+		perr(ps, path->col, "%s", why);
+		return -1;
+	}
+	r->u.open.tree = path->s[strlen(path->s) - 1] == '/';
+	/* Rights and options in either order; options are the words with '='. */
+	while ((t = take(l))) {
+		if (strchr(t->s, '=')) {
+			if (strcmp(t->s, "owner=root") != 0) {
+				perr(ps, t->col, "unknown option '%s' (expected owner=root)", t->s);
+				return -1;
+			}
+			owner = t;
+		} else if (have_rights) {
+			perr(ps, t->col, "unexpected '%s' (rights are one comma-separated list)",
+			     t->s);
+			return -1;
+		} else {
+			if (parse_rights(ps, t, &r->u.open.rights) < 0)
+				return -1;
+			have_rights = true;
+		}
+	}
+	if (r->verdict == VERDICT_ALLOW && !have_rights) {
+		perr(ps, l->end_col, "allow open needs rights (read, write, append or create)");
+		return -1;
+	}
+	if (owner && r->verdict != VERDICT_ALLOW) {
+		perr(ps, owner->col, "owner=root only applies to allow rules");
+		return -1;
+	}
+	if (owner && !(r->u.open.rights & RIGHT_CREATE)) {
+		perr(ps, owner->col, "owner=root needs the create right");
+		return -1;
+	}
+	r->u.open.owner_root = owner != NULL;
+	r->u.open.path = strdup(path->s);
+	return 0;
+}
+
+static const struct name family_names[] = {
+	{ "inet", AF_INET }, { "inet6", AF_INET6 }, { "packet", AF_PACKET },
+	{ "netlink", AF_NETLINK }, { "unix", AF_UNIX }, { NULL, 0 },
+};
+
+static const struct name type_names[] = {
+	{ "stream", SOCK_STREAM }, { "dgram", SOCK_DGRAM }, { "raw", SOCK_RAW },
+	{ "seqpacket", SOCK_SEQPACKET }, { NULL, 0 },
+};
+
+static const struct name protocol_names[] = {
+	{ "icmp", IPPROTO_ICMP }, { "icmpv6", IPPROTO_ICMPV6 }, { "tcp", IPPROTO_TCP },
+	{ "udp", IPPROTO_UDP }, { "all", PROTOCOL_ALL }, { NULL, 0 },
+};
+
+#define EXPECT_FAMILY "expected inet, inet6, packet, netlink or unix"
+#define EXPECT_TYPE "expected stream, dgram, raw or seqpacket"
+#define EXPECT_PROTOCOL "expected icmp, icmpv6, tcp, udp, a number or all"
+
+static int parse_socket(struct parser *ps, struct line *l, struct rule *r)
+{
+	const struct token *t;
+	unsigned long v;
+	bool range;
+
+	if (!(t = need(ps, l, "family (" EXPECT_FAMILY ")")))
+		return -1;
+	if (!lookup(family_names, t->s, &r->u.socket.family)) {
+		perr(ps, t->col, "unknown family '%s' (" EXPECT_FAMILY ")", t->s);
+		return -1;
+	}
+	if (!(t = need(ps, l, "socket type (" EXPECT_TYPE ")")))
+		return -1;
+	if (!lookup(type_names, t->s, &r->u.socket.type)) {
+		perr(ps, t->col, "unknown socket type '%s' (" EXPECT_TYPE ")", t->s);
+		return -1;
+	}
+	if (!(t = need(ps, l, "protocol (" EXPECT_PROTOCOL ")")))
+		return -1;
+	if (lookup(protocol_names, t->s, &r->u.socket.protocol))
+		return 0;
+	/* Up to 65535: packet sockets take an ethertype here. */
+	if (parse_number(t->s, 65535, &v, &range)) {
+		r->u.socket.protocol = (int)v;
+		return 0;
+	}
+	if (range)
+		perr(ps, t->col, "protocol %s out of range (0-65535)", t->s);
+	else
+		perr(ps, t->col, "unknown protocol '%s' (" EXPECT_PROTOCOL ")", t->s);
+	return -1;
+}
+
+static const struct name proto_names[] = {
+	{ "tcp", PROTO_TCP }, { "udp", PROTO_UDP }, { "unix", PROTO_UNIX }, { NULL, 0 },
+};
+
+/* "from CIDR...": only on accept, never for unix, 1..POLICY_MAX_FROM networks. */
+static int parse_from(struct parser *ps, struct line *l, struct rule *r, const struct token *from)
+{
+	const struct token *t;
+	char why[128];
+
+	if (r->u.net.proto == PROTO_UNIX) {
+		perr(ps, from->col, "'from' is not allowed with unix");
+		return -1;
+	}
+	while ((t = take(l))) {
+		if (r->u.net.nfrom == POLICY_MAX_FROM) {
+			perr(ps, t->col, "too many networks after 'from' (at most %d)",
+			     POLICY_MAX_FROM);
+			return -1;
+		}
+		if (cidr_parse(t->s, &r->u.net.from[r->u.net.nfrom], why, sizeof(why)) < 0) {
+			perr(ps, t->col, "bad network '%s': %s", t->s, why);
+			return -1;
+		}
+		r->u.net.nfrom++;
+	}
+	if (r->u.net.nfrom == 0) {
+		perr(ps, l->end_col, "'from' needs at least one network");
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_net(struct parser *ps, struct line *l, struct rule *r)
+{
+	const struct token *t;
+	char why[128];
+	int proto, rc;
+
+	if (!(t = need(ps, l, "protocol (expected tcp, udp or unix)")))
+		return -1;
+	if (!lookup(proto_names, t->s, &proto)) {
+		perr(ps, t->col, "unknown protocol '%s' (expected tcp, udp or unix)", t->s);
+		return -1;
+	}
+	r->u.net.proto = (enum proto)proto;
+	if (!(t = need(ps, l, proto == PROTO_UNIX ? "socket path" : "address (ADDRESS:PORT)")))
+		return -1;
+	if (proto == PROTO_UNIX)
+		rc = addr_parse_unix(t->s, &r->u.net.addr, why, sizeof(why));
+	else
+		rc = addr_parse_inet(t->s, &r->u.net.addr, why, sizeof(why));
+	if (rc < 0) {
+		perr(ps, t->col, "bad address '%s': %s", t->s, why);
+		return -1;
+	}
+	if (r->op == OP_ACCEPT && l->next < l->n && strcmp(l->tok[l->next].s, "from") == 0)
+		return parse_from(ps, l, r, take(l));
+	return 0;
+}
+
+static const struct name op_names[] = {
+	{ "open", OP_OPEN }, { "socket", OP_SOCKET }, { "bind", OP_BIND },
+	{ "accept", OP_ACCEPT }, { NULL, 0 },
+};
+
+/* OPERATION OBJECT... [OPTIONS], and nothing after: shared by policy lines and -a rules. */
+static int parse_operation(struct parser *ps, struct line *l, struct rule *r)
+{
+	const struct token *t = need(ps, l, "operation (expected open, socket, bind or accept)");
+	int op, rc;
+
+	if (!t)
+		return -1;
+	if (!lookup(op_names, t->s, &op)) {
+		perr(ps, t->col, "unknown operation '%s' (expected open, socket, bind or accept)",
+		     t->s);
+		return -1;
+	}
+	r->op = (enum op)op;
+	if (r->op == OP_OPEN)
+		rc = parse_open(ps, l, r);
+	else if (r->op == OP_SOCKET)
+		rc = parse_socket(ps, l, r);
+	else
+		rc = parse_net(ps, l, r);
+	if (rc < 0)
+		return -1;
+	if ((t = take(l))) {
+		perr(ps, t->col, "unexpected '%s'", t->s);
+		return -1;
+	}
+	return 0;
+}
+
+static void rule_free(struct rule *r)
+{
+	if (r->op == OP_OPEN)
+		free(r->u.open.path);
+	free(r->file);
+	free(r->text);
+}
+
+/* Fill in where the rule came from and append it; the policy owns r's memory after. */
+static int add_rule(struct parser *ps, const struct line *l, struct rule *r, const char *prefix)
+{
+	struct policy *p = ps->p;
+
+	r->file = strdup(ps->file);
+	r->line = ps->lineno;
+	r->text = fold(l, prefix);
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct rule *rules = reallocarray(p->rules, cap, sizeof(*rules));
+
+		if (rules) {
+			p->rules = rules;
+			p->cap = cap;
+		}
+	}
+	if (!r->file || !r->text || p->n == p->cap ||
+	    (r->op == OP_OPEN && !r->u.open.path)) {
+		perr(ps, 1, "out of memory");
+		rule_free(r);
+		return -1;
+	}
+	p->rules[p->n++] = *r;
+	return 0;
+}
+
+static void parse_line(struct parser *ps, struct line *l, const char *s, size_t len)
+{
+	const char *nul = memchr(s, '\0', len);
+	struct rule r;
+	const struct token *t;
+
+	if (len > LINE_MAX_BYTES) {
+		perr(ps, LINE_MAX_BYTES + 1, "line too long (%zu bytes, at most %d)", len,
+		     LINE_MAX_BYTES);
+		return;
+	}
+	if (nul) {
+		perr(ps, (unsigned)(nul - s) + 1, "NUL byte in policy text");
+		return;
+	}
+	lex(l, s, len);
+	if (l->n == 0)
+		return;
+	memset(&r, 0, sizeof(r));
+	t = take(l);
+	if (strcmp(t->s, "allow") == 0) {
+		r.verdict = VERDICT_ALLOW;
+	} else if (strcmp(t->s, "deny") == 0) {
+		r.verdict = VERDICT_DENY;
+	} else {
+		perr(ps, t->col, "unknown verdict '%s' (expected allow or deny)", t->s);
+		return;
+	}
+	if (parse_subject(ps, l, &r) < 0 || parse_operation(ps, l, &r) < 0) {
+		rule_free(&r);
+		return;
+	}
+	add_rule(ps, l, &r, "");
+}
+
+static int parse_buffer(struct policy *p, const char *file, const char *buf, size_t len,
+			policy_error_fn err, void *ctx)
+{
+	struct parser ps = { p, file, 0, err, ctx, 0 };
+	struct line *l = malloc(sizeof(*l));
+	size_t pos = 0;
+
+	if (!l) {
+		perr(&ps, 0, "out of memory");
+		return ps.nerr;
+	}
+	while (pos < len) {
+		const char *eol = memchr(buf + pos, '\n', len - pos);
+		size_t n = eol ? (size_t)(eol - (buf + pos)) : len - pos;
+
+		ps.lineno++;
+		parse_line(&ps, l, buf + pos, n);
+		pos += n + 1;
+	}
+	free(l);
+	return ps.nerr;
+}
+
+void policy_init(struct policy *p)
+{
+	p->rules = NULL;
+	p->n = p->cap = 0;
+}
+
+void policy_free(struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		rule_free(&p->rules[i]);
+	free(p->rules);
+	policy_init(p);
+}
+
+int policy_parse_text(struct policy *p, const char *file, const char *text,
+		      policy_error_fn err, void *ctx)
+{
+	return parse_buffer(p, file, text, strlen(text), err, ctx);
+}
+
+/* Up to size bytes (what fstat said); a file that grows meanwhile is cut there. */
+static ssize_t read_all(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	while (len < size) {
+		ssize_t n = read(fd, buf + len, size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	return (ssize_t)len;
+}
+
+int policy_parse_file(struct policy *p, const char *file, policy_error_fn err, void *ctx)
+{
+	struct parser ps = { p, file, 0, err, ctx, 0 };
+	struct stat st;
+	char *buf = NULL;
+	ssize_t n = -1;
+	int fd, rc;
+
+	/* O_NONBLOCK: a FIFO named as the policy must not hang the broker. */
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		perr(&ps, 0, "cannot read: %s", strerror(errno));
+		return ps.nerr;
+	}
+	if (fstat(fd, &st) < 0)
+		perr(&ps, 0, "cannot read: %s", strerror(errno));
+	else if (S_ISDIR(st.st_mode))
+		perr(&ps, 0, "cannot read: %s", strerror(EISDIR));
+	else if (!S_ISREG(st.st_mode))
+		perr(&ps, 0, "cannot read: not a regular file");
+	if (ps.nerr) {
+		close(fd);
+		return ps.nerr;
+	}
+	if (st.st_size > FILE_MAX_BYTES)
+		errno = EFBIG;
+	else if ((buf = malloc((size_t)st.st_size + 1)))
+		n = read_all(fd, buf, (size_t)st.st_size);
+	if (n < 0)
+		perr(&ps, 0, "cannot read: %s", strerror(errno));
+	close(fd);
+	if (n < 0) {
+		free(buf);
+		return ps.nerr;
+	}
+	rc = parse_buffer(p, file, buf, (size_t)n, err, ctx);
+	free(buf);
+	return rc;
+}
+
+int policy_parse_inline(struct policy *p, uid_t uid, const char *file, unsigned line,
+			const char *rule, policy_error_fn err, void *ctx)
+{
+	struct parser ps = { p, file, line, err, ctx, 0 };
+	size_t len = strlen(rule);
+	const char *nl = memchr(rule, '\n', len);
+	char prefix[48];
+	struct line *l;
+	struct rule r;
+
+	if (nl) {
+		perr(&ps, (unsigned)(nl - rule) + 1, "an inline rule is a single line");
+		return ps.nerr;
+	}
+	if (len > LINE_MAX_BYTES) {
+		perr(&ps, LINE_MAX_BYTES + 1, "rule too long (%zu bytes, at most %d)", len,
+		     LINE_MAX_BYTES);
+		return ps.nerr;
+	}
+	l = malloc(sizeof(*l));
+	if (!l) {
+		perr(&ps, 0, "out of memory");
+		return ps.nerr;
+	}
+	lex(l, rule, len);
+	memset(&r, 0, sizeof(r));
+	r.verdict = VERDICT_ALLOW;
+	r.subject = SUBJECT_USER;
+	r.id = (unsigned)uid;
+	if (l->n == 0) {
+		perr(&ps, 1, "empty rule (expected open, socket, bind or accept)");
+	} else if (parse_operation(&ps, l, &r) < 0) {
+		rule_free(&r);
+	} else {
+		snprintf(prefix, sizeof(prefix), "allow user %u ", r.id);
+		add_rule(&ps, l, &r, prefix);
+	}
+	free(l);
+	return ps.nerr;
+}
+
+/* ---- decisions ---------------------------------------------------------- */
+
+static bool subject_matches(const struct rule *rule, const struct subject *s)
+{
+	size_t i;
+
+	switch (rule->subject) {
+	case SUBJECT_ANY:
+		return true;
+	case SUBJECT_USER:
+		return s->uid == (uid_t)rule->id;
+	case SUBJECT_GROUP:
+		if (s->gid == (gid_t)rule->id)
+			return true;
+		for (i = 0; i < s->ngroups; i++)
+			if (s->groups[i] == (gid_t)rule->id)
+				return true;
+		return false;
+	}
+	return false;
+}
+
+/* create implies write (O_CREAT without write access is useless), write implies append. */
+static unsigned expand_rights(unsigned rights)
+{
+	if (rights & RIGHT_CREATE)
+		rights |= RIGHT_WRITE;
+	if (rights & RIGHT_WRITE)
+		rights |= RIGHT_APPEND;
+	return rights;
+}
+
+/* A tree "/srv/x/" holds "/srv/x" itself and what is below it, never "/srv/xy". */
+static bool path_matches(const char *rule_path, bool tree, const char *path)
+{
+	size_t len = strlen(rule_path);
+
+	if (!tree)
+		return strcmp(rule_path, path) == 0;
+	if (strncmp(rule_path, path, len) == 0)
+		return true;
+	return strlen(path) == len - 1 && strncmp(rule_path, path, len - 1) == 0;
+}
+
+static bool open_matches(const struct rule *rule, const struct request *r)
+{
+	unsigned have = expand_rights(rule->u.open.rights);
+	unsigned want = r->u.open.rights;
+
+	if (!r->u.open.path || !path_matches(rule->u.open.path, rule->u.open.tree, r->u.open.path))
+		return false;
+	if (rule->verdict == VERDICT_DENY)
+		return rule->u.open.rights == 0 || (want & have) != 0;
+	/* An allow rule without rights cannot come from the parser; grant nothing. */
+	return have != 0 && (want & ~have) == 0;
+}
+
+static bool socket_matches(const struct rule *rule, const struct request *r)
+{
+	/* The flags ride on the type argument of socket(2) but are no part of it. */
+	int type = r->u.socket.type & ~(SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	return rule->u.socket.family == r->u.socket.family && rule->u.socket.type == type &&
+	       (rule->u.socket.protocol == PROTOCOL_ALL ||
+		rule->u.socket.protocol == r->u.socket.protocol);
+}
+
+static bool net_matches(const struct rule *rule, const struct request *r)
+{
+	return rule->u.net.proto == r->u.net.proto &&
+	       policy_addr_matches(&rule->u.net.addr, &r->u.net.ep);
+}
+
+bool rule_matches(const struct rule *rule, const struct subject *s, const struct request *r)
+{
+	if (rule->op != r->op || !subject_matches(rule, s))
+		return false;
+	switch (r->op) {
+	case OP_OPEN:
+		return open_matches(rule, r);
+	case OP_SOCKET:
+		return socket_matches(rule, r);
+	case OP_BIND:
+	case OP_ACCEPT:
+		return net_matches(rule, r);
+	}
+	return false;
+}
+
+struct decision policy_decide(const struct policy *p, const struct subject *s,
+			      const struct request *r)
+{
+	struct decision d = { VERDICT_DENY, NULL };
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		if (rule_matches(&p->rules[i], s, r)) {
+			d.verdict = p->rules[i].verdict;
+			d.rule = &p->rules[i];
+			break;
+		}
+	}
+	return d;
+}
+
+void rights_format(unsigned rights, char *buf, size_t len)
+{
+	const struct name *n;
+	size_t at = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	if (rights == 0) {
+		snprintf(buf, len, "all");
+		return;
+	}
+	for (n = right_names; n->s; n++) {
+		if (!(rights & (unsigned)n->value))
+			continue;
+		snprintf(buf + at, len - at, "%s%s", at ? "," : "", n->s);
+		at += strlen(buf + at);
+		if (at >= len - 1)
+			break;
+	}
+}
+
+const char *op_name(enum op op)
+{
+	const struct name *n;
+
+	for (n = op_names; n->s; n++)
+		if (n->value == (int)op)
+			return n->s;
+	return "?";
+}

@@ -1,0 +1,140 @@
+/*
+ * The policy: parsed rules and the decision over them (fdbroker-policy(5)).
+ *
+ * Policy code does no I/O on sockets and takes no decisions about messages;
+ * it turns text into rules and a request into a verdict.  Name lookups of
+ * users and groups happen while parsing, through getpwnam/getgrnam.
+ *
+ * Conventions: parsers return the number of errors they reported (0 = good)
+ * and hand every error to the caller's sink as "FILE:LINE:COL: message";
+ * decision functions cannot fail.
+ */
+#ifndef FDB_POLICY_H
+#define FDB_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "addr.h"
+
+enum verdict { VERDICT_DENY = 0, VERDICT_ALLOW = 1 };
+
+enum subject_kind { SUBJECT_ANY, SUBJECT_USER, SUBJECT_GROUP };
+
+enum op {
+	OP_OPEN = 1,
+	OP_SOCKET,
+	OP_BIND,
+	OP_ACCEPT,
+};
+
+/* open rights; "create" implies write, "write" implies append. */
+enum {
+	RIGHT_READ = 1 << 0,
+	RIGHT_WRITE = 1 << 1,
+	RIGHT_APPEND = 1 << 2,
+	RIGHT_CREATE = 1 << 3,
+};
+
+enum proto { PROTO_TCP = 1, PROTO_UDP, PROTO_UNIX };
+
+#define PROTOCOL_ALL (-1)
+#define POLICY_MAX_FROM 16
+
+struct rule {
+	enum verdict verdict;
+	enum subject_kind subject;
+	unsigned id; /* uid or gid */
+	enum op op;
+	union {
+		struct {
+			char *path;  /* absolute; tree when it ends in '/' */
+			bool tree;
+			unsigned rights; /* 0 = every right (deny rules only) */
+			bool owner_root;
+		} open;
+		struct {
+			int family;   /* AF_INET, AF_INET6, AF_PACKET, AF_NETLINK, AF_UNIX */
+			int type;     /* SOCK_STREAM ... ; */
+			int protocol; /* number, or PROTOCOL_ALL */
+		} socket;
+		struct {
+			enum proto proto;
+			struct policy_addr addr;
+			struct cidr from[POLICY_MAX_FROM];
+			unsigned nfrom; /* accept only; 0 = from anywhere */
+		} net;           /* bind and accept */
+	} u;
+	char *file; /* where the rule came from, for explain and the audit log */
+	unsigned line;
+	char *text; /* the rule as written, whitespace folded */
+};
+
+struct policy {
+	struct rule *rules;
+	size_t n, cap;
+};
+
+/* Who asks: kernel-supplied credentials of the requesting process. */
+struct subject {
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups; /* supplementary groups */
+	size_t ngroups;
+};
+
+/* What is asked.  Paths are absolute and already canonical. */
+struct request {
+	enum op op;
+	union {
+		struct {
+			const char *path;
+			unsigned rights; /* RIGHT_* the request needs */
+		} open;
+		struct {
+			int family, type, protocol;
+		} socket;
+		struct {
+			enum proto proto;
+			struct endpoint ep;
+		} net;
+	} u;
+};
+
+struct decision {
+	enum verdict verdict;
+	const struct rule *rule; /* NULL: default deny */
+};
+
+typedef void (*policy_error_fn)(void *ctx, const char *msg);
+
+void policy_init(struct policy *p);
+void policy_free(struct policy *p);
+
+/* Parse a policy text; file names the source in messages. */
+int policy_parse_text(struct policy *p, const char *file, const char *text,
+		      policy_error_fn err, void *ctx);
+/* Read and parse a file ("cannot read" is one error). */
+int policy_parse_file(struct policy *p, const char *file, policy_error_fn err, void *ctx);
+/*
+ * An inline rule (`run -a`): written like a policy line without verdict and
+ * subject; it becomes "allow user UID RULE".  file/line name it in messages
+ * (the broker passes "-a" and the option's position).
+ */
+int policy_parse_inline(struct policy *p, uid_t uid, const char *file, unsigned line,
+			const char *rule, policy_error_fn err, void *ctx);
+
+/* First matching rule wins; no match is deny. */
+struct decision policy_decide(const struct policy *p, const struct subject *s,
+			      const struct request *r);
+
+/* Does the rule match this request?  (policy_decide's step, for explain.) */
+bool rule_matches(const struct rule *rule, const struct subject *s, const struct request *r);
+
+/* "read,write" etc. for messages and the audit log. */
+void rights_format(unsigned rights, char *buf, size_t len);
+
+const char *op_name(enum op op);
+
+#endif

@@ -1,0 +1,386 @@
+/*
+ * fdbroker run: start PROGRAM as an unprivileged user under a private
+ * broker that answers only PROGRAM's process tree.
+ *
+ * The broker is PROGRAM's parent and a child subreaper, so every process of
+ * the tree, daemonized ones included, stays its descendant: that is how it
+ * tells its own clients from other processes of the same user, and how it
+ * knows when the last of them is gone.
+ */
+#include "broker.h"
+#include "cli.h"
+#include "users.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct run_state {
+	pid_t child;
+	int status;    /* PROGRAM's wait status, once known */
+	bool exited;
+};
+
+/* Where the shim is: $FDBROKER_SHIM, beside this binary, or where make install put it. */
+static int find_shim(char *out, size_t cap)
+{
+	const char *env = getenv("FDBROKER_SHIM");
+	char exe[PATH_MAX - 16];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(out, cap, "%s", env);
+		return access(out, R_OK);
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(out, cap, "%s/libfdshim.so", exe);
+			if (access(out, R_OK) == 0)
+				return 0;
+		}
+	}
+	snprintf(out, cap, "%s", FDB_SHIM_PATH);
+	return access(out, R_OK);
+}
+
+static bool is_sanitizer_runtime(const char *entry)
+{
+	const char *base = strrchr(entry, '/');
+
+	base = base ? base + 1 : entry;
+	return strncmp(base, "libasan", 7) == 0 || strncmp(base, "libclang_rt.asan", 16) == 0;
+}
+
+/*
+ * LD_PRELOAD for PROGRAM: the shim ahead of anything already preloaded,
+ * except a sanitizer runtime, which the loader insists comes first.
+ */
+static char *preload_value(const char *shim)
+{
+	const char *old = getenv("LD_PRELOAD");
+	size_t cap = strlen(shim) + (old ? strlen(old) : 0) + 4;
+	char *out = calloc(1, cap), *copy, *tok, *save;
+	int pass;
+
+	if (!out)
+		return NULL;
+	copy = strdup(old ? old : "");
+	for (pass = 0; pass < 2 && copy; pass++) {
+		char *work = strdup(copy);
+
+		for (tok = strtok_r(work, " :", &save); tok; tok = strtok_r(NULL, " :", &save)) {
+			if (strcmp(tok, shim) == 0 || is_sanitizer_runtime(tok) != (pass == 0))
+				continue;
+			strcat(out, *out ? " " : "");
+			strcat(out, tok);
+		}
+		free(work);
+		if (pass == 0) {
+			strcat(out, *out ? " " : "");
+			strcat(out, shim);
+		}
+	}
+	free(copy);
+	return out;
+}
+
+static void on_signal(struct broker *b, const struct signalfd_siginfo *si)
+{
+	struct run_state *st = b->ctx;
+
+	if (si->ssi_signo != SIGCHLD) {
+		/*
+		 * Termination signals are PROGRAM's to handle.  One the terminal
+		 * sent (SI_KERNEL) reached PROGRAM's process group already.
+		 */
+		if (!st->exited && si->ssi_code != SI_KERNEL)
+			kill(st->child, (int)si->ssi_signo);
+		return;
+	}
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+
+		if (pid == 0)
+			return;
+		if (pid < 0) {
+			/* ECHILD: the last process of the tree is gone */
+			b->stop = true;
+			return;
+		}
+		if (pid == st->child) {
+			st->status = status;
+			st->exited = true;
+		}
+	}
+}
+
+/* In the child: become the user and exec PROGRAM; report errno on errfd. */
+static void child_exec(const struct identity *id, const char *shim, const char *sock,
+		       char **argv, const sigset_t *oldmask, int errfd)
+{
+	char *preload = preload_value(shim);
+	int err;
+
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	if (!preload || setenv("LD_PRELOAD", preload, 1) < 0 ||
+	    setenv("FDBROKER_SOCKET", sock, 1) < 0) {
+		err = ENOMEM;
+		fprintf(stderr, "fdbroker: out of memory\n");
+		goto fail;
+	}
+	if (geteuid() == 0 && identity_assume(id) < 0) {
+		err = EPERM;
+		goto fail;
+	}
+	/* a shim the user cannot read is silently skipped by the loader: say so */
+	if (access(shim, R_OK) < 0) {
+		fprintf(stderr, "fdbroker: %s cannot read %s (is a parent directory private?)\n",
+			id->name, shim);
+		err = EACCES;
+		goto fail;
+	}
+	execvp(argv[0], argv);
+	err = errno;
+	fprintf(stderr, "fdbroker: cannot run %s: %s\n", argv[0], strerror(err));
+fail:
+	(void)!write(errfd, &err, sizeof(err));
+	_exit(err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
+}
+
+static void usage_run(void)
+{
+	fprintf(stderr, "usage: fdbroker run [-u USER[:GROUP]] [-p POLICY]... [-a RULE]... "
+			"[--log DEST] -- PROGRAM [ARG]...\n");
+}
+
+struct run_opts {
+	const char *user;
+	const char *log;
+	struct strlist policies, rules;
+	char **argv;
+};
+
+static int parse_run(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longs[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "allow", required_argument, NULL, 'a' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+u:p:a:h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'p':
+			strlist_add(&o->policies, optarg);
+			break;
+		case 'a':
+			strlist_add(&o->rules, optarg);
+			break;
+		case 'l':
+			o->log = optarg;
+			break;
+		case 'h':
+			usage_run();
+			exit(0);
+		default:
+			usage_run();
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		usage_run();
+		return -1;
+	}
+	o->argv = argv + optind;
+	return 0;
+}
+
+static void print_error(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "%s\n", msg);
+}
+
+static int setup_identity(const struct run_opts *o, struct identity *id)
+{
+	char self[32];
+
+	if (geteuid() == 0 && !o->user) {
+		fprintf(stderr, "fdbroker: refusing to run %s as root: name a user with -u USER\n",
+			o->argv[0]);
+		return -1;
+	}
+	if (geteuid() != 0) {
+		snprintf(self, sizeof(self), "%u", (unsigned)getuid());
+		if (o->user) {
+			fprintf(stderr, "fdbroker: -u needs root\n");
+			return -1;
+		}
+		return identity_lookup(self, id);
+	}
+	return identity_lookup(o->user, id);
+}
+
+static int load_run_policy(const struct run_opts *o, const struct identity *id, struct policy *p)
+{
+	int errors = load_policy_files(p, &o->policies, 0);
+
+	for (size_t i = 0; i < o->rules.n; i++)
+		errors += policy_parse_inline(p, id->uid, "-a", (unsigned)i + 1, o->rules.v[i],
+					      print_error, NULL);
+	return errors;
+}
+
+/* A private directory the user can pass through but not list. */
+static int make_socket_dir(char *dir, size_t cap, char *sock, size_t scap)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, cap, "%s/fdbroker.XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
+	if (!mkdtemp(dir) || chmod(dir, 0711) < 0) {
+		fprintf(stderr, "fdbroker: cannot make a socket directory: %s\n", strerror(errno));
+		return -1;
+	}
+	snprintf(sock, scap, "%s/socket", dir);
+	return 0;
+}
+
+static int exit_status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return EXIT_BROKER_FAILED;
+}
+
+/* Start PROGRAM; returns its pid, or -1 with the exit status in *fail. */
+static pid_t spawn(const struct identity *id, const char *shim, const char *sock, char **argv,
+		   const sigset_t *oldmask, int *fail)
+{
+	int pipefd[2], err;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		*fail = EXIT_BROKER_FAILED;
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "fdbroker: fork: %s\n", strerror(errno));
+		*fail = EXIT_BROKER_FAILED;
+		return -1;
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		child_exec(id, shim, sock, argv, oldmask, pipefd[1]);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], &err, sizeof(err));
+	close(pipefd[0]);
+	if (n == sizeof(err)) {
+		int status;
+
+		/* the child said why on stderr */
+		waitpid(pid, &status, 0);
+		*fail = exit_status(status);
+		return -1;
+	}
+	return pid;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = { 0 };
+	struct identity id = { 0 };
+	struct policy policy;
+	struct audit audit = { .fd = -1 };
+	struct run_state st = { 0 };
+	struct broker b = { .epfd = -1, .sigfd = -1 };
+	char dir[PATH_MAX] = "", sock[PATH_MAX + 16] = "", shim[PATH_MAX + 16];
+	sigset_t sigs, oldmask;
+	int lfd = -1, rc = EXIT_BROKER_FAILED;
+
+	policy_init(&policy);
+	if (parse_run(argc, argv, &o) < 0 || setup_identity(&o, &id) < 0)
+		goto out;
+	if (load_run_policy(&o, &id, &policy) > 0) {
+		fprintf(stderr, "fdbroker: policy refused\n");
+		goto out;
+	}
+	if (find_shim(shim, sizeof(shim)) < 0) {
+		fprintf(stderr, "fdbroker: cannot find libfdshim.so (tried %s)\n", shim);
+		goto out;
+	}
+	if (audit_open(&audit, o.log) < 0) {
+		fprintf(stderr, "fdbroker: cannot open log %s: %s\n", o.log, strerror(errno));
+		goto out;
+	}
+	if (make_socket_dir(dir, sizeof(dir), sock, sizeof(sock)) < 0)
+		goto out;
+	lfd = broker_listen(sock);
+	if (lfd < 0)
+		goto out;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGCHLD);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &sigs, &oldmask);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	b.policy = &policy;
+	b.audit = &audit;
+	b.tree_root = getpid();
+	b.on_signal = on_signal;
+	b.ctx = &st;
+	if (broker_init(&b, lfd, &sigs) < 0) {
+		fprintf(stderr, "fdbroker: broker: %s\n", strerror(errno));
+		goto out;
+	}
+	st.child = spawn(&id, shim, sock, o.argv, &oldmask, &rc);
+	if (st.child > 0) {
+		/* modes of created files come from the program, its umask applied */
+		umask(0);
+		broker_run(&b);
+		rc = st.exited ? exit_status(st.status) : EXIT_BROKER_FAILED;
+	}
+out:
+	broker_close(&b);
+	if (lfd >= 0)
+		close(lfd);
+	if (sock[0])
+		unlink(sock);
+	if (dir[0])
+		rmdir(dir);
+	audit_close(&audit);
+	policy_free(&policy);
+	identity_free(&id);
+	free(o.policies.v);
+	free(o.rules.v);
+	return rc;
+}

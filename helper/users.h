@@ -1,0 +1,27 @@
+/*
+ * Users and groups from the system databases.
+ * Functions return 0, or -1 after printing "fdbroker: ..." to stderr.
+ */
+#ifndef FDB_USERS_H
+#define FDB_USERS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct identity {
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups; /* supplementary, from the group database */
+	int ngroups;
+	char name[64];
+	char home[256];
+};
+
+/* "USER" or "USER:GROUP", names or numbers; groups via getgrouplist. */
+int identity_lookup(const char *spec, struct identity *out);
+void identity_free(struct identity *id);
+
+/* Become id for good: groups, gid, uid (real, effective, saved). */
+int identity_assume(const struct identity *id);
+
+#endif

@@ -1,0 +1,48 @@
+#!/bin/sh
+# make demo: unmodified programs, run as nobody, open a root-only file
+# because the broker's policy says they may; everything else is refused and
+# every decision lands in the audit log.
+set -eu
+
+build=${1:-build}
+fdbroker="$(cd "$build" && pwd)/fdbroker"
+work=$(mktemp -d /tmp/fdbroker-demo.XXXXXX)
+chmod 0755 "$work"
+trap 'rm -rf "$work"' EXIT
+
+say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+mkdir -m 0700 "$work/private"
+echo "the launch code is 0000" >"$work/private/secret.txt"
+chmod 0600 "$work/private/secret.txt"
+cat >"$work/demo.policy" <<POLICY
+# fdbroker-policy(5): first match wins, no match is deny
+deny  any          open $work/private/forbidden.txt
+allow user nobody  open $work/private/ read
+POLICY
+
+say "ls -l $work/private/secret.txt   # root only"
+ls -l "$work/private/secret.txt"
+
+say "fdbroker check -p demo.policy"
+"$fdbroker" check -p "$work/demo.policy"
+
+say "fdbroker explain -p demo.policy -u nobody open $work/private/secret.txt read"
+"$fdbroker" explain -p "$work/demo.policy" -u nobody open "$work/private/secret.txt" read
+
+say "fdbroker run -u nobody -p demo.policy -- cat $work/private/secret.txt"
+"$fdbroker" run -u nobody -p "$work/demo.policy" --log "$work/audit.log" -- \
+	cat "$work/private/secret.txt"
+
+say "fdbroker run -u nobody -p demo.policy -- python3 -c 'print(open(...).read())'"
+"$fdbroker" run -u nobody -p "$work/demo.policy" --log "$work/audit.log" -- \
+	python3 -c "import sys; print(open(sys.argv[1]).read(), end='')" "$work/private/secret.txt"
+
+say "fdbroker run -u nobody -- cat $work/private/secret.txt   # no policy: refused as usual"
+"$fdbroker" run -u nobody --log "$work/audit.log" -- cat "$work/private/secret.txt" || true
+
+say "fdbroker run -u nobody -a 'open /etc/shadow read' -- head -n 2 /etc/shadow"
+"$fdbroker" run -u nobody -a 'open /etc/shadow read' --log "$work/audit.log" -- head -n 2 /etc/shadow
+
+say "cat audit.log"
+cat "$work/audit.log"

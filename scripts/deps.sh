@@ -1,0 +1,24 @@
+#!/bin/sh
+# Install the Debian packages fdbroker's build, tests and demo need, if any
+# is missing.  Runs apt-get update at most once.  Needs root to install.
+set -eu
+
+PKGS="make gcc libc6-dev libcriterion-dev python3 perl curl passwd"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages:$missing (run as root, or install them)" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q $missing

@@ -1,0 +1,45 @@
+#!/bin/sh
+# Run every Criterion suite in BUILD (default build/) and fail when any test
+# fails, crashes, or when a suite ran no test at all.
+set -u
+
+build=${1:-build}
+status=0
+total=0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "run-tests: the integration tests need root (they drop to nobody themselves)" >&2
+	exit 1
+fi
+
+if [ "${FDB_SANITIZER:-0}" = 1 ]; then
+	# The shim is instrumented: the ASan runtime must be loaded before it in
+	# every preloaded program, which fdbroker run keeps first in LD_PRELOAD.
+	LD_PRELOAD=$(gcc -print-file-name=libasan.so)
+	export LD_PRELOAD
+	export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+	LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0"
+	export LSAN_OPTIONS
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+fi
+
+for suite in unit-tests integration-tests; do
+	bin="$build/tests/$suite"
+	log=$(mktemp)
+	echo "== $suite"
+	"$bin" --jobs 2 --short-filename >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	line=$(grep 'Synthesis:' "$log" | tail -n 1)
+	rm -f "$log"
+	tested=$(printf '%s\n' "$line" | sed -n 's/.*Tested: \([0-9]*\).*/\1/p')
+	if [ -z "$tested" ] || [ "$tested" -eq 0 ]; then
+		echo "run-tests: $suite ran no test" >&2
+		status=1
+	fi
+	[ "$rc" -ne 0 ] && status=1
+	total=$((total + ${tested:-0}))
+done
+
+echo "run-tests: $total tests, $([ $status -eq 0 ] && echo passed || echo FAILED)"
+exit $status

@@ -1,0 +1,236 @@
+/*
+ * The broker channel.
+ *
+ * Why one connection per thread, kept and checked before each use:
+ * - A shared connection needs a lock around send+receive; a signal handler
+ *   that opens a file while its thread holds that lock deadlocks, and a lock
+ *   held across fork() poisons the child.
+ * - A fresh socketpair per request (Chromium's broker) needs no lock but
+ *   costs a socketpair, an extra descriptor in flight and roughly doubles
+ *   the round trip.
+ * - A per-thread connection needs neither: each thread has its own stream of
+ *   request/reply records, so answers cannot cross.  A signal handler that
+ *   arrives while its thread is mid-request sees the busy mark and uses a
+ *   one-off connection instead.  Everything on the path is async-signal-safe
+ *   (socket, connect, sendmsg, recvmsg, close, fstat, getpid).
+ *
+ * The connection is only trusted after checking that it is still ours:
+ * - the process forked (pid changed): the child opens its own;
+ * - the effective ids changed: the broker judges a connection by the
+ *   credentials it had at connect(), so a new identity needs a new one;
+ * - the program closed or dup2()ed over our descriptor: fstat shows another
+ *   object (or none); we forget the number without closing it, since it
+ *   may now belong to the program.
+ * The descriptor is moved high (above what programs normally use) and is
+ * close-on-exec; it exists only after the first brokered call.
+ */
+#include "shim.h"
+#include "fdpass.h"
+#include "wire.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct chan {
+	int fd;
+	pid_t pid;
+	uid_t euid;
+	gid_t egid;
+	dev_t dev;
+	ino_t ino;
+	uint32_t seq;
+};
+
+static SHIM_TLS struct chan tls_chan = { .fd = -1 };
+static SHIM_TLS int tls_in_call;
+
+static pthread_once_t chan_once = PTHREAD_ONCE_INIT;
+static pthread_key_t chan_key;
+static struct sockaddr_un broker_addr;
+static socklen_t broker_addrlen;
+static int fd_floor;
+
+/* Is c->fd still the socket we connected? */
+static bool chan_is_ours(const struct chan *c)
+{
+	struct stat st;
+
+	return c->fd >= 0 && fstat(c->fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	       st.st_dev == c->dev && st.st_ino == c->ino;
+}
+
+static void chan_drop(struct chan *c)
+{
+	if (chan_is_ours(c))
+		close(c->fd);
+	c->fd = -1;
+}
+
+/* Thread exit: give the broker its slot back. */
+static void chan_thread_exit(void *unused)
+{
+	(void)unused;
+	if (tls_chan.pid == getpid())
+		chan_drop(&tls_chan);
+}
+
+static void chan_setup(void)
+{
+	const char *path = getenv("FDBROKER_SOCKET");
+	struct rlimit rl;
+	size_t len;
+
+	pthread_key_create(&chan_key, chan_thread_exit);
+	if (!path || path[0] == '\0')
+		path = "/run/fdbroker/socket";
+	len = strlen(path);
+	if (len < sizeof(broker_addr.sun_path)) {
+		broker_addr.sun_family = AF_UNIX;
+		memcpy(broker_addr.sun_path, path, len + 1);
+		broker_addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+	}
+	/* high, but below the limit and inside FD_SETSIZE for small limits */
+	fd_floor = 960;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1024)
+		fd_floor = (int)(rl.rlim_cur * 3 / 4);
+}
+
+/* Connect a new channel; -1 with errno on failure. */
+static int chan_open(struct chan *c)
+{
+	struct stat st;
+	int fd, high;
+
+	if (broker_addrlen == 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&broker_addr, broker_addrlen) < 0)
+		goto fail;
+	high = fcntl(fd, F_DUPFD_CLOEXEC, fd_floor);
+	if (high >= 0) {
+		close(fd);
+		fd = high;
+	}
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	c->fd = fd;
+	c->pid = getpid();
+	c->euid = geteuid();
+	c->egid = getegid();
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
+	return 0;
+fail:
+	close(fd);
+	return -1;
+}
+
+static bool chan_current(const struct chan *c)
+{
+	return c->fd >= 0 && c->pid == getpid() && c->euid == geteuid() &&
+	       c->egid == getegid() && chan_is_ours(c);
+}
+
+/* One request/reply exchange on c.  Returns 0, or a negative errno. */
+static int chan_exchange(struct chan *c, void *req, size_t len, int sendfd, bool close_sendfd,
+			 int recv_flags, bool *sent, int *status, unsigned *rflags, int *fd_out)
+{
+	unsigned char buf[FDB_HDR_LEN + 64];
+	struct fdb_hdr hdr;
+	struct fdb_reply rep;
+	uint32_t seq = ++c->seq;
+	size_t nfds;
+	int fd = -1, rc;
+	ssize_t n;
+
+	wire_set_seq(req, seq);
+	n = fdpass_send(c->fd, req, len, &sendfd, sendfd >= 0 ? 1 : 0, 0);
+	if (n < 0)
+		return (int)n;
+	*sent = true;
+	if (close_sendfd && sendfd >= 0) {
+		/* gone before the reply arrives, so the reply's fd gets the lowest number */
+		close(sendfd);
+	}
+	n = fdpass_recv(c->fd, buf, sizeof(buf), &fd, 1, &nfds, recv_flags);
+	if (n <= 0)
+		return n == 0 ? -ECONNRESET : (int)n;
+	rc = wire_decode_hdr(buf, (size_t)n, &hdr);
+	if (rc == 0 && (hdr.op != FDB_OP_REPLY || hdr.seq != seq))
+		rc = -EPROTO;
+	if (rc == 0)
+		rc = wire_decode_reply(buf, (size_t)n, &rep);
+	if (rc == 0 && (rep.status == 0) != (nfds == 1))
+		rc = -EPROTO;
+	if (rc < 0) {
+		fdpass_close_all(&fd, nfds);
+		return rc;
+	}
+	*status = rep.status;
+	*rflags = rep.rflags;
+	*fd_out = nfds ? fd : -1;
+	return 0;
+}
+
+int shim_call(void *req, size_t len, int sendfd, bool close_sendfd, int recv_flags,
+	      int *status, unsigned *rflags, int *fd_out)
+{
+	struct chan oneoff = { .fd = -1 };
+	struct chan *c = &tls_chan;
+	int saved = errno, rc = -1;
+	bool sent = false;
+
+	pthread_once(&chan_once, chan_setup);
+	if (tls_in_call) {
+		/* a signal handler interrupted this thread's own request */
+		c = &oneoff;
+	} else {
+		tls_in_call = 1;
+		if (!chan_current(c)) {
+			chan_drop(c);
+			c->seq = 0;
+		}
+	}
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (c->fd < 0) {
+			if (chan_open(c) < 0) {
+				shim_debug("no broker at %s: %s", broker_addr.sun_path,
+					   strerror(errno));
+				break;
+			}
+			if (c == &tls_chan)
+				pthread_setspecific(chan_key, c);
+		}
+		rc = chan_exchange(c, req, len, sendfd, close_sendfd, recv_flags, &sent, status,
+				   rflags, fd_out);
+		if (rc == 0)
+			break;
+		shim_debug("broker exchange failed: %s", strerror(-rc));
+		chan_drop(c);
+		/*
+		 * A kept connection whose broker has restarted fails at send:
+		 * one retry on a new connection.  Once a request went out it is
+		 * never sent twice.
+		 */
+		if (sent || (rc != -EPIPE && rc != -ECONNRESET && rc != -ENOTCONN))
+			break;
+	}
+	if (close_sendfd && sendfd >= 0 && !sent)
+		close(sendfd);
+	if (c == &oneoff)
+		chan_drop(c);
+	else
+		tls_in_call = 0;
+	errno = saved;
+	return rc == 0 ? 0 : -1;
+}

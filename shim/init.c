@@ -1,0 +1,84 @@
+/*
+ * Start-up: the real libc symbols and the debug switch.
+ *
+ * The lookup happens once under pthread_once (and eagerly from a
+ * constructor), never on the hot path: a wrapper pays one already-done
+ * pthread_once check and a call through a cached pointer.
+ */
+#include "shim.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct real_fns shim_real;
+SHIM_TLS int shim_busy;
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static bool debug_on;
+
+#define LOOKUP(field, name) (*(void **)&shim_real.field = dlsym(RTLD_NEXT, name))
+
+static void load_symbols(void)
+{
+	const char *d;
+
+	/* dlsym may allocate; keep our own wrappers out of whatever it calls */
+	shim_busy++;
+	LOOKUP(open, "open");
+	LOOKUP(open64, "open64");
+	LOOKUP(openat, "openat");
+	LOOKUP(openat64, "openat64");
+	LOOKUP(open_2, "__open_2");
+	LOOKUP(open64_2, "__open64_2");
+	LOOKUP(openat_2, "__openat_2");
+	LOOKUP(openat64_2, "__openat64_2");
+	LOOKUP(creat, "creat");
+	LOOKUP(creat64, "creat64");
+	LOOKUP(fopen, "fopen");
+	LOOKUP(fopen64, "fopen64");
+	LOOKUP(freopen, "freopen");
+	LOOKUP(freopen64, "freopen64");
+	LOOKUP(opendir, "opendir");
+	d = getenv("FDBROKER_DEBUG");
+	debug_on = d && strcmp(d, "1") == 0;
+	shim_busy--;
+}
+
+void shim_init(void)
+{
+	/*
+	 * Busy means this thread is inside the shim already: either in
+	 * load_symbols itself (pthread_once would deadlock) or in a broker
+	 * call, when the lookup is long done.
+	 */
+	if (!shim_busy)
+		pthread_once(&init_once, load_symbols);
+}
+
+__attribute__((constructor)) static void shim_constructor(void)
+{
+	shim_init();
+}
+
+void shim_debug(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n, saved = errno;
+
+	if (!debug_on)
+		return;
+	n = snprintf(line, sizeof(line), "libfdshim[%d]: ", (int)getpid());
+	va_start(ap, fmt);
+	n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	(void)!write(STDERR_FILENO, line, (size_t)n);
+	errno = saved;
+}

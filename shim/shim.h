@@ -1,0 +1,77 @@
+/*
+ * libfdshim internals.  Nothing here is exported: the library is built with
+ * -fvisibility=hidden and a version script, and only the interposed libc
+ * symbols carry SHIM_EXPORT.
+ *
+ * Conventions: wrappers return what the libc call returns and leave errno as
+ * the real call left it unless the broker helped; internal helpers return
+ * -1 with errno set to the caller's original errno (they never invent one).
+ */
+#ifndef FDSHIM_H
+#define FDSHIM_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <dirent.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#define SHIM_EXPORT __attribute__((visibility("default")))
+#define SHIM_TLS __thread __attribute__((tls_model("initial-exec")))
+
+/* The real libc functions, looked up once. */
+struct real_fns {
+	int (*open)(const char *, int, ...);
+	int (*open64)(const char *, int, ...);
+	int (*openat)(int, const char *, int, ...);
+	int (*openat64)(int, const char *, int, ...);
+	int (*open_2)(const char *, int);
+	int (*open64_2)(const char *, int);
+	int (*openat_2)(int, const char *, int);
+	int (*openat64_2)(int, const char *, int);
+	int (*creat)(const char *, mode_t);
+	int (*creat64)(const char *, mode_t);
+	FILE *(*fopen)(const char *, const char *);
+	FILE *(*fopen64)(const char *, const char *);
+	FILE *(*freopen)(const char *, const char *, FILE *);
+	FILE *(*freopen64)(const char *, const char *, FILE *);
+	DIR *(*opendir)(const char *);
+};
+
+extern struct real_fns shim_real;
+
+/* Look the real symbols up (once); cheap after the first call. */
+void shim_init(void);
+
+/* True while this thread runs shim code: wrappers then go straight to libc. */
+extern SHIM_TLS int shim_busy;
+
+/* Worth asking the broker?  Only a privilege failure is. */
+static inline bool shim_should_ask(int rc_failed, int err)
+{
+	return __builtin_expect(rc_failed, 0) && (err == EACCES || err == EPERM) && !shim_busy;
+}
+
+/* FDBROKER_DEBUG=1: one line on stderr; otherwise silent. */
+void shim_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Ask the broker to open path (relative to dirfd as openat would) and return
+ * the descriptor, or -1 with errno = orig_errno when the broker denies, is
+ * absent or fails, or errno = the broker's kernel errno when the open was
+ * allowed and failed there.
+ */
+int shim_broker_open(int dirfd, const char *path, int flags, mode_t mode, int orig_errno);
+
+/*
+ * The broker channel (channel.c): send one request record, with at most one
+ * descriptor (closed by the channel after sending when close_sendfd is set),
+ * and wait for its reply.  Returns 0 and fills status, rflags and fd_out, or -1
+ * when no answer could be had (no broker, broker gone, protocol error).
+ */
+int shim_call(void *req, size_t len, int sendfd, bool close_sendfd, int recv_flags,
+	      int *status, unsigned *rflags, int *fd_out);
+
+#endif

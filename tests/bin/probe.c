@@ -1,0 +1,289 @@
+/*
+ * probe: the unmodified "legacy program" of the integration tests.  It makes
+ * one kind of libc call per command and prints one line per result:
+ *   ok [details]      or      err ENAME
+ * It knows nothing of fdbroker; the tests run it under the shim.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
+
+static int fail(void)
+{
+	printf("err %s\n", strerrorname_np(errno));
+	return 0;
+}
+
+/* Replace "@PPID" (the broker, under fdbroker run) in a path. */
+static const char *expand(const char *path)
+{
+	static char buf[4096];
+	const char *at = strstr(path, "@PPID");
+
+	if (!at)
+		return path;
+	snprintf(buf, sizeof(buf), "%.*s%d%s", (int)(at - path), path, (int)getppid(), at + 5);
+	return buf;
+}
+
+static void print_fd(int fd)
+{
+	char buf[256];
+	struct stat st;
+	ssize_t n;
+	int fdfl = fcntl(fd, F_GETFD), fl = fcntl(fd, F_GETFL);
+
+	fstat(fd, &st);
+	n = S_ISREG(st.st_mode) ? pread(fd, buf, sizeof(buf) - 1, 0) : 0;
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	printf("ok fd=%d cloexec=%d nonblock=%d append=%d ino=%lu uid=%u mode=%o data=%s\n", fd,
+	       !!(fdfl & FD_CLOEXEC), !!(fl & O_NONBLOCK), !!(fl & O_APPEND),
+	       (unsigned long)st.st_ino, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), buf);
+}
+
+static int parse_flags(const char *s)
+{
+	int acc = O_RDONLY, f = 0;
+
+	for (; *s; s++) {
+		switch (*s) {
+		case 'r': acc = O_RDONLY; break;
+		case 'w': acc = O_WRONLY; break;
+		case 'b': acc = O_RDWR; break;
+		case 'a': f |= O_APPEND; break;
+		case 'c': f |= O_CREAT; break;
+		case 't': f |= O_TRUNC; break;
+		case 'e': f |= O_CLOEXEC; break;
+		case 'n': f |= O_NONBLOCK; break;
+		case 'd': f |= O_DIRECTORY; break;
+		case 'f': f |= O_NOFOLLOW; break;
+		case 'x': f |= O_EXCL; break;
+		default: break;
+		}
+	}
+	return acc | f;
+}
+
+/* open PATH FLAGS [MODE] */
+static int cmd_open(char **av)
+{
+	int fd = open(expand(av[0]), parse_flags(av[1]), av[2] ? (int)strtol(av[2], NULL, 8) : 0);
+
+	if (fd < 0)
+		return fail();
+	print_fd(fd);
+	return 0;
+}
+
+static void print_stream(FILE *f)
+{
+	char line[256] = "";
+
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	printf("ok fd=%d data=%s\n", fileno(f), line);
+}
+
+static int list_dir(DIR *d)
+{
+	struct dirent *e;
+	char names[1024] = "";
+
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			strncat(names, e->d_name, sizeof(names) - strlen(names) - 2);
+			strcat(names, ",");
+		}
+	printf("ok entries=%s\n", names);
+	closedir(d);
+	return 0;
+}
+
+/* sym SYMBOL PATH: read PATH through one member of the open family. */
+static int cmd_sym(char **av)
+{
+	const char *s = av[0], *path = expand(av[1]);
+	FILE *f = NULL;
+	DIR *d;
+	int fd = -1;
+
+	if (!strcmp(s, "open")) fd = open(path, O_RDONLY);
+	else if (!strcmp(s, "open64")) fd = open64(path, O_RDONLY);
+	else if (!strcmp(s, "openat")) fd = openat(AT_FDCWD, path, O_RDONLY);
+	else if (!strcmp(s, "openat64")) fd = openat64(AT_FDCWD, path, O_RDONLY);
+	else if (!strcmp(s, "__open_2")) fd = __open_2(path, O_RDONLY);
+	else if (!strcmp(s, "__open64_2")) fd = __open64_2(path, O_RDONLY);
+	else if (!strcmp(s, "__openat_2")) fd = __openat_2(AT_FDCWD, path, O_RDONLY);
+	else if (!strcmp(s, "__openat64_2")) fd = __openat64_2(AT_FDCWD, path, O_RDONLY);
+	else if (!strcmp(s, "creat")) fd = creat(path, 0644);
+	else if (!strcmp(s, "creat64")) fd = creat64(path, 0644);
+	else if (!strcmp(s, "fopen")) f = fopen(path, "r");
+	else if (!strcmp(s, "fopen64")) f = fopen64(path, "r");
+	else if (!strcmp(s, "freopen")) f = freopen(path, "r", stdin);
+	else if (!strcmp(s, "freopen64")) f = freopen64(path, "r", stdin);
+	else if (!strcmp(s, "opendir")) {
+		d = opendir(path);
+		return d ? list_dir(d) : fail();
+	} else {
+		fprintf(stderr, "probe: unknown symbol %s\n", s);
+		return 2;
+	}
+	if (!strncmp(s, "fopen", 5) || !strncmp(s, "freopen", 7)) {
+		if (!f)
+			return fail();
+		print_stream(f);
+		return 0;
+	}
+	if (fd < 0)
+		return fail();
+	print_fd(fd);
+	return 0;
+}
+
+/* read PATH...: one result line per path */
+static int cmd_read(char **av)
+{
+	for (; *av; av++) {
+		int fd = open(expand(*av), O_RDONLY);
+
+		if (fd < 0) {
+			fail();
+			continue;
+		}
+		print_fd(fd);
+		close(fd);
+	}
+	return 0;
+}
+
+/* openat DIR REL FLAGS: relative to a directory descriptor */
+static int cmd_openat(char **av)
+{
+	int dfd = open(av[0], O_PATH | O_DIRECTORY), fd;
+
+	if (dfd < 0)
+		return fail();
+	fd = openat(dfd, av[1], parse_flags(av[2]), 0644);
+	if (fd < 0)
+		return fail();
+	print_fd(fd);
+	return 0;
+}
+
+/* cwd DIR REL FLAGS: relative to the working directory */
+static int cmd_cwd(char **av)
+{
+	int fd;
+
+	if (chdir(av[0]) < 0)
+		return fail();
+	fd = open(av[1], parse_flags(av[2]), 0644);
+	if (fd < 0)
+		return fail();
+	print_fd(fd);
+	return 0;
+}
+
+/* fopen PATH MODE [DATA]: write DATA or read one line */
+static int cmd_fopen(char **av)
+{
+	FILE *f = fopen(av[0], av[1]);
+
+	if (!f)
+		return fail();
+	if (av[2]) {
+		if (fputs(av[2], f) < 0 || fclose(f) != 0)
+			return fail();
+		printf("ok wrote\n");
+		return 0;
+	}
+	print_stream(f);
+	return 0;
+}
+
+/* create PATH FLAGS MODE UMASK */
+static int cmd_create(char **av)
+{
+	umask((mode_t)strtol(av[3], NULL, 8));
+	return cmd_open(av);
+}
+
+/*
+ * loop PATH N OUTSIDE: open PATH N times; count results whose inode is
+ * OUTSIDE's (which must never happen) and the rest.
+ */
+static int cmd_loop(char **av)
+{
+	struct stat out, st;
+	long n = strtol(av[1], NULL, 10), outside = 0, inside = 0, denied = 0;
+
+	if (stat(av[2], &out) < 0)
+		return fail();
+	for (long i = 0; i < n; i++) {
+		int fd = open(av[0], O_RDONLY);
+
+		if (fd < 0) {
+			denied++;
+			continue;
+		}
+		fstat(fd, &st);
+		if (st.st_ino == out.st_ino && st.st_dev == out.st_dev)
+			outside++;
+		else
+			inside++;
+		close(fd);
+	}
+	printf("ok outside=%ld inside=%ld denied=%ld\n", outside, inside, denied);
+	return 0;
+}
+
+/* lowest: with 3..9 open, close 5, open PATH: expect fd 5 */
+static int cmd_lowest(char **av)
+{
+	int fd;
+
+	for (int i = 3; i < 10; i++)
+		if (fcntl(i, F_GETFD) < 0 && open("/dev/null", O_RDONLY) < 0)
+			return fail();
+	close(5);
+	fd = open(av[0], O_RDONLY);
+	if (fd < 0)
+		return fail();
+	print_fd(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int nargs;
+		int (*fn)(char **);
+	} cmds[] = {
+		{ "open", 2, cmd_open },     { "sym", 2, cmd_sym },     { "read", 1, cmd_read },
+		{ "openat", 3, cmd_openat }, { "cwd", 3, cmd_cwd },     { "fopen", 2, cmd_fopen },
+		{ "create", 4, cmd_create }, { "loop", 3, cmd_loop },   { "lowest", 1, cmd_lowest },
+	};
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name)) {
+			if (argc - 2 < cmds[i].nargs)
+				break;
+			return cmds[i].fn(argv + 2);
+		}
+	fprintf(stderr, "usage: probe open|sym|read|openat|cwd|fopen|create|loop|lowest ARGS...\n");
+	return 2;
+}

@@ -1,0 +1,219 @@
+/* Integration test harness; see harness.h. */
+#include "harness.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char tmpdir[256];
+static char paths[64][512];
+static int npaths;
+
+const char *h_tmpdir(void)
+{
+	if (!tmpdir[0]) {
+		snprintf(tmpdir, sizeof(tmpdir), "/tmp/fdbtest.XXXXXX");
+		cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
+		cr_assert_eq(chmod(tmpdir, 0755), 0);
+	}
+	return tmpdir;
+}
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(p);
+}
+
+void h_cleanup(void)
+{
+	if (tmpdir[0])
+		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir[0] = '\0';
+	npaths = 0;
+}
+
+const char *h_path(const char *name)
+{
+	cr_assert_lt(npaths, 64);
+	snprintf(paths[npaths], sizeof(paths[0]), "%s/%s", h_tmpdir(), name);
+	return paths[npaths++];
+}
+
+const char *h_file(const char *name, const char *content, mode_t mode)
+{
+	const char *p = h_path(name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	cr_assert_geq(fd, 0, "create %s: %s", p, strerror(errno));
+	cr_assert_eq(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+	fchmod(fd, mode);
+	close(fd);
+	return p;
+}
+
+const char *h_dir(const char *name, mode_t mode)
+{
+	const char *p = h_path(name);
+
+	cr_assert_eq(mkdir(p, mode), 0, "mkdir %s: %s", p, strerror(errno));
+	chmod(p, mode);
+	return p;
+}
+
+static const char *build_path(const char *rel)
+{
+	static char buf[4][512];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", FDB_BUILD_DIR, rel);
+	return buf[i];
+}
+
+const char *h_fdbroker(void) { return build_path("fdbroker"); }
+const char *h_shim(void) { return build_path("libfdshim.so"); }
+const char *h_probe(void) { return build_path("tests/probe"); }
+
+/* Read both pipes to the end without letting either fill up. */
+static void drain(int ofd, int efd, char **out, char **err)
+{
+	size_t olen = 0, elen = 0;
+	struct pollfd p[2] = { { .fd = ofd, .events = POLLIN }, { .fd = efd, .events = POLLIN } };
+	int open_fds = 2;
+
+	*out = calloc(1, 1);
+	*err = calloc(1, 1);
+	while (open_fds > 0) {
+		if (poll(p, 2, -1) < 0)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			char buf[4096], **dst = i ? err : out;
+			size_t *len = i ? &elen : &olen;
+			ssize_t n;
+
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			n = read(p[i].fd, buf, sizeof(buf));
+			if (n <= 0) {
+				close(p[i].fd);
+				p[i].fd = -1;
+				open_fds--;
+				continue;
+			}
+			*dst = realloc(*dst, *len + (size_t)n + 1);
+			memcpy(*dst + *len, buf, (size_t)n);
+			*len += (size_t)n;
+			(*dst)[*len] = '\0';
+		}
+	}
+}
+
+struct result h_run(char *const argv[], char *const env[], bool as_nobody)
+{
+	struct result r = { 0 };
+	int o[2], e[2], status;
+	pid_t pid;
+
+	cr_assert_eq(pipe2(o, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(e, O_CLOEXEC), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(o[1], 1);
+		dup2(e[1], 2);
+		for (int i = 0; env && env[i]; i++)
+			putenv(env[i]);
+		if (as_nobody) {
+			gid_t g = NOBODY_GID;
+
+			if (setgroups(1, &g) || setresgid(g, g, g) || setresuid(NOBODY_UID, NOBODY_UID, NOBODY_UID))
+				_exit(125);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(o[1]);
+	close(e[1]);
+	drain(o[0], e[0], &r.out, &r.err);
+	waitpid(pid, &status, 0);
+	r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return r;
+}
+
+void h_free(struct result *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+struct result h_broker_probe(const char *policy, char *const probe_args[])
+{
+	char *argv[64];
+	int n = 0;
+
+	argv[n++] = (char *)h_fdbroker();
+	argv[n++] = "run";
+	argv[n++] = "-u";
+	argv[n++] = "nobody";
+	if (policy) {
+		const char *p = h_path("test.policy");
+		FILE *f = fopen(p, "w");
+
+		cr_assert_not_null(f);
+		fputs(policy, f);
+		fclose(f);
+		argv[n++] = "-p";
+		argv[n++] = (char *)p;
+	}
+	argv[n++] = "--log";
+	argv[n++] = (char *)h_path("audit.log");
+	argv[n++] = "--";
+	argv[n++] = (char *)h_probe();
+	for (int i = 0; probe_args[i] && n < 63; i++)
+		argv[n++] = probe_args[i];
+	argv[n] = NULL;
+	return h_run(argv, NULL, false);
+}
+
+char *h_audit(void)
+{
+	char path[512], *buf = calloc(1, 65536);
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/audit.log", h_tmpdir());
+	fd = open(path, O_RDONLY);
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, 65535);
+
+		buf[n > 0 ? n : 0] = '\0';
+		close(fd);
+	}
+	return buf;
+}
+
+const char *h_line(const char *s, int n)
+{
+	static char line[4096];
+
+	for (; n > 0 && s; n--) {
+		s = strchr(s, '\n');
+		if (s)
+			s++;
+	}
+	if (!s)
+		return "";
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(s, "\n"), s);
+	return line;
+}

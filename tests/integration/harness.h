@@ -1,0 +1,52 @@
+/*
+ * Integration test harness: temporary directories, processes run to
+ * completion with their output captured, and fdbroker run of the probe as
+ * nobody.  Functions abort the test (cr_assert) on set-up failures.
+ */
+#ifndef FDB_HARNESS_H
+#define FDB_HARNESS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define NOBODY_UID 65534
+#define NOBODY_GID 65534
+
+struct result {
+	int status; /* exit status, or 128+signal */
+	char *out;
+	char *err;
+};
+
+/* A fresh 0755 directory under /tmp for this test; removed by h_cleanup. */
+const char *h_tmpdir(void);
+void h_cleanup(void);
+
+/* path = dir/name, in a buffer that lives until h_cleanup. */
+const char *h_path(const char *name);
+/* Write a file (root-owned, mode) and return its path. */
+const char *h_file(const char *name, const char *content, mode_t mode);
+const char *h_dir(const char *name, mode_t mode);
+
+/* Run argv (NULL-terminated), env additions "K=V" (NULL-terminated or NULL). */
+struct result h_run(char *const argv[], char *const env[], bool as_nobody);
+void h_free(struct result *r);
+
+/* build/fdbroker, build/libfdshim.so, build/tests/probe */
+const char *h_fdbroker(void);
+const char *h_shim(void);
+const char *h_probe(void);
+
+/*
+ * fdbroker run -u nobody -p POLICY --log LOG -- probe ARGS...; policy is the
+ * text of a policy file written for this run (may be NULL), log goes to
+ * h_path("audit.log").
+ */
+struct result h_broker_probe(const char *policy, char *const probe_args[]);
+/* The audit log of the last h_broker_probe. */
+char *h_audit(void);
+
+/* The n-th whitespace-separated line of s (0-based), in a static buffer. */
+const char *h_line(const char *s, int n);
+
+#endif

@@ -1,0 +1,182 @@
+/* Descriptor passing over a socketpair: counts, truncation, cloexec. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fdpass.h"
+#include "wire.h"
+
+static int sv[2];
+
+static void pair(void)
+{
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+}
+
+static void unpair(void)
+{
+	close(sv[0]);
+	close(sv[1]);
+}
+
+TestSuite(fdpass, .init = pair, .fini = unpair, .timeout = 10);
+
+static int open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+Test(fdpass, one_fd_with_cloexec)
+{
+	char buf[16];
+	int fd = open("/dev/null", O_RDONLY), got;
+	size_t n;
+
+	cr_assert_eq(fdpass_send(sv[0], "x", 1, &fd, 1, 0), 1);
+	cr_assert_eq(fdpass_recv(sv[1], buf, sizeof(buf), &got, 1, &n, MSG_CMSG_CLOEXEC), 1);
+	cr_assert_eq(n, 1);
+	cr_assert(fcntl(got, F_GETFD) & FD_CLOEXEC);
+	close(got);
+	close(fd);
+}
+
+Test(fdpass, no_fd)
+{
+	char buf[16];
+	int got = -1;
+	size_t n;
+
+	cr_assert_eq(fdpass_send(sv[0], "hello", 5, NULL, 0, 0), 5);
+	cr_assert_eq(fdpass_recv(sv[1], buf, sizeof(buf), &got, 1, &n, 0), 5);
+	cr_assert_eq(n, 0);
+}
+
+Test(fdpass, unexpected_fd_closed)
+{
+	char buf[16];
+	int fd = open("/dev/null", O_RDONLY), got = -1, before;
+	size_t n;
+
+	cr_assert_eq(fdpass_send(sv[0], "x", 1, &fd, 1, 0), 1);
+	close(fd);
+	before = open_fds();
+	cr_assert_eq(fdpass_recv(sv[1], buf, sizeof(buf), &got, 0, &n, 0), -EPROTO);
+	cr_assert_eq(n, 0);
+	cr_assert_eq(open_fds(), before, "the stray descriptor was closed");
+}
+
+/* A raw sender that attaches more descriptors than FDB_FDS_MAX allows. */
+static void send_many(int count)
+{
+	union {
+		struct cmsghdr c;
+		char b[CMSG_SPACE(sizeof(int) * 253)];
+	} u;
+	int fds[253];
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+			    .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)count) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	for (int i = 0; i < count; i++)
+		fds[i] = open("/dev/null", O_RDONLY);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)count);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)count);
+	cr_assert_eq(sendmsg(sv[0], &m, 0), 1);
+	for (int i = 0; i < count; i++)
+		close(fds[i]);
+}
+
+Test(fdpass, too_many_fds_all_closed)
+{
+	int counts[] = { 2, 3, 64, 253 };
+
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		char buf[16];
+		int got[FDB_FDS_MAX], before;
+		size_t n;
+
+		send_many(counts[i]);
+		before = open_fds();
+		cr_assert_eq(fdpass_recv(sv[1], buf, sizeof(buf), got, FDB_FDS_MAX, &n, 0),
+			     -EPROTO, "%d fds", counts[i]);
+		cr_assert_eq(open_fds(), before, "%d fds: none left open", counts[i]);
+	}
+}
+
+Test(fdpass, truncated_data_closes_fd)
+{
+	char big[64] = "0123456789012345678901234567890123456789", buf[8];
+	int fd = open("/dev/null", O_RDONLY), got = -1, before;
+	size_t n;
+
+	cr_assert_eq(fdpass_send(sv[0], big, sizeof(big), &fd, 1, 0), (ssize_t)sizeof(big));
+	close(fd);
+	before = open_fds();
+	cr_assert_eq(fdpass_recv(sv[1], buf, sizeof(buf), &got, 1, &n, 0), -EMSGSIZE);
+	cr_assert_eq(open_fds(), before);
+}
+
+Test(fdpass, credentials_cmsg_is_wrong_type)
+{
+	struct ucred cr = { .pid = getpid(), .uid = getuid(), .gid = getgid() };
+	union {
+		struct cmsghdr c;
+		char b[CMSG_SPACE(sizeof(cr))];
+	} u;
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+			    .msg_controllen = sizeof(u.b) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	int on = 1, got;
+	char buf[8];
+	size_t n;
+
+	setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_CREDENTIALS;
+	c->cmsg_len = CMSG_LEN(sizeof(cr));
+	memcpy(CMSG_DATA(c), &cr, sizeof(cr));
+	cr_assert_eq(sendmsg(sv[0], &m, 0), 1);
+	cr_assert_eq(fdpass_recv(sv[1], buf, sizeof(buf), &got, 1, &n, 0), -EPROTO);
+}
+
+Test(fdpass, end_of_stream)
+{
+	char buf[8];
+	int got;
+	size_t n;
+
+	close(sv[0]);
+	cr_assert_eq(fdpass_recv(sv[1], buf, sizeof(buf), &got, 1, &n, 0), 0);
+	sv[0] = open("/dev/null", O_RDONLY); /* for fini */
+}
+
+Test(fdpass, send_limits)
+{
+	int fds[2] = { 0, 1 };
+
+	cr_assert_eq(fdpass_send(sv[0], "x", 1, fds, 2, 0), -EINVAL);
+	cr_assert_eq(fdpass_send(sv[0], "", 0, NULL, 0, 0), -EINVAL);
+}
+
+Test(fdpass, errno_untouched)
+{
+	char buf[8];
+	int got;
+	size_t n;
+
+	errno = 1234;
+	cr_assert_eq(fdpass_recv(sv[1], buf, sizeof(buf), &got, 1, &n, MSG_DONTWAIT), -EAGAIN);
+	cr_assert_eq(errno, 1234);
+}

@@ -1,0 +1,77 @@
+/* Lexical folding of paths. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <unistd.h>
+
+#include "path.h"
+
+TestSuite(path);
+
+struct fold_case {
+	char in[64];
+	char out[64];
+};
+
+ParameterizedTestParameters(path, fold)
+{
+	static struct fold_case cases[] = {
+		{ "/", "/" },
+		{ "/etc/shadow", "/etc/shadow" },
+		{ "//etc///shadow/", "/etc/shadow" },
+		{ "/etc/./shadow", "/etc/shadow" },
+		{ "/srv/x/../../etc/shadow", "/etc/shadow" },
+		{ "/..", "/" },
+		{ "/../../..", "/" },
+		{ "/a/b/..", "/a" },
+		{ "/a/..", "/" },
+		{ "/a/.../b", "/a/.../b" },
+		{ "/a/..b/c", "/a/..b/c" },
+	};
+	return cr_make_param_array(struct fold_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct fold_case *c, path, fold)
+{
+	char out[PATH_MAX];
+
+	cr_assert_eq(path_fold(c->in, out, sizeof(out)), 0);
+	cr_assert_str_eq(out, c->out, "%s", c->in);
+}
+
+Test(path, relative_refused)
+{
+	char out[64];
+
+	cr_assert_eq(path_fold("etc/shadow", out, sizeof(out)), -EINVAL);
+}
+
+Test(path, too_long)
+{
+	char out[8];
+
+	cr_assert_eq(path_fold("/abcdefghij", out, sizeof(out)), -ENAMETOOLONG);
+}
+
+Test(path, join)
+{
+	char out[PATH_MAX];
+
+	cr_assert_eq(path_join_fold("/srv/x", "../y/./z", out, sizeof(out)), 0);
+	cr_assert_str_eq(out, "/srv/y/z");
+	cr_assert_eq(path_join_fold("/srv/x", "/abs", out, sizeof(out)), 0);
+	cr_assert_str_eq(out, "/abs");
+}
+
+Test(path, of_fd)
+{
+	char out[PATH_MAX];
+	int fd = open("/etc", O_PATH);
+
+	cr_assert_eq(path_of_fd(fd, out, sizeof(out)), 0);
+	cr_assert_str_eq(out, "/etc");
+	close(fd);
+	cr_assert_lt(path_of_fd(fd, out, sizeof(out)), 0);
+}

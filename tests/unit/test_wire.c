@@ -1,0 +1,192 @@
+/* The message codec, fed bytes directly: no sockets. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "wire.h"
+
+TestSuite(wire);
+
+static int encode(unsigned char *buf, const char *path)
+{
+	struct fdb_open_req r = { .flags = O_RDONLY | O_CLOEXEC, .mode = 0, .path = path };
+
+	return wire_encode_open(buf, FDB_MSG_MAX, 7, &r);
+}
+
+Test(wire, open_round_trip)
+{
+	unsigned char buf[FDB_MSG_MAX];
+	struct fdb_open_req in = { .flags = O_WRONLY | O_CREAT, .mode = 0640, .has_dirfd = 1,
+				   .path = "rel/file" };
+	struct fdb_open_req out;
+	struct fdb_hdr h;
+	int len = wire_encode_open(buf, sizeof(buf), 42, &in);
+
+	cr_assert_eq(len, FDB_HDR_LEN + 12 + 9);
+	cr_assert_eq(wire_decode_hdr(buf, (size_t)len, &h), 0);
+	cr_assert_eq(h.op, FDB_OP_OPEN);
+	cr_assert_eq(h.seq, 42);
+	cr_assert_eq(h.len, (uint32_t)len);
+	cr_assert_eq(wire_decode_open(buf, (size_t)len, &out), 0);
+	cr_assert_eq(out.flags, (uint32_t)(O_WRONLY | O_CREAT));
+	cr_assert_eq(out.mode, 0640);
+	cr_assert_eq(out.has_dirfd, 1);
+	cr_assert_str_eq(out.path, "rel/file");
+}
+
+Test(wire, reply_round_trip)
+{
+	unsigned char buf[64];
+	struct fdb_reply in = { .status = EACCES, .rflags = FDB_REPLY_DENIED }, out;
+	struct fdb_hdr h;
+	int len = wire_encode_reply(buf, sizeof(buf), 9, &in);
+
+	cr_assert_eq(wire_decode_hdr(buf, (size_t)len, &h), 0);
+	cr_assert_eq(h.op, FDB_OP_REPLY);
+	cr_assert_eq(wire_decode_reply(buf, (size_t)len, &out), 0);
+	cr_assert_eq(out.status, EACCES);
+	cr_assert_eq(out.rflags, FDB_REPLY_DENIED);
+}
+
+Test(wire, set_seq_restamps)
+{
+	unsigned char buf[FDB_MSG_MAX];
+	struct fdb_hdr h;
+	int len = encode(buf, "/x");
+
+	wire_set_seq(buf, 1234);
+	cr_assert_eq(wire_decode_hdr(buf, (size_t)len, &h), 0);
+	cr_assert_eq(h.seq, 1234);
+}
+
+Test(wire, truncated_header)
+{
+	unsigned char buf[FDB_MSG_MAX];
+	struct fdb_hdr h;
+
+	encode(buf, "/etc/shadow");
+	for (size_t n = 0; n < FDB_HDR_LEN; n++)
+		cr_assert_eq(wire_decode_hdr(buf, n, &h), -EBADMSG, "length %zu", n);
+}
+
+Test(wire, truncated_body)
+{
+	unsigned char buf[FDB_MSG_MAX];
+	struct fdb_hdr h;
+	struct fdb_open_req o;
+	int len = encode(buf, "/etc/shadow");
+
+	for (int n = FDB_HDR_LEN; n < len; n++) {
+		cr_assert_eq(wire_decode_hdr(buf, (size_t)n, &h), -EBADMSG, "length %d", n);
+		cr_assert_eq(wire_decode_open(buf, (size_t)n, &o), -EBADMSG, "length %d", n);
+	}
+}
+
+Test(wire, wrong_magic)
+{
+	unsigned char buf[FDB_MSG_MAX];
+	struct fdb_hdr h;
+	int len = encode(buf, "/x");
+
+	buf[0] ^= 0xff;
+	cr_assert_eq(wire_decode_hdr(buf, (size_t)len, &h), -EPROTO);
+}
+
+Test(wire, wrong_version_still_reports_header)
+{
+	unsigned char buf[FDB_MSG_MAX];
+	struct fdb_hdr h;
+	uint16_t v = FDB_VERSION + 1;
+	int len = encode(buf, "/x");
+
+	memcpy(buf + 4, &v, 2);
+	cr_assert_eq(wire_decode_hdr(buf, (size_t)len, &h), -EPROTONOSUPPORT);
+	cr_assert_eq(h.version, FDB_VERSION + 1);
+	cr_assert_eq(h.seq, 7, "the seq is there to answer in kind");
+}
+
+Test(wire, oversized)
+{
+	static unsigned char buf[FDB_MSG_MAX * 2];
+	struct fdb_hdr h;
+	uint32_t big = FDB_MSG_MAX + 1;
+
+	encode(buf, "/x");
+	memcpy(buf + 8, &big, 4);
+	cr_assert_eq(wire_decode_hdr(buf, FDB_MSG_MAX + 1, &h), -EMSGSIZE);
+}
+
+Test(wire, length_disagrees_with_record)
+{
+	unsigned char buf[FDB_MSG_MAX];
+	struct fdb_hdr h;
+	int len = encode(buf, "/etc/shadow");
+	uint32_t lie = (uint32_t)len - 3;
+
+	memcpy(buf + 8, &lie, 4);
+	cr_assert_eq(wire_decode_hdr(buf, (size_t)len, &h), -EBADMSG);
+}
+
+Test(wire, unterminated_path)
+{
+	unsigned char buf[FDB_MSG_MAX];
+	struct fdb_open_req o;
+	int len = encode(buf, "/etc/shadow");
+
+	buf[len - 1] = 'X';
+	cr_assert_eq(wire_decode_open(buf, (size_t)len, &o), -EBADMSG);
+}
+
+Test(wire, embedded_nul)
+{
+	unsigned char buf[FDB_MSG_MAX];
+	struct fdb_open_req o;
+	int len = encode(buf, "/etc/shadow");
+
+	buf[FDB_HDR_LEN + 12 + 4] = '\0';
+	cr_assert_eq(wire_decode_open(buf, (size_t)len, &o), -EBADMSG);
+}
+
+Test(wire, bad_dirfd_flag)
+{
+	unsigned char buf[FDB_MSG_MAX];
+	struct fdb_open_req o;
+	uint32_t two = 2;
+	int len = encode(buf, "/x");
+
+	memcpy(buf + FDB_HDR_LEN + 8, &two, 4);
+	cr_assert_eq(wire_decode_open(buf, (size_t)len, &o), -EBADMSG);
+}
+
+Test(wire, path_too_long_refused_on_send)
+{
+	static char path[FDB_PATH_MAX + 10];
+	unsigned char buf[FDB_MSG_MAX];
+
+	memset(path, 'a', sizeof(path) - 1);
+	path[0] = '/';
+	cr_assert_eq(encode(buf, path), -EMSGSIZE);
+	cr_assert_eq(encode(buf, ""), -EINVAL);
+}
+
+Test(wire, encode_respects_capacity)
+{
+	unsigned char buf[FDB_HDR_LEN + 12];
+	struct fdb_open_req r = { .path = "/etc/shadow" };
+
+	cr_assert_eq(wire_encode_open(buf, sizeof(buf), 1, &r), -EMSGSIZE);
+}
+
+Test(wire, reply_with_bad_length_or_status)
+{
+	unsigned char buf[64];
+	struct fdb_reply in = { .status = 0 }, out;
+	int len = wire_encode_reply(buf, sizeof(buf), 1, &in);
+	int32_t neg = -5;
+
+	cr_assert_eq(wire_decode_reply(buf, (size_t)len - 1, &out), -EBADMSG);
+	memcpy(buf + FDB_HDR_LEN, &neg, 4);
+	cr_assert_eq(wire_decode_reply(buf, (size_t)len, &out), -EBADMSG);
+}
