@@ -31,6 +31,9 @@ int strlist_add(struct strlist *l, char *s);
  */
 int load_policy_files(struct policy *p, const struct strlist *files, int use_default);
 
+/* A policy_error_fn that prints the message on stderr. */
+void print_policy_error(void *ctx, const char *msg);
+
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_explain(int argc, char **argv);

@@ -26,12 +26,6 @@ static const struct option explain_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void print_error(void *ctx, const char *msg)
-{
-	(void)ctx;
-	fprintf(stderr, "%s\n", msg);
-}
-
 int cmd_check(int argc, char **argv)
 {
 	struct strlist files = { 0 };
@@ -77,7 +71,7 @@ static int read_request(char **words, int n, struct policy *tmp, struct request 
 	/* "open PATH" with no rights asks about reading */
 	if (n == 2 && strcmp(words[0], "open") == 0 && used + 5 < sizeof(text))
 		strcat(text, " read");
-	if (policy_parse_inline(tmp, 0, "request", 1, text, print_error, NULL) > 0)
+	if (policy_parse_inline(tmp, 0, "request", 1, text, print_policy_error, NULL) > 0)
 		return -1;
 	rule = &tmp->rules[0];
 	memset(r, 0, sizeof(*r));

@@ -19,7 +19,7 @@ int strlist_add(struct strlist *l, char *s)
 	return 0;
 }
 
-static void print_error(void *ctx, const char *msg)
+void print_policy_error(void *ctx, const char *msg)
 {
 	(void)ctx;
 	fprintf(stderr, "%s\n", msg);
@@ -44,13 +44,13 @@ static int load_defaults(struct policy *p)
 	int errors = 0, n;
 
 	if (access(DEFAULT_POLICY, F_OK) == 0)
-		errors += policy_parse_file(p, DEFAULT_POLICY, print_error, NULL);
+		errors += policy_parse_file(p, DEFAULT_POLICY, print_policy_error, NULL);
 	n = scandir(DEFAULT_POLICY_DIR, &names, is_policy_name, name_order);
 	for (int i = 0; i < n; i++) {
 		char path[4096];
 
 		snprintf(path, sizeof(path), "%s/%s", DEFAULT_POLICY_DIR, names[i]->d_name);
-		errors += policy_parse_file(p, path, print_error, NULL);
+		errors += policy_parse_file(p, path, print_policy_error, NULL);
 		free(names[i]);
 	}
 	if (n >= 0)
@@ -65,6 +65,6 @@ int load_policy_files(struct policy *p, const struct strlist *files, int use_def
 	if (files->n == 0 && use_default)
 		return load_defaults(p);
 	for (size_t i = 0; i < files->n; i++)
-		errors += policy_parse_file(p, files->v[i], print_error, NULL);
+		errors += policy_parse_file(p, files->v[i], print_policy_error, NULL);
 	return errors;
 }

@@ -218,12 +218,6 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
-static void print_error(void *ctx, const char *msg)
-{
-	(void)ctx;
-	fprintf(stderr, "%s\n", msg);
-}
-
 static int setup_identity(const struct run_opts *o, struct identity *id)
 {
 	char self[32];
@@ -250,7 +244,7 @@ static int load_run_policy(const struct run_opts *o, const struct identity *id, 
 
 	for (size_t i = 0; i < o->rules.n; i++)
 		errors += policy_parse_inline(p, id->uid, "-a", (unsigned)i + 1, o->rules.v[i],
-					      print_error, NULL);
+					      print_policy_error, NULL);
 	return errors;
 }
 

@@ -12,22 +12,28 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
+# Sanitizer runs: the environment is given to the test binaries only (and so
+# to everything they start), not to the tools this script uses.
+san_env=""
 if [ "${FDB_SANITIZER:-0}" = 1 ]; then
 	# The shim is instrumented: the ASan runtime must be loaded before it in
 	# every preloaded program, which fdbroker run keeps first in LD_PRELOAD.
-	LD_PRELOAD=$(gcc -print-file-name=libasan.so)
-	export LD_PRELOAD
-	export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
-	LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0"
-	export LSAN_OPTIONS
-	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+	san_env="LD_PRELOAD=$(gcc -print-file-name=libasan.so)
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+LSAN_OPTIONS=suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
 fi
 
 for suite in unit-tests integration-tests; do
 	bin="$build/tests/$suite"
 	log=$(mktemp)
 	echo "== $suite"
-	"$bin" --jobs 2 --short-filename >"$log" 2>&1
+	(
+		IFS='
+'
+		# shellcheck disable=SC2086
+		exec env $san_env "$bin" --jobs 2 --short-filename
+	) >"$log" 2>&1
 	rc=$?
 	cat "$log"
 	line=$(grep 'Synthesis:' "$log" | tail -n 1)
