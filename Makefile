@@ -31,7 +31,8 @@ FDBROKER = $(BUILD)/fdbroker
 SHIM     = $(BUILD)/libfdshim.so
 UNIT     = $(BUILD)/tests/unit-tests
 INTEG    = $(BUILD)/tests/integration-tests
-PROBE    = $(BUILD)/tests/probe
+# Test programs: tests/bin/NAME.c -> $(BUILD)/tests/NAME, run under the shim.
+PROGS    = $(patsubst tests/bin/%.c,$(BUILD)/tests/%,$(wildcard tests/bin/*.c))
 
 .PHONY: all test demo asan install clean deps
 all: $(FDBROKER) $(SHIM)
@@ -61,14 +62,14 @@ $(UNIT): $(call obj,$(wildcard tests/unit/*.c) $(COMMON_SRC) $(HELPER_LIB))
 $(INTEG): $(call obj,$(wildcard tests/integration/*.c))
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lcriterion
 
-$(PROBE): $(call obj,tests/bin/probe.c)
-	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^
+$(BUILD)/tests/%: $(BUILD)/tests/bin/%.o
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lpthread
 
 deps:
 	@scripts/deps.sh
 
 test: deps
-	$(MAKE) all $(UNIT) $(INTEG) $(PROBE)
+	$(MAKE) all $(UNIT) $(INTEG) $(PROGS)
 	scripts/run-tests.sh $(BUILD)
 
 demo: deps
@@ -78,7 +79,8 @@ demo: deps
 # The whole suite again, everything built with ASan + UBSan.
 asan: deps
 	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
-	  CFLAGS='-O1 -g' all build-asan/tests/unit-tests build-asan/tests/integration-tests build-asan/tests/probe
+	  CFLAGS='-O1 -g' all build-asan/tests/unit-tests build-asan/tests/integration-tests \
+	  $(patsubst $(BUILD)/%,build-asan/%,$(PROGS))
 	FDB_SANITIZER=1 scripts/run-tests.sh build-asan
 
 install: all
