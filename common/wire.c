@@ -127,3 +127,59 @@ int wire_decode_reply(const void *buf, size_t len, struct fdb_reply *out)
 		return -EBADMSG;
 	return 0;
 }
+
+int wire_encode_socket(void *buf, size_t cap, uint32_t seq, const struct fdb_socket_req *r)
+{
+	unsigned char *p = buf;
+	size_t len = FDB_HDR_LEN + 12;
+
+	if (len > cap)
+		return -EMSGSIZE;
+	put_hdr(p, FDB_OP_SOCKET, (uint32_t)len, seq);
+	put_u32(p + FDB_HDR_LEN, (uint32_t)r->family);
+	put_u32(p + FDB_HDR_LEN + 4, (uint32_t)r->type);
+	put_u32(p + FDB_HDR_LEN + 8, (uint32_t)r->protocol);
+	return (int)len;
+}
+
+int wire_decode_socket(const void *buf, size_t len, struct fdb_socket_req *out)
+{
+	const unsigned char *p = buf;
+
+	if (len != FDB_HDR_LEN + 12)
+		return -EBADMSG;
+	out->family = (int32_t)get_u32(p + FDB_HDR_LEN);
+	out->type = (int32_t)get_u32(p + FDB_HDR_LEN + 4);
+	out->protocol = (int32_t)get_u32(p + FDB_HDR_LEN + 8);
+	return 0;
+}
+
+int wire_encode_addr(void *buf, size_t cap, uint16_t op, uint32_t seq, const struct fdb_addr *a)
+{
+	unsigned char *p = buf;
+	size_t len;
+
+	if (a->len == 0 || a->len > FDB_SOCKADDR_MAX)
+		return -EINVAL;
+	len = FDB_HDR_LEN + 4 + a->len;
+	if (len > cap)
+		return -EMSGSIZE;
+	put_hdr(p, op, (uint32_t)len, seq);
+	put_u32(p + FDB_HDR_LEN, a->len);
+	memcpy(p + FDB_HDR_LEN + 4, a->addr, a->len);
+	return (int)len;
+}
+
+int wire_decode_addr(const void *buf, size_t len, struct fdb_addr *out)
+{
+	const unsigned char *p = buf;
+
+	if (len < FDB_HDR_LEN + 4 + 2 || len > FDB_HDR_LEN + 4 + FDB_SOCKADDR_MAX)
+		return -EBADMSG;
+	out->len = get_u32(p + FDB_HDR_LEN);
+	if (out->len != len - FDB_HDR_LEN - 4)
+		return -EBADMSG;
+	memset(out->addr, 0, sizeof(out->addr));
+	memcpy(out->addr, p + FDB_HDR_LEN + 4, out->len);
+	return 0;
+}

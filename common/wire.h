@@ -11,8 +11,16 @@
  *     OPEN   u32 flags, u32 mode, u32 has_dirfd, then the path, NUL-terminated,
  *            filling the record exactly; with has_dirfd one descriptor rides
  *            along (the directory a relative path starts from)
+ *     SOCKET i32 family, i32 type (SOCK_CLOEXEC/SOCK_NONBLOCK included),
+ *            i32 protocol
+ *     BIND   u32 addrlen, then the sockaddr (addrlen bytes, at most 128);
+ *            the program's socket rides along
  *     REPLY  i32 status (0 or an errno), u32 rflags; a descriptor rides along
- *            when status is 0 and the request makes one
+ *            when status is 0 and the request makes one (SOCKET, OPEN), or
+ *            when rflags has FDB_REPLY_LISTENER (BIND under an accept rule)
+ *     CONN   u32 addrlen, then the peer's sockaddr; the accepted connection
+ *            rides along.  Sent by the broker, unasked, on a listener
+ *            channel (see shim/accept.c)
  *
  * Every record is at most FDB_MSG_MAX bytes and carries at most FDB_FDS_MAX
  * descriptors, checked on both ends.  The codec is pure (bytes in, structs
@@ -30,17 +38,27 @@
 #define FDB_PATH_MAX 4096 /* PATH_MAX, NUL included */
 #define FDB_MSG_MAX (FDB_HDR_LEN + 12 + FDB_PATH_MAX)
 #define FDB_FDS_MAX 1
+#define FDB_SOCKADDR_MAX 128 /* sizeof(struct sockaddr_storage) */
 
 enum fdb_op {
 	FDB_OP_OPEN = 1,
 	FDB_OP_SOCKET = 2,
 	FDB_OP_BIND = 3,
-	FDB_OP_ACCEPT = 4,
 	FDB_OP_REPLY = 0x100,
+	FDB_OP_CONN = 0x101,
 };
 
 /* Reply flags. */
-#define FDB_REPLY_DENIED 0x1 /* no rule allowed it: the client keeps its own errno */
+#define FDB_REPLY_DENIED 0x1   /* no rule allowed it: the client keeps its own errno */
+#define FDB_REPLY_LISTENER 0x2 /* the descriptor is a listener channel for the socket */
+
+/*
+ * A listener channel's broker end is bound to an abstract name that starts
+ * with this prefix, followed by the listener's sockaddr in hex, so the shim
+ * can recognise the channel and report the listener's address statelessly
+ * (getpeername on the program's end).
+ */
+#define FDB_LISTENER_PREFIX "fdbroker-listener:"
 
 struct fdb_hdr {
 	uint32_t magic;
@@ -57,6 +75,16 @@ struct fdb_open_req {
 	const char *path; /* points into the decoded buffer */
 };
 
+struct fdb_socket_req {
+	int32_t family, type, protocol;
+};
+
+/* BIND and CONN bodies: a socket address. */
+struct fdb_addr {
+	uint32_t len;
+	unsigned char addr[FDB_SOCKADDR_MAX];
+};
+
 struct fdb_reply {
 	int32_t status;
 	uint32_t rflags;
@@ -65,6 +93,9 @@ struct fdb_reply {
 /* Encoders: return the record length, or -EMSGSIZE / -EINVAL. */
 int wire_encode_open(void *buf, size_t cap, uint32_t seq, const struct fdb_open_req *r);
 int wire_encode_reply(void *buf, size_t cap, uint32_t seq, const struct fdb_reply *r);
+int wire_encode_socket(void *buf, size_t cap, uint32_t seq, const struct fdb_socket_req *r);
+/* op: FDB_OP_BIND or FDB_OP_CONN */
+int wire_encode_addr(void *buf, size_t cap, uint16_t op, uint32_t seq, const struct fdb_addr *a);
 
 /* Stamp a new sequence number into an encoded record. */
 void wire_set_seq(void *buf, uint32_t seq);
@@ -81,5 +112,7 @@ int wire_decode_hdr(const void *buf, size_t len, struct fdb_hdr *out);
 /* Bodies: -EBADMSG on any length, termination or field error. */
 int wire_decode_open(const void *buf, size_t len, struct fdb_open_req *out);
 int wire_decode_reply(const void *buf, size_t len, struct fdb_reply *out);
+int wire_decode_socket(const void *buf, size_t len, struct fdb_socket_req *out);
+int wire_decode_addr(const void *buf, size_t len, struct fdb_addr *out);
 
 #endif

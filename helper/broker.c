@@ -9,6 +9,7 @@
  */
 #include "broker.h"
 #include "fdpass.h"
+#include "listener.h"
 #include "open_handler.h"
 #include "wire.h"
 
@@ -22,17 +23,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-struct client {
-	int fd;
-	struct ucred cred; /* at connect(), from SO_PEERCRED */
-	gid_t *groups;     /* supplementary groups at connect(), SO_PEERGROUPS */
-	size_t ngroups;
-	char prog[17];
-};
-
-/* epoll tags for the two descriptors that are not clients */
-static char tag_listen, tag_signal;
 
 static void prog_name(pid_t pid, char *out, size_t cap)
 {
@@ -174,6 +164,7 @@ static void accept_clients(struct broker *b)
 			close(fd);
 			continue;
 		}
+		c->src.kind = SRC_CLIENT;
 		c->fd = fd;
 		b->nclients++;
 		if (client_admit(b, c) < 0)
@@ -181,7 +172,7 @@ static void accept_clients(struct broker *b)
 	}
 }
 
-static void rule_name(const struct rule *r, char *buf, size_t len)
+void rule_name(const struct rule *r, char *buf, size_t len)
 {
 	if (r)
 		snprintf(buf, len, "%s:%u", r->file, r->line);
@@ -189,7 +180,7 @@ static void rule_name(const struct rule *r, char *buf, size_t len)
 		snprintf(buf, len, "default");
 }
 
-static int reply(struct broker *b, struct client *c, uint32_t seq, int status, unsigned rflags,
+int broker_reply(struct broker *b, struct client *c, uint32_t seq, int status, unsigned rflags,
 		 int fd)
 {
 	unsigned char buf[FDB_HDR_LEN + 8];
@@ -205,8 +196,7 @@ static int reply(struct broker *b, struct client *c, uint32_t seq, int status, u
 	return 0;
 }
 
-static int serve_open(struct broker *b, struct client *c, const struct fdb_hdr *h,
-		      const unsigned char *msg, size_t len, const int *fds, size_t nfds)
+struct subject client_subject(const struct client *c)
 {
 	struct subject s = {
 		.uid = c->cred.uid,
@@ -214,13 +204,31 @@ static int serve_open(struct broker *b, struct client *c, const struct fdb_hdr *
 		.groups = c->groups,
 		.ngroups = c->ngroups,
 	};
-	struct fdb_open_req req;
-	struct open_result res;
+
+	return s;
+}
+
+void client_audit(struct broker *b, const struct client *c, const char *op, const char *object,
+		  const char *detail, const char *verdict, const struct rule *rule, int err)
+{
+	char name[PATH_MAX + 16];
 	struct audit_rec rec = {
 		.pid = c->cred.pid, .uid = c->cred.uid, .gid = c->cred.gid,
-		.prog = c->prog, .op = "open",
+		.prog = c->prog, .op = op, .object = object, .detail = detail,
+		.verdict = verdict, .rule = name, .err = err,
 	};
-	char rights[64], detail[80], rule[PATH_MAX + 16];
+
+	rule_name(rule, name, sizeof(name));
+	audit_decision(b->audit, &rec);
+}
+
+static int serve_open(struct broker *b, struct client *c, const struct fdb_hdr *h,
+		      const unsigned char *msg, size_t len, const int *fds, size_t nfds)
+{
+	struct subject s = client_subject(c);
+	struct fdb_open_req req;
+	struct open_result res;
+	char rights[64], detail[80];
 	int rc = wire_decode_open(msg, len, &req);
 
 	if (rc == 0 && nfds != req.has_dirfd)
@@ -233,32 +241,14 @@ static int serve_open(struct broker *b, struct client *c, const struct fdb_hdr *
 	open_serve(b->policy, &s, &req, nfds ? fds[0] : -1, &res);
 	rights_format(res.rights, rights, sizeof(rights));
 	snprintf(detail, sizeof(detail), "rights=%s", rights);
-	rule_name(res.rule, rule, sizeof(rule));
-	rec.object = res.object;
-	rec.detail = detail;
-	rec.rule = rule;
-	rec.verdict = res.denied ? "deny" : res.fd >= 0 ? "allow" : "error";
-	rec.err = res.fd >= 0 ? 0 : res.err;
-	audit_decision(b->audit, &rec);
-	rc = reply(b, c, h->seq, res.fd >= 0 ? 0 : res.err, res.denied ? FDB_REPLY_DENIED : 0,
-		   res.fd);
+	client_audit(b, c, "open", res.object, detail,
+		     res.denied ? "deny" : res.fd >= 0 ? "allow" : "error", res.rule,
+		     res.fd >= 0 ? 0 : res.err);
+	rc = broker_reply(b, c, h->seq, res.fd >= 0 ? 0 : res.err,
+			  res.denied ? FDB_REPLY_DENIED : 0, res.fd);
 	if (res.fd >= 0)
 		close(res.fd);
 	return rc;
-}
-
-/* socket, bind and accept: parsed in policies, not served yet. */
-static int serve_unsupported(struct broker *b, struct client *c, const struct fdb_hdr *h)
-{
-	struct audit_rec rec = {
-		.pid = c->cred.pid, .uid = c->cred.uid, .gid = c->cred.gid,
-		.prog = c->prog, .op = op_name((enum op)h->op), .object = "-",
-		.detail = "not-supported-yet", .verdict = "deny", .rule = "default",
-		.err = EOPNOTSUPP,
-	};
-
-	audit_decision(b->audit, &rec);
-	return reply(b, c, h->seq, EOPNOTSUPP, FDB_REPLY_DENIED, -1);
 }
 
 /* One record from c; -1 means drop the client. */
@@ -284,7 +274,7 @@ static int client_request(struct broker *b, struct client *c)
 	if (rc == -EPROTONOSUPPORT) {
 		audit_note(b->audit, "pid=%d prog=%s: protocol version %u, this broker speaks %u: "
 			   "client refused", (int)c->cred.pid, c->prog, h.version, FDB_VERSION);
-		reply(b, c, h.seq, EPROTONOSUPPORT, FDB_REPLY_DENIED, -1);
+		broker_reply(b, c, h.seq, EPROTONOSUPPORT, FDB_REPLY_DENIED, -1);
 		rc = -1;
 	} else if (rc < 0) {
 		audit_note(b->audit, "pid=%d: bad record header (%s): client dropped",
@@ -296,9 +286,10 @@ static int client_request(struct broker *b, struct client *c)
 			rc = serve_open(b, c, &h, msg, (size_t)n, fds, nfds);
 			break;
 		case FDB_OP_SOCKET:
+			rc = serve_socket(b, c, &h, msg, (size_t)n, fds, nfds);
+			break;
 		case FDB_OP_BIND:
-		case FDB_OP_ACCEPT:
-			rc = serve_unsupported(b, c, &h);
+			rc = serve_bind(b, c, &h, msg, (size_t)n, fds, nfds);
 			break;
 		default:
 			audit_note(b->audit, "pid=%d: unknown operation %u: client dropped",
@@ -313,8 +304,11 @@ static int client_request(struct broker *b, struct client *c)
 
 int broker_init(struct broker *b, int listen_fd, const sigset_t *sigs)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &tag_listen };
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &b->listen_src };
 
+	b->listen_src.kind = SRC_LISTEN;
+	b->signal_src.kind = SRC_SIGNAL;
+	b->listeners = NULL;
 	b->listen_fd = listen_fd;
 	b->stop = false;
 	b->nclients = 0;
@@ -324,7 +318,7 @@ int broker_init(struct broker *b, int listen_fd, const sigset_t *sigs)
 		return -1;
 	if (sigs) {
 		b->sigfd = signalfd(-1, sigs, SFD_NONBLOCK | SFD_CLOEXEC);
-		ev.data.ptr = &tag_signal;
+		ev.data.ptr = &b->signal_src;
 		if (b->sigfd < 0 || epoll_ctl(b->epfd, EPOLL_CTL_ADD, b->sigfd, &ev) < 0)
 			return -1;
 	}
@@ -353,14 +347,26 @@ int broker_run(struct broker *b)
 			return -1;
 		}
 		for (int i = 0; i < n && !b->stop; i++) {
-			void *tag = evs[i].data.ptr;
+			struct evsrc *src = evs[i].data.ptr;
 
-			if (tag == &tag_listen)
+			switch (src->kind) {
+			case SRC_LISTEN:
 				accept_clients(b);
-			else if (tag == &tag_signal)
+				break;
+			case SRC_SIGNAL:
 				drain_signals(b);
-			else if (client_request(b, tag) < 0)
-				client_free(b, tag);
+				break;
+			case SRC_CLIENT:
+				if (client_request(b, (struct client *)src) < 0)
+					client_free(b, (struct client *)src);
+				break;
+			case SRC_LISTENER:
+				listener_ready(b, (struct listener *)src);
+				break;
+			case SRC_CHANNEL:
+				channel_event(b, (struct channel *)src, evs[i].events);
+				break;
+			}
 		}
 	}
 	return 0;
@@ -369,6 +375,7 @@ int broker_run(struct broker *b)
 void broker_close(struct broker *b)
 {
 	/* clients die with the process; only our own descriptors here */
+	listeners_free(b);
 	if (b->sigfd >= 0)
 		close(b->sigfd);
 	if (b->epfd >= 0)

@@ -18,6 +18,22 @@
 
 #define BROKER_MAX_CLIENTS 1024
 
+/* What an epoll event belongs to: every registered object starts with one. */
+enum src_kind { SRC_LISTEN, SRC_SIGNAL, SRC_CLIENT, SRC_LISTENER, SRC_CHANNEL };
+struct evsrc {
+	enum src_kind kind;
+};
+
+struct client {
+	struct evsrc src;
+	int fd;
+	struct ucred cred; /* at connect(), from SO_PEERCRED */
+	gid_t *groups;     /* supplementary groups at connect(), SO_PEERGROUPS */
+	size_t ngroups;
+	char prog[17];
+};
+
+struct listener;
 struct broker;
 typedef void (*broker_signal_fn)(struct broker *b, const struct signalfd_siginfo *si);
 
@@ -33,6 +49,9 @@ struct broker {
 	int epfd;
 	int sigfd;
 	unsigned nclients;
+	struct evsrc listen_src, signal_src;
+	struct listener *listeners; /* held for accept rules (listener.c) */
+	unsigned channel_seq;
 };
 
 /* listen_fd: a listening, non-blocking SOCK_SEQPACKET socket. */
@@ -40,6 +59,22 @@ int broker_init(struct broker *b, int listen_fd, const sigset_t *sigs);
 /* Serve until b->stop is set (by a signal callback). */
 int broker_run(struct broker *b);
 void broker_close(struct broker *b);
+
+/* For the request handlers (net_handler.c and broker.c). */
+struct fdb_hdr;
+struct subject client_subject(const struct client *c);
+void rule_name(const struct rule *r, char *buf, size_t len);
+/* Reply to c's request; -1 means drop the client (already logged). */
+int broker_reply(struct broker *b, struct client *c, uint32_t seq, int status,
+		 unsigned rflags, int fd);
+/* One audit line for a decision on c's request. */
+void client_audit(struct broker *b, const struct client *c, const char *op, const char *object,
+		  const char *detail, const char *verdict, const struct rule *rule, int err);
+
+int serve_socket(struct broker *b, struct client *c, const struct fdb_hdr *h,
+		 const unsigned char *msg, size_t len, const int *fds, size_t nfds);
+int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
+	       const unsigned char *msg, size_t len, const int *fds, size_t nfds);
 
 /* A listening socket at path, mode 0666, non-blocking; -1 with a message. */
 int broker_listen(const char *path);

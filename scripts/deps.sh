@@ -3,7 +3,7 @@
 # is missing.  Runs apt-get update at most once.  Needs root to install.
 set -eu
 
-PKGS="make gcc libc6-dev libcriterion-dev python3 perl curl passwd"
+PKGS="make gcc libc6-dev libcriterion-dev python3 perl curl passwd nginx-light"
 
 missing=""
 for p in $PKGS; do

@@ -43,6 +43,12 @@ static void load_symbols(void)
 	LOOKUP(freopen, "freopen");
 	LOOKUP(freopen64, "freopen64");
 	LOOKUP(opendir, "opendir");
+	LOOKUP(socket, "socket");
+	LOOKUP(bind, "bind");
+	LOOKUP(listen, "listen");
+	LOOKUP(accept, "accept");
+	LOOKUP(accept4, "accept4");
+	LOOKUP(getsockname, "getsockname");
 	d = getenv("FDBROKER_DEBUG");
 	debug_on = d && strcmp(d, "1") == 0;
 	shim_busy--;

@@ -38,6 +38,12 @@ struct real_fns {
 	FILE *(*freopen)(const char *, const char *, FILE *);
 	FILE *(*freopen64)(const char *, const char *, FILE *);
 	DIR *(*opendir)(const char *);
+	int (*socket)(int, int, int);
+	int (*bind)(int, const struct sockaddr *, socklen_t);
+	int (*listen)(int, int);
+	int (*accept)(int, struct sockaddr *, socklen_t *);
+	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
+	int (*getsockname)(int, struct sockaddr *, socklen_t *);
 };
 
 extern struct real_fns shim_real;
@@ -64,6 +70,12 @@ void shim_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * allowed and failed there.
  */
 int shim_broker_open(int dirfd, const char *path, int flags, mode_t mode, int orig_errno);
+
+/*
+ * Is fd a listener channel (shim/accept.c)?  If so and sa is not NULL, the
+ * listener's own address is copied there (as getsockname would).
+ */
+bool shim_is_listener(int fd, struct sockaddr *sa, socklen_t *salen);
 
 /*
  * The broker channel (channel.c): send one request record, with at most one

@@ -85,6 +85,8 @@ static const char *build_path(const char *rel)
 const char *h_fdbroker(void) { return build_path("fdbroker"); }
 const char *h_shim(void) { return build_path("libfdshim.so"); }
 const char *h_probe(void) { return build_path("tests/probe"); }
+const char *h_netprobe(void) { return build_path("tests/netprobe"); }
+const char *h_stress(void) { return build_path("tests/stress"); }
 
 /* Read both pipes to the end without letting either fill up. */
 static void drain(int ofd, int efd, char **out, char **err)
@@ -216,4 +218,63 @@ const char *h_line(const char *s, int n)
 		return "";
 	snprintf(line, sizeof(line), "%.*s", (int)strcspn(s, "\n"), s);
 	return line;
+}
+
+/* argv for fdbroker run -u user [-p policy] --log audit.log -- prog...; room for 64. */
+static void broker_argv(const char *user, const char *policy, char *const prog[], char **argv)
+{
+	int n = 0;
+
+	argv[n++] = (char *)h_fdbroker();
+	argv[n++] = "run";
+	argv[n++] = "-u";
+	argv[n++] = (char *)user;
+	if (policy) {
+		const char *p = h_path("test.policy");
+		FILE *f = fopen(p, "w");
+
+		cr_assert_not_null(f);
+		fputs(policy, f);
+		fclose(f);
+		argv[n++] = "-p";
+		argv[n++] = (char *)p;
+	}
+	argv[n++] = "--log";
+	argv[n++] = (char *)h_path("audit.log");
+	argv[n++] = "--";
+	for (int i = 0; prog[i] && n < 63; i++)
+		argv[n++] = prog[i];
+	argv[n] = NULL;
+}
+
+struct result h_broker_run(const char *user, const char *policy, char *const argv[])
+{
+	char *full[64];
+
+	broker_argv(user, policy, argv, full);
+	return h_run(full, NULL, false);
+}
+
+pid_t h_broker_spawn(const char *user, const char *policy, char *const argv[],
+		     char *const env[], FILE **out)
+{
+	char *full[64];
+	int o[2];
+	pid_t pid;
+
+	broker_argv(user, policy, argv, full);
+	cr_assert_eq(pipe2(o, O_CLOEXEC), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(o[1], 1);
+		for (int i = 0; env && env[i]; i++)
+			putenv(env[i]);
+		execvp(full[0], full);
+		_exit(127);
+	}
+	close(o[1]);
+	*out = fdopen(o[0], "r");
+	cr_assert_not_null(*out);
+	return pid;
 }

@@ -7,6 +7,7 @@
 #define FDB_HARNESS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define NOBODY_UID 65534
@@ -36,6 +37,7 @@ void h_free(struct result *r);
 const char *h_fdbroker(void);
 const char *h_shim(void);
 const char *h_probe(void);
+const char *h_netprobe(void);
 
 /*
  * fdbroker run -u nobody -p POLICY --log LOG -- probe ARGS...; policy is the
@@ -45,6 +47,22 @@ const char *h_probe(void);
 struct result h_broker_probe(const char *policy, char *const probe_args[]);
 /* The audit log of the last h_broker_probe. */
 char *h_audit(void);
+
+/* build/tests/stress: the robustness test program (tests/bin/stress.c). */
+const char *h_stress(void);
+
+/*
+ * fdbroker run -u USER [-p POLICY] --log LOG -- ARGV...: h_broker_probe for
+ * any program and user (policy and log as there).
+ */
+struct result h_broker_run(const char *user, const char *policy, char *const argv[]);
+
+/*
+ * The same, left running: returns fdbroker's pid, *out reads the program's
+ * stdout (stderr is the test's).  env as for h_run.  The caller reaps it.
+ */
+pid_t h_broker_spawn(const char *user, const char *policy, char *const argv[],
+		     char *const env[], FILE **out);
 
 /* The n-th whitespace-separated line of s (0-based), in a static buffer. */
 const char *h_line(const char *s, int n);

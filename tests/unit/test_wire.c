@@ -190,3 +190,42 @@ Test(wire, reply_with_bad_length_or_status)
 	memcpy(buf + FDB_HDR_LEN, &neg, 4);
 	cr_assert_eq(wire_decode_reply(buf, (size_t)len, &out), -EBADMSG);
 }
+
+Test(wire, socket_round_trip)
+{
+	unsigned char buf[64];
+	struct fdb_socket_req in = { .family = 2, .type = 3 | 02000000, .protocol = 1 }, out;
+	struct fdb_hdr h;
+	int len = wire_encode_socket(buf, sizeof(buf), 5, &in);
+
+	cr_assert_eq(wire_decode_hdr(buf, (size_t)len, &h), 0);
+	cr_assert_eq(h.op, FDB_OP_SOCKET);
+	cr_assert_eq(wire_decode_socket(buf, (size_t)len, &out), 0);
+	cr_assert_eq(out.family, 2);
+	cr_assert_eq(out.type, 3 | 02000000);
+	cr_assert_eq(out.protocol, 1);
+	cr_assert_eq(wire_decode_socket(buf, (size_t)len - 1, &out), -EBADMSG);
+	cr_assert_eq(wire_decode_socket(buf, (size_t)len + 1, &out), -EBADMSG);
+}
+
+Test(wire, addr_round_trip_and_bounds)
+{
+	unsigned char buf[FDB_MSG_MAX];
+	struct fdb_addr in = { .len = 16 }, out;
+	uint32_t lie = 17;
+	int len;
+
+	memset(in.addr, 0xab, 16);
+	len = wire_encode_addr(buf, sizeof(buf), FDB_OP_BIND, 1, &in);
+	cr_assert_eq(len, FDB_HDR_LEN + 4 + 16);
+	cr_assert_eq(wire_decode_addr(buf, (size_t)len, &out), 0);
+	cr_assert_eq(out.len, 16);
+	cr_assert_eq(memcmp(out.addr, in.addr, 16), 0);
+	memcpy(buf + FDB_HDR_LEN, &lie, 4);
+	cr_assert_eq(wire_decode_addr(buf, (size_t)len, &out), -EBADMSG, "length disagrees");
+	in.len = FDB_SOCKADDR_MAX + 1;
+	cr_assert_eq(wire_encode_addr(buf, sizeof(buf), FDB_OP_BIND, 1, &in), -EINVAL);
+	in.len = 0;
+	cr_assert_eq(wire_encode_addr(buf, sizeof(buf), FDB_OP_BIND, 1, &in), -EINVAL);
+	cr_assert_eq(wire_decode_addr(buf, FDB_HDR_LEN + 4 + FDB_SOCKADDR_MAX + 1, &out), -EBADMSG);
+}

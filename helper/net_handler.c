@@ -1,0 +1,239 @@
+/*
+ * The socket and bind requests.
+ *
+ * socket: the broker creates the socket a rule allows and hands it over.
+ * bind under a bind rule: the program's own socket comes over SCM_RIGHTS and
+ * the broker binds it in place, so options set before bind keep their
+ * effect and the program's descriptor number is unchanged.
+ * bind under an accept rule: see listener.c.
+ */
+#include "broker.h"
+#include "listener.h"
+#include "path.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static const char *family_name(int f)
+{
+	switch (f) {
+	case AF_INET: return "inet";
+	case AF_INET6: return "inet6";
+	case AF_PACKET: return "packet";
+	case AF_NETLINK: return "netlink";
+	case AF_UNIX: return "unix";
+	default: return "?";
+	}
+}
+
+static const char *type_name(int t)
+{
+	switch (t) {
+	case SOCK_STREAM: return "stream";
+	case SOCK_DGRAM: return "dgram";
+	case SOCK_RAW: return "raw";
+	case SOCK_SEQPACKET: return "seqpacket";
+	default: return "?";
+	}
+}
+
+int serve_socket(struct broker *b, struct client *c, const struct fdb_hdr *h,
+		 const unsigned char *msg, size_t len, const int *fds, size_t nfds)
+{
+	struct fdb_socket_req req;
+	struct subject s = client_subject(c);
+	struct request r = { .op = OP_SOCKET };
+	struct decision d;
+	char object[64];
+	int fd, type;
+
+	if (wire_decode_socket(msg, len, &req) < 0 || nfds != 0) {
+		(void)fds;
+		audit_note(b->audit, "pid=%d: malformed socket request: client dropped",
+			   (int)c->cred.pid);
+		return -1;
+	}
+	type = req.type & ~(SOCK_CLOEXEC | SOCK_NONBLOCK);
+	r.u.socket.family = req.family;
+	r.u.socket.type = type;
+	r.u.socket.protocol = req.protocol;
+	snprintf(object, sizeof(object), "%s/%s/%d", family_name(req.family), type_name(type),
+		 req.protocol);
+	d = policy_decide(b->policy, &s, &r);
+	if (d.verdict != VERDICT_ALLOW) {
+		client_audit(b, c, "socket", object, NULL, "deny", d.rule, EPERM);
+		return broker_reply(b, c, h->seq, EPERM, FDB_REPLY_DENIED, -1);
+	}
+	fd = socket(req.family, type | (req.type & SOCK_NONBLOCK) | SOCK_CLOEXEC, req.protocol);
+	client_audit(b, c, "socket", object, NULL, fd >= 0 ? "allow" : "error", d.rule,
+		     fd >= 0 ? 0 : errno);
+	if (fd < 0)
+		return broker_reply(b, c, h->seq, errno, 0, -1);
+	int rc = broker_reply(b, c, h->seq, 0, 0, fd);
+
+	close(fd);
+	return rc;
+}
+
+/* tcp, udp or unix, from what the socket is; -1 for anything else. */
+static int socket_proto(int sock, int family)
+{
+	int domain, type, protocol;
+	socklen_t len = sizeof(int);
+
+	if (getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
+	    getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    getsockopt(sock, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) < 0 || domain != family)
+		return -1;
+	if (domain == AF_UNIX)
+		return PROTO_UNIX;
+	if (domain != AF_INET && domain != AF_INET6)
+		return -1;
+	if (type == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP))
+		return PROTO_TCP;
+	if (type == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP))
+		return PROTO_UDP;
+	return -1;
+}
+
+/*
+ * A unix path is judged by its real directory: resolve the parent as the
+ * open handler does, and bind under the canonical name, checking afterwards
+ * that the directory bound into is the one judged.
+ */
+static int unix_canonical(const struct sockaddr_un *sun, socklen_t salen, char *canon,
+			  size_t cap, int *dirfd, const char **base)
+{
+	char path[sizeof(sun->sun_path) + 1], dir[PATH_MAX];
+	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_NO_MAGICLINKS };
+	size_t n = salen - offsetof(struct sockaddr_un, sun_path);
+	char *slash;
+	long fd;
+
+	memcpy(path, sun->sun_path, n);
+	path[n] = '\0';
+	if (path[0] != '/')
+		return -EACCES; /* relative or abstract: not the broker's to bind */
+	slash = strrchr(path, '/');
+	*slash = '\0';
+	*base = sun->sun_path + (slash - path) + 1;
+	if (!**base)
+		return -EINVAL;
+	fd = syscall(SYS_openat2, AT_FDCWD, path[0] ? path : "/", &how, sizeof(how));
+	if (fd < 0)
+		return -errno;
+	if (path_of_fd((int)fd, dir, sizeof(dir)) < 0) {
+		close((int)fd);
+		return -EACCES;
+	}
+	n = (size_t)snprintf(canon, cap, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", *base);
+	if (n >= cap) {
+		close((int)fd);
+		return -ENAMETOOLONG;
+	}
+	*dirfd = (int)fd;
+	return 0;
+}
+
+static int bind_unix(int sock, const char *canon, int dirfd, const char *base,
+		     const struct subject *s)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat before, after;
+	char dir[PATH_MAX];
+
+	if (strlen(canon) >= sizeof(sun.sun_path))
+		return ENAMETOOLONG;
+	strcpy(sun.sun_path, canon);
+	if (bind(sock, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		return errno;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(canon, '/') - canon), canon);
+	if (fstat(dirfd, &before) < 0 || stat(dir[0] ? dir : "/", &after) < 0 ||
+	    before.st_ino != after.st_ino || before.st_dev != after.st_dev) {
+		unlink(canon);
+		return EACCES;
+	}
+	/* the socket file is the program's, like a file it creates */
+	if (fchownat(dirfd, base, s->uid, s->gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno;
+	return 0;
+}
+
+int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
+	       const unsigned char *msg, size_t len, const int *fds, size_t nfds)
+{
+	struct subject s = client_subject(c);
+	struct request r = { .op = OP_BIND };
+	const struct sockaddr *sa;
+	struct fdb_addr a;
+	struct decision d;
+	struct stat st;
+	char object[PATH_MAX + 16], detail[32];
+	const char *base = NULL;
+	int proto, err, dirfd = -1, chfd = -1, rc;
+
+	if (wire_decode_addr(msg, len, &a) < 0 || nfds != 1) {
+		audit_note(b->audit, "pid=%d: malformed bind request: client dropped",
+			   (int)c->cred.pid);
+		return -1;
+	}
+	sa = (const struct sockaddr *)a.addr;
+	proto = (fstat(fds[0], &st) == 0 && S_ISSOCK(st.st_mode)) ?
+			socket_proto(fds[0], sa->sa_family) : -1;
+	if (proto < 0 || endpoint_from_sockaddr(sa, a.len, &r.u.net.ep) < 0) {
+		client_audit(b, c, "bind", "-", "unsupported-socket", "deny", NULL, EACCES);
+		return broker_reply(b, c, h->seq, EACCES, FDB_REPLY_DENIED, -1);
+	}
+	r.u.net.proto = (enum proto)proto;
+	snprintf(detail, sizeof(detail), "proto=%s",
+		 proto == PROTO_TCP ? "tcp" : proto == PROTO_UDP ? "udp" : "unix");
+	if (proto == PROTO_UNIX) {
+		err = -unix_canonical((const struct sockaddr_un *)sa, a.len, r.u.net.ep.path,
+				      sizeof(r.u.net.ep.path), &dirfd, &base);
+		if (err) {
+			client_audit(b, c, "bind", r.u.net.ep.path, detail, "deny", NULL, EACCES);
+			return broker_reply(b, c, h->seq, EACCES, FDB_REPLY_DENIED, -1);
+		}
+	}
+	endpoint_format(&r.u.net.ep, object, sizeof(object));
+	d = policy_decide(b->policy, &s, &r);
+	if (d.verdict != VERDICT_ALLOW && !d.rule && proto == PROTO_TCP) {
+		/* no bind rule speaks for it: perhaps an accept rule does */
+		r.op = OP_ACCEPT;
+		d = policy_decide(b->policy, &s, &r);
+		if (d.verdict == VERDICT_ALLOW) {
+			err = -listener_attach(b, c, d.rule, fds[0], sa, a.len, &r.u.net.ep, &chfd);
+			client_audit(b, c, "bind", object, "proto=tcp listener=held",
+				     err ? "error" : "allow", d.rule, err);
+			rc = broker_reply(b, c, h->seq, err, err ? 0 : FDB_REPLY_LISTENER, chfd);
+			if (chfd >= 0)
+				close(chfd);
+			return rc;
+		}
+	}
+	if (d.verdict != VERDICT_ALLOW) {
+		client_audit(b, c, "bind", object, detail, "deny", d.rule, EACCES);
+		if (dirfd >= 0)
+			close(dirfd);
+		return broker_reply(b, c, h->seq, EACCES, FDB_REPLY_DENIED, -1);
+	}
+	if (proto == PROTO_UNIX)
+		err = bind_unix(fds[0], r.u.net.ep.path, dirfd, base, &s);
+	else
+		err = bind(fds[0], sa, a.len) < 0 ? errno : 0;
+	if (dirfd >= 0)
+		close(dirfd);
+	client_audit(b, c, "bind", object, detail, err ? "error" : "allow", d.rule, err);
+	return broker_reply(b, c, h->seq, err, 0, -1);
+}

@@ -1,0 +1,85 @@
+/*
+ * bind(): a privileged port or a path in a directory the program cannot
+ * write.  The program's own socket travels to the broker, which binds it in
+ * place (a bind rule): the descriptor number and every option set before
+ * bind stay as they were.  Under an accept rule the broker answers with a
+ * listener channel instead, which takes the descriptor's number (dup3) with
+ * the socket's close-on-exec and non-blocking flags carried over.
+ */
+#include "shim.h"
+#include "wire.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+static int take_listener(int sockfd, int chfd)
+{
+	int fdflags = fcntl(sockfd, F_GETFD), flflags = fcntl(sockfd, F_GETFL);
+
+	if (fdflags < 0 || flflags < 0 ||
+	    dup3(chfd, sockfd, (fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0) {
+		close(chfd);
+		return -1;
+	}
+	close(chfd);
+	if (flflags & O_NONBLOCK)
+		fcntl(sockfd, F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+static int broker_bind(int sockfd, const struct sockaddr *addr, socklen_t len, int orig_errno)
+{
+	unsigned char req[FDB_HDR_LEN + 4 + FDB_SOCKADDR_MAX];
+	struct fdb_addr a = { .len = len };
+	int n, status, chfd;
+	unsigned rflags;
+
+	if (!addr || len == 0 || len > FDB_SOCKADDR_MAX) {
+		errno = orig_errno;
+		return -1;
+	}
+	shim_busy++;
+	memcpy(a.addr, addr, len);
+	n = wire_encode_addr(req, sizeof(req), FDB_OP_BIND, 0, &a);
+	if (n < 0 ||
+	    shim_call(req, (size_t)n, sockfd, false, MSG_CMSG_CLOEXEC, &status, &rflags, &chfd) < 0)
+		goto refuse;
+	shim_busy--;
+	if (status == 0 && (rflags & FDB_REPLY_LISTENER)) {
+		if (take_listener(sockfd, chfd) < 0) {
+			errno = orig_errno;
+			return -1;
+		}
+		shim_debug("bind fd %d: listener held by the broker", sockfd);
+		return 0;
+	}
+	if (chfd >= 0)
+		close(chfd);
+	if (status == 0) {
+		shim_debug("bind fd %d: brokered", sockfd);
+		return 0;
+	}
+	errno = (rflags & FDB_REPLY_DENIED) ? orig_errno : status;
+	shim_debug("bind fd %d: %s", sockfd, strerror(errno));
+	return -1;
+refuse:
+	shim_busy--;
+	errno = orig_errno;
+	return -1;
+}
+
+SHIM_EXPORT int bind(int sockfd, const struct sockaddr *addr, socklen_t len)
+{
+	int rc;
+
+	shim_init();
+	if (!shim_real.bind) {
+		errno = ENOSYS;
+		return -1;
+	}
+	rc = shim_real.bind(sockfd, addr, len);
+	if (!shim_should_ask(rc < 0, errno))
+		return rc;
+	return broker_bind(sockfd, addr, len, errno);
+}

@@ -1,0 +1,50 @@
+/*
+ * socket(): a raw, packet or otherwise privileged socket the kernel refuses
+ * is asked of the broker, which creates it if a socket rule allows.
+ */
+#include "shim.h"
+#include "wire.h"
+
+#include <string.h>
+
+static int broker_socket(int family, int type, int protocol, int orig_errno)
+{
+	unsigned char req[FDB_HDR_LEN + 16];
+	struct fdb_socket_req r = { .family = family, .type = type, .protocol = protocol };
+	int len, status, fd;
+	unsigned rflags;
+
+	shim_busy++;
+	len = wire_encode_socket(req, sizeof(req), 0, &r);
+	if (len < 0 || shim_call(req, (size_t)len, -1, false,
+				 (type & SOCK_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0, &status, &rflags,
+				 &fd) < 0) {
+		shim_busy--;
+		errno = orig_errno;
+		return -1;
+	}
+	shim_busy--;
+	if (status == 0) {
+		shim_debug("socket(%d, %d, %d): brokered, fd %d", family, type, protocol, fd);
+		return fd;
+	}
+	shim_debug("socket(%d, %d, %d): %s by the broker", family, type, protocol,
+		   (rflags & FDB_REPLY_DENIED) ? "denied" : strerror(status));
+	errno = (rflags & FDB_REPLY_DENIED) ? orig_errno : status;
+	return -1;
+}
+
+SHIM_EXPORT int socket(int family, int type, int protocol)
+{
+	int fd;
+
+	shim_init();
+	if (!shim_real.socket) {
+		errno = ENOSYS;
+		return -1;
+	}
+	fd = shim_real.socket(family, type, protocol);
+	if (!shim_should_ask(fd < 0, errno))
+		return fd;
+	return broker_socket(family, type, protocol, errno);
+}

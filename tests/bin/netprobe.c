@@ -1,0 +1,303 @@
+/*
+ * netprobe: the unmodified network programs of the integration tests.  One
+ * command per behaviour; one result line (`ok ...` or `err ENAME`), and
+ * `ready` on its own line once a server listens, so tests need no sleeps.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int fail(const char *what)
+{
+	printf("err %s %s\n", strerrorname_np(errno), what);
+	return 0;
+}
+
+/* "127.0.0.1" or "::1" etc. and a port into a sockaddr. */
+static socklen_t make_addr(const char *ip, int port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, ip, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		return sizeof(*in);
+	}
+	inet_pton(AF_INET6, ip, &in6->sin6_addr);
+	in6->sin6_family = AF_INET6;
+	in6->sin6_port = htons((uint16_t)port);
+	return sizeof(*in6);
+}
+
+/* bind IP PORT tcp|udp */
+static int cmd_bind(char **av)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(av[0], atoi(av[1]), &ss);
+	int fd = socket(ss.ss_family, strcmp(av[2], "udp") ? SOCK_STREAM : SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		return fail("socket");
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+		return fail("bind");
+	printf("ok fd=%d\n", fd);
+	return 0;
+}
+
+/* twice IP PORT: bind the same address from two sockets */
+static int cmd_twice(char **av)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(av[0], atoi(av[1]), &ss);
+	int a = socket(ss.ss_family, SOCK_STREAM, 0), b = socket(ss.ss_family, SOCK_STREAM, 0);
+
+	if (bind(a, (struct sockaddr *)&ss, len) < 0 || listen(a, 1) < 0)
+		return fail("first");
+	if (bind(b, (struct sockaddr *)&ss, len) < 0)
+		return fail("second");
+	printf("ok both bound\n");
+	return 0;
+}
+
+/* opts PORT: options set before a brokered bind survive it */
+static int cmd_opts(char **av)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr("127.0.0.1", atoi(av[0]), &ss), ol = sizeof(int);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1, rp = 0, nd = 0, before = fd;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+		return fail("bind");
+	getsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &rp, &ol);
+	getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nd, &ol);
+	printf("ok reuseport=%d nodelay=%d samefd=%d\n", rp, nd, fd == before);
+	return 0;
+}
+
+/* udp PORT: a UDP server on 127.0.0.1:PORT answers a datagram */
+static int cmd_udp(char **av)
+{
+	struct sockaddr_storage ss, from;
+	socklen_t len = make_addr("127.0.0.1", atoi(av[0]), &ss), fl = sizeof(from);
+	int srv = socket(AF_INET, SOCK_DGRAM, 0), cli = socket(AF_INET, SOCK_DGRAM, 0);
+	char buf[64];
+	ssize_t n;
+
+	if (bind(srv, (struct sockaddr *)&ss, len) < 0)
+		return fail("bind");
+	if (sendto(cli, "ping", 4, 0, (struct sockaddr *)&ss, len) != 4)
+		return fail("sendto");
+	n = recvfrom(srv, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+	if (n != 4 || sendto(srv, "pong", 4, 0, (struct sockaddr *)&from, fl) != 4)
+		return fail("answer");
+	n = recv(cli, buf, sizeof(buf), 0);
+	printf("ok got=%.*s\n", (int)(n > 0 ? n : 0), buf);
+	return 0;
+}
+
+static uint16_t checksum(const void *data, size_t len)
+{
+	const uint16_t *p = data;
+	uint32_t sum = 0;
+
+	for (; len > 1; len -= 2)
+		sum += *p++;
+	if (len)
+		sum += *(const uint8_t *)p;
+	sum = (sum >> 16) + (sum & 0xffff);
+	sum += sum >> 16;
+	return (uint16_t)~sum;
+}
+
+/* icmp: echo request to 127.0.0.1 over a raw socket, wait for the reply */
+static int cmd_icmp(char **av)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr("127.0.0.1", 0, &ss);
+	struct icmphdr req = { .type = ICMP_ECHO };
+	uint16_t id = (uint16_t)getpid();
+	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+
+	(void)av;
+	if (fd < 0)
+		return fail("socket");
+	req.un.echo.id = htons(id);
+	req.un.echo.sequence = htons(1);
+	req.checksum = checksum(&req, sizeof(req));
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&ss, len) < 0)
+		return fail("sendto");
+	for (int i = 0; i < 16; i++) {
+		unsigned char buf[1500];
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 5000) <= 0)
+			break;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n >= (ssize_t)(sizeof(struct iphdr) + sizeof(struct icmphdr))) {
+			struct icmphdr *r = (struct icmphdr *)(buf + ((struct iphdr *)buf)->ihl * 4);
+
+			if (r->type == ICMP_ECHOREPLY && r->un.echo.id == htons(id)) {
+				printf("ok echo reply\n");
+				return 0;
+			}
+		}
+	}
+	printf("err timeout no reply\n");
+	return 0;
+}
+
+/* packet: an AF_PACKET socket on lo sees a frame we cause */
+static int cmd_packet(char **av)
+{
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr("127.0.0.1", 9, &ss);
+	int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)), u = socket(AF_INET, SOCK_DGRAM, 0);
+
+	(void)av;
+	if (fd < 0)
+		return fail("socket");
+	ll.sll_ifindex = (int)if_nametoindex("lo");
+	if (bind(fd, (struct sockaddr *)&ll, sizeof(ll)) < 0)
+		return fail("bind");
+	sendto(u, "frame", 5, 0, (struct sockaddr *)&ss, len);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (poll(&p, 1, 5000) <= 0)
+		return fail("no frame");
+	printf("ok frame seen\n");
+	return 0;
+}
+
+/* Accept one connection as mode says; write a greeting; return peer text. */
+static int serve_one(int lfd, const char *mode, int ep, char *peer, size_t cap)
+{
+	struct sockaddr_storage sa;
+	socklen_t sl = sizeof(sa);
+	int c;
+
+	if (!strcmp(mode, "epoll")) {
+		struct epoll_event ev;
+
+		if (epoll_wait(ep, &ev, 1, 10000) != 1)
+			return -1;
+		c = accept4(lfd, (struct sockaddr *)&sa, &sl, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	} else {
+		c = accept(lfd, (struct sockaddr *)&sa, &sl);
+	}
+	if (c < 0)
+		return -1;
+	if (sa.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, peer, (socklen_t)cap);
+	else
+		snprintf(peer, cap, "family%d", sa.ss_family);
+	(void)!write(c, "hello\n", 6);
+	close(c);
+	return 0;
+}
+
+static int listen_on(const char *ip, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(ip, port, &ss);
+	int fd = socket(ss.ss_family, SOCK_STREAM, 0), one = 1;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 16) < 0)
+		return -1;
+	return fd;
+}
+
+/* serve PORT N blocking|epoll: accept N connections, print their peers */
+static int cmd_serve(char **av)
+{
+	int n = atoi(av[1]), lfd = listen_on("127.0.0.1", atoi(av[0])), ep = -1;
+	char peers[512] = "", peer[64];
+	struct sockaddr_storage me;
+	socklen_t ml = sizeof(me);
+
+	if (lfd < 0)
+		return fail("listen");
+	if (getsockname(lfd, (struct sockaddr *)&me, &ml) < 0 || me.ss_family != AF_INET ||
+	    ntohs(((struct sockaddr_in *)&me)->sin_port) != atoi(av[0]))
+		return fail("getsockname");
+	if (!strcmp(av[2], "epoll")) {
+		struct epoll_event ev = { .events = EPOLLIN };
+
+		ep = epoll_create1(0);
+		epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
+	}
+	printf("ready\n");
+	for (int i = 0; i < n; i++) {
+		if (serve_one(lfd, av[2], ep, peer, sizeof(peer)) < 0)
+			return fail("accept");
+		strcat(peers, peer);
+		strcat(peers, ",");
+	}
+	printf("ok peers=%s\n", peers);
+	return 0;
+}
+
+/* prefork PORT WORKERS: each forked worker accepts one connection */
+static int cmd_prefork(char **av)
+{
+	int lfd = listen_on("127.0.0.1", atoi(av[0])), workers = atoi(av[1]), ok = 0;
+
+	if (lfd < 0)
+		return fail("listen");
+	for (int i = 0; i < workers; i++) {
+		if (fork() == 0) {
+			char peer[64];
+
+			_exit(serve_one(lfd, "blocking", -1, peer, sizeof(peer)) == 0 ? 0 : 1);
+		}
+	}
+	printf("ready\n");
+	for (int i = 0; i < workers; i++) {
+		int st;
+
+		if (wait(&st) > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			ok++;
+	}
+	printf("ok workers=%d\n", ok);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int nargs;
+		int (*fn)(char **);
+	} cmds[] = {
+		{ "bind", 3, cmd_bind }, { "twice", 2, cmd_twice }, { "opts", 1, cmd_opts },
+		{ "udp", 1, cmd_udp },   { "icmp", 0, cmd_icmp },   { "packet", 0, cmd_packet },
+		{ "serve", 3, cmd_serve }, { "prefork", 2, cmd_prefork },
+	};
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name) && argc - 2 >= cmds[i].nargs)
+			return cmds[i].fn(argv + 2);
+	fprintf(stderr, "usage: netprobe bind|twice|opts|udp|icmp|packet|serve|prefork ARGS...\n");
+	return 2;
+}

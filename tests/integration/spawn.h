@@ -1,0 +1,38 @@
+/*
+ * Servers in integration tests: start a process with its stdout piped,
+ * read its lines as they come (a server says "ready" when it listens, so no
+ * test sleeps), stop it by pid.  And a tiny TCP client.
+ */
+#ifndef FDB_SPAWN_H
+#define FDB_SPAWN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct proc {
+	pid_t pid;
+	int out;
+	char buf[8192];
+	size_t len;
+	char line[1024];
+};
+
+/* Start argv with env additions (NULL-terminated, may be NULL); stderr to errpath. */
+void p_start(struct proc *p, char *const argv[], char *const env[], const char *errpath);
+/* The next stdout line, or NULL at end of output or after timeout_ms. */
+const char *p_line(struct proc *p, int timeout_ms);
+/* Wait for p; exit status or 128+signal. */
+int p_wait(struct proc *p);
+/* SIGTERM, then wait. */
+int p_stop(struct proc *p);
+
+/* Wait (inotify, no polling) until path exists; 0, or -1 after timeout_ms. */
+int wait_for_file(const char *path, int timeout_ms);
+
+/*
+ * Connect from src (an address on lo, or NULL) to 127.0.0.1:port, send
+ * request (may be NULL), read until EOF into out.  Bytes read, or -1.
+ */
+int tcp_talk(const char *src, int port, const char *request, char *out, size_t cap);
+
+#endif

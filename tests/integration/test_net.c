@@ -1,0 +1,308 @@
+/*
+ * Brokered socket(), bind() and accept() for unprivileged programs: real
+ * servers on loopback, privileged ports (600-699 here, one per test, so
+ * tests running side by side never collide).
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness.h"
+#include "spawn.h"
+
+TestSuite(net, .fini = h_cleanup, .timeout = 60);
+
+#define MAX_ARGS 48
+
+/* fdbroker run -u nobody [-a RULE]... --log LOG -- argv... */
+static void broker_argv(char **out, char *const rules[], char *const argv[])
+{
+	int n = 0;
+
+	out[n++] = (char *)h_fdbroker();
+	out[n++] = "run";
+	out[n++] = "-u";
+	out[n++] = "nobody";
+	for (int i = 0; rules && rules[i]; i++) {
+		out[n++] = "-a";
+		out[n++] = rules[i];
+	}
+	out[n++] = "--log";
+	out[n++] = (char *)h_path("audit.log");
+	out[n++] = "--";
+	for (int i = 0; argv[i] && n < MAX_ARGS - 1; i++)
+		out[n++] = argv[i];
+	out[n] = NULL;
+}
+
+static struct result netprobe(char *const rules[], char *const args[])
+{
+	char *argv[MAX_ARGS], *full[MAX_ARGS] = { (char *)h_netprobe() };
+	int n = 1;
+
+	for (; args[n - 1] && n < MAX_ARGS - 1; n++)
+		full[n] = args[n - 1];
+	full[n] = NULL;
+	broker_argv(argv, rules, full);
+	return h_run(argv, NULL, false);
+}
+
+static void expect(char *const rules[], char *const args[], const char *want)
+{
+	struct result r = netprobe(rules, args);
+
+	cr_assert(strncmp(r.out, want, strlen(want)) == 0, "%s: got '%s' (%s)", args[0], r.out,
+		  r.err);
+	h_free(&r);
+}
+
+static void audit_has(const char *what)
+{
+	char *log = h_audit();
+
+	cr_assert(strstr(log, what), "audit log lacks '%s':\n%s", what, log);
+	free(log);
+}
+
+Test(net, options_survive_bind)
+{
+	expect((char *[]){ "bind tcp 127.0.0.1:601", NULL }, (char *[]){ "opts", "601", NULL },
+	       "ok reuseport=1 nodelay=1 samefd=1");
+	audit_has("op=bind object=127.0.0.1:601 proto=tcp verdict=allow rule=-a:1 errno=0");
+}
+
+Test(net, udp_server_answers)
+{
+	expect((char *[]){ "bind udp 127.0.0.1:53", NULL }, (char *[]){ "udp", "53", NULL },
+	       "ok got=pong");
+}
+
+Test(net, v4_mapped_and_dual_stack)
+{
+	expect((char *[]){ "bind tcp 127.0.0.1:602", NULL },
+	       (char *[]){ "bind", "::ffff:127.0.0.1", "602", "tcp", NULL }, "ok fd=3");
+	expect((char *[]){ "bind tcp *:603", NULL }, (char *[]){ "bind", "::", "603", "tcp", NULL },
+	       "ok fd=3");
+	expect((char *[]){ "bind tcp [::1]:604", NULL },
+	       (char *[]){ "bind", "::1", "604", "tcp", NULL }, "ok fd=3");
+}
+
+Test(net, errno_fidelity)
+{
+	/* in use: the kernel's errno from the broker's bind */
+	expect((char *[]){ "bind tcp 127.0.0.1:605", NULL },
+	       (char *[]){ "twice", "127.0.0.1", "605", NULL }, "err EADDRINUSE second");
+	audit_has("verdict=error rule=-a:1 errno=EADDRINUSE");
+	/* denied port, denied raw socket: as without the shim */
+	expect(NULL, (char *[]){ "bind", "127.0.0.1", "606", "tcp", NULL }, "err EACCES bind");
+	audit_has("op=bind object=127.0.0.1:606 proto=tcp verdict=deny rule=default errno=EACCES");
+	expect(NULL, (char *[]){ "icmp", NULL }, "err EPERM socket");
+	audit_has("op=socket object=inet/raw/1 verdict=deny rule=default errno=EPERM");
+	expect((char *[]){ "bind tcp 127.0.0.1:607", NULL },
+	       (char *[]){ "bind", "127.0.0.1", "608", "tcp", NULL }, "err EACCES bind");
+}
+
+Test(net, raw_icmp_echo)
+{
+	expect((char *[]){ "socket inet raw icmp", NULL }, (char *[]){ "icmp", NULL },
+	       "ok echo reply");
+	audit_has("op=socket object=inet/raw/1 verdict=allow");
+}
+
+Test(net, packet_socket_sees_lo)
+{
+	expect((char *[]){ "socket packet raw all", NULL }, (char *[]){ "packet", NULL },
+	       "ok frame seen");
+	expect(NULL, (char *[]){ "packet", NULL }, "err EPERM socket");
+}
+
+/* Start a server under the broker and wait for its "ready" line. */
+static void start_server(struct proc *p, char *const rules[], char *const args[])
+{
+	char *argv[MAX_ARGS];
+	const char *line;
+
+	broker_argv(argv, rules, args);
+	p_start(p, argv, (char *[]){ "PYTHONUNBUFFERED=1", NULL }, h_path("server.err"));
+	line = p_line(p, 20000);
+	cr_assert(line && (strstr(line, "ready") || strstr(line, "Serving HTTP")),
+		  "server did not start: %s", line ? line : "(no output)");
+}
+
+static void http_server(const char *bind_addr, const char *rule, int port)
+{
+	char portstr[8], out[4096], *args[16];
+	struct proc p;
+	int n = 0;
+
+	h_file("index.html", "hello from fdbroker\n", 0644);
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	args[n++] = "python3";
+	args[n++] = "-m";
+	args[n++] = "http.server";
+	args[n++] = portstr;
+	args[n++] = "--bind";
+	args[n++] = (char *)bind_addr;
+	args[n++] = "--directory";
+	args[n++] = (char *)h_tmpdir();
+	args[n] = NULL;
+	start_server(&p, (char *[]){ (char *)rule, NULL }, args);
+	cr_assert_gt(tcp_talk(NULL, port, "GET /index.html HTTP/1.0\r\n\r\n", out, sizeof(out)), 0);
+	cr_assert(strstr(out, "200 OK") && strstr(out, "hello from fdbroker"), "%s", out);
+	p_stop(&p);
+}
+
+Test(net, python_http_server_v4)
+{
+	http_server("127.0.0.1", "bind tcp *:611", 611);
+}
+
+Test(net, python_http_server_dual_stack)
+{
+	http_server("::", "bind tcp *:612", 612);
+}
+
+Test(net, python_http_server_accept_rule)
+{
+	http_server("127.0.0.1", "accept tcp 127.0.0.1:613", 613);
+	audit_has("op=bind object=127.0.0.1:613 proto=tcp listener=held verdict=allow");
+	audit_has("op=accept object=127.0.0.1:613 peer=127.0.0.1:");
+}
+
+Test(net, accept_from_filters_peers)
+{
+	struct proc p;
+	char out[256];
+
+	start_server(&p, (char *[]){ "accept tcp 127.0.0.1:621 from 127.0.0.2", NULL },
+		     (char *[]){ (char *)h_netprobe(), "serve", "621", "1", "blocking", NULL });
+	cr_assert_eq(tcp_talk("127.0.0.1", 621, NULL, out, sizeof(out)), 0,
+		     "a refused peer never reaches the program: '%s'", out);
+	cr_assert_gt(tcp_talk("127.0.0.2", 621, NULL, out, sizeof(out)), 0);
+	cr_assert_str_eq(out, "hello\n");
+	cr_assert_str_eq(p_line(&p, 20000), "ok peers=127.0.0.2,");
+	p_stop(&p);
+	audit_has("op=accept object=127.0.0.1:621 peer=127.0.0.1:");
+	audit_has("verdict=deny rule=-a:1");
+	audit_has("peer=127.0.0.2:");
+}
+
+static void serve_mode(int port, const char *mode)
+{
+	char rule[64], portstr[8], out[64];
+	struct proc p;
+
+	snprintf(rule, sizeof(rule), "accept tcp 127.0.0.1:%d", port);
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	start_server(&p, (char *[]){ rule, NULL },
+		     (char *[]){ (char *)h_netprobe(), "serve", portstr, "3", (char *)mode, NULL });
+	for (int i = 0; i < 3; i++) {
+		cr_assert_gt(tcp_talk(NULL, port, NULL, out, sizeof(out)), 0, "%s #%d", mode, i);
+		cr_assert_str_eq(out, "hello\n");
+	}
+	cr_assert_str_eq(p_line(&p, 20000), "ok peers=127.0.0.1,127.0.0.1,127.0.0.1,");
+	cr_assert_eq(p_wait(&p), 0);
+}
+
+Test(net, blocking_accept_loop)
+{
+	serve_mode(622, "blocking");
+}
+
+Test(net, epoll_accept4_nonblocking)
+{
+	serve_mode(623, "epoll");
+}
+
+Test(net, prefork_workers_share_listener)
+{
+	struct proc p;
+	char out[64];
+
+	start_server(&p, (char *[]){ "accept tcp 127.0.0.1:624", NULL },
+		     (char *[]){ (char *)h_netprobe(), "prefork", "624", "4", NULL });
+	for (int i = 0; i < 4; i++) {
+		cr_assert_gt(tcp_talk(NULL, 624, NULL, out, sizeof(out)), 0, "connection %d", i);
+		cr_assert_str_eq(out, "hello\n");
+	}
+	cr_assert_str_eq(p_line(&p, 20000), "ok workers=4");
+	cr_assert_eq(p_wait(&p), 0);
+}
+
+Test(net, asyncio_server)
+{
+	static const char script[] =
+		"import asyncio\n"
+		"async def handle(r, w):\n"
+		"    w.write(b'hello\\n'); await w.drain(); w.close(); done.set_result(1)\n"
+		"async def main():\n"
+		"    global done\n"
+		"    done = asyncio.get_running_loop().create_future()\n"
+		"    srv = await asyncio.start_server(handle, '127.0.0.1', 625)\n"
+		"    print('ready', srv.sockets[0].getsockname(), flush=True)\n"
+		"    await done\n"
+		"asyncio.run(main())\n";
+	struct proc p;
+	char out[64];
+
+	start_server(&p, (char *[]){ "accept tcp 127.0.0.1:625", NULL },
+		     (char *[]){ "python3", "-c", (char *)script, NULL });
+	cr_assert(strstr(p.line, "('127.0.0.1', 625)"), "getsockname: %s", p.line);
+	cr_assert_gt(tcp_talk(NULL, 625, NULL, out, sizeof(out)), 0);
+	cr_assert_str_eq(out, "hello\n");
+	cr_assert_eq(p_wait(&p), 0);
+}
+
+/* nginx, master and workers as usual: the workers are forked after the bind. */
+static void nginx_serves(const char *rule, int port)
+{
+	char conf[2048], portstr[8], out[4096];
+	const char *dir = h_tmpdir(), *pid = h_path("nginx.pid");
+	struct proc p;
+	FILE *f;
+
+	h_file("index.html", "hello from nginx\n", 0644);
+	h_dir("tmp", 0777);
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	snprintf(conf, sizeof(conf),
+		 "daemon off; master_process on; worker_processes 2; pid %s;\n"
+		 "error_log %s/error.log; events { worker_connections 64; }\n"
+		 "http { access_log %s/access.log; client_body_temp_path %s/tmp/body;\n"
+		 "  proxy_temp_path %s/tmp/proxy; fastcgi_temp_path %s/tmp/fcgi;\n"
+		 "  uwsgi_temp_path %s/tmp/uwsgi; scgi_temp_path %s/tmp/scgi;\n"
+		 "  server { listen 127.0.0.1:%d; root %s; } }\n",
+		 pid, dir, dir, dir, dir, dir, dir, dir, port, dir);
+	f = fopen(h_path("nginx.conf"), "w");
+	cr_assert_not_null(f);
+	fputs(conf, f);
+	fclose(f);
+	chmod(dir, 0777); /* nginx as nobody writes its pid file and logs here */
+	char *args[] = { "nginx", "-e", (char *)h_path("error.log"), "-c",
+			 (char *)h_path("nginx.conf"), NULL };
+	char *argv[MAX_ARGS];
+
+	broker_argv(argv, (char *[]){ (char *)rule, NULL }, args);
+	p_start(&p, argv, NULL, h_path("server.err"));
+	/* nginx writes its pid file once its listeners are open */
+	cr_assert_eq(wait_for_file(pid, 20000), 0, "nginx did not start");
+	for (int i = 0; i < 4; i++) {
+		cr_assert_gt(tcp_talk(NULL, port, "GET /index.html HTTP/1.0\r\n\r\n", out,
+				      sizeof(out)), 0);
+		cr_assert(strstr(out, "hello from nginx"), "%s", out);
+	}
+	p_stop(&p);
+}
+
+Test(net, nginx_bind_rule)
+{
+	nginx_serves("bind tcp 127.0.0.1:631", 631);
+}
+
+Test(net, nginx_accept_rule)
+{
+	nginx_serves("accept tcp 127.0.0.1:632", 632);
+	audit_has("op=accept object=127.0.0.1:632");
+}
