@@ -1,7 +1,7 @@
 #!/bin/sh
-# make demo: unmodified programs, run as nobody, open a root-only file
-# because the broker's policy says they may; everything else is refused and
-# every decision lands in the audit log.
+# make demo: unmodified programs, run as nobody, open a root-only file and
+# serve HTTP on port 80 because the broker's policy says they may; everything
+# else is refused and every decision lands in the audit log.
 set -eu
 
 build=${1:-build}
@@ -43,6 +43,19 @@ say "fdbroker run -u nobody -- cat $work/private/secret.txt   # no policy: refus
 
 say "fdbroker run -u nobody -a 'open /etc/shadow read' -- head -n 2 /etc/shadow"
 "$fdbroker" run -u nobody -a 'open /etc/shadow read' --log "$work/audit.log" -- head -n 2 /etc/shadow
+
+say "fdbroker run -u nobody -a 'bind tcp *:80' -- python3 -m http.server 80 --bind 127.0.0.1 &"
+echo "<h1>served by nobody on port 80</h1>" >"$work/index.html"
+"$fdbroker" run -u nobody -a 'bind tcp *:80' --log "$work/audit.log" -- \
+	python3 -m http.server 80 --bind 127.0.0.1 --directory "$work" >"$work/http.log" 2>&1 &
+server=$!
+say "curl http://127.0.0.1/index.html"
+for _ in $(seq 100); do
+	curl -fsS http://127.0.0.1/index.html 2>/dev/null && break
+	sleep 0.1
+done
+kill "$server"
+wait "$server" 2>/dev/null || true
 
 say "cat audit.log"
 cat "$work/audit.log"
