@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,11 +86,22 @@ int p_stop(struct proc *p)
 
 int tcp_talk(const char *src, int port, const char *request, char *out, size_t cap)
 {
+	return tcp_talk_to(src, "127.0.0.1", port, request, out, cap);
+}
+
+int tcp_talk_to(const char *src, const char *dst, int port, const char *request, char *out,
+		size_t cap)
+{
+	struct sockaddr_in6 to6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool v6 = strchr(dst, ':') != NULL;
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	size_t got = 0;
 
-	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	if (v6)
+		inet_pton(AF_INET6, dst, &to6.sin6_addr);
+	else
+		inet_pton(AF_INET, dst, &to.sin_addr);
 	if (src) {
 		struct sockaddr_in from = { .sin_family = AF_INET };
 
@@ -97,7 +109,8 @@ int tcp_talk(const char *src, int port, const char *request, char *out, size_t c
 		if (bind(fd, (struct sockaddr *)&from, sizeof(from)) < 0)
 			goto fail;
 	}
-	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0)
+	if (v6 ? connect(fd, (struct sockaddr *)&to6, sizeof(to6)) :
+		 connect(fd, (struct sockaddr *)&to, sizeof(to)))
 		goto fail;
 	if (request && write(fd, request, strlen(request)) < 0)
 		goto fail;

@@ -34,5 +34,8 @@ int wait_for_file(const char *path, int timeout_ms);
  * request (may be NULL), read until EOF into out.  Bytes read, or -1.
  */
 int tcp_talk(const char *src, int port, const char *request, char *out, size_t cap);
+/* The same to dst ("127.0.0.1", "::1", ...). */
+int tcp_talk_to(const char *src, const char *dst, int port, const char *request, char *out,
+		size_t cap);
 
 #endif

@@ -3,7 +3,11 @@
  * servers on loopback, privileged ports (600-699 here, one per test, so
  * tests running side by side never collide).
  */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +138,7 @@ static void start_server(struct proc *p, char *const rules[], char *const args[]
 
 static void http_server(const char *bind_addr, const char *rule, int port)
 {
+	const char *dst = strcmp(bind_addr, "::1") ? "127.0.0.1" : "::1";
 	char portstr[8], out[4096], *args[16];
 	struct proc p;
 	int n = 0;
@@ -150,14 +155,26 @@ static void http_server(const char *bind_addr, const char *rule, int port)
 	args[n++] = (char *)h_tmpdir();
 	args[n] = NULL;
 	start_server(&p, (char *[]){ (char *)rule, NULL }, args);
-	cr_assert_gt(tcp_talk(NULL, port, "GET /index.html HTTP/1.0\r\n\r\n", out, sizeof(out)), 0);
+	cr_assert_gt(tcp_talk_to(NULL, dst, port, "GET /index.html HTTP/1.0\r\n\r\n", out,
+				 sizeof(out)), 0);
 	cr_assert(strstr(out, "200 OK") && strstr(out, "hello from fdbroker"), "%s", out);
+	if (!strcmp(bind_addr, "::")) {
+		/* the dual-stack wildcard takes IPv6 too */
+		cr_assert_gt(tcp_talk_to(NULL, "::1", port, "GET / HTTP/1.0\r\n\r\n", out,
+					 sizeof(out)), 0);
+		cr_assert(strstr(out, "200 OK"), "%s", out);
+	}
 	p_stop(&p);
 }
 
 Test(net, python_http_server_v4)
 {
 	http_server("127.0.0.1", "bind tcp *:611", 611);
+}
+
+Test(net, python_http_server_v6_loopback)
+{
+	http_server("::1", "bind tcp [::1]:614", 614);
 }
 
 Test(net, python_http_server_dual_stack)
@@ -305,4 +322,36 @@ Test(net, nginx_accept_rule)
 {
 	nginx_serves("accept tcp 127.0.0.1:632", 632);
 	audit_has("op=accept object=127.0.0.1:632");
+}
+
+/* A program that restarts finds connections made meanwhile queued, not refused. */
+Test(net, listener_outlives_program)
+{
+	char script[1024], out[64];
+	const char *fifo = h_path("gate");
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(634) };
+	struct proc p;
+	int c, gate;
+
+	cr_assert_eq(mkfifo(fifo, 0666), 0);
+	snprintf(script, sizeof(script), "%s serve 634 1 blocking; read go < %s; %s serve 634 1 blocking",
+		 h_netprobe(), fifo, h_netprobe());
+	start_server(&p, (char *[]){ "accept tcp 127.0.0.1:634", NULL },
+		     (char *[]){ "sh", "-c", script, NULL });
+	cr_assert_gt(tcp_talk(NULL, 634, NULL, out, sizeof(out)), 0);
+	cr_assert_str_eq(p_line(&p, 20000), "ok peers=127.0.0.1,");
+	/* no program listens now; the broker's listener still takes the connection */
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	cr_assert_eq(connect(c, (struct sockaddr *)&to, sizeof(to)), 0, "refused: %s",
+		     strerror(errno));
+	gate = open(fifo, O_WRONLY | O_CLOEXEC);
+	cr_assert_eq(write(gate, "go\n", 3), 3);
+	close(gate);
+	cr_assert_str_eq(p_line(&p, 20000), "ready");
+	cr_assert_eq(read(c, out, sizeof(out)), 6);
+	cr_assert_eq(memcmp(out, "hello\n", 6), 0);
+	close(c);
+	cr_assert_str_eq(p_line(&p, 20000), "ok peers=127.0.0.1,");
+	cr_assert_eq(p_wait(&p), 0);
 }
