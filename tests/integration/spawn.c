@@ -17,6 +17,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* Every process group started here, so a failed test still stops them all. */
+static pid_t started[32];
+static int nstarted;
+
+void p_kill_all(void)
+{
+	for (int i = 0; i < nstarted; i++)
+		if (started[i] > 0 && kill(-started[i], SIGKILL) == 0)
+			waitpid(started[i], NULL, 0);
+	nstarted = 0;
+}
+
 void p_start(struct proc *p, char *const argv[], char *const env[], const char *errpath)
 {
 	int o[2];
@@ -28,6 +40,7 @@ void p_start(struct proc *p, char *const argv[], char *const env[], const char *
 	if (p->pid == 0) {
 		int e = open(errpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
+		setpgid(0, 0);
 		dup2(o[1], 1);
 		if (e >= 0)
 			dup2(e, 2);
@@ -36,6 +49,9 @@ void p_start(struct proc *p, char *const argv[], char *const env[], const char *
 		execvp(argv[0], argv);
 		_exit(127);
 	}
+	setpgid(p->pid, p->pid);
+	if (nstarted < 32)
+		started[nstarted++] = p->pid;
 	close(o[1]);
 	p->out = o[0];
 }
@@ -72,6 +88,9 @@ int p_wait(struct proc *p)
 		return -1;
 	while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
 		;
+	for (int i = 0; i < nstarted; i++)
+		if (started[i] == p->pid)
+			started[i] = 0;
 	p->pid = 0;
 	close(p->out);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);

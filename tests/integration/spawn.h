@@ -25,6 +25,8 @@ const char *p_line(struct proc *p, int timeout_ms);
 int p_wait(struct proc *p);
 /* SIGTERM, then wait. */
 int p_stop(struct proc *p);
+/* SIGKILL every process group p_start made in this test (suite .fini). */
+void p_kill_all(void);
 
 /* Wait (inotify, no polling) until path exists; 0, or -1 after timeout_ms. */
 int wait_for_file(const char *path, int timeout_ms);

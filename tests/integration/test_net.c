@@ -17,7 +17,13 @@
 #include "harness.h"
 #include "spawn.h"
 
-TestSuite(net, .fini = h_cleanup, .timeout = 60);
+static void net_fini(void)
+{
+	p_kill_all();
+	h_cleanup();
+}
+
+TestSuite(net, .fini = net_fini, .timeout = 60);
 
 #define MAX_ARGS 48
 
@@ -334,13 +340,19 @@ Test(net, listener_outlives_program)
 	int c, gate;
 
 	cr_assert_eq(mkfifo(fifo, 0666), 0);
-	snprintf(script, sizeof(script), "%s serve 634 1 blocking; read go < %s; %s serve 634 1 blocking",
+	snprintf(script, sizeof(script),
+		 "%s serve 634 1 blocking; echo gone; read go < %s; %s serve 634 1 blocking",
 		 h_netprobe(), fifo, h_netprobe());
 	start_server(&p, (char *[]){ "accept tcp 127.0.0.1:634", NULL },
 		     (char *[]){ "sh", "-c", script, NULL });
 	cr_assert_gt(tcp_talk(NULL, 634, NULL, out, sizeof(out)), 0);
 	cr_assert_str_eq(p_line(&p, 20000), "ok peers=127.0.0.1,");
-	/* no program listens now; the broker's listener still takes the connection */
+	/*
+	 * Once the program has exited (a connection handed to a program that
+	 * exits without accepting it is lost, as with a kernel backlog), no
+	 * program listens, yet the broker's listener still takes the connection.
+	 */
+	cr_assert_str_eq(p_line(&p, 20000), "gone");
 	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
 	cr_assert_eq(connect(c, (struct sockaddr *)&to, sizeof(to)), 0, "refused: %s",
