@@ -9,6 +9,9 @@ DESTDIR ?=
 BINDIR  ?= $(PREFIX)/bin
 LIBDIR  ?= $(PREFIX)/lib/fdbroker
 MANDIR  ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+EXAMPLEDIR ?= $(PREFIX)/share/doc/fdbroker/examples
 BUILD   ?= build
 SAN     ?=
 
@@ -19,9 +22,9 @@ HARDEN = -fstack-protector-strong -D_FORTIFY_SOURCE=2
 BASE_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Icommon $(WARN) $(HARDEN) $(CFLAGS) $(SAN)
 
 COMMON_SRC = common/wire.c common/fdpass.c common/addr.c
-HELPER_LIB = helper/policy.c helper/path.c helper/audit.c helper/users.c helper/listener.c helper/net_handler.c \
+HELPER_LIB = helper/policy.c helper/path.c helper/audit.c helper/users.c helper/listener.c helper/net_handler.c helper/caps.c helper/learn.c \
              helper/open_handler.c helper/broker.c
-HELPER_SRC = $(HELPER_LIB) helper/main.c helper/run.c helper/explain.c helper/load.c
+HELPER_SRC = $(HELPER_LIB) helper/main.c helper/run.c helper/explain.c helper/load.c helper/shimenv.c helper/serve.c
 SHIM_SRC   = shim/init.c shim/channel.c shim/open.c shim/stdio.c shim/socket.c shim/bind.c shim/accept.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -40,7 +43,7 @@ all: $(FDBROKER) $(SHIM)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Ihelper -Itests/integration -DFDB_SHIM_PATH='"$(LIBDIR)/libfdshim.so"' \
-	  -DFDB_BUILD_DIR='"$(abspath $(BUILD))"' -MMD -MP -c -o $@ $<
+	  -DFDB_BUILD_DIR='"$(abspath $(BUILD))"' -DFDB_SYSCONFDIR='"$(SYSCONFDIR)"' -MMD -MP -c -o $@ $<
 
 # The shim: position independent, nothing exported but the interposed calls.
 # open.c defines open() itself, which fortify's inline wrappers would shadow.
@@ -50,14 +53,14 @@ $(BUILD)/pic/%.o: %.c
 	  $(if $(filter shim/open.c,$<),-U_FORTIFY_SOURCE) -MMD -MP -c -o $@ $<
 
 $(FDBROKER): $(call obj,$(COMMON_SRC) $(HELPER_SRC))
-	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lcap
 
 $(SHIM): $(call pic,$(COMMON_SRC) $(SHIM_SRC)) shim/libfdshim.map
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -shared -Wl,--version-script=shim/libfdshim.map \
 	  -Wl,-z,now -Wl,-z,relro -o $@ $(filter %.o,$^) -ldl -lpthread
 
 $(UNIT): $(call obj,$(wildcard tests/unit/*.c) $(COMMON_SRC) $(HELPER_LIB))
-	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lcriterion
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lcriterion -lcap
 
 $(INTEG): $(call obj,$(wildcard tests/integration/*.c))
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lcriterion
@@ -85,12 +88,19 @@ asan: deps
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man5 \
-	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+	  $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(SYSCONFDIR)/fdbroker/policy.d
 	install -m 0755 $(FDBROKER) $(DESTDIR)$(BINDIR)/fdbroker
 	install -m 0644 $(SHIM) $(DESTDIR)$(LIBDIR)/libfdshim.so
 	install -m 0644 man/fdbroker.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/fdbroker-policy.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/libfdshim.7 $(DESTDIR)$(MANDIR)/man7/
+	sed 's|@BINDIR@|$(BINDIR)|g' systemd/fdbroker.service.in >$(DESTDIR)$(UNITDIR)/fdbroker.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/fdbroker.service
+	install -m 0644 systemd/fdbroker.socket $(DESTDIR)$(UNITDIR)/
+	install -m 0644 examples/fdbroker.policy $(DESTDIR)$(EXAMPLEDIR)/
+	test -e $(DESTDIR)$(SYSCONFDIR)/fdbroker/policy || \
+	  install -m 0644 examples/fdbroker.policy $(DESTDIR)$(SYSCONFDIR)/fdbroker/policy
 
 clean:
 	rm -rf build build-asan

@@ -40,6 +40,20 @@ void audit_close(struct audit *a)
 	a->fd = -1;
 }
 
+int audit_reopen(struct audit *a, const char *dest)
+{
+	int fd;
+
+	if (!a->own_fd)
+		return 0;
+	fd = open(dest, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+	if (fd < 0)
+		return -1;
+	dup3(fd, a->fd, O_CLOEXEC);
+	close(fd);
+	return 0;
+}
+
 /* Copy s, escaping what would break a space-separated line. */
 static void escape(const char *s, char *out, size_t cap)
 {

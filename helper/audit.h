@@ -35,6 +35,8 @@ struct audit_rec {
 
 int audit_open(struct audit *a, const char *dest);
 void audit_close(struct audit *a);
+/* SIGHUP: a file destination is reopened (logrotate moved it); others stay. */
+int audit_reopen(struct audit *a, const char *dest);
 void audit_decision(struct audit *a, const struct audit_rec *r);
 /* Anything that is not a decision: refused clients, malformed messages. */
 void audit_note(struct audit *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

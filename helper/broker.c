@@ -9,6 +9,7 @@
  */
 #include "broker.h"
 #include "fdpass.h"
+#include "learn.h"
 #include "listener.h"
 #include "open_handler.h"
 #include "wire.h"
@@ -222,6 +223,16 @@ void client_audit(struct broker *b, const struct client *c, const char *op, cons
 	audit_decision(b->audit, &rec);
 }
 
+void broker_learn(struct broker *b, const struct client *c, const struct request *r)
+{
+	struct subject s;
+
+	if (!b->learn)
+		return;
+	s = client_subject(c);
+	learn_record(b->learn, &s, r);
+}
+
 static int serve_open(struct broker *b, struct client *c, const struct fdb_hdr *h,
 		      const unsigned char *msg, size_t len, const int *fds, size_t nfds)
 {
@@ -241,6 +252,12 @@ static int serve_open(struct broker *b, struct client *c, const struct fdb_hdr *
 	open_serve(b->policy, &s, &req, nfds ? fds[0] : -1, &res);
 	rights_format(res.rights, rights, sizeof(rights));
 	snprintf(detail, sizeof(detail), "rights=%s", rights);
+	if (res.denied && !res.rule && res.rights) {
+		struct request r = { .op = OP_OPEN,
+				     .u.open = { .path = res.object, .rights = res.rights } };
+
+		broker_learn(b, c, &r);
+	}
 	client_audit(b, c, "open", res.object, detail,
 		     res.denied ? "deny" : res.fd >= 0 ? "allow" : "error", res.rule,
 		     res.fd >= 0 ? 0 : res.err);

@@ -34,6 +34,7 @@ struct client {
 };
 
 struct listener;
+struct learn;
 struct broker;
 typedef void (*broker_signal_fn)(struct broker *b, const struct signalfd_siginfo *si);
 
@@ -44,6 +45,7 @@ struct broker {
 	pid_t tree_root;           /* > 0: serve only this process's descendants */
 	broker_signal_fn on_signal; /* signals in the set given to broker_init */
 	void *ctx;
+	struct learn *learn;        /* --learn: remembers default denials */
 	bool stop;
 	/* private */
 	int epfd;
@@ -61,6 +63,8 @@ int broker_run(struct broker *b);
 void broker_close(struct broker *b);
 
 /* For the request handlers (net_handler.c and broker.c). */
+/* A request no rule spoke for: remembered under --learn. */
+void broker_learn(struct broker *b, const struct client *c, const struct request *r);
 struct fdb_hdr;
 struct subject client_subject(const struct client *c);
 void rule_name(const struct rule *r, char *buf, size_t len);

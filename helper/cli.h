@@ -9,8 +9,11 @@
 
 #include "policy.h"
 
-#define DEFAULT_POLICY "/etc/fdbroker/policy"
-#define DEFAULT_POLICY_DIR "/etc/fdbroker/policy.d"
+#ifndef FDB_SYSCONFDIR
+#define FDB_SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_POLICY FDB_SYSCONFDIR "/fdbroker/policy"
+#define DEFAULT_POLICY_DIR FDB_SYSCONFDIR "/fdbroker/policy.d"
 
 /* Exit statuses of fdbroker's own failures, as env(1) and chroot(8) use them. */
 #define EXIT_BROKER_FAILED 125
@@ -26,15 +29,18 @@ int strlist_add(struct strlist *l, char *s);
 
 /*
  * Parse the -p files into p (the default policy files when none is named
- * and use_default is set), printing each error as FILE:LINE:COL: message on
- * stderr.  Returns the number of errors.
+ * and use_default is set), handing each error (FILE:LINE:COL: message) to
+ * err.  Returns the number of errors.
  */
-int load_policy_files(struct policy *p, const struct strlist *files, int use_default);
+int load_policy_files(struct policy *p, const struct strlist *files, int use_default,
+		      policy_error_fn err, void *ctx);
 
 /* A policy_error_fn that prints the message on stderr. */
 void print_policy_error(void *ctx, const char *msg);
 
 int cmd_run(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 

@@ -46,7 +46,7 @@ int cmd_check(int argc, char **argv)
 		return 2;
 	}
 	policy_init(&p);
-	errors = load_policy_files(&p, &files, 1);
+	errors = load_policy_files(&p, &files, 1, print_policy_error, NULL);
 	if (errors == 0)
 		printf("%zu rules, no errors\n", p.n);
 	policy_free(&p);
@@ -141,7 +141,7 @@ int cmd_explain(int argc, char **argv)
 		return 2;
 	policy_init(&p);
 	policy_init(&tmp);
-	if (load_policy_files(&p, &files, 1) > 0) {
+	if (load_policy_files(&p, &files, 1, print_policy_error, NULL) > 0) {
 		fprintf(stderr, "fdbroker explain: policy refused\n");
 		goto out;
 	}

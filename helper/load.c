@@ -38,19 +38,19 @@ static int is_policy_name(const struct dirent *d)
 }
 
 /* /etc/fdbroker/policy, then policy.d/NAME.policy in name order; each optional. */
-static int load_defaults(struct policy *p)
+static int load_defaults(struct policy *p, policy_error_fn err, void *ctx)
 {
 	struct dirent **names;
 	int errors = 0, n;
 
 	if (access(DEFAULT_POLICY, F_OK) == 0)
-		errors += policy_parse_file(p, DEFAULT_POLICY, print_policy_error, NULL);
+		errors += policy_parse_file(p, DEFAULT_POLICY, err, ctx);
 	n = scandir(DEFAULT_POLICY_DIR, &names, is_policy_name, name_order);
 	for (int i = 0; i < n; i++) {
 		char path[4096];
 
 		snprintf(path, sizeof(path), "%s/%s", DEFAULT_POLICY_DIR, names[i]->d_name);
-		errors += policy_parse_file(p, path, print_policy_error, NULL);
+		errors += policy_parse_file(p, path, err, ctx);
 		free(names[i]);
 	}
 	if (n >= 0)
@@ -58,13 +58,14 @@ static int load_defaults(struct policy *p)
 	return errors;
 }
 
-int load_policy_files(struct policy *p, const struct strlist *files, int use_default)
+int load_policy_files(struct policy *p, const struct strlist *files, int use_default,
+		      policy_error_fn err, void *ctx)
 {
 	int errors = 0;
 
 	if (files->n == 0 && use_default)
-		return load_defaults(p);
+		return load_defaults(p, err, ctx);
 	for (size_t i = 0; i < files->n; i++)
-		errors += policy_parse_file(p, files->v[i], print_policy_error, NULL);
+		errors += policy_parse_file(p, files->v[i], err, ctx);
 	return errors;
 }

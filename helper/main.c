@@ -7,8 +7,13 @@
 static const char usage[] =
 	"usage: fdbroker COMMAND [OPTION]...\n"
 	"\n"
-	"  run     [-u USER[:GROUP]] [-p POLICY]... [-a RULE]... [--log DEST] -- PROGRAM [ARG]...\n"
+	"  run     [-u USER[:GROUP]] [-p POLICY]... [-a RULE]... [--log DEST] [--learn]\n"
+	"          -- PROGRAM [ARG]...\n"
 	"          run PROGRAM as USER under a private broker\n"
+	"  serve   [-p POLICY]... [-s SOCKET] [--log DEST] [--learn]\n"
+	"          the system-wide broker (default socket /run/fdbroker/socket)\n"
+	"  exec    [-s SOCKET] -- PROGRAM [ARG]...\n"
+	"          run PROGRAM with the shim, against a serve broker\n"
 	"  check   [-p POLICY]...\n"
 	"          parse the policy; print each error as FILE:LINE:COL: message\n"
 	"  explain [-p POLICY]... -u USER OPERATION OBJECT...\n"
@@ -16,10 +21,13 @@ static const char usage[] =
 	"\n"
 	"Options:\n"
 	"  -u, --user USER[:GROUP]  run PROGRAM as USER (root only; required as root)\n"
-	"  -p, --policy POLICY      policy file (repeatable; check and explain default\n"
+	"  -p, --policy POLICY      policy file (repeatable; serve, check and explain default\n"
 	"                           to /etc/fdbroker/policy and /etc/fdbroker/policy.d/*.policy)\n"
 	"  -a, --allow RULE         inline rule for PROGRAM's user, e.g. 'open /etc/shadow read'\n"
+	"  -s, --socket SOCKET      the serve broker's socket (default /run/fdbroker/socket)\n"
 	"  --log DEST               audit log: stderr (default), syslog, or a file\n"
+	"  --learn                  at exit (serve: also on SIGUSR1), print the policy lines\n"
+	"                           that would have allowed every denied request\n"
 	"  -h, --help               this help\n"
 	"\n"
 	"See fdbroker(8) and fdbroker-policy(5).\n";
@@ -34,6 +42,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "exec") == 0)
+		return cmd_exec(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "explain") == 0)

@@ -24,29 +24,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static const char *family_name(int f)
-{
-	switch (f) {
-	case AF_INET: return "inet";
-	case AF_INET6: return "inet6";
-	case AF_PACKET: return "packet";
-	case AF_NETLINK: return "netlink";
-	case AF_UNIX: return "unix";
-	default: return "?";
-	}
-}
-
-static const char *type_name(int t)
-{
-	switch (t) {
-	case SOCK_STREAM: return "stream";
-	case SOCK_DGRAM: return "dgram";
-	case SOCK_RAW: return "raw";
-	case SOCK_SEQPACKET: return "seqpacket";
-	default: return "?";
-	}
-}
-
 int serve_socket(struct broker *b, struct client *c, const struct fdb_hdr *h,
 		 const unsigned char *msg, size_t len, const int *fds, size_t nfds)
 {
@@ -54,6 +31,7 @@ int serve_socket(struct broker *b, struct client *c, const struct fdb_hdr *h,
 	struct subject s = client_subject(c);
 	struct request r = { .op = OP_SOCKET };
 	struct decision d;
+	const char *fam, *tname;
 	char object[64];
 	int fd, type;
 
@@ -67,10 +45,14 @@ int serve_socket(struct broker *b, struct client *c, const struct fdb_hdr *h,
 	r.u.socket.family = req.family;
 	r.u.socket.type = type;
 	r.u.socket.protocol = req.protocol;
-	snprintf(object, sizeof(object), "%s/%s/%d", family_name(req.family), type_name(type),
+	fam = socket_family_name(req.family);
+	tname = socket_type_name(type);
+	snprintf(object, sizeof(object), "%s/%s/%d", fam ? fam : "?", tname ? tname : "?",
 		 req.protocol);
 	d = policy_decide(b->policy, &s, &r);
 	if (d.verdict != VERDICT_ALLOW) {
+		if (!d.rule)
+			broker_learn(b, c, &r);
 		client_audit(b, c, "socket", object, NULL, "deny", d.rule, EPERM);
 		return broker_reply(b, c, h->seq, EPERM, FDB_REPLY_DENIED, -1);
 	}
@@ -223,6 +205,10 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 		}
 	}
 	if (d.verdict != VERDICT_ALLOW) {
+		if (!d.rule) {
+			r.op = OP_BIND;
+			broker_learn(b, c, &r);
+		}
 		client_audit(b, c, "bind", object, detail, "deny", d.rule, EACCES);
 		if (dirfd >= 0)
 			close(dirfd);

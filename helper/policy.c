@@ -331,6 +331,24 @@ static const struct name protocol_names[] = {
 	{ "udp", IPPROTO_UDP }, { "all", PROTOCOL_ALL }, { NULL, 0 },
 };
 
+static const char *name_of(const struct name *tab, int value)
+{
+	for (; tab->s; tab++)
+		if (tab->value == value)
+			return tab->s;
+	return NULL;
+}
+
+const char *socket_family_name(int family)
+{
+	return name_of(family_names, family);
+}
+
+const char *socket_type_name(int type)
+{
+	return name_of(type_names, type);
+}
+
 #define EXPECT_FAMILY "expected inet, inet6, packet, netlink or unix"
 #define EXPECT_TYPE "expected stream, dgram, raw or seqpacket"
 #define EXPECT_PROTOCOL "expected icmp, icmpv6, tcp, udp, a number or all"

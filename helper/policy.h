@@ -137,4 +137,8 @@ void rights_format(unsigned rights, char *buf, size_t len);
 
 const char *op_name(enum op op);
 
+/* The policy's words for a socket family and type ("inet", "raw"); NULL if none. */
+const char *socket_family_name(int family);
+const char *socket_type_name(int type);
+
 #endif

@@ -8,7 +8,10 @@
  * knows when the last of them is gone.
  */
 #include "broker.h"
+#include "caps.h"
+#include "learn.h"
 #include "cli.h"
+#include "shimenv.h"
 #include "users.h"
 
 #include <errno.h>
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -28,75 +32,6 @@ struct run_state {
 	int status;    /* PROGRAM's wait status, once known */
 	bool exited;
 };
-
-/* Where the shim is: $FDBROKER_SHIM, beside this binary, or where make install put it. */
-static int find_shim(char *out, size_t cap)
-{
-	const char *env = getenv("FDBROKER_SHIM");
-	char exe[PATH_MAX - 16];
-	ssize_t n;
-
-	if (env && *env) {
-		snprintf(out, cap, "%s", env);
-		return access(out, R_OK);
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		char *slash;
-
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(out, cap, "%s/libfdshim.so", exe);
-			if (access(out, R_OK) == 0)
-				return 0;
-		}
-	}
-	snprintf(out, cap, "%s", FDB_SHIM_PATH);
-	return access(out, R_OK);
-}
-
-static bool is_sanitizer_runtime(const char *entry)
-{
-	const char *base = strrchr(entry, '/');
-
-	base = base ? base + 1 : entry;
-	return strncmp(base, "libasan", 7) == 0 || strncmp(base, "libclang_rt.asan", 16) == 0;
-}
-
-/*
- * LD_PRELOAD for PROGRAM: the shim ahead of anything already preloaded,
- * except a sanitizer runtime, which the loader insists comes first.
- */
-static char *preload_value(const char *shim)
-{
-	const char *old = getenv("LD_PRELOAD");
-	size_t cap = strlen(shim) + (old ? strlen(old) : 0) + 4;
-	char *out = calloc(1, cap), *copy, *tok, *save;
-	int pass;
-
-	if (!out)
-		return NULL;
-	copy = strdup(old ? old : "");
-	for (pass = 0; pass < 2 && copy; pass++) {
-		char *work = strdup(copy);
-
-		for (tok = strtok_r(work, " :", &save); tok; tok = strtok_r(NULL, " :", &save)) {
-			if (strcmp(tok, shim) == 0 || is_sanitizer_runtime(tok) != (pass == 0))
-				continue;
-			strcat(out, *out ? " " : "");
-			strcat(out, tok);
-		}
-		free(work);
-		if (pass == 0) {
-			strcat(out, *out ? " " : "");
-			strcat(out, shim);
-		}
-	}
-	free(copy);
-	return out;
-}
 
 static void on_signal(struct broker *b, const struct signalfd_siginfo *si)
 {
@@ -133,14 +68,11 @@ static void on_signal(struct broker *b, const struct signalfd_siginfo *si)
 static void child_exec(const struct identity *id, const char *shim, const char *sock,
 		       char **argv, const sigset_t *oldmask, int errfd)
 {
-	char *preload = preload_value(shim);
 	int err;
 
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
-	if (!preload || setenv("LD_PRELOAD", preload, 1) < 0 ||
-	    setenv("FDBROKER_SOCKET", sock, 1) < 0) {
+	if (shim_environment(shim, sock) < 0) {
 		err = ENOMEM;
-		fprintf(stderr, "fdbroker: out of memory\n");
 		goto fail;
 	}
 	if (geteuid() == 0 && identity_assume(id) < 0) {
@@ -165,12 +97,13 @@ fail:
 static void usage_run(void)
 {
 	fprintf(stderr, "usage: fdbroker run [-u USER[:GROUP]] [-p POLICY]... [-a RULE]... "
-			"[--log DEST] -- PROGRAM [ARG]...\n");
+			"[--log DEST] [--learn] -- PROGRAM [ARG]...\n");
 }
 
 struct run_opts {
 	const char *user;
 	const char *log;
+	bool learn;
 	struct strlist policies, rules;
 	char **argv;
 };
@@ -182,6 +115,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "allow", required_argument, NULL, 'a' },
 		{ "log", required_argument, NULL, 'l' },
+		{ "learn", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -201,6 +135,9 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'l':
 			o->log = optarg;
+			break;
+		case 'L':
+			o->learn = true;
 			break;
 		case 'h':
 			usage_run();
@@ -235,12 +172,19 @@ static int setup_identity(const struct run_opts *o, struct identity *id)
 		}
 		return identity_lookup(self, id);
 	}
-	return identity_lookup(o->user, id);
+	if (identity_lookup(o->user, id) < 0)
+		return -1;
+	if (id->uid == 0) {
+		fprintf(stderr, "fdbroker: refusing to run %s as root: name an unprivileged user\n",
+			o->argv[0]);
+		return -1;
+	}
+	return 0;
 }
 
 static int load_run_policy(const struct run_opts *o, const struct identity *id, struct policy *p)
 {
-	int errors = load_policy_files(p, &o->policies, 0);
+	int errors = load_policy_files(p, &o->policies, 0, print_policy_error, NULL);
 
 	for (size_t i = 0; i < o->rules.n; i++)
 		errors += policy_parse_inline(p, id->uid, "-a", (unsigned)i + 1, o->rules.v[i],
@@ -360,8 +304,21 @@ int cmd_run(int argc, char **argv)
 	if (st.child > 0) {
 		/* modes of created files come from the program, its umask applied */
 		umask(0);
+		/* what the rules need, and CAP_KILL to forward signals to PROGRAM's user */
+		if (caps_limit(caps_needed(&policy) | (geteuid() == 0 ? UINT64_C(1) << CAP_KILL : 0)) < 0) {
+			kill(st.child, SIGKILL);
+			waitpid(st.child, NULL, 0);
+			goto out;
+		}
+		b.learn = o.learn ? learn_new() : NULL;
 		broker_run(&b);
 		rc = st.exited ? exit_status(st.status) : EXIT_BROKER_FAILED;
+		if (b.learn) {
+			fprintf(stderr, "# fdbroker --learn: policy lines that would have allowed "
+					"what was denied\n");
+			learn_print(b.learn, stderr);
+			learn_free(b.learn);
+		}
 	}
 out:
 	broker_close(&b);

@@ -3,7 +3,7 @@
 # is missing.  Runs apt-get update at most once.  Needs root to install.
 set -eu
 
-PKGS="make gcc libc6-dev libcriterion-dev python3 perl curl passwd nginx-light"
+PKGS="make gcc libc6-dev libcriterion-dev libcap-dev python3 perl curl passwd nginx-light lighttpd systemd"
 
 missing=""
 for p in $PKGS; do

@@ -154,3 +154,13 @@ Test(cli, explain_names_rule)
 	h_free(&d);
 	h_free(&n);
 }
+
+Test(cli, run_never_runs_program_as_root)
+{
+	struct result r = run_tool((char *[]){ "run", "-u", "root", "--", "id", "-u", NULL });
+
+	cr_assert_eq(r.status, 125);
+	cr_assert_str_eq(r.out, "");
+	cr_assert(strstr(r.err, "refusing to run id as root"), "%s", r.err);
+	h_free(&r);
+}

@@ -1,0 +1,317 @@
+/*
+ * fdbroker serve: the system-wide broker, and fdbroker exec, its client.
+ *
+ * serve listens on a well-known socket (or the one systemd hands it), keeps
+ * only the capabilities its policy needs, reloads the policy on SIGHUP
+ * (all or nothing: a policy that does not parse, or that needs a capability
+ * already given up, leaves the old one in force) and tells systemd when it
+ * is ready.
+ */
+#include "broker.h"
+#include "caps.h"
+#include "cli.h"
+#include "learn.h"
+#include "shimenv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define DEFAULT_SOCKET "/run/fdbroker/socket"
+#define SD_LISTEN_FDS_START 3
+
+struct serve_state {
+	struct strlist policies;
+	const char *log;
+	struct policy *policy;
+	uint64_t caps; /* what this broker kept */
+};
+
+/* Collects reload errors for the audit log. */
+static void note_error(void *ctx, const char *msg)
+{
+	audit_note(ctx, "policy reload: %s", msg);
+}
+
+static void reload(struct broker *b, struct serve_state *st)
+{
+	struct policy *fresh = malloc(sizeof(*fresh));
+	uint64_t need;
+	char missing[256];
+
+	if (!fresh)
+		return;
+	policy_init(fresh);
+	if (load_policy_files(fresh, &st->policies, 1, note_error, b->audit) > 0) {
+		audit_note(b->audit, "policy reload refused: errors above; the old policy stays");
+		goto refuse;
+	}
+	need = caps_needed(fresh);
+	if (need & ~st->caps) {
+		caps_format(need & ~st->caps, missing, sizeof(missing));
+		audit_note(b->audit, "policy reload refused: it needs %s, which this broker gave "
+			   "up; restart fdbroker to use it", missing);
+		goto refuse;
+	}
+	/* one pointer swap between two requests: each is judged by one policy */
+	policy_free(st->policy);
+	free(st->policy);
+	st->policy = fresh;
+	b->policy = fresh;
+	/* what the new policy no longer needs is given up for good */
+	if (need != st->caps && caps_limit(need) == 0)
+		st->caps = need;
+	caps_format(st->caps, missing, sizeof(missing));
+	audit_note(b->audit, "policy reloaded: rules=%zu capabilities kept: %s", fresh->n, missing);
+	return;
+refuse:
+	policy_free(fresh);
+	free(fresh);
+}
+
+static void on_signal(struct broker *b, const struct signalfd_siginfo *si)
+{
+	struct serve_state *st = b->ctx;
+
+	switch (si->ssi_signo) {
+	case SIGHUP:
+		/* the new log first, so the reload's lines land where logrotate expects */
+		if (audit_reopen(b->audit, st->log) < 0)
+			audit_note(b->audit, "cannot reopen log %s: %s", st->log, strerror(errno));
+		reload(b, st);
+		break;
+	case SIGUSR1:
+		if (b->learn)
+			learn_print(b->learn, stderr);
+		break;
+	default:
+		b->stop = true;
+		break;
+	}
+}
+
+/* LISTEN_FDS from systemd: our socket is descriptor 3; -1 if not activated. */
+static int activated_socket(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int type, domain;
+	socklen_t len = sizeof(type);
+
+	if (!pid || !fds || atol(pid) != (long)getpid() || atoi(fds) < 1)
+		return -1;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (getsockopt(SD_LISTEN_FDS_START, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    getsockopt(SD_LISTEN_FDS_START, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
+	    type != SOCK_SEQPACKET || domain != AF_UNIX) {
+		fprintf(stderr, "fdbroker: the activated socket is not AF_UNIX SOCK_SEQPACKET\n");
+		return -2;
+	}
+	fcntl(SD_LISTEN_FDS_START, F_SETFD, FD_CLOEXEC);
+	fcntl(SD_LISTEN_FDS_START, F_SETFL, fcntl(SD_LISTEN_FDS_START, F_GETFL) | O_NONBLOCK);
+	return SD_LISTEN_FDS_START;
+}
+
+/* Our own socket: make its directory, replace a stale socket, never a live one. */
+static int own_socket(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			fprintf(stderr, "fdbroker: cannot make %s: %s\n", dir, strerror(errno));
+			return -1;
+		}
+	}
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && strlen(path) < sizeof(sa.sun_path)) {
+		int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+		strcpy(sa.sun_path, path);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			fprintf(stderr, "fdbroker: a broker already serves %s\n", path);
+			close(fd);
+			return -1;
+		}
+		close(fd);
+		unlink(path);
+	}
+	return broker_listen(path);
+}
+
+/* sd_notify(READY=1) without libsystemd: one datagram to $NOTIFY_SOCKET. */
+static void notify_ready(void)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@') ||
+	    (len = strlen(path)) >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, path, len);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	(void)!sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr *)&sa,
+		      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
+	close(fd);
+}
+
+static void usage_serve(void)
+{
+	fprintf(stderr, "usage: fdbroker serve [-p POLICY]... [-s SOCKET] [--log DEST] [--learn]\n");
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "learn", no_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct serve_state st = { 0 };
+	struct broker b = { .epfd = -1, .sigfd = -1 };
+	struct audit audit = { .fd = -1 };
+	const char *sock = DEFAULT_SOCKET;
+	bool learn = false, own = false;
+	char caps[256];
+	sigset_t sigs;
+	int c, lfd = -1, rc = EXIT_BROKER_FAILED;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:s:h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'p': strlist_add(&st.policies, optarg); break;
+		case 's': sock = optarg; break;
+		case 'l': st.log = optarg; break;
+		case 'L': learn = true; break;
+		case 'h': usage_serve(); return 0;
+		default: usage_serve(); return EXIT_BROKER_FAILED;
+		}
+	}
+	if (optind != argc) {
+		usage_serve();
+		return EXIT_BROKER_FAILED;
+	}
+	st.policy = malloc(sizeof(*st.policy));
+	if (!st.policy)
+		return EXIT_BROKER_FAILED;
+	policy_init(st.policy);
+	if (load_policy_files(st.policy, &st.policies, 1, print_policy_error, NULL) > 0) {
+		fprintf(stderr, "fdbroker: policy refused\n");
+		goto out;
+	}
+	if (audit_open(&audit, st.log) < 0) {
+		fprintf(stderr, "fdbroker: cannot open log %s: %s\n", st.log, strerror(errno));
+		goto out;
+	}
+	lfd = activated_socket();
+	if (lfd >= 0)
+		sock = "the socket systemd passed (descriptor 3)";
+	if (lfd == -1) {
+		lfd = own_socket(sock);
+		own = lfd >= 0;
+	}
+	if (lfd < 0)
+		goto out;
+	/* the broker sets modes itself: a created file gets the program's */
+	umask(0);
+	st.caps = caps_needed(st.policy);
+	if (caps_limit(st.caps) < 0)
+		goto out;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	b.policy = st.policy;
+	b.audit = &audit;
+	b.on_signal = on_signal;
+	b.ctx = &st;
+	b.learn = learn ? learn_new() : NULL;
+	if (broker_init(&b, lfd, &sigs) < 0) {
+		fprintf(stderr, "fdbroker: broker: %s\n", strerror(errno));
+		goto out;
+	}
+	caps_format(st.caps, caps, sizeof(caps));
+	audit_note(&audit, "serving %s: rules=%zu capabilities kept: %s", sock, st.policy->n,
+		   caps);
+	notify_ready();
+	rc = broker_run(&b) < 0 ? EXIT_BROKER_FAILED : 0;
+	if (b.learn) {
+		learn_print(b.learn, stderr);
+		learn_free(b.learn);
+	}
+out:
+	broker_close(&b);
+	if (lfd >= 0)
+		close(lfd);
+	if (own)
+		unlink(sock);
+	audit_close(&audit);
+	policy_free(st.policy);
+	free(st.policy);
+	free(st.policies.v);
+	return rc;
+}
+
+static const struct option exec_opts[] = {
+	{ "socket", required_argument, NULL, 's' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int cmd_exec(int argc, char **argv)
+{
+	const char *sock = getenv("FDBROKER_SOCKET");
+	char shim[PATH_MAX + 16];
+	int c;
+
+	if (!sock || !*sock)
+		sock = DEFAULT_SOCKET;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+s:h", exec_opts, NULL)) != -1) {
+		if (c == 's') {
+			sock = optarg;
+		} else {
+			fprintf(stderr, "usage: fdbroker exec [-s SOCKET] -- PROGRAM [ARG]...\n");
+			return c == 'h' ? 0 : EXIT_BROKER_FAILED;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "usage: fdbroker exec [-s SOCKET] -- PROGRAM [ARG]...\n");
+		return EXIT_BROKER_FAILED;
+	}
+	if (find_shim(shim, sizeof(shim)) < 0) {
+		fprintf(stderr, "fdbroker: cannot find libfdshim.so (tried %s)\n", shim);
+		return EXIT_BROKER_FAILED;
+	}
+	if (shim_environment(shim, sock) < 0)
+		return EXIT_BROKER_FAILED;
+	execvp(argv[optind], argv + optind);
+	fprintf(stderr, "fdbroker: cannot run %s: %s\n", argv[optind], strerror(errno));
+	return errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+}

@@ -1,0 +1,92 @@
+/* The environment a brokered program gets; see shimenv.h. */
+#include "shimenv.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Where the shim is: $FDBROKER_SHIM, beside this binary, or where make install put it. */
+int find_shim(char *out, size_t cap)
+{
+	const char *env = getenv("FDBROKER_SHIM");
+	char exe[PATH_MAX - 16];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(out, cap, "%s", env);
+		return access(out, R_OK);
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(out, cap, "%s/libfdshim.so", exe);
+			if (access(out, R_OK) == 0)
+				return 0;
+		}
+	}
+	snprintf(out, cap, "%s", FDB_SHIM_PATH);
+	return access(out, R_OK);
+}
+
+static bool is_sanitizer_runtime(const char *entry)
+{
+	const char *base = strrchr(entry, '/');
+
+	base = base ? base + 1 : entry;
+	return strncmp(base, "libasan", 7) == 0 || strncmp(base, "libclang_rt.asan", 16) == 0;
+}
+
+/*
+ * LD_PRELOAD for PROGRAM: the shim ahead of anything already preloaded,
+ * except a sanitizer runtime, which the loader insists comes first.
+ */
+static char *preload_value(const char *shim)
+{
+	const char *old = getenv("LD_PRELOAD");
+	size_t cap = strlen(shim) + (old ? strlen(old) : 0) + 4;
+	char *out = calloc(1, cap), *copy, *tok, *save;
+	int pass;
+
+	if (!out)
+		return NULL;
+	copy = strdup(old ? old : "");
+	for (pass = 0; pass < 2 && copy; pass++) {
+		char *work = strdup(copy);
+
+		for (tok = strtok_r(work, " :", &save); tok; tok = strtok_r(NULL, " :", &save)) {
+			if (strcmp(tok, shim) == 0 || is_sanitizer_runtime(tok) != (pass == 0))
+				continue;
+			strcat(out, *out ? " " : "");
+			strcat(out, tok);
+		}
+		free(work);
+		if (pass == 0) {
+			strcat(out, *out ? " " : "");
+			strcat(out, shim);
+		}
+	}
+	free(copy);
+	return out;
+}
+
+int shim_environment(const char *shim, const char *socket_path)
+{
+	char *preload = preload_value(shim);
+	int rc = 0;
+
+	if (!preload || setenv("LD_PRELOAD", preload, 1) < 0 ||
+	    setenv("FDBROKER_SOCKET", socket_path, 1) < 0) {
+		fprintf(stderr, "fdbroker: out of memory\n");
+		rc = -1;
+	}
+	free(preload);
+	return rc;
+}
