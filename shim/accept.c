@@ -78,7 +78,7 @@ SHIM_EXPORT int listen(int fd, int backlog)
 	}
 	rc = shim_real.listen(fd, backlog);
 	/* the broker's listener listens already */
-	if (rc < 0 && errno == EINVAL && !shim_busy && shim_is_listener(fd, NULL, NULL))
+	if (rc < 0 && errno == EINVAL && shim_is_listener(fd, NULL, NULL))
 		return 0;
 	return rc;
 }
@@ -120,7 +120,7 @@ static int accept_common(int fd, struct sockaddr *addr, socklen_t *addrlen, int 
 {
 	int saved = errno;
 
-	if (rc >= 0 || saved != EINVAL || shim_busy || !shim_is_listener(fd, NULL, NULL))
+	if (rc >= 0 || saved != EINVAL || !shim_is_listener(fd, NULL, NULL))
 		return rc;
 	return channel_accept(fd, addr, addrlen, flags, saved);
 }
@@ -157,8 +157,7 @@ SHIM_EXPORT int getsockname(int fd, struct sockaddr *sa, socklen_t *salen)
 	}
 	rc = shim_real.getsockname(fd, sa, salen);
 	/* an unnamed unix socket may be a listener channel: report the listener */
-	if (rc == 0 && salen && *salen == sizeof(sa_family_t) && sa->sa_family == AF_UNIX &&
-	    !shim_busy) {
+	if (rc == 0 && salen && *salen == sizeof(sa_family_t) && sa->sa_family == AF_UNIX) {
 		*salen = cap;
 		if (!shim_is_listener(fd, sa, salen))
 			*salen = sizeof(sa_family_t);

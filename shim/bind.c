@@ -39,13 +39,11 @@ static int broker_bind(int sockfd, const struct sockaddr *addr, socklen_t len, i
 		errno = orig_errno;
 		return -1;
 	}
-	shim_busy++;
 	memcpy(a.addr, addr, len);
 	n = wire_encode_addr(req, sizeof(req), FDB_OP_BIND, 0, &a);
 	if (n < 0 ||
 	    shim_call(req, (size_t)n, sockfd, false, MSG_CMSG_CLOEXEC, &status, &rflags, &chfd) < 0)
 		goto refuse;
-	shim_busy--;
 	if (status == 0 && (rflags & FDB_REPLY_LISTENER)) {
 		if (take_listener(sockfd, chfd) < 0) {
 			errno = orig_errno;
@@ -64,7 +62,6 @@ static int broker_bind(int sockfd, const struct sockaddr *addr, socklen_t len, i
 	shim_debug("bind fd %d: %s", sockfd, strerror(errno));
 	return -1;
 refuse:
-	shim_busy--;
 	errno = orig_errno;
 	return -1;
 }

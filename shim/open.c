@@ -60,7 +60,6 @@ int shim_broker_open(int dirfd, const char *path, int flags, mode_t mode, int or
 	bool own_sendfd = false;
 	unsigned rflags;
 
-	shim_busy++;
 	/* O_PATH and O_TMPFILE ask for no access the broker could grant */
 	if (!path || (flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE)
 		goto refuse;
@@ -86,7 +85,6 @@ int shim_broker_open(int dirfd, const char *path, int flags, mode_t mode, int or
 	if (shim_call(req, (size_t)len, sendfd, own_sendfd,
 		      (flags & O_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0, &status, &rflags, &fd) < 0)
 		goto refuse;
-	shim_busy--;
 	if (status == 0) {
 		shim_debug("open %s: brokered, fd %d", path, fd);
 		return fd;
@@ -100,7 +98,6 @@ int shim_broker_open(int dirfd, const char *path, int flags, mode_t mode, int or
 	}
 	return -1;
 refuse:
-	shim_busy--;
 	errno = orig_errno;
 	return -1;
 }

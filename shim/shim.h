@@ -51,13 +51,18 @@ extern struct real_fns shim_real;
 /* Look the real symbols up (once); cheap after the first call. */
 void shim_init(void);
 
-/* True while this thread runs shim code: wrappers then go straight to libc. */
+/*
+ * True while this thread looks the real symbols up (shim_init).  The broker
+ * path itself calls none of our wrappers (the channel makes its socket with
+ * a raw syscall), so a signal handler may broker while its thread is in the
+ * middle of a request: channel.c gives it a connection of its own.
+ */
 extern SHIM_TLS int shim_busy;
 
 /* Worth asking the broker?  Only a privilege failure is. */
 static inline bool shim_should_ask(int rc_failed, int err)
 {
-	return __builtin_expect(rc_failed, 0) && (err == EACCES || err == EPERM) && !shim_busy;
+	return __builtin_expect(rc_failed, 0) && (err == EACCES || err == EPERM);
 }
 
 /* FDBROKER_DEBUG=1: one line on stderr; otherwise silent. */

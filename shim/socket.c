@@ -14,16 +14,13 @@ static int broker_socket(int family, int type, int protocol, int orig_errno)
 	int len, status, fd;
 	unsigned rflags;
 
-	shim_busy++;
 	len = wire_encode_socket(req, sizeof(req), 0, &r);
 	if (len < 0 || shim_call(req, (size_t)len, -1, false,
 				 (type & SOCK_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0, &status, &rflags,
 				 &fd) < 0) {
-		shim_busy--;
 		errno = orig_errno;
 		return -1;
 	}
-	shim_busy--;
 	if (status == 0) {
 		shim_debug("socket(%d, %d, %d): brokered, fd %d", family, type, protocol, fd);
 		return fd;

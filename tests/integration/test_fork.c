@@ -1,0 +1,57 @@
+/*
+ * fork: a child does not speak on its parent's channel.  Parent and child
+ * broker at the same time and each gets its own answers; so do the eight
+ * workers of a prefork server and their master.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+
+TestSuite(fork, .fini = h_cleanup, .timeout = 60);
+
+/* dir/f0 .. f<n-1>, root-only, in a directory nobody can search */
+static const char *root_only_files(int n, char *policy, size_t cap)
+{
+	const char *dir = h_dir("files", 0711);
+
+	for (int i = 0; i < n; i++) {
+		char name[32], content[32];
+
+		snprintf(name, sizeof(name), "files/f%d", i);
+		snprintf(content, sizeof(content), "file %d\n", i);
+		h_file(name, content, 0600);
+	}
+	snprintf(policy, cap, "allow user nobody open %s/ read\n", dir);
+	return dir;
+}
+
+Test(fork, parent_and_child_broker_at_once)
+{
+	char policy[1024], a[512], b[512];
+	const char *dir = root_only_files(2, policy, sizeof(policy));
+
+	snprintf(a, sizeof(a), "%s/f0", dir);
+	snprintf(b, sizeof(b), "%s/f1", dir);
+	struct result r = h_broker_run("nobody", policy,
+				       (char *[]){ (char *)h_stress(), "fork", a, b, "3000", NULL });
+
+	cr_assert(strstr(r.out, "child opens=3000 wrong=0 failed=0\n"), "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, "ok parent opens=3000 wrong=0 failed=0 child_status=0\n"), "%s %s",
+		  r.out, r.err);
+	h_free(&r);
+}
+
+Test(fork, prefork_eight_workers)
+{
+	char policy[1024];
+	const char *dir = root_only_files(9, policy, sizeof(policy));
+	struct result r = h_broker_run("nobody", policy,
+				       (char *[]){ (char *)h_stress(), "prefork", (char *)dir,
+						   "8", "1000", NULL });
+
+	cr_assert_str_eq(r.out, "ok workers=8 bad_workers=0 master_wrong=0 master_failed=0\n",
+			 "%s", r.err);
+	h_free(&r);
+}
