@@ -686,6 +686,31 @@ static int cmd_gone(char **av)
 	return 0;
 }
 
+/*
+ * reconnect PATH FIFO: for each line read from FIFO, open PATH once and
+ * print the result; ends at end of FIFO.  The test restarts the broker
+ * between lines.
+ */
+static int cmd_reconnect(char **av)
+{
+	FILE *cmds = fopen(av[1], "r");
+	char line[64];
+
+	if (!cmds)
+		return fail();
+	while (fgets(line, sizeof(line), cmds)) {
+		int fd = open(av[0], O_RDONLY);
+
+		if (fd < 0) {
+			printf("err %s\n", strerrorname_np(errno));
+			continue;
+		}
+		printf("ok\n");
+		close(fd);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -698,6 +723,7 @@ int main(int argc, char **argv)
 		{ "closeall", 2, cmd_closeall }, { "daemon", 1, cmd_daemon },
 		{ "identity", 6, cmd_identity }, { "execself", 1, cmd_execself },
 		{ "inherited", 2, cmd_inherited }, { "gone", 2, cmd_gone },
+		{ "reconnect", 2, cmd_reconnect },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -708,6 +734,6 @@ int main(int argc, char **argv)
 			return cmds[i].fn(argv + 2);
 		}
 	fprintf(stderr, "usage: stress threads|fork|prefork|signals|closeall|daemon|identity|"
-			"execself|inherited|gone ARGS...\n");
+			"execself|inherited|gone|reconnect ARGS...\n");
 	return 2;
 }

@@ -1,19 +1,21 @@
 /*
- * Broker gone mid-run (the first half of issue 4, item 7): threads brokering
- * in a loop when the broker is killed.  Requests in flight and every later
- * one fail promptly with the program's own errno (EACCES); nothing hangs,
- * no SIGPIPE.  (Reconnecting to a new broker needs `fdbroker serve`.)
+ * Broker gone mid-run (issue 4, item 7): threads brokering in a loop when the
+ * broker is killed.  Requests in flight and every later one fail promptly
+ * with the program's own errno (EACCES); nothing hangs, no SIGPIPE.  When a
+ * broker is at the socket path again, the next request uses it.
  */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "spawn.h"
 
 static pid_t broker = -1, prog = -1;
 
@@ -24,6 +26,7 @@ static void gone_fini(void)
 		kill(prog, SIGKILL);
 	if (broker > 0)
 		kill(broker, SIGKILL);
+	p_kill_all();
 	h_cleanup();
 }
 
@@ -65,4 +68,48 @@ Test(gone, broker_killed_while_threads_broker)
 	prog = -1;
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "program status %#x", status);
 	fclose(out);
+}
+
+/* The second half of item 7: a broker back at the socket path is used again. */
+Test(gone, reconnects_to_a_new_broker)
+{
+	const char *dir = h_dir("files", 0711), *f = h_file("files/secret", "s\n", 0600);
+	const char *sock = h_path("socket"), *fifo = h_path("cmds"), *pol;
+	const char *old = getenv("LD_PRELOAD");
+	char policy[1024], preload[1024], sockenv[600];
+	struct proc srv, prog_p;
+	FILE *cmds;
+
+	snprintf(policy, sizeof(policy), "allow user nobody open %s/ read\n", dir);
+	pol = h_file("served.policy", policy, 0644);
+	cr_assert_eq(mkfifo(fifo, 0666), 0);
+	cr_assert_eq(chmod(fifo, 0666), 0); /* past the umask: nobody reads it */
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s%s%s", old ? old : "", old ? " " : "",
+		 h_shim());
+	snprintf(sockenv, sizeof(sockenv), "FDBROKER_SOCKET=%s", sock);
+	char *serve_argv[] = { (char *)h_fdbroker(), "serve", "-p", (char *)pol, "-s",
+			       (char *)sock, "--log", (char *)h_path("audit.log"), NULL };
+
+	p_start(&srv, serve_argv, NULL, h_path("serve.err"));
+	cr_assert_eq(wait_for_file(sock, 20000), 0);
+	p_start(&prog_p, (char *[]){ "setpriv", "--reuid=nobody", "--regid=nogroup",
+				     "--clear-groups", (char *)h_stress(), "reconnect", (char *)f,
+				     (char *)fifo, NULL },
+		(char *[]){ preload, sockenv, NULL }, h_path("prog.err"));
+	cmds = fopen(fifo, "we"); /* no broker started later may hold it open */
+	cr_assert_not_null(cmds);
+	setvbuf(cmds, NULL, _IOLBF, 0);
+
+	fputs("open\n", cmds);
+	cr_assert_str_eq(p_line(&prog_p, 20000), "ok");
+	cr_assert_eq(p_stop(&srv), 0);
+	fputs("open\n", cmds);
+	cr_assert_str_eq(p_line(&prog_p, 20000), "err EACCES", "no broker: the program's own errno");
+	p_start(&srv, serve_argv, NULL, h_path("serve.err"));
+	cr_assert_eq(wait_for_file(sock, 20000), 0);
+	fputs("open\n", cmds);
+	cr_assert_str_eq(p_line(&prog_p, 20000), "ok", "the new broker answers");
+	fclose(cmds);
+	cr_assert_eq(p_wait(&prog_p), 0);
+	cr_assert_eq(p_stop(&srv), 0);
 }
