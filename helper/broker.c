@@ -399,20 +399,29 @@ void broker_close(struct broker *b)
 		close(b->epfd);
 }
 
+/*
+ * Bound and listening under a temporary name, then renamed into place: the
+ * socket file appears only once connect() can succeed, so "the socket
+ * exists" is a safe readiness test for clients and tests.
+ */
 int broker_listen(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	char tmp[sizeof(sa.sun_path)];
+	int fd, n;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
+	n = snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "fdbroker: socket path too long: %s\n", path);
 		return -1;
 	}
-	strcpy(sa.sun_path, path);
+	strcpy(sa.sun_path, tmp);
+	unlink(tmp);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(path, 0666) < 0 || listen(fd, 128) < 0) {
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(tmp, 0666) < 0 ||
+	    listen(fd, 128) < 0 || rename(tmp, path) < 0) {
 		fprintf(stderr, "fdbroker: cannot listen on %s: %s\n", path, strerror(errno));
+		unlink(tmp);
 		if (fd >= 0)
 			close(fd);
 		return -1;

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Every process group started here, so a failed test still stops them all. */
@@ -176,5 +178,113 @@ int wait_for_file(const char *path, int timeout_ms)
 	rc = 0;
 out:
 	close(in);
+	return rc;
+}
+
+void p_track(pid_t pgid)
+{
+	/* never 1 (or less): kill(-1) would be everything */
+	if (pgid > 1 && pgid != getpgrp() && nstarted < 32)
+		started[nstarted++] = pgid;
+}
+
+int p_wait_ms(struct proc *p, int timeout_ms)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	struct pollfd pf = { .fd = pfd, .events = POLLIN };
+	int ready;
+
+	cr_assert_geq(pfd, 0, "pidfd_open %d: %s", (int)p->pid, strerror(errno));
+	while ((ready = poll(&pf, 1, timeout_ms)) < 0 && errno == EINTR)
+		;
+	close(pfd);
+	return ready > 0 ? p_wait(p) : -1;
+}
+
+void follow_init(struct follow *f, const char *path, const char *needle)
+{
+	memset(f, 0, sizeof(*f));
+	cr_assert_lt(strlen(needle), sizeof(f->carry));
+	f->path = path;
+	f->needle = needle;
+	f->fd = -1;
+}
+
+void follow_close(struct follow *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+}
+
+/* Count the needle in what was appended since the last look. */
+static void follow_scan(struct follow *f)
+{
+	size_t nlen = strlen(f->needle);
+	char buf[65536 + sizeof(f->carry)];
+	ssize_t n;
+
+	if (f->fd < 0)
+		f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0)
+		return;
+	memcpy(buf, f->carry, f->ncarry);
+	while ((n = read(f->fd, buf + f->ncarry, sizeof(buf) - sizeof(f->carry))) > 0) {
+		size_t len = f->ncarry + (size_t)n;
+		const char *at = buf, *end = buf + len;
+
+		while ((at = memmem(at, (size_t)(end - at), f->needle, nlen))) {
+			f->count++;
+			at += nlen;
+		}
+		/* keep a tail too short to hold a whole needle: nothing is counted twice */
+		f->ncarry = len < nlen - 1 ? len : nlen - 1;
+		memmove(buf, end - f->ncarry, f->ncarry);
+	}
+	memcpy(f->carry, buf, f->ncarry);
+}
+
+int follow_wait(struct follow *f, int count, int timeout_ms)
+{
+	char dir[512], *slash;
+	struct timespec t0, now;
+	int in = inotify_init1(IN_CLOEXEC), rc = -1;
+
+	snprintf(dir, sizeof(dir), "%s", f->path);
+	slash = strrchr(dir, '/');
+	cr_assert_not_null(slash);
+	*slash = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* watch first, then look: what is written in between is not missed */
+	inotify_add_watch(in, dir, IN_CREATE | IN_MODIFY | IN_MOVED_TO | IN_CLOSE_WRITE);
+	for (;;) {
+		struct pollfd pf = { .fd = in, .events = POLLIN };
+		char buf[4096];
+		long left;
+
+		follow_scan(f);
+		if (f->count >= count)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = timeout_ms - ((now.tv_sec - t0.tv_sec) * 1000 +
+				     (now.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0 || poll(&pf, 1, (int)left) <= 0)
+			goto out;
+		(void)!read(in, buf, sizeof(buf));
+	}
+	rc = 0;
+out:
+	close(in);
+	return rc;
+}
+
+int wait_for_text(const char *path, const char *needle, int timeout_ms)
+{
+	struct follow f;
+	int rc;
+
+	follow_init(&f, path, needle);
+	rc = follow_wait(&f, 1, timeout_ms);
+	follow_close(&f);
 	return rc;
 }

@@ -40,4 +40,29 @@ int tcp_talk(const char *src, int port, const char *request, char *out, size_t c
 int tcp_talk_to(const char *src, const char *dst, int port, const char *request, char *out,
 		size_t cap);
 
+/*
+ * Follow a growing file (an audit log) for a string: the count of its
+ * occurrences so far, read incrementally, so waiting for the 100th of them
+ * in a busy log does not read the log 100 times.
+ */
+struct follow {
+	const char *path;
+	const char *needle;
+	int fd;
+	int count;
+	char carry[256];
+	size_t ncarry;
+};
+void follow_init(struct follow *f, const char *path, const char *needle);
+/* Wait (inotify, no polling) until needle was seen count times; 0, or -1 after timeout_ms. */
+int follow_wait(struct follow *f, int count, int timeout_ms);
+void follow_close(struct follow *f);
+/* Wait until the file at path contains needle; 0, or -1 after timeout_ms. */
+int wait_for_text(const char *path, const char *needle, int timeout_ms);
+
+/* Have p_kill_all stop process group pgid too (a daemon that left for a session of its own). */
+void p_track(pid_t pgid);
+/* Wait up to timeout_ms for p to exit: its status as p_wait, or -1 if it still runs. */
+int p_wait_ms(struct proc *p, int timeout_ms);
+
 #endif
