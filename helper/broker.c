@@ -109,9 +109,15 @@ static void client_free(struct broker *b, struct client *c)
 	client_reject(b, c);
 }
 
-/* A connection that never made it into the loop. */
+/* Forget a connection (in the loop or not yet). */
 static void client_reject(struct broker *b, struct client *c)
 {
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (b->clients == c)
+		b->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	close(c->fd);
 	free(c->groups);
 	free(c);
@@ -167,6 +173,10 @@ static void accept_clients(struct broker *b)
 		}
 		c->src.kind = SRC_CLIENT;
 		c->fd = fd;
+		c->next = b->clients;
+		if (b->clients)
+			b->clients->prev = c;
+		b->clients = c;
 		b->nclients++;
 		if (client_admit(b, c) < 0)
 			client_reject(b, c);
@@ -329,6 +339,7 @@ int broker_init(struct broker *b, int listen_fd, const sigset_t *sigs)
 	b->listen_fd = listen_fd;
 	b->stop = false;
 	b->nclients = 0;
+	b->clients = NULL;
 	b->sigfd = -1;
 	b->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (b->epfd < 0 || epoll_ctl(b->epfd, EPOLL_CTL_ADD, listen_fd, &ev) < 0)
@@ -391,7 +402,8 @@ int broker_run(struct broker *b)
 
 void broker_close(struct broker *b)
 {
-	/* clients die with the process; only our own descriptors here */
+	while (b->clients)
+		client_free(b, b->clients);
 	listeners_free(b);
 	if (b->sigfd >= 0)
 		close(b->sigfd);

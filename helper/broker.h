@@ -31,6 +31,7 @@ struct client {
 	gid_t *groups;     /* supplementary groups at connect(), SO_PEERGROUPS */
 	size_t ngroups;
 	char prog[17];
+	struct client *prev, *next; /* every connected client, for clean-up */
 };
 
 struct listener;
@@ -51,6 +52,7 @@ struct broker {
 	int epfd;
 	int sigfd;
 	unsigned nclients;
+	struct client *clients;
 	struct evsrc listen_src, signal_src;
 	struct listener *listeners; /* held for accept rules (listener.c) */
 	unsigned channel_seq;

@@ -152,6 +152,7 @@ static int cmd_threads(char **av)
 	after = count_fds();
 	printf("ok opens=%ld wrong=%ld failed=%ld leaked=%d\n", nthreads * n - failed - wrong,
 	       wrong, failed, after - before);
+	free(w);
 	return 0;
 }
 
@@ -683,6 +684,7 @@ static int cmd_gone(char **av)
 	}
 	printf("ok first_not_eacces=%d later_bad=%d wrong=%d slowest_ms=%.0f\n", first_other,
 	       later_bad, wrong, slowest);
+	free(g);
 	return 0;
 }
 

@@ -6,6 +6,8 @@
  * Ports 660-669 here, one per test (test_net.c 600-639, test_serve.c 640-659).
  */
 #include <criterion/criterion.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -182,7 +184,22 @@ Test(lifetime, daemon_outlives_first_process)
 	cr_assert_gt(daemon, 0);
 	/* in a session of its own: stopped in .fini even if the broker is gone */
 	p_track(getpgid(daemon));
-	/* the broker adopted the daemon, and is still there for it */
+	/*
+	 * The daemon may write its pid file before its first parent has
+	 * exited: wait for that parent (pidfd, no polling), then the broker
+	 * must have adopted the daemon, and still be there for it.
+	 */
+	pid_t first = parent_of(daemon);
+
+	if (first != p.pid && first > 1) {
+		int pfd = (int)syscall(SYS_pidfd_open, first, 0);
+		struct pollfd pf = { .fd = pfd, .events = POLLIN };
+
+		if (pfd >= 0) {
+			poll(&pf, 1, WAIT_MS);
+			close(pfd);
+		}
+	}
 	cr_assert_eq(parent_of(daemon), p.pid, "daemon %d's parent is %d, not the broker %d",
 		     (int)daemon, (int)parent_of(daemon), (int)p.pid);
 	cr_assert_eq(p_wait_ms(&p, 0), -1, "the broker left with the first process");
