@@ -1,5 +1,5 @@
 # fdbroker — see README.md.  `make`, `make test`, `make demo`, `make asan`,
-# `make install`, `make clean`.
+# `make fuzz`, `make install`, `make clean`.
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -22,7 +22,7 @@ HARDEN = -fstack-protector-strong -D_FORTIFY_SOURCE=2
 BASE_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Icommon $(WARN) $(HARDEN) $(CFLAGS) $(SAN)
 
 COMMON_SRC = common/wire.c common/fdpass.c common/addr.c
-HELPER_LIB = helper/policy.c helper/path.c helper/audit.c helper/users.c helper/listener.c helper/net_handler.c helper/caps.c helper/learn.c \
+HELPER_LIB = helper/policy.c helper/policy_match.c helper/path.c helper/audit.c helper/users.c helper/listener.c helper/net_handler.c helper/caps.c helper/learn.c \
              helper/open_handler.c helper/broker.c
 HELPER_SRC = $(HELPER_LIB) helper/main.c helper/run.c helper/explain.c helper/load.c helper/shimenv.c helper/serve.c
 SHIM_SRC   = shim/init.c shim/channel.c shim/open.c shim/stdio.c shim/socket.c shim/bind.c shim/accept.c
@@ -37,7 +37,7 @@ INTEG    = $(BUILD)/tests/integration-tests
 # Test programs: tests/bin/NAME.c -> $(BUILD)/tests/NAME, run under the shim.
 PROGS    = $(patsubst tests/bin/%.c,$(BUILD)/tests/%,$(wildcard tests/bin/*.c))
 
-.PHONY: all test demo asan install clean deps
+.PHONY: all test demo asan fuzz install clean deps
 all: $(FDBROKER) $(SHIM)
 
 $(BUILD)/%.o: %.c
@@ -86,6 +86,33 @@ asan: deps
 	  $(patsubst $(BUILD)/%,build-asan/%,$(PROGS))
 	FDB_SANITIZER=1 scripts/run-tests.sh build-asan
 
+# libFuzzer targets for the decoder, the policy parser and the address
+# parsers, each run for FUZZ_SECONDS on a copy of its seed corpus (so new
+# inputs land in build-fuzz/, never in tests/fuzz/corpus/).  A crash fails
+# the make and leaves its input as build-fuzz/NAME-crash-*.  UBSan must not
+# recover, or undefined behaviour would only be printed, never counted.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	       -std=gnu11 -D_GNU_SOURCE -Icommon -Ihelper $(WARN)
+FUZZERS = wire policy addr
+
+build-fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c common/wire.c common/wire.h common/addr.c common/addr.h
+build-fuzz/fuzz_policy: tests/fuzz/fuzz_policy.c helper/policy.c helper/policy.h common/addr.c common/addr.h
+build-fuzz/fuzz_addr: tests/fuzz/fuzz_addr.c common/addr.c common/addr.h
+build-fuzz/fuzz_%:
+	@mkdir -p build-fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+fuzz: deps
+	$(MAKE) $(patsubst %,build-fuzz/fuzz_%,$(FUZZERS))
+	set -e; for t in $(FUZZERS); do \
+	  rm -rf build-fuzz/corpus/$$t; mkdir -p build-fuzz/corpus; \
+	  cp -R tests/fuzz/corpus/$$t build-fuzz/corpus/$$t; \
+	  build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build-fuzz/$$t- \
+	    build-fuzz/corpus/$$t; \
+	done
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man5 \
 	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
@@ -103,6 +130,6 @@ install: all
 	  install -m 0644 examples/fdbroker.policy $(DESTDIR)$(SYSCONFDIR)/fdbroker/policy
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

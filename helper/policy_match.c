@@ -1,0 +1,110 @@
+/*
+ * The decision over parsed rules: first matching rule wins, no match is deny
+ * (fdbroker-policy(5), "Matching").  No I/O, no allocation.
+ */
+#include "policy.h"
+
+#include <string.h>
+
+static bool subject_matches(const struct rule *rule, const struct subject *s)
+{
+	size_t i;
+
+	switch (rule->subject) {
+	case SUBJECT_ANY:
+		return true;
+	case SUBJECT_USER:
+		return s->uid == (uid_t)rule->id;
+	case SUBJECT_GROUP:
+		if (s->gid == (gid_t)rule->id)
+			return true;
+		for (i = 0; i < s->ngroups; i++)
+			if (s->groups[i] == (gid_t)rule->id)
+				return true;
+		return false;
+	}
+	return false;
+}
+
+/* create implies write (O_CREAT without write access is useless), write implies append. */
+static unsigned expand_rights(unsigned rights)
+{
+	if (rights & RIGHT_CREATE)
+		rights |= RIGHT_WRITE;
+	if (rights & RIGHT_WRITE)
+		rights |= RIGHT_APPEND;
+	return rights;
+}
+
+/* A tree "/srv/x/" holds "/srv/x" itself and what is below it, never "/srv/xy". */
+static bool path_matches(const char *rule_path, bool tree, const char *path)
+{
+	size_t len = strlen(rule_path);
+
+	if (!tree)
+		return strcmp(rule_path, path) == 0;
+	if (strncmp(rule_path, path, len) == 0)
+		return true;
+	return strlen(path) == len - 1 && strncmp(rule_path, path, len - 1) == 0;
+}
+
+static bool open_matches(const struct rule *rule, const struct request *r)
+{
+	unsigned have = expand_rights(rule->u.open.rights);
+	unsigned want = r->u.open.rights;
+
+	if (!r->u.open.path || !path_matches(rule->u.open.path, rule->u.open.tree, r->u.open.path))
+		return false;
+	if (rule->verdict == VERDICT_DENY)
+		return rule->u.open.rights == 0 || (want & have) != 0;
+	/* An allow rule without rights cannot come from the parser; grant nothing. */
+	return have != 0 && (want & ~have) == 0;
+}
+
+static bool socket_matches(const struct rule *rule, const struct request *r)
+{
+	/* The flags ride on the type argument of socket(2) but are no part of it. */
+	int type = r->u.socket.type & ~(SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	return rule->u.socket.family == r->u.socket.family && rule->u.socket.type == type &&
+	       (rule->u.socket.protocol == PROTOCOL_ALL ||
+		rule->u.socket.protocol == r->u.socket.protocol);
+}
+
+static bool net_matches(const struct rule *rule, const struct request *r)
+{
+	return rule->u.net.proto == r->u.net.proto &&
+	       policy_addr_matches(&rule->u.net.addr, &r->u.net.ep);
+}
+
+bool rule_matches(const struct rule *rule, const struct subject *s, const struct request *r)
+{
+	if (rule->op != r->op || !subject_matches(rule, s))
+		return false;
+	switch (r->op) {
+	case OP_OPEN:
+		return open_matches(rule, r);
+	case OP_SOCKET:
+		return socket_matches(rule, r);
+	case OP_BIND:
+	case OP_ACCEPT:
+		return net_matches(rule, r);
+	}
+	return false;
+}
+
+struct decision policy_decide(const struct policy *p, const struct subject *s,
+			      const struct request *r)
+{
+	struct decision d = { VERDICT_DENY, NULL };
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		if (rule_matches(&p->rules[i], s, r)) {
+			d.verdict = p->rules[i].verdict;
+			d.rule = &p->rules[i];
+			break;
+		}
+	}
+	return d;
+}
