@@ -98,7 +98,7 @@ FUZZ_CFLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 FUZZERS = wire policy addr
 
 build-fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c common/wire.c common/wire.h common/addr.c common/addr.h
-build-fuzz/fuzz_policy: tests/fuzz/fuzz_policy.c helper/policy.c helper/policy.h common/addr.c common/addr.h
+build-fuzz/fuzz_policy: tests/fuzz/fuzz_policy.c helper/policy.c helper/policy_match.c helper/policy.h common/addr.c common/addr.h
 build-fuzz/fuzz_addr: tests/fuzz/fuzz_addr.c common/addr.c common/addr.h
 build-fuzz/fuzz_%:
 	@mkdir -p build-fuzz
