@@ -34,7 +34,8 @@ FDBROKER = $(BUILD)/fdbroker
 SHIM     = $(BUILD)/libfdshim.so
 UNIT     = $(BUILD)/tests/unit-tests
 INTEG    = $(BUILD)/tests/integration-tests
-# Test programs: tests/bin/NAME.c -> $(BUILD)/tests/NAME, run under the shim.
+# Test programs: tests/bin/NAME.c -> $(BUILD)/tests/NAME, run under the shim;
+# they may use the wire codec (common/) to speak the protocol themselves.
 PROGS    = $(patsubst tests/bin/%.c,$(BUILD)/tests/%,$(wildcard tests/bin/*.c))
 
 .PHONY: all test demo asan fuzz install clean deps
@@ -65,7 +66,7 @@ $(UNIT): $(call obj,$(wildcard tests/unit/*.c) $(COMMON_SRC) $(HELPER_LIB))
 $(INTEG): $(call obj,$(wildcard tests/integration/*.c))
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lcriterion
 
-$(BUILD)/tests/%: $(BUILD)/tests/bin/%.o
+$(BUILD)/tests/%: $(BUILD)/tests/bin/%.o $(call obj,$(COMMON_SRC))
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lpthread
 
 deps:

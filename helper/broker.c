@@ -122,6 +122,13 @@ static void client_reject(struct broker *b, struct client *c)
 	free(c->groups);
 	free(c);
 	b->nclients--;
+	if (b->accept_paused) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &b->listen_src };
+
+		/* a descriptor is free again: take new clients */
+		epoll_ctl(b->epfd, EPOLL_CTL_MOD, b->listen_fd, &ev);
+		b->accept_paused = false;
+	}
 }
 
 /* Set up a new connection; -1 if it is refused (already logged). */
@@ -156,8 +163,20 @@ static void accept_clients(struct broker *b)
 		int fd = accept4(b->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			if (errno == EMFILE || errno == ENFILE) {
+				struct epoll_event ev = { .events = 0, .data.ptr = &b->listen_src };
+
+				/*
+				 * The pending connection stays ready: polling it now
+				 * would spin.  Rest until a client leaves.
+				 */
+				audit_note(b->audit, "accept: %s: new clients wait until one leaves",
+					   strerror(errno));
+				epoll_ctl(b->epfd, EPOLL_CTL_MOD, b->listen_fd, &ev);
+				b->accept_paused = true;
+			} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
 				audit_note(b->audit, "accept: %s", strerror(errno));
+			}
 			return;
 		}
 		if (b->nclients >= BROKER_MAX_CLIENTS) {
@@ -339,6 +358,7 @@ int broker_init(struct broker *b, int listen_fd, const sigset_t *sigs)
 	b->listen_fd = listen_fd;
 	b->stop = false;
 	b->nclients = 0;
+	b->accept_paused = false;
 	b->clients = NULL;
 	b->sigfd = -1;
 	b->epfd = epoll_create1(EPOLL_CLOEXEC);

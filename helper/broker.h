@@ -52,6 +52,7 @@ struct broker {
 	int epfd;
 	int sigfd;
 	unsigned nclients;
+	bool accept_paused; /* out of descriptors: the listener rests */
 	struct client *clients;
 	struct evsrc listen_src, signal_src;
 	struct listener *listeners; /* held for accept rules (listener.c) */

@@ -197,6 +197,7 @@ void open_serve(const struct policy *p, const struct subject *s, const struct fd
 
 	memset(out, 0, sizeof(*out));
 	out->fd = -1;
+	out->rights = rights > 0 ? (unsigned)rights : 0; /* what the log says was asked */
 	snprintf(out->object, sizeof(out->object), "%s", req->path);
 	written[0] = '\0';
 	if (rights < 0 || (req->flags & O_PATH) || (req->flags & O_TMPFILE) == O_TMPFILE) {

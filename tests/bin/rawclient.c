@@ -1,0 +1,656 @@
+/*
+ * rawclient: a broker client that speaks the wire protocol by hand, for the
+ * hostile-input, credential and load tests.  No shim: it crafts records
+ * (well-formed or not) and reports what the broker did with them, one line:
+ *
+ *   rawclient [-u UID -g GID] [-k] SOCK COMMAND ARGS...
+ *     -u/-g  become UID/GID (groups cleared) before connecting
+ *     -k     keep CAP_SETUID, CAP_SETGID and CAP_SYS_ADMIN across -u, so the kernel lets
+ *            SCM_CREDENTIALS claim other ids (the spoofing tests)
+ *
+ *   hostile CASE N [PATH]   N connections, each sends CASE and waits for the
+ *                           outcome; prints "replies=R drops=D fds=F
+ *                           timeouts=T status=ENAME" (status of the last reply)
+ *   open PATH N             N opens of PATH (absolute) on one connection, each
+ *                           fd checked by device and inode: "ok N" or
+ *                           "err ENAME" (first refusal) or "bad WHAT"
+ *   dirfd DIR REL N         N opens of REL relative to a dirfd on DIR, sent
+ *                           along: "ok N" / "err ENAME" / "bad WHAT"
+ *   spoof MODE PATH         one open of PATH with SCM_CREDENTIALS claiming
+ *                           MODE (uid0, pid1, pid=N); prints "sendmsg ENAME"
+ *                           if the kernel refuses the claim, then the outcome
+ *                           as for hostile
+ *   die PATH SEED N         N open requests, then SIGKILL itself at a point
+ *                           chosen by SEED (see die())
+ *   stall silent|half       connect (and send half a header), print
+ *                           "stalled", wait for SIGKILL
+ *   noread PATH N           send N open requests, never read a reply; print
+ *                           "sent K" (K sent before the broker gave up on it),
+ *                           wait for SIGKILL
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <arpa/inet.h>
+#include <linux/capability.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* The broker's own codec (linked in), so these are exactly its records. */
+#include "fdpass.h"
+#include "wire.h"
+
+#define REPLY_WAIT_MS 10000
+#define MAX_SEND_FDS 253 /* SCM_MAX_FD */
+
+static const char *sock_path;
+
+static const char *ename(int e)
+{
+	const char *n = e ? strerrorname_np(e) : "0";
+
+	return n ? n : "?";
+}
+
+static int connect_broker(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		printf("connect %s\n", ename(errno));
+		exit(2);
+	}
+	return fd;
+}
+
+/* One record with any number of descriptors and optional SCM_CREDENTIALS. */
+static ssize_t send_raw(int s, const void *buf, size_t len, const int *fds, size_t nfds,
+			const struct ucred *cred)
+{
+	static union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * MAX_SEND_FDS) + CMSG_SPACE(sizeof(struct ucred))];
+	} cb;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+	size_t clen = 0;
+
+	memset(&cb, 0, sizeof(cb));
+	if (nfds)
+		clen += CMSG_SPACE(sizeof(int) * nfds);
+	if (cred)
+		clen += CMSG_SPACE(sizeof(*cred));
+	if (clen) {
+		msg.msg_control = cb.buf;
+		msg.msg_controllen = clen;
+		c = CMSG_FIRSTHDR(&msg);
+		if (nfds) {
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+			memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+			c = CMSG_NXTHDR(&msg, c);
+		}
+		if (cred) {
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_CREDENTIALS;
+			c->cmsg_len = CMSG_LEN(sizeof(*cred));
+			memcpy(CMSG_DATA(c), cred, sizeof(*cred));
+		}
+	}
+	return sendmsg(s, &msg, MSG_NOSIGNAL);
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static void hdr(unsigned char *p, uint32_t magic, uint16_t version, uint16_t op, uint32_t len)
+{
+	memcpy(p, &magic, 4);
+	memcpy(p + 4, &version, 2);
+	memcpy(p + 6, &op, 2);
+	put32(p + 8, len);
+	put32(p + 12, 7);
+}
+
+/* A well-formed OPEN of path (O_RDONLY) into buf; its length. */
+static size_t good_open(unsigned char *buf, const char *path, uint32_t has_dirfd)
+{
+	struct fdb_open_req r = { .flags = O_RDONLY, .has_dirfd = has_dirfd, .path = path };
+	int n = wire_encode_open(buf, FDB_MSG_MAX, 7, &r);
+
+	if (n < 0) {
+		printf("encode %s\n", ename(-n));
+		exit(2);
+	}
+	return (size_t)n;
+}
+
+enum outcome { O_REPLY, O_DROP, O_TIMEOUT };
+
+/* Wait for the broker's answer: a reply (status, fd count) or end of stream. */
+static enum outcome await(int s, int *status, int *fd)
+{
+	unsigned char buf[FDB_MSG_MAX];
+	struct pollfd pf = { .fd = s, .events = POLLIN };
+	struct fdb_hdr h;
+	struct fdb_reply r;
+	size_t nfds;
+	ssize_t n;
+
+	*fd = -1;
+	if (poll(&pf, 1, REPLY_WAIT_MS) <= 0)
+		return O_TIMEOUT;
+	n = fdpass_recv(s, buf, sizeof(buf), fd, 1, &nfds, MSG_CMSG_CLOEXEC);
+	if (n == 0 || n == -ECONNRESET)
+		return O_DROP;
+	if (n < 0 || wire_decode_hdr(buf, (size_t)n, &h) < 0 || h.op != FDB_OP_REPLY ||
+	    wire_decode_reply(buf, (size_t)n, &r) < 0) {
+		printf("bad reply record (%zd)\n", n);
+		exit(3);
+	}
+	if (nfds == 0)
+		*fd = -1;
+	*status = r.status;
+	return O_REPLY;
+}
+
+static int devnull(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		exit(2);
+	return fd;
+}
+
+/* Send one hostile CASE on s; 0, or -1 if the case name is unknown. */
+static int send_case(int s, const char *name, const char *path)
+{
+	static unsigned char b[70000];
+	static int many[MAX_SEND_FDS];
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(9),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	const uint32_t M = FDB_MAGIC;
+	int fds[2] = { -1, -1 }, nfds = 0, p[2];
+	size_t len = 0;
+	ssize_t n;
+
+	memset(b, 'a', sizeof(b));
+	if (!strcmp(name, "hdr_short")) {
+		hdr(b, M, FDB_VERSION, FDB_OP_OPEN, 8);
+		len = 8;
+	} else if (!strcmp(name, "hdr_only")) {
+		hdr(b, M, FDB_VERSION, FDB_OP_OPEN, FDB_HDR_LEN);
+		len = FDB_HDR_LEN;
+	} else if (!strcmp(name, "body_short_open")) {
+		hdr(b, M, FDB_VERSION, FDB_OP_OPEN, FDB_HDR_LEN + 6);
+		len = FDB_HDR_LEN + 6;
+	} else if (!strcmp(name, "body_short_socket")) {
+		hdr(b, M, FDB_VERSION, FDB_OP_SOCKET, FDB_HDR_LEN + 8);
+		len = FDB_HDR_LEN + 8;
+	} else if (!strcmp(name, "body_long_socket")) {
+		hdr(b, M, FDB_VERSION, FDB_OP_SOCKET, FDB_HDR_LEN + 16);
+		len = FDB_HDR_LEN + 16;
+	} else if (!strcmp(name, "body_short_bind")) {
+		hdr(b, M, FDB_VERSION, FDB_OP_BIND, FDB_HDR_LEN + 5);
+		put32(b + FDB_HDR_LEN, 1);
+		len = FDB_HDR_LEN + 5;
+		fds[nfds++] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	} else if (!strcmp(name, "bind_addrlen_lie")) {
+		len = FDB_HDR_LEN + 4 + sizeof(sin);
+		hdr(b, M, FDB_VERSION, FDB_OP_BIND, (uint32_t)len);
+		put32(b + FDB_HDR_LEN, FDB_SOCKADDR_MAX);
+		memcpy(b + FDB_HDR_LEN + 4, &sin, sizeof(sin));
+		fds[nfds++] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	} else if (!strcmp(name, "bind_too_long")) {
+		len = FDB_HDR_LEN + 4 + FDB_SOCKADDR_MAX + 8;
+		hdr(b, M, FDB_VERSION, FDB_OP_BIND, (uint32_t)len);
+		put32(b + FDB_HDR_LEN, FDB_SOCKADDR_MAX + 8);
+		fds[nfds++] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	} else if (!strcmp(name, "oversized")) {
+		hdr(b, M, FDB_VERSION, FDB_OP_OPEN, FDB_MSG_MAX + 1);
+		len = FDB_MSG_MAX + 1;
+		b[len - 1] = '\0';
+	} else if (!strcmp(name, "huge")) {
+		len = 65000;
+		hdr(b, M, FDB_VERSION, FDB_OP_OPEN, (uint32_t)len);
+	} else if (!strcmp(name, "magic")) {
+		len = good_open(b, path, 0);
+		hdr(b, 0x46444252u, FDB_VERSION, FDB_OP_OPEN, (uint32_t)len);
+	} else if (!strcmp(name, "version2") || !strcmp(name, "version0")) {
+		len = good_open(b, path, 0);
+		hdr(b, M, name[7] == '2' ? FDB_VERSION + 1 : 0, FDB_OP_OPEN, (uint32_t)len);
+	} else if (!strcmp(name, "op_unknown") || !strcmp(name, "op_reply") ||
+		   !strcmp(name, "op_conn") || !strcmp(name, "op_zero")) {
+		uint16_t op = name[3] == 'u' ? 99 : name[3] == 'r' ? FDB_OP_REPLY :
+			      name[3] == 'c' ? FDB_OP_CONN : 0;
+
+		len = good_open(b, path, 0);
+		hdr(b, M, FDB_VERSION, op, (uint32_t)len);
+	} else if (!strcmp(name, "len_plus") || !strcmp(name, "len_minus") ||
+		   !strcmp(name, "len_zero") || !strcmp(name, "len_huge")) {
+		len = good_open(b, path, 0);
+		put32(b + 8, name[4] == 'p' ? (uint32_t)len + 1 : name[4] == 'm' ? (uint32_t)len - 1 :
+			     name[4] == 'z' ? 0 : 0xffffffffu);
+	} else if (!strcmp(name, "path_nonul")) {
+		len = good_open(b, path, 0);
+		b[len - 1] = 'x';
+	} else if (!strcmp(name, "path_embedded_nul")) {
+		len = good_open(b, path, 0);
+		b[FDB_HDR_LEN + 12 + 1] = '\0';
+	} else if (!strcmp(name, "path_empty")) {
+		len = FDB_HDR_LEN + 12 + 1;
+		hdr(b, M, FDB_VERSION, FDB_OP_OPEN, (uint32_t)len);
+		memset(b + FDB_HDR_LEN, 0, 13);
+	} else if (!strcmp(name, "path_too_long") || !strcmp(name, "path_max")) {
+		/* "/./././..." : PATH_MAX characters (too long), or one less (the limit) */
+		size_t plen = name[5] == 't' ? FDB_PATH_MAX : FDB_PATH_MAX - 1;
+
+		len = FDB_HDR_LEN + 12 + plen + 1;
+		hdr(b, M, FDB_VERSION, FDB_OP_OPEN, (uint32_t)len);
+		memset(b + FDB_HDR_LEN, 0, 12);
+		for (size_t i = 0; i < plen; i++)
+			b[FDB_HDR_LEN + 12 + i] = (i % 2) ? '.' : '/';
+		b[FDB_HDR_LEN + 12 + plen - 1] = 'x';
+		b[len - 1] = '\0';
+	} else if (!strcmp(name, "dirfd_flag_2")) {
+		len = good_open(b, path, 0);
+		put32(b + FDB_HDR_LEN + 8, 2);
+		fds[nfds++] = devnull();
+	} else if (!strcmp(name, "fd_unexpected_open")) {
+		len = good_open(b, path, 0);
+		fds[nfds++] = devnull();
+	} else if (!strcmp(name, "fd_missing_open")) {
+		len = good_open(b, "x", 1);
+	} else if (!strcmp(name, "fds_2")) {
+		len = good_open(b, "x", 1);
+		fds[nfds++] = devnull();
+		fds[nfds++] = devnull();
+	} else if (!strcmp(name, "fds_253")) {
+		len = good_open(b, "x", 1);
+		for (int i = 0; i < MAX_SEND_FDS; i++)
+			many[i] = devnull();
+		n = send_raw(s, b, len, many, MAX_SEND_FDS, NULL);
+		for (int i = 0; i < MAX_SEND_FDS; i++)
+			close(many[i]);
+		return n == (ssize_t)len ? 0 : (printf("send %s\n", ename(errno)), exit(2), 0);
+	} else if (!strcmp(name, "fd_socket_req")) {
+		struct fdb_socket_req r = { AF_INET, SOCK_STREAM, 0 };
+
+		len = (size_t)wire_encode_socket(b, sizeof(b), 7, &r);
+		fds[nfds++] = devnull();
+	} else if (!strcmp(name, "bind_nofd") || !strcmp(name, "bind_2fd") ||
+		   !strcmp(name, "bind_dir") || !strcmp(name, "bind_opath") ||
+		   !strcmp(name, "bind_pipe")) {
+		struct fdb_addr a = { .len = sizeof(sin) };
+
+		memcpy(a.addr, &sin, sizeof(sin));
+		len = (size_t)wire_encode_addr(b, sizeof(b), FDB_OP_BIND, 7, &a);
+		if (!strcmp(name, "bind_2fd")) {
+			fds[nfds++] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			fds[nfds++] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		} else if (!strcmp(name, "bind_dir")) {
+			fds[nfds++] = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		} else if (!strcmp(name, "bind_opath")) {
+			fds[nfds++] = open(sock_path, O_PATH | O_CLOEXEC); /* even a socket file */
+		} else if (!strcmp(name, "bind_pipe")) {
+			if (pipe2(p, O_CLOEXEC) < 0)
+				exit(2);
+			fds[nfds++] = p[0];
+			close(p[1]);
+		}
+	} else if (!strcmp(name, "dirfd_pipe") || !strcmp(name, "dirfd_socket") ||
+		   !strcmp(name, "dirfd_opath_file") || !strcmp(name, "dirfd_file")) {
+		len = good_open(b, "x", 1);
+		if (!strcmp(name, "dirfd_pipe")) {
+			if (pipe2(p, O_CLOEXEC) < 0)
+				exit(2);
+			fds[nfds++] = p[0];
+			close(p[1]);
+		} else if (!strcmp(name, "dirfd_socket")) {
+			fds[nfds++] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		} else {
+			fds[nfds++] = open(path, (name[6] == 'o' ? O_PATH : O_RDONLY) | O_CLOEXEC);
+		}
+	} else if (!strcmp(name, "shutwr_good")) {
+		len = good_open(b, path, 0);
+	} else if (!strcmp(name, "shutwr_only")) {
+		shutdown(s, SHUT_WR);
+		return 0;
+	} else {
+		return -1;
+	}
+	for (int i = 0; i < nfds; i++)
+		if (fds[i] < 0) {
+			printf("set-up %s: %s\n", name, ename(errno));
+			exit(2);
+		}
+	n = send_raw(s, b, len, fds, (size_t)nfds, NULL);
+	if (n != (ssize_t)len) {
+		printf("send %s: %s\n", name, ename(errno));
+		exit(2);
+	}
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+	if (!strncmp(name, "shutwr", 6))
+		shutdown(s, SHUT_WR);
+	return 0;
+}
+
+struct tally {
+	int replies, drops, fds, timeouts, status;
+};
+
+static void tally_one(int s, struct tally *t)
+{
+	int status = 0, fd;
+
+	switch (await(s, &status, &fd)) {
+	case O_REPLY:
+		t->replies++;
+		t->status = status;
+		if (fd >= 0) {
+			t->fds++;
+			close(fd);
+		}
+		break;
+	case O_DROP:
+		t->drops++;
+		break;
+	case O_TIMEOUT:
+		t->timeouts++;
+		break;
+	}
+}
+
+static void tally_print(const struct tally *t)
+{
+	printf("replies=%d drops=%d fds=%d timeouts=%d status=%s\n", t->replies, t->drops, t->fds,
+	       t->timeouts, ename(t->status));
+}
+
+static int cmd_hostile(const char *name, int n, const char *path)
+{
+	struct tally t = { 0 };
+
+	for (int i = 0; i < n; i++) {
+		int s = connect_broker();
+
+		if (send_case(s, name, path) < 0) {
+			printf("unknown case %s\n", name);
+			return 2;
+		}
+		tally_one(s, &t);
+		close(s);
+	}
+	tally_print(&t);
+	return 0;
+}
+
+/* One request/reply; 1 if the fd is want, 0 refused (*err), -1 on anything odd (printed). */
+static int ask(int s, const unsigned char *req, size_t len, int dirfd, const struct stat *want,
+	       int *err)
+{
+	struct stat st;
+	int status, fd;
+
+	if (send_raw(s, req, len, &dirfd, dirfd >= 0 ? 1 : 0, NULL) != (ssize_t)len) {
+		printf("bad send %s\n", ename(errno));
+		return -1;
+	}
+	switch (await(s, &status, &fd)) {
+	case O_DROP:
+		printf("bad dropped\n");
+		return -1;
+	case O_TIMEOUT:
+		printf("bad timeout\n");
+		return -1;
+	case O_REPLY:
+		break;
+	}
+	if (status) {
+		if (fd >= 0) {
+			printf("bad descriptor with a refusal\n");
+			return -1;
+		}
+		*err = status;
+		return 0;
+	}
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != want->st_dev ||
+	    st.st_ino != want->st_ino) {
+		printf("bad descriptor is not the file asked for\n");
+		return -1;
+	}
+	close(fd);
+	return 1;
+}
+
+static int open_loop(const char *dir, const char *path, int n)
+{
+	unsigned char req[FDB_MSG_MAX];
+	char full[4096];
+	struct stat want;
+	size_t len = good_open(req, path, dir ? 1 : 0);
+	int s = connect_broker(), dirfd = -1, err = 0;
+
+	snprintf(full, sizeof(full), "%s%s%s", dir ? dir : "", dir ? "/" : "", path);
+	if (stat(full, &want) < 0) {
+		printf("bad stat %s: %s\n", full, ename(errno));
+		return 1;
+	}
+	if (dir && (dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		printf("bad open %s: %s\n", dir, ename(errno));
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		int rc = ask(s, req, len, dirfd, &want, &err);
+
+		if (rc < 0)
+			return 1;
+		if (rc == 0) {
+			printf("err %s\n", ename(err));
+			return 0;
+		}
+	}
+	printf("ok %d\n", n);
+	return 0;
+}
+
+static int cmd_spoof(const char *mode, const char *path)
+{
+	unsigned char req[FDB_MSG_MAX];
+	struct ucred cred = { .pid = getpid(), .uid = getuid(), .gid = getgid() };
+	struct tally t = { 0 };
+	size_t len = good_open(req, path, 0);
+	int s = connect_broker();
+
+	if (!strcmp(mode, "uid0")) {
+		cred.uid = 0;
+		cred.gid = 0;
+	} else if (!strcmp(mode, "pid1")) {
+		cred.pid = 1;
+	} else if (!strncmp(mode, "pid=", 4)) {
+		cred.pid = atoi(mode + 4);
+	} else if (strcmp(mode, "self")) {
+		printf("unknown mode %s\n", mode);
+		return 2;
+	}
+	if (send_raw(s, req, len, NULL, 0, &cred) != (ssize_t)len) {
+		printf("sendmsg %s\n", ename(errno));
+		return 0;
+	}
+	printf("pid=%d sent ", (int)getpid());
+	tally_one(s, &t);
+	tally_print(&t);
+	return 0;
+}
+
+/*
+ * Requests, then SIGKILL at a point SEED picks: right after connecting,
+ * after sending a request (reply in flight), after sending one with a
+ * descriptor attached, or holding a received descriptor.
+ */
+static int cmd_die(const char *path, unsigned seed, int n)
+{
+	unsigned char req[FDB_MSG_MAX];
+	struct stat want;
+	size_t len = good_open(req, path, 0);
+	int s = connect_broker(), err, fd, status, dn = devnull();
+
+	srand(seed);
+	if (stat(path, &want) < 0)
+		return 1;
+	n = n > 0 ? rand() % n : 0;
+	for (int i = 0; i < n; i++)
+		if (ask(s, req, len, -1, &want, &err) <= 0)
+			return 1;
+	switch (rand() % 4) {
+	case 0:
+		break;
+	case 1:
+		send_raw(s, req, len, NULL, 0, NULL);
+		break;
+	case 2: {
+		unsigned char rel[FDB_MSG_MAX];
+		size_t rlen = good_open(rel, "x", 1);
+
+		send_raw(s, rel, rlen, &dn, 1, NULL);
+		break;
+	}
+	case 3:
+		send_raw(s, req, len, NULL, 0, NULL);
+		await(s, &status, &fd);
+		break;
+	}
+	kill(getpid(), SIGKILL);
+	return 1;
+}
+
+static int cmd_stall(const char *how)
+{
+	unsigned char b[FDB_HDR_LEN];
+	int s = connect_broker();
+
+	if (!strcmp(how, "half")) {
+		hdr(b, FDB_MAGIC, FDB_VERSION, FDB_OP_OPEN, 100);
+		if (send(s, b, FDB_HDR_LEN / 2, MSG_NOSIGNAL) < 0)
+			return 1;
+	}
+	printf("stalled\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+static int cmd_noread(const char *path, int n)
+{
+	unsigned char req[FDB_MSG_MAX];
+	size_t len = good_open(req, path, 0);
+	int s = connect_broker(), k = 0;
+
+	/* non-blocking: a broker that stopped reading must not stall us either */
+	fcntl(s, F_SETFL, O_NONBLOCK);
+	for (; k < n; k++) {
+		struct pollfd pf = { .fd = s, .events = POLLOUT };
+
+		if (poll(&pf, 1, REPLY_WAIT_MS) <= 0 || send(s, req, len, MSG_NOSIGNAL) < 0)
+			break;
+	}
+	printf("sent %d\n", k);
+	fflush(stdout);
+	for (;;)
+		pause();
+	return 0;
+}
+
+/* Keep CAP_SETUID, CAP_SETGID and CAP_SYS_ADMIN, effective, across the change of uid. */
+static void keep_caps(bool before)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { 0 };
+	uint32_t want = (1u << CAP_SETUID) | (1u << CAP_SETGID) | (1u << CAP_SYS_ADMIN);
+
+	if (before) {
+		if (prctl(PR_SET_KEEPCAPS, 1) < 0)
+			exit(125);
+		return;
+	}
+	d[0].permitted = want;
+	d[0].effective = want;
+	if (syscall(SYS_capset, &h, d) < 0) {
+		printf("capset %s\n", ename(errno));
+		exit(125);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	long uid = -1, gid = -1;
+	bool keep = false;
+	int c;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((c = getopt(argc, argv, "+u:g:k")) != -1) {
+		if (c == 'u')
+			uid = strtol(optarg, NULL, 10);
+		else if (c == 'g')
+			gid = strtol(optarg, NULL, 10);
+		else if (c == 'k')
+			keep = true;
+		else
+			return 2;
+	}
+	if (gid >= 0) {
+		gid_t g = (gid_t)gid;
+
+		if (setgroups(1, &g) < 0 || setresgid(g, g, g) < 0)
+			return 125;
+	}
+	if (uid >= 0) {
+		if (keep)
+			keep_caps(true);
+		if (setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0)
+			return 125;
+		if (keep)
+			keep_caps(false);
+	}
+	if (argc - optind < 2)
+		return 2;
+	sock_path = argv[optind];
+	argv += optind + 1;
+	argc -= optind + 1;
+	if (!strcmp(argv[0], "hostile") && argc >= 3)
+		return cmd_hostile(argv[1], atoi(argv[2]), argc > 3 ? argv[3] : "/");
+	if (!strcmp(argv[0], "open") && argc == 3)
+		return open_loop(NULL, argv[1], atoi(argv[2]));
+	if (!strcmp(argv[0], "dirfd") && argc == 4)
+		return open_loop(argv[1], argv[2], atoi(argv[3]));
+	if (!strcmp(argv[0], "spoof") && argc == 3)
+		return cmd_spoof(argv[1], argv[2]);
+	if (!strcmp(argv[0], "die") && argc == 4)
+		return cmd_die(argv[1], (unsigned)atoi(argv[2]), atoi(argv[3]));
+	if (!strcmp(argv[0], "stall") && argc == 2)
+		return cmd_stall(argv[1]);
+	if (!strcmp(argv[0], "noread") && argc == 3)
+		return cmd_noread(argv[1], atoi(argv[2]));
+	fprintf(stderr, "rawclient: bad command\n");
+	return 2;
+}
