@@ -3,7 +3,9 @@
 # is missing.  Runs apt-get update at most once.  Needs root to install.
 set -eu
 
-PKGS="make gcc libc6-dev libcriterion-dev libcap-dev python3 perl curl passwd nginx-light lighttpd systemd"
+# clang and its libFuzzer runtime (which clang only recommends) for `make fuzz`.
+PKGS="make gcc libc6-dev libcriterion-dev libcap-dev python3 perl curl passwd nginx-light lighttpd systemd mandoc dnsmasq-base
+      clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -1,0 +1,61 @@
+#!/bin/sh
+# Build the Debian package (debian/) from a clean copy of this tree, so that
+# build/ and the tree itself are left alone, then run lintian on it.
+#
+#   scripts/deb.sh [OUTDIR]        (default: build-deb/ in the tree)
+#
+# OUTDIR gets fdbroker_VERSION_ARCH.deb (and its -dbgsym, .buildinfo and
+# .changes).  Install it with: apt-get install ./build-deb/fdbroker_*_*.deb
+# Needs dpkg-dev, debhelper and libcap-dev (and lintian for the check); as
+# root, missing ones are installed with apt-get.  Root is not needed to build.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$top/build-deb}
+
+missing=""
+for p in dpkg-dev debhelper libcap-dev gcc make lintian; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing="$missing $p"
+	fi
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deb: missing packages:$missing (run as root, or install them)" >&2
+		exit 1
+	fi
+	echo "deb: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+fi
+
+version=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Version)
+upstream=${version%-*}
+work=$(mktemp -d "${TMPDIR:-/tmp}/fdbroker-deb.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+src="$work/fdbroker-$upstream"
+mkdir "$src"
+
+# The tree as it is, without git's data or any build directory.
+tar -C "$top" --exclude=./.git --exclude='./build*' -cf - . | tar -C "$src" -xf -
+
+(cd "$src" && dpkg-buildpackage -us -uc -b)
+
+mkdir -p "$out"
+for f in "$work"/*.deb "$work"/*.ddeb "$work"/*.buildinfo "$work"/*.changes; do
+	[ -e "$f" ] && cp "$f" "$out/"
+done
+arch=$(dpkg-architecture -q DEB_HOST_ARCH)
+changes="$out/fdbroker_${version}_$arch.changes"
+echo "deb: built in $out:"
+ls -l "$out"
+
+echo "deb: lintian $changes"
+# lintian exits non-zero on errors; print everything it says (warnings and
+# info included), and fail on errors only.
+lintian --info --display-info --pedantic "$changes" || {
+	echo "deb: lintian reports errors" >&2
+	exit 1
+}
