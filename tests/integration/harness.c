@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
+#include <libgen.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,90 @@ const char *h_shim(void) { return build_path("libfdshim.so"); }
 const char *h_probe(void) { return build_path("tests/probe"); }
 const char *h_netprobe(void) { return build_path("tests/netprobe"); }
 const char *h_stress(void) { return build_path("tests/stress"); }
+const char *h_rawclient(void) { return build_path("tests/rawclient"); }
+
+const char *h_srcfile(const char *dir, const char *name)
+{
+	static char buf[4][512];
+	static int i;
+	char build[512];
+
+	i = (i + 1) % 4;
+	snprintf(build, sizeof(build), "%s", FDB_BUILD_DIR);
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s/%s", dirname(build), dir, name);
+	return buf[i];
+}
+
+static char *slurp_fd(int fd)
+{
+	size_t len = 0, cap = 65536;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	cr_assert_not_null(buf);
+	while (fd >= 0 && (n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (cap - len < 4096) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			cr_assert_not_null(buf);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+char *h_slurp(const char *path)
+{
+	return slurp_fd(open(path, O_RDONLY | O_CLOEXEC));
+}
+
+char *h_slurp_must(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	cr_assert_geq(fd, 0, "cannot read %s: %s", path, strerror(errno));
+	return slurp_fd(fd);
+}
+
+char *h_preload_env(void)
+{
+	static char buf[2048];
+	const char *old = getenv("LD_PRELOAD");
+
+	snprintf(buf, sizeof(buf), "LD_PRELOAD=%s%s%s", old && *old ? old : "",
+		 old && *old ? " " : "", h_shim());
+	return buf;
+}
+
+char **h_shim_env(const char *socket_path)
+{
+	static char sockenv[600];
+	static char *env[3];
+
+	snprintf(sockenv, sizeof(sockenv), "FDBROKER_SOCKET=%s", socket_path);
+	env[0] = h_preload_env();
+	env[1] = sockenv;
+	env[2] = NULL;
+	return env;
+}
+
+const char *h_root_only_files(int n, char *policy, size_t cap)
+{
+	const char *dir = h_dir("files", 0711);
+
+	for (int i = 0; i < n; i++) {
+		char name[32], content[32];
+
+		snprintf(name, sizeof(name), "files/f%d", i);
+		snprintf(content, sizeof(content), "file %d\n", i);
+		h_file(name, content, 0600);
+	}
+	snprintf(policy, cap, "allow user nobody open %s/ read\n", dir);
+	return dir;
+}
 
 /* Read both pipes to the end without letting either fill up. */
 static void drain(int ofd, int efd, char **out, char **err)

@@ -38,6 +38,10 @@ const char *h_fdbroker(void);
 const char *h_shim(void);
 const char *h_probe(void);
 const char *h_netprobe(void);
+/* build/tests/rawclient: raw wire records to a broker (tests/bin/rawclient.c). */
+const char *h_rawclient(void);
+/* The source tree's DIR/NAME (the parent of the build directory): man pages, examples. */
+const char *h_srcfile(const char *dir, const char *name);
 
 /*
  * fdbroker run -u nobody -p POLICY --log LOG -- probe ARGS...; policy is the
@@ -63,6 +67,26 @@ struct result h_broker_run(const char *user, const char *policy, char *const arg
  */
 pid_t h_broker_spawn(const char *user, const char *policy, char *const argv[],
 		     char *const env[], FILE **out);
+
+/* The whole of a file (a busy audit log may be megabytes), malloc'd; "" if absent. */
+char *h_slurp(const char *path);
+/* The same, but the file must be there (asserts it opens). */
+char *h_slurp_must(const char *path);
+
+/*
+ * "LD_PRELOAD=..." for a client: the shim after whatever is preloaded (a
+ * sanitizer runtime stays first, as fdbroker run and exec do).  Static buffer.
+ */
+char *h_preload_env(void);
+/* { h_preload_env(), "FDBROKER_SOCKET=socket_path", NULL }, static: env for h_run or p_start. */
+char **h_shim_env(const char *socket_path);
+
+/*
+ * dir/f0 .. f<n-1>: root-only files ("file I\n", 0600) in a directory
+ * "files" (0711) nobody may search but not list; policy gets a rule letting
+ * nobody open them for reading.  Returns the directory.
+ */
+const char *h_root_only_files(int n, char *policy, size_t cap);
 
 /* The n-th whitespace-separated line of s (0-based), in a static buffer. */
 const char *h_line(const char *s, int n);

@@ -10,19 +10,13 @@ TestSuite(absent, .fini = h_cleanup, .timeout = 30);
 
 static struct result probe_alone(const char *socket_path, char *const *args)
 {
-	static char preload[1024], sock[600];
-	const char *old = getenv("LD_PRELOAD");
 	char *argv[16] = { (char *)h_probe() };
 	int n = 1;
 
-	/* keep a sanitizer runtime first, as fdbroker run does */
-	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s%s%s", old ? old : "", old ? " " : "",
-		 h_shim());
-	snprintf(sock, sizeof(sock), "FDBROKER_SOCKET=%s", socket_path);
 	for (; *args && n < 15; args++)
 		argv[n++] = *args;
 	argv[n] = NULL;
-	return h_run(argv, (char *[]){ preload, sock, NULL }, true);
+	return h_run(argv, h_shim_env(socket_path), true);
 }
 
 Test(absent, no_socket_keeps_errno)

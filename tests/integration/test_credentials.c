@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "served.h"
 #include "spawn.h"
 
 #define WAIT_MS 20000
@@ -41,18 +42,7 @@ static void cred_fini(void)
 
 TestSuite(credentials, .fini = cred_fini, .timeout = 30);
 
-static struct proc broker;
-static int base_fds; /* the broker's descriptors with no client connected */
-static int fd_count(pid_t pid);
-static const char *sock, *logp;
-
-static const char *rawclient(void)
-{
-	static char buf[512];
-
-	snprintf(buf, sizeof(buf), "%s/tests/rawclient", FDB_BUILD_DIR);
-	return buf;
-}
+static struct served srv;
 
 /* rawclient [-k] -u UID -g GID SOCK ARGS...; its first output line (static). */
 static const char *raw_as(const char *uid, const char *gid, bool keep, char *const args[])
@@ -62,14 +52,14 @@ static const char *raw_as(const char *uid, const char *gid, bool keep, char *con
 	struct result r;
 	int n = 0;
 
-	argv[n++] = (char *)rawclient();
+	argv[n++] = (char *)h_rawclient();
 	if (keep)
 		argv[n++] = "-k";
 	argv[n++] = "-u";
 	argv[n++] = (char *)uid;
 	argv[n++] = "-g";
 	argv[n++] = (char *)gid;
-	argv[n++] = (char *)sock;
+	argv[n++] = (char *)srv.sock;
 	for (int i = 0; args[i] && n < 19; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
@@ -86,48 +76,14 @@ static void start_broker(const char *policy_text)
 {
 	const char *policy = h_file("policy", policy_text, 0644);
 
-	sock = h_path("broker.sock");
-	logp = h_path("audit.log");
-	p_start(&broker,
-		(char *[]){ (char *)h_fdbroker(), "serve", "-p", (char *)policy, "-s",
-			    (char *)sock, "--log", (char *)logp, NULL },
-		NULL, h_path("serve.err"));
-	cr_assert_eq(wait_for_file(sock, WAIT_MS), 0, "broker did not start");
-	/*
-	 * "serving" is logged once the loop is set up: from then on, with no
-	 * client connected yet, the descriptor count is the broker's own.
-	 */
-	cr_assert_eq(wait_for_text(logp, "serving ", WAIT_MS), 0, "broker did not start");
-	base_fds = fd_count(broker.pid);
-}
-
-static char *slurp(const char *path)
-{
-	size_t len = 0, cap = 65536;
-	char *buf = malloc(cap);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	cr_assert_not_null(buf);
-	while (fd >= 0 && (n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (cap - len < 4096) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			cr_assert_not_null(buf);
-		}
-	}
-	if (fd >= 0)
-		close(fd);
-	buf[len] = '\0';
-	return buf;
+	served_start(&srv, policy, WAIT_MS);
 }
 
 /* The log line that holds needle (static buffer), or NULL. */
 static const char *log_line(const char *needle)
 {
 	static char line[4096];
-	char *log = slurp(logp), *at = strstr(log, needle), *start;
+	char *log = h_slurp(srv.log), *at = strstr(log, needle), *start;
 
 	if (!at) {
 		free(log);
@@ -140,23 +96,6 @@ static const char *log_line(const char *needle)
 	return line;
 }
 
-static int fd_count(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	int n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	d = opendir(path);
-	cr_assert_not_null(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
 /* Does any of the broker's descriptors refer to path? */
 static bool broker_holds(const char *path)
 {
@@ -165,7 +104,7 @@ static bool broker_holds(const char *path)
 	bool found = false;
 	DIR *d;
 
-	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)broker.pid);
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)srv.proc.pid);
 	d = opendir(dir);
 	cr_assert_not_null(d);
 	while ((e = readdir(d))) {
@@ -237,7 +176,7 @@ Test(credentials, claims_of_other_ids_are_judged_as_the_sender)
 	/* with the capabilities to lie, the lie reaches the broker and changes nothing */
 	lie_judged_as_itself("uid0", secret);
 	lie_judged_as_itself("pid1", secret);
-	snprintf(bpid, sizeof(bpid), "pid=%d", (int)broker.pid);
+	snprintf(bpid, sizeof(bpid), "pid=%d", (int)srv.proc.pid);
 	lie_judged_as_itself(bpid, secret);
 	cr_assert_null(log_line("uid=0 "), "someone was judged as root");
 
@@ -247,7 +186,7 @@ Test(credentials, claims_of_other_ids_are_judged_as_the_sender)
 		  strstr(out, "replies=0 drops=1 fds=0"), "%s", out);
 	out = raw_as("65534", "65534", false, (char *[]){ "open", (char *)pub, "2", NULL });
 	cr_assert_str_eq(out, "ok 2");
-	cr_assert_eq(p_stop(&broker), 0);
+	cr_assert_eq(served_stop(&srv), 0);
 }
 
 /* One open as uid:gid: "ok 1" or "err ENAME". */
@@ -292,14 +231,14 @@ Test(credentials, one_users_rules_are_not_anothers)
 			 "rights=read verdict=deny", a);
 		cr_assert_not_null(log_line(key), "no denial of a to daemon in the log");
 	}
-	cr_assert_eq(p_stop(&broker), 0);
+	cr_assert_eq(served_stop(&srv), 0);
 }
 
 /* Start rawclient as uid:gid with args, output read through p_line. */
 static void start_raw(struct proc *p, const char *uid, const char *gid, char *const args[])
 {
-	char *argv[20] = { (char *)rawclient(), "-u", (char *)uid, "-g", (char *)gid,
-			   (char *)sock };
+	char *argv[20] = { (char *)h_rawclient(), "-u", (char *)uid, "-g", (char *)gid,
+			   (char *)srv.sock };
 	int n = 6;
 
 	for (int i = 0; args[i] && n < 19; i++)
@@ -323,7 +262,7 @@ Test(credentials, a_descriptor_sent_by_one_client_never_reaches_another)
 		 "allow user daemon open %s read\n", fa, fb);
 	start_broker(text);
 	cr_assert_str_eq(open_as("65534", "65534", fa), "ok 1");
-	base = base_fds;
+	base = srv.base_fds;
 
 	/*
 	 * Concurrently: nobody opens "f" relative to its dirfd on da, daemon
@@ -351,10 +290,10 @@ Test(credentials, a_descriptor_sent_by_one_client_never_reaches_another)
 	cr_assert_eq(p_wait(&d), 0);
 
 	/* every dirfd the broker received is closed again: none left to hand out */
-	for (int i = 0; i < 100 && fd_count(broker.pid) != base; i++)
+	for (int i = 0; i < 100 && served_fds(&srv) != base; i++)
 		cr_assert_str_eq(open_as("65534", "65534", fa), "ok 1");
-	cr_assert_eq(fd_count(broker.pid), base, "broker descriptors %d, baseline %d",
-		     fd_count(broker.pid), base);
+	cr_assert_eq(served_fds(&srv), base, "broker descriptors %d, baseline %d",
+		     served_fds(&srv), base);
 	cr_assert(!broker_holds(da) && !broker_holds(db), "the broker kept a client's dirfd");
-	cr_assert_eq(p_stop(&broker), 0);
+	cr_assert_eq(served_stop(&srv), 0);
 }

@@ -9,7 +9,6 @@
  */
 #include <criterion/criterion.h>
 #include <ctype.h>
-#include <libgen.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,32 +189,7 @@ static void parse_help(const char *text, struct help *h)
 
 static const char *man_path(const char *page)
 {
-	static char buf[4][512];
-	static int i;
-	char dir[512];
-
-	i = (i + 1) % 4;
-	snprintf(dir, sizeof(dir), "%s", FDB_BUILD_DIR);
-	snprintf(buf[i], sizeof(buf[i]), "%s/man/%s", dirname(dir), page);
-	return buf[i];
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long len;
-
-	cr_assert_not_null(f, "cannot read %s", path);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)len + 1);
-	cr_assert_not_null(buf);
-	cr_assert_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
+	return h_srcfile("man", page);
 }
 
 /* One roff line as text: \- to -, font and zero-width escapes and quotes dropped. */
@@ -326,7 +300,7 @@ static void parse_man(const char *text, const struct set *cmds, struct man *m)
 
 static void load(struct help *h, struct man *m)
 {
-	char *help = help_text(), *page = slurp(man_path("fdbroker.8"));
+	char *help = help_text(), *page = h_slurp_must(man_path("fdbroker.8"));
 
 	parse_help(help, h);
 	parse_man(page, &h->cmds, m);

@@ -16,7 +16,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
@@ -48,32 +47,7 @@ static const char *const tested[] = { "fdbroker.policy",      "nginx.policy",
 
 static const char *example(const char *name)
 {
-	static char buf[4][512];
-	static int i;
-	char dir[512];
-
-	i = (i + 1) % 4;
-	snprintf(dir, sizeof(dir), "%s", FDB_BUILD_DIR);
-	snprintf(buf[i], sizeof(buf[i]), "%s/examples/%s", dirname(dir), name);
-	return buf[i];
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long len;
-
-	cr_assert_not_null(f, "cannot read %s: %s", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)len + 1);
-	cr_assert_not_null(buf);
-	cr_assert_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
+	return h_srcfile("examples", name);
 }
 
 /*
@@ -123,7 +97,7 @@ static const char *user_or_nobody(const char *user)
  */
 static const char *policy_copy(const char *name, const char *user, const char *const pairs[])
 {
-	char *text = slurp(example(name));
+	char *text = h_slurp_must(example(name));
 	const char *path = h_path(name);
 	FILE *f;
 
@@ -198,7 +172,7 @@ Test(examples, every_policy_checks_and_is_tested)
 {
 	DIR *d;
 	struct dirent *e;
-	char *readme = slurp(example("README.md"));
+	char *readme = h_slurp_must(example("README.md"));
 	int n = 0;
 
 	d = opendir(example(""));

@@ -11,26 +11,10 @@
 
 TestSuite(fork, .fini = h_cleanup, .timeout = 60);
 
-/* dir/f0 .. f<n-1>, root-only, in a directory nobody can search */
-static const char *root_only_files(int n, char *policy, size_t cap)
-{
-	const char *dir = h_dir("files", 0711);
-
-	for (int i = 0; i < n; i++) {
-		char name[32], content[32];
-
-		snprintf(name, sizeof(name), "files/f%d", i);
-		snprintf(content, sizeof(content), "file %d\n", i);
-		h_file(name, content, 0600);
-	}
-	snprintf(policy, cap, "allow user nobody open %s/ read\n", dir);
-	return dir;
-}
-
 Test(fork, parent_and_child_broker_at_once)
 {
 	char policy[1024], a[512], b[512];
-	const char *dir = root_only_files(2, policy, sizeof(policy));
+	const char *dir = h_root_only_files(2, policy, sizeof(policy));
 
 	snprintf(a, sizeof(a), "%s/f0", dir);
 	snprintf(b, sizeof(b), "%s/f1", dir);
@@ -46,7 +30,7 @@ Test(fork, parent_and_child_broker_at_once)
 Test(fork, prefork_eight_workers)
 {
 	char policy[1024];
-	const char *dir = root_only_files(9, policy, sizeof(policy));
+	const char *dir = h_root_only_files(9, policy, sizeof(policy));
 	struct result r = h_broker_run("nobody", policy,
 				       (char *[]){ (char *)h_stress(), "prefork", (char *)dir,
 						   "8", "1000", NULL });

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "served.h"
 #include "spawn.h"
 
 static pid_t broker = -1, prog = -1;
@@ -75,8 +76,7 @@ Test(gone, reconnects_to_a_new_broker)
 {
 	const char *dir = h_dir("files", 0711), *f = h_file("files/secret", "s\n", 0600);
 	const char *sock = h_path("socket"), *fifo = h_path("cmds"), *pol;
-	const char *old = getenv("LD_PRELOAD");
-	char policy[1024], preload[1024], sockenv[600];
+	char policy[1024];
 	struct proc srv, prog_p;
 	FILE *cmds;
 
@@ -84,18 +84,12 @@ Test(gone, reconnects_to_a_new_broker)
 	pol = h_file("served.policy", policy, 0644);
 	cr_assert_eq(mkfifo(fifo, 0666), 0);
 	cr_assert_eq(chmod(fifo, 0666), 0); /* past the umask: nobody reads it */
-	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s%s%s", old ? old : "", old ? " " : "",
-		 h_shim());
-	snprintf(sockenv, sizeof(sockenv), "FDBROKER_SOCKET=%s", sock);
-	char *serve_argv[] = { (char *)h_fdbroker(), "serve", "-p", (char *)pol, "-s",
-			       (char *)sock, "--log", (char *)h_path("audit.log"), NULL };
-
-	p_start(&srv, serve_argv, NULL, h_path("serve.err"));
+	served_spawn(&srv, pol, sock, h_path("audit.log"), NULL);
 	cr_assert_eq(wait_for_file(sock, 20000), 0);
 	p_start(&prog_p, (char *[]){ "setpriv", "--reuid=nobody", "--regid=nogroup",
 				     "--clear-groups", (char *)h_stress(), "reconnect", (char *)f,
 				     (char *)fifo, NULL },
-		(char *[]){ preload, sockenv, NULL }, h_path("prog.err"));
+		h_shim_env(sock), h_path("prog.err"));
 	cmds = fopen(fifo, "we"); /* no broker started later may hold it open */
 	cr_assert_not_null(cmds);
 	setvbuf(cmds, NULL, _IOLBF, 0);
@@ -105,7 +99,7 @@ Test(gone, reconnects_to_a_new_broker)
 	cr_assert_eq(p_stop(&srv), 0);
 	fputs("open\n", cmds);
 	cr_assert_str_eq(p_line(&prog_p, 20000), "err EACCES", "no broker: the program's own errno");
-	p_start(&srv, serve_argv, NULL, h_path("serve.err"));
+	served_spawn(&srv, pol, sock, h_path("audit.log"), NULL);
 	cr_assert_eq(wait_for_file(sock, 20000), 0);
 	fputs("open\n", cmds);
 	cr_assert_str_eq(p_line(&prog_p, 20000), "ok", "the new broker answers");

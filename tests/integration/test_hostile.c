@@ -14,7 +14,6 @@
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -24,6 +23,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "served.h"
 #include "spawn.h"
 
 #define WAIT_MS 20000
@@ -50,24 +50,14 @@ static void hostile_fini(void)
 
 TestSuite(hostile, .fini = hostile_fini, .timeout = 30);
 
-static struct proc broker;
-static int base_fds; /* the broker's descriptors with no client connected */
-static int fd_count(pid_t pid);
-static const char *sock, *logp, *secret;
-
-static const char *rawclient(void)
-{
-	static char buf[512];
-
-	snprintf(buf, sizeof(buf), "%s/tests/rawclient", FDB_BUILD_DIR);
-	return buf;
-}
+static struct served srv;
+static const char *secret;
 
 /* rawclient as nobody: SOCK ARGS...; its stdout (static buffer). */
 static const char *raw(char *const args[])
 {
 	static char out[4096];
-	char *argv[16] = { (char *)rawclient(), "-u", "65534", "-g", "65534", (char *)sock };
+	char *argv[16] = { (char *)h_rawclient(), "-u", "65534", "-g", "65534", (char *)srv.sock };
 	struct result r;
 	int n = 6;
 
@@ -91,52 +81,7 @@ static void start_broker(void)
 	snprintf(text, sizeof(text), "allow user nobody open %s read\n", secret);
 	const char *policy = h_file("policy", text, 0644);
 
-	sock = h_path("broker.sock");
-	logp = h_path("audit.log");
-	p_start(&broker,
-		(char *[]){ (char *)h_fdbroker(), "serve", "-p", (char *)policy, "-s",
-			    (char *)sock, "--log", (char *)logp, NULL },
-		NULL, h_path("serve.err"));
-	cr_assert_eq(wait_for_file(sock, WAIT_MS), 0, "broker did not start");
-	/*
-	 * "serving" is logged once the loop is set up: from then on, with no
-	 * client connected yet, the descriptor count is the broker's own.
-	 */
-	cr_assert_eq(wait_for_text(logp, "serving ", WAIT_MS), 0, "broker did not start");
-	base_fds = fd_count(broker.pid);
-}
-
-static int fd_count(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	int n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	d = opendir(path);
-	cr_assert_not_null(d, "%s: %s", path, strerror(errno));
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-static long rss_kb(pid_t pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "r");
-	cr_assert_not_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
+	served_start(&srv, policy, WAIT_MS);
 }
 
 /* The broker is alive and serves a well-behaved client: a real brokered open. */
@@ -145,7 +90,7 @@ static void good_client(void)
 	const char *out = raw((char *[]){ "open", (char *)secret, "3", NULL });
 
 	cr_assert_str_eq(out, "ok 3", "well-behaved client after hostile ones: %s", out);
-	cr_assert_eq(kill(broker.pid, 0), 0, "broker gone");
+	cr_assert_eq(kill(srv.proc.pid, 0), 0, "broker gone");
 }
 
 /*
@@ -155,11 +100,11 @@ static void good_client(void)
  */
 static void settle_fds(int base)
 {
-	int n = fd_count(broker.pid);
+	int n = served_fds(&srv);
 
 	for (int i = 0; i < 100 && n != base; i++) {
 		good_client();
-		n = fd_count(broker.pid);
+		n = served_fds(&srv);
 	}
 	cr_assert_eq(n, base, "broker descriptors: %d, baseline %d", n, base);
 }
@@ -170,7 +115,7 @@ static void log_count(long *lines, long *hits, const char *needle)
 	char buf[65536];
 	size_t carry = 0, nl = strlen(needle);
 	ssize_t n;
-	int fd = open(logp, O_RDONLY | O_CLOEXEC);
+	int fd = open(srv.log, O_RDONLY | O_CLOEXEC);
 
 	*lines = 0;
 	*hits = 0;
@@ -311,14 +256,14 @@ ParameterizedTest(struct hcase *c, hostile, malformed)
 
 	start_broker();
 	good_client();
-	fds = base_fds;
-	rss = rss_kb(broker.pid);
+	fds = srv.base_fds;
+	rss = served_rss_kb(&srv);
 	run_case(c, REPS);
 	good_client();
 	settle_fds(fds);
-	cr_assert_leq(rss_kb(broker.pid), rss + rss_slack(), "%s: RSS %ld kB, baseline %ld kB",
-		      c->name, rss_kb(broker.pid), rss);
-	cr_assert_eq(p_stop(&broker), 0, "broker did not exit cleanly: %s", c->name);
+	cr_assert_leq(served_rss_kb(&srv), rss + rss_slack(), "%s: RSS %ld kB, baseline %ld kB",
+		      c->name, served_rss_kb(&srv), rss);
+	cr_assert_eq(served_stop(&srv), 0, "broker did not exit cleanly: %s", c->name);
 }
 
 /*
@@ -333,18 +278,18 @@ Test(hostile, every_case_repeated_on_one_broker)
 
 	start_broker();
 	good_client();
-	fds = base_fds;
+	fds = srv.base_fds;
 	/* warm up: every path the loop and the handlers take, once */
 	for (size_t i = 0; i < n; i++)
 		run_case(&cases[i], 1);
 	settle_fds(fds);
-	rss0 = rss_kb(broker.pid);
+	rss0 = served_rss_kb(&srv);
 	for (int round = 0; round < 4; round++)
 		for (size_t i = 0; i < n; i++)
 			run_case(&cases[i], 10);
 	settle_fds(fds);
-	rss1 = rss_kb(broker.pid);
+	rss1 = served_rss_kb(&srv);
 	cr_assert_leq(rss1, rss0 + rss_slack(), "RSS %ld kB after %zu hostile connections, "
 		      "baseline %ld kB", rss1, n * 40, rss0);
-	cr_assert_eq(p_stop(&broker), 0, "broker did not exit cleanly");
+	cr_assert_eq(served_stop(&srv), 0, "broker did not exit cleanly");
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "served.h"
 #include "spawn.h"
 
 static void identity_fini(void)
@@ -32,20 +33,12 @@ TestSuite(identity, .fini = identity_fini, .timeout = 30);
 static struct result run_served(const char *policy, char *const argv[])
 {
 	const char *pfile = h_file("identity.policy", policy, 0644), *sock = h_path("socket");
-	const char *old = getenv("LD_PRELOAD");
-	static char preload[1024], sockenv[600];
 	struct result r;
 	struct proc srv;
 
-	p_start(&srv, (char *[]){ (char *)h_fdbroker(), "serve", "-p", (char *)pfile, "-s",
-				  (char *)sock, "--log", (char *)h_path("audit.log"), NULL },
-		NULL, h_path("serve.err"));
+	served_spawn(&srv, pfile, sock, h_path("audit.log"), NULL);
 	cr_assert_eq(wait_for_file(sock, 20000), 0, "the broker did not start");
-	/* keep a sanitizer runtime first, as fdbroker exec does */
-	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s%s%s", old ? old : "", old ? " " : "",
-		 h_shim());
-	snprintf(sockenv, sizeof(sockenv), "FDBROKER_SOCKET=%s", sock);
-	r = h_run(argv, (char *[]){ preload, sockenv, NULL }, false);
+	r = h_run(argv, h_shim_env(sock), false);
 	cr_assert_eq(p_stop(&srv), 0);
 	return r;
 }

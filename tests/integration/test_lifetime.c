@@ -30,21 +30,6 @@ TestSuite(lifetime, .fini = lifetime_fini, .timeout = 60);
 
 #define WAIT_MS 20000
 
-static char *slurp(const char *path)
-{
-	char *buf = calloc(1, 1 << 20);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0;
-	ssize_t n;
-
-	cr_assert_not_null(buf);
-	while (fd >= 0 && len < (1 << 20) - 1 && (n = read(fd, buf + len, (1 << 20) - 1 - len)) > 0)
-		len += (size_t)n;
-	if (fd >= 0)
-		close(fd);
-	return buf;
-}
-
 /* Does text hold this exact line? */
 static bool has_line(const char *text, const char *line)
 {
@@ -95,7 +80,7 @@ Test(lifetime, learn_then_allow)
 	cr_assert(has_line(r.err, "allow user nobody bind tcp 127.0.0.1:660"), "%s", r.err);
 	/* learning granted nothing */
 	cr_assert_null(strstr(r.out, "root-only-secret"), "cat read the file while learning");
-	char *text = slurp(log1);
+	char *text = h_slurp(log1);
 	snprintf(obj, sizeof(obj), "op=open object=%s ", secret);
 	cr_assert(strstr(line_with(text, obj), "verdict=deny"), "%s", text);
 	cr_assert(strstr(line_with(text, "op=bind object=127.0.0.1:660 "), "verdict=deny"), "%s",
@@ -121,7 +106,7 @@ Test(lifetime, learn_then_allow)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.out, "root-only-secret"), "cat failed: %s%s", r.out, r.err);
 	h_free(&r);
-	text = slurp(log2);
+	text = h_slurp(log2);
 	cr_assert(strstr(line_with(text, obj), "verdict=allow"), "%s", text);
 	cr_assert(strstr(line_with(text, "op=bind object=127.0.0.1:660 "), "verdict=allow"),
 		  "the server did not bind: %s", text);
@@ -136,7 +121,7 @@ static pid_t parent_of(pid_t pid)
 	int ppid = -1;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	text = slurp(path);
+	text = h_slurp(path);
 	p = strrchr(text, ')');
 	if (p)
 		sscanf(p + 1, " %*c %d", &ppid);
@@ -176,7 +161,7 @@ Test(lifetime, daemon_outlives_first_process)
 		NULL, h_path("run.err"));
 	/* the daemon writes its pid once it listens */
 	cr_assert_eq(wait_for_text(pidfile, "\n", WAIT_MS), 0, "lighttpd did not start:\n%s",
-		     slurp(h_path("run.err")));
+		     h_slurp(h_path("run.err")));
 	fd = open(pidfile, O_RDONLY | O_CLOEXEC);
 	cr_assert_gt(read(fd, pidtext, sizeof(pidtext) - 1), 0);
 	close(fd);
@@ -208,7 +193,7 @@ Test(lifetime, daemon_outlives_first_process)
 			     0);
 		cr_assert(strstr(out, "200 OK") && strstr(out, "hello from lighttpd"), "%s", out);
 	}
-	char *text = slurp(log);
+	char *text = h_slurp(log);
 	cr_assert(strstr(text, "op=bind object=127.0.0.1:661 proto=tcp verdict=allow rule=-a:1"),
 		  "%s", text);
 	free(text);
@@ -217,7 +202,7 @@ Test(lifetime, daemon_outlives_first_process)
 	status = p_wait_ms(&p, WAIT_MS);
 	cr_assert_neq(status, -1, "the broker outlived the daemon");
 	/* the program's status: lighttpd's first process exited 0 after the fork */
-	cr_assert_eq(status, 0, "%s", slurp(h_path("run.err")));
+	cr_assert_eq(status, 0, "%s", h_slurp(h_path("run.err")));
 }
 
 /* 6. SIGTERM to the broker reaches the program, whose status the broker returns. */

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "served.h"
 #include "spawn.h"
 #include "wire.h"
 
@@ -66,18 +67,8 @@ static void load_fini(void)
 
 TestSuite(load, .fini = load_fini, .timeout = 45);
 
-static struct proc broker;
-static int base_fds; /* the broker's descriptors with no client connected */
-static int fd_count(pid_t pid);
-static const char *sock, *logp, *secret;
-
-static const char *rawclient(void)
-{
-	static char buf[512];
-
-	snprintf(buf, sizeof(buf), "%s/tests/rawclient", FDB_BUILD_DIR);
-	return buf;
-}
+static struct served srv;
+static const char *secret;
 
 static void start_broker(void)
 {
@@ -88,25 +79,13 @@ static void start_broker(void)
 		 "allow user root open %s read\n", secret, secret);
 	const char *policy = h_file("policy", text, 0644);
 
-	sock = h_path("broker.sock");
-	logp = h_path("audit.log");
-	p_start(&broker,
-		(char *[]){ (char *)h_fdbroker(), "serve", "-p", (char *)policy, "-s",
-			    (char *)sock, "--log", (char *)logp, NULL },
-		NULL, h_path("serve.err"));
-	cr_assert_eq(wait_for_file(sock, WAIT_MS), 0, "broker did not start");
-	/*
-	 * "serving" is logged once the loop is set up: from then on, with no
-	 * client connected yet, the descriptor count is the broker's own.
-	 */
-	cr_assert_eq(wait_for_text(logp, "serving ", WAIT_MS), 0, "broker did not start");
-	base_fds = fd_count(broker.pid);
+	served_start(&srv, policy, WAIT_MS);
 }
 
 /* rawclient as nobody, left running; returns its index in procs. */
 static int spawn_raw(char *const args[])
 {
-	char *argv[20] = { (char *)rawclient(), "-u", "65534", "-g", "65534", (char *)sock };
+	char *argv[20] = { (char *)h_rawclient(), "-u", "65534", "-g", "65534", (char *)srv.sock };
 	int n = 6, o[2];
 	pid_t pid;
 
@@ -186,43 +165,10 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int fd_count(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	int n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	d = opendir(path);
-	cr_assert_not_null(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-static long rss_kb(pid_t pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "r");
-	cr_assert_not_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 /* One good client (nobody, 3 real opens), run to completion. */
 static void good_client(void)
 {
-	char *argv[] = { (char *)rawclient(), "-u", "65534", "-g", "65534", (char *)sock, "open",
+	char *argv[] = { (char *)h_rawclient(), "-u", "65534", "-g", "65534", (char *)srv.sock, "open",
 			 (char *)secret, "3", NULL };
 	struct result r = h_run(argv, NULL, false);
 
@@ -234,11 +180,11 @@ static void good_client(void)
 /* Round trips until the broker has handled every hang-up queued before them. */
 static void settle_fds(int base)
 {
-	int n = fd_count(broker.pid);
+	int n = served_fds(&srv);
 
 	for (int i = 0; i < 200 && n != base; i++) {
 		good_client();
-		n = fd_count(broker.pid);
+		n = served_fds(&srv);
 	}
 	cr_assert_eq(n, base, "broker descriptors: %d, baseline %d", n, base);
 }
@@ -246,7 +192,7 @@ static void settle_fds(int base)
 static void check_rss(long base)
 {
 	const char *san = getenv("FDB_SANITIZER");
-	long now = rss_kb(broker.pid), slack = base / 10;
+	long now = served_rss_kb(&srv), slack = base / 10;
 
 	/* ASan's quarantine keeps freed memory: LeakSanitizer checks at exit instead */
 	if (san && !strcmp(san, "1"))
@@ -282,7 +228,7 @@ static void no_zombies(void)
 		p = strrchr(buf, ')');
 		if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2)
 			continue;
-		cr_assert(!(state == 'Z' && (ppid == getpid() || ppid == broker.pid)),
+		cr_assert(!(state == 'Z' && (ppid == getpid() || ppid == srv.proc.pid)),
 			  "zombie %s (parent %d)", e->d_name, ppid);
 	}
 	closedir(d);
@@ -314,7 +260,7 @@ static int connect_broker(void)
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
 	cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", srv.sock);
 	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect: %s",
 		     strerror(errno));
 	return fd;
@@ -374,8 +320,8 @@ Test(load, a_thousand_clients_at_once_and_the_limit)
 	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0, "RLIMIT_NOFILE: %s", strerror(errno));
 	start_broker();
 	good_client();
-	base = base_fds;
-	rss = rss_kb(broker.pid);
+	base = srv.base_fds;
+	rss = served_rss_kb(&srv);
 	len = open_record(req, secret);
 
 	/* 1,000 at once: all connected, then every one asks, then every one is answered */
@@ -386,8 +332,8 @@ Test(load, a_thousand_clients_at_once_and_the_limit)
 	for (int i = 0; i < 1000; i++)
 		cr_assert_eq(read_reply(s[i]), 1, "client %d of 1000 not served", i);
 	/* one each (the warm-up client's hang-up may not be handled yet: +1 at most) */
-	cr_assert(fd_count(broker.pid) >= base + 1000 && fd_count(broker.pid) <= base + 1001,
-		  "broker descriptors %d for 1000 clients, baseline %d", fd_count(broker.pid), base);
+	cr_assert(served_fds(&srv) >= base + 1000 && served_fds(&srv) <= base + 1001,
+		  "broker descriptors %d for 1000 clients, baseline %d", served_fds(&srv), base);
 
 	/* up to the limit, admitted and served */
 	for (int i = 1000; i < MAX_CLIENTS; i++) {
@@ -396,7 +342,7 @@ Test(load, a_thousand_clients_at_once_and_the_limit)
 		cr_assert_eq(read_reply(s[i]), 1, "client %d not served", i);
 	}
 	/* one more: connected by the kernel, then closed by the broker, with a log line */
-	follow_init(&f, logp, "refused a client: 1024 clients connected already");
+	follow_init(&f, srv.log, "refused a client: 1024 clients connected already");
 	extra = connect_broker();
 	(void)!send(extra, req, len, MSG_NOSIGNAL);
 	cr_assert_eq(read_reply(extra), 0, "client 1025 was not refused");
@@ -414,7 +360,7 @@ Test(load, a_thousand_clients_at_once_and_the_limit)
 	settle_fds(base);
 	check_rss(rss);
 	no_zombies();
-	cr_assert_eq(p_stop(&broker), 0);
+	cr_assert_eq(served_stop(&srv), 0);
 }
 
 /*
@@ -432,8 +378,8 @@ Test(load, sixty_four_clients_many_requests_each)
 
 	start_broker();
 	good_client();
-	base = base_fds;
-	rss = rss_kb(broker.pid);
+	base = srv.base_fds;
+	rss = served_rss_kb(&srv);
 	for (int i = 0; i < MANY_CLIENTS; i++)
 		idx[i] = spawn_raw((char *[]){ "open", (char *)secret, MANY_REQUESTS, NULL });
 	deadline = now_ms() + 45000;
@@ -445,14 +391,14 @@ Test(load, sixty_four_clients_many_requests_each)
 		cr_assert_eq(raw_wait(idx[i]), 0);
 	}
 	/* every open was decided and logged */
-	follow_init(&f, logp, "verdict=allow");
+	follow_init(&f, srv.log, "verdict=allow");
 	cr_assert_eq(follow_wait(&f, MANY_CLIENTS * atoi(MANY_REQUESTS), WAIT_MS), 0,
 		     "%d allow lines", f.count);
 	follow_close(&f);
 	settle_fds(base);
 	check_rss(rss);
 	no_zombies();
-	cr_assert_eq(p_stop(&broker), 0);
+	cr_assert_eq(served_stop(&srv), 0);
 }
 
 Test(load, clients_killed_mid_request)
@@ -462,8 +408,8 @@ Test(load, clients_killed_mid_request)
 
 	start_broker();
 	good_client();
-	base = base_fds;
-	rss = rss_kb(broker.pid);
+	base = srv.base_fds;
+	rss = served_rss_kb(&srv);
 	for (int i = 0; i < 8; i++)
 		good[i] = spawn_raw((char *[]){ "open", (char *)secret, "1000", NULL });
 	/*
@@ -489,11 +435,11 @@ Test(load, clients_killed_mid_request)
 			  line ? line : "(no answer in time)");
 		cr_assert_eq(raw_wait(good[i]), 0);
 	}
-	cr_assert_eq(kill(broker.pid, 0), 0, "broker gone");
+	cr_assert_eq(kill(srv.proc.pid, 0), 0, "broker gone");
 	settle_fds(base);
 	check_rss(rss);
 	no_zombies();
-	cr_assert_eq(p_stop(&broker), 0);
+	cr_assert_eq(served_stop(&srv), 0);
 }
 
 Test(load, stalled_and_deaf_clients_do_not_delay_others)
@@ -505,22 +451,22 @@ Test(load, stalled_and_deaf_clients_do_not_delay_others)
 
 	start_broker();
 	good_client();
-	base = base_fds;
-	rss = rss_kb(broker.pid);
+	base = srv.base_fds;
+	rss = served_rss_kb(&srv);
 
 	/* says nothing at all, holding its connection */
 	silent = spawn_raw((char *[]){ "stall", "silent", NULL });
 	line = raw_line(silent, now_ms() + WAIT_MS);
 	cr_assert(line && !strcmp(line, "stalled"));
 	/* half a header, then nothing: dropped as a bad record */
-	follow_init(&f, logp, "bad record header");
+	follow_init(&f, srv.log, "bad record header");
 	half = spawn_raw((char *[]){ "stall", "half", NULL });
 	line = raw_line(half, now_ms() + WAIT_MS);
 	cr_assert(line && !strcmp(line, "stalled"));
 	cr_assert_eq(follow_wait(&f, 1, WAIT_MS), 0, "the half-message client was not logged");
 	follow_close(&f);
 	/* asks and asks, never reads: the broker gives up on it rather than wait */
-	follow_init(&f, logp, "reply not sent (Resource temporarily unavailable): client dropped");
+	follow_init(&f, srv.log, "reply not sent (Resource temporarily unavailable): client dropped");
 	deaf = spawn_raw((char *[]){ "noread", (char *)secret, "5000", NULL });
 	line = raw_line(deaf, now_ms() + WAIT_MS);
 	cr_assert(line && sscanf(line, "sent %d", &sent) == 1, "deaf client: %s",
@@ -540,7 +486,7 @@ Test(load, stalled_and_deaf_clients_do_not_delay_others)
 			  line ? line : "(no answer)", now_ms() - t0);
 		cr_assert_eq(raw_wait(good[i]), 0);
 	}
-	cr_assert_eq(kill(broker.pid, 0), 0, "broker gone");
+	cr_assert_eq(kill(srv.proc.pid, 0), 0, "broker gone");
 	/* the silent one is still connected (it did nothing wrong) until it goes */
 	raw_kill(silent);
 	raw_kill(half);
@@ -548,5 +494,5 @@ Test(load, stalled_and_deaf_clients_do_not_delay_others)
 	settle_fds(base);
 	check_rss(rss);
 	no_zombies();
-	cr_assert_eq(p_stop(&broker), 0);
+	cr_assert_eq(served_stop(&srv), 0);
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "served.h"
 #include "spawn.h"
 
 static void serve_fini(void)
@@ -33,29 +34,6 @@ static void serve_fini(void)
 TestSuite(serve, .fini = serve_fini, .timeout = 60);
 
 #define WAIT_MS 20000
-
-/* The whole of a file (a busy audit log may be megabytes); "" if absent. */
-static char *slurp(const char *path)
-{
-	size_t len = 0, cap = 65536;
-	char *buf = malloc(cap);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	cr_assert_not_null(buf);
-	while (fd >= 0 && (n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (cap - len < 4096) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			cr_assert_not_null(buf);
-		}
-	}
-	if (fd >= 0)
-		close(fd);
-	buf[len] = '\0';
-	return buf;
-}
 
 /* The first line of text holding needle (static buffer), or NULL. */
 static const char *line_with(const char *text, const char *needle)
@@ -91,7 +69,7 @@ static long count_lines(const char *text, const char *a, const char *b)
 /* Assert that the log has a line with `about` that also says each of what[]. */
 static void log_line_says(const char *log_path, const char *about, const char *const what[])
 {
-	char *log = slurp(log_path);
+	char *log = h_slurp(log_path);
 	const char *line = line_with(log, about);
 
 	cr_assert_not_null(line, "no audit line with '%s':\n%s", about, log);
@@ -114,17 +92,6 @@ static void put_policy(const char *path, const char *text)
 	cr_assert_eq(rename(tmp, path), 0, "rename %s: %s", tmp, strerror(errno));
 }
 
-/* "LD_PRELOAD=..." for a client: the shim after whatever is preloaded (ASan first). */
-static char *preload_env(void)
-{
-	static char buf[2048];
-	const char *old = getenv("LD_PRELOAD");
-
-	snprintf(buf, sizeof(buf), "LD_PRELOAD=%s%s%s", old && *old ? old : "",
-		 old && *old ? " " : "", h_shim());
-	return buf;
-}
-
 static char *env_kv(const char *k, const char *v)
 {
 	static char bufs[8][2100];
@@ -138,13 +105,10 @@ static char *env_kv(const char *k, const char *v)
 /* fdbroker serve -p POLICY -s SOCK --log LOG, ready once its log says so. */
 static void start_serve(struct proc *p, const char *policy, const char *sock, const char *log)
 {
-	char *argv[] = { (char *)h_fdbroker(), "serve", "-p", (char *)policy, "-s", (char *)sock,
-			 "--log", (char *)log, NULL };
-
-	p_start(p, argv, NULL, h_path("serve.err"));
+	served_spawn(p, policy, sock, log, NULL);
 	/* the line comes after listen(2) and after giving up capabilities */
 	cr_assert_eq(wait_for_text(log, "serving ", WAIT_MS), 0, "serve did not start:\n%s",
-		     slurp(h_path("serve.err")));
+		     h_slurp(h_path("serve.err")));
 }
 
 /*
@@ -175,12 +139,9 @@ Test(serve, exec_python_http_server_as_nobody)
 	nfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", notify);
 	cr_assert_eq(bind(nfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	p_start(&srv,
-		(char *[]){ (char *)h_fdbroker(), "serve", "-p", (char *)policy, "-s", (char *)sock,
-			    "--log", (char *)log, NULL },
-		(char *[]){ env_kv("NOTIFY_SOCKET", notify), NULL }, h_path("serve.err"));
+	served_spawn(&srv, policy, sock, log, (char *[]){ env_kv("NOTIFY_SOCKET", notify), NULL });
 	pf = (struct pollfd){ .fd = nfd, .events = POLLIN };
-	cr_assert_eq(poll(&pf, 1, WAIT_MS), 1, "no READY=1:\n%s", slurp(h_path("serve.err")));
+	cr_assert_eq(poll(&pf, 1, WAIT_MS), 1, "no READY=1:\n%s", h_slurp(h_path("serve.err")));
 	n = recv(nfd, msg, sizeof(msg) - 1, 0);
 	cr_assert_gt(n, 0);
 	msg[n] = '\0';
@@ -198,7 +159,7 @@ Test(serve, exec_python_http_server_as_nobody)
 		(char *[]){ "PYTHONUNBUFFERED=1", NULL }, h_path("web.err"));
 	const char *line = p_line(&web, WAIT_MS);
 	cr_assert(line && strstr(line, "Serving HTTP"), "python did not start: %s\n%s",
-		  line ? line : "(no output)", slurp(h_path("web.err")));
+		  line ? line : "(no output)", h_slurp(h_path("web.err")));
 	cr_assert_gt(tcp_talk(NULL, 640, "GET /secret.html HTTP/1.0\r\n\r\n", out, sizeof(out)), 0);
 	cr_assert(strstr(out, "200 OK") && strstr(out, "secret from the serve broker"), "%s", out);
 	p_stop(&web);
@@ -261,23 +222,23 @@ Test(serve, socket_activation)
 			    (char *)h_fdbroker(), "serve", "-p", (char *)policy, "-s", (char *)unused,
 			    "--log", (char *)log, NULL },
 		NULL, h_path("activate.err"));
-	cr_assert_eq(wait_for_file(sock, WAIT_MS), 0, "%s", slurp(h_path("activate.err")));
+	cr_assert_eq(wait_for_file(sock, WAIT_MS), 0, "%s", h_slurp(h_path("activate.err")));
 	/* what SocketMode=0666 does in fdbroker.socket */
 	cr_assert_eq(chmod(sock, 0666), 0);
 	r = h_run((char *[]){ (char *)h_probe(), "open", (char *)secret, "r", NULL },
-		  (char *[]){ preload_env(), env_kv("FDBROKER_SOCKET", sock), NULL }, true);
+		  (char *[]){ h_preload_env(), env_kv("FDBROKER_SOCKET", sock), NULL }, true);
 	cr_assert(strncmp(r.out, "ok fd=", 6) == 0 && strstr(r.out, "data=root only data"),
-		  "probe: %s%s\nactivate: %s", r.out, r.err, slurp(h_path("activate.err")));
+		  "probe: %s%s\nactivate: %s", r.out, r.err, h_slurp(h_path("activate.err")));
 	h_free(&r);
 	snprintf(text, sizeof(text), "op=open object=%s ", secret);
 	snprintf(rule, sizeof(rule), "verdict=allow rule=%s:1 errno=0", policy);
 	log_line_says(log, text, (const char *[]){ "uid=65534", "prog=probe", rule, NULL });
-	char *logtext = slurp(log);
+	char *logtext = h_slurp(log);
 	const char *serving = line_with(logtext, "serving ");
 	cr_assert(serving && !strstr(serving, unused), "%s", logtext);
 	free(logtext);
 	cr_assert_neq(access(unused, F_OK), 0, "serve made its own socket beside the activated one");
-	cr_assert_eq(p_stop(&p), 0, "%s", slurp(h_path("activate.err")));
+	cr_assert_eq(p_stop(&p), 0, "%s", h_slurp(h_path("activate.err")));
 }
 
 #define CLIENTS 8
@@ -311,7 +272,7 @@ Test(serve, reload_under_load_loses_nothing)
 	for (int i = 0; i < CLIENTS; i++) {
 		p_start(&cl[i],
 			(char *[]){ "nice", "-n", "10", "setpriv", "--reuid=nobody",
-				    "--regid=nogroup", "--clear-groups", "env", preload_env(),
+				    "--regid=nogroup", "--clear-groups", "env", h_preload_env(),
 				    env_kv("FDBROKER_SOCKET", sock), reloadprobe, (char *)a, (char *)b,
 				    (char *)stop, NULL },
 			NULL, h_path("client.err"));
@@ -347,7 +308,7 @@ Test(serve, reload_under_load_loses_nothing)
 
 	cr_log_info("%d reloads during %ld rounds of %d clients", RELOADS, rounds, CLIENTS);
 	/* the broker's side: one decision per request, each the right one */
-	char *text = slurp(log);
+	char *text = h_slurp(log);
 	snprintf(obj_a, sizeof(obj_a), "op=open object=%s ", a);
 	snprintf(obj_b, sizeof(obj_b), "op=open object=%s ", b);
 	cr_assert_eq(count_lines(text, "policy reloaded", NULL), RELOADS);
@@ -380,7 +341,7 @@ Test(serve, broken_policy_reload_keeps_old_one)
 	char text[1024], where[700];
 	struct result r;
 	struct proc srv;
-	char *env[] = { preload_env(), env_kv("FDBROKER_SOCKET", sock), NULL };
+	char *env[] = { h_preload_env(), env_kv("FDBROKER_SOCKET", sock), NULL };
 
 	snprintf(text, sizeof(text), "allow user nobody open %s read\n", a);
 	put_policy(policy, text);
@@ -390,11 +351,11 @@ Test(serve, broken_policy_reload_keeps_old_one)
 		 "allow user nobody open %s read,frob\n", a, a);
 	put_policy(policy, text);
 	cr_assert_eq(kill(srv.pid, SIGHUP), 0);
-	cr_assert_eq(wait_for_text(log, "policy reload refused", WAIT_MS), 0, "%s", slurp(log));
+	cr_assert_eq(wait_for_text(log, "policy reload refused", WAIT_MS), 0, "%s", h_slurp(log));
 	/* the column of "frob": 1-based, after "allow user nobody open A read," */
 	snprintf(where, sizeof(where), "policy reload: %s:2:%zu: ", policy,
 		 strlen("allow user nobody open ") + strlen(a) + strlen(" read,") + 1);
-	char *logtext = slurp(log);
+	char *logtext = h_slurp(log);
 	cr_assert(strstr(logtext, where), "no '%s' in:\n%s", where, logtext);
 	cr_assert(strstr(logtext, "the old policy stays"), "%s", logtext);
 	cr_assert_eq(strstr(logtext, "policy reloaded"), NULL);
@@ -416,7 +377,7 @@ static unsigned long long status_field(pid_t pid, const char *field)
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	snprintf(key, sizeof(key), "\n%s:", field);
-	text = slurp(path);
+	text = h_slurp(path);
 	line = strstr(text, key);
 	cr_assert_not_null(line, "no %s in %s", field, path);
 	cr_assert_eq(sscanf(line + strlen(key), " %llx", &v), 1);
@@ -458,8 +419,8 @@ Test(serve, caps_bind_only_policy)
 		 "allow user nobody open %s read\n", secret);
 	put_policy(h_path("policy"), text);
 	cr_assert_eq(kill(srv.pid, SIGHUP), 0);
-	cr_assert_eq(wait_for_text(log, "policy reload refused", WAIT_MS), 0, "%s", slurp(log));
-	char *logtext = slurp(log);
+	cr_assert_eq(wait_for_text(log, "policy reload refused", WAIT_MS), 0, "%s", h_slurp(log));
+	char *logtext = h_slurp(log);
 	const char *line = line_with(logtext, "policy reload refused");
 	cr_assert(strstr(line, "restart") && strstr(line, "cap_dac_read_search"), "%s", line);
 	free(logtext);
@@ -552,7 +513,7 @@ Test(serve, make_install_tree)
 	installed(dest, "/usr/lib/systemd/system/fdbroker.socket", 0644);
 	installed(dest, "/etc/fdbroker/policy", 0644);
 	snprintf(path, sizeof(path), "%s/usr/lib/systemd/system/fdbroker.service", dest);
-	char *unit = slurp(path);
+	char *unit = h_slurp(path);
 	cr_assert(strstr(unit, "ExecStart=/usr/bin/fdbroker serve"), "%s", unit);
 	free(unit);
 	/* the example policy installed as /etc/fdbroker/policy is valid */

@@ -10,26 +10,10 @@
 
 TestSuite(threads, .fini = h_cleanup, .timeout = 60);
 
-/* dir/f0 .. f<n-1>: root-only files in a directory nobody may search but not list */
-static const char *root_only_files(int n, char *policy, size_t cap)
-{
-	const char *dir = h_dir("files", 0711);
-
-	for (int i = 0; i < n; i++) {
-		char name[32], content[32];
-
-		snprintf(name, sizeof(name), "files/f%d", i);
-		snprintf(content, sizeof(content), "file %d\n", i);
-		h_file(name, content, 0600);
-	}
-	snprintf(policy, cap, "allow user nobody open %s/ read\n", dir);
-	return dir;
-}
-
 Test(threads, thirty_two_threads_each_get_their_own_file)
 {
 	char policy[1024];
-	const char *dir = root_only_files(32, policy, sizeof(policy));
+	const char *dir = h_root_only_files(32, policy, sizeof(policy));
 	struct result r = h_broker_run("nobody", policy,
 				       (char *[]){ (char *)h_stress(), "threads", (char *)dir,
 						   "32", "2000", NULL });

@@ -1,0 +1,81 @@
+/* A real fdbroker serve for integration tests: see served.h. */
+#include "served.h"
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+
+void served_spawn(struct proc *p, const char *policy, const char *sock, const char *log,
+		  char *const env[])
+{
+	p_start(p,
+		(char *[]){ (char *)h_fdbroker(), "serve", "-p", (char *)policy, "-s",
+			    (char *)sock, "--log", (char *)log, NULL },
+		env, h_path("serve.err"));
+}
+
+void served_start(struct served *s, const char *policy, int wait_ms)
+{
+	s->sock = h_path("broker.sock");
+	s->log = h_path("audit.log");
+	served_spawn(&s->proc, policy, s->sock, s->log, NULL);
+	cr_assert_eq(wait_for_file(s->sock, wait_ms), 0, "broker did not start");
+	/*
+	 * "serving" is logged once the loop is set up: from then on, with no
+	 * client connected yet, the descriptor count is the broker's own.
+	 */
+	cr_assert_eq(wait_for_text(s->log, "serving ", wait_ms), 0, "broker did not start");
+	s->base_fds = served_fds(s);
+}
+
+int served_stop(struct served *s)
+{
+	return p_stop(&s->proc);
+}
+
+int served_fds(const struct served *s)
+{
+	return pid_fd_count(s->proc.pid);
+}
+
+long served_rss_kb(const struct served *s)
+{
+	return pid_rss_kb(s->proc.pid);
+}
+
+int pid_fd_count(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	cr_assert_not_null(d, "%s: %s", path, strerror(errno));
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+long pid_rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}

@@ -1,0 +1,46 @@
+/*
+ * A real `fdbroker serve` (root) for integration tests: started on a policy
+ * file, ready once its socket is there and its log says "serving", and its
+ * descriptor count and RSS read from /proc.  Functions abort the test
+ * (cr_assert) on failure.
+ */
+#ifndef FDB_SERVED_H
+#define FDB_SERVED_H
+
+#include <sys/types.h>
+
+#include "spawn.h"
+
+struct served {
+	struct proc proc;
+	const char *sock; /* h_path("broker.sock") */
+	const char *log;  /* h_path("audit.log") */
+	int base_fds;     /* the broker's descriptors with no client connected */
+};
+
+/*
+ * p_start fdbroker serve -p POLICY -s SOCK --log LOG with env additions (as
+ * for p_start, may be NULL), stderr to h_path("serve.err").  No waiting.
+ */
+void served_spawn(struct proc *p, const char *policy, const char *sock, const char *log,
+		  char *const env[]);
+
+/*
+ * Start serve on the policy file at policy with s->sock and s->log as
+ * above; wait (up to wait_ms each) for the socket and for "serving " in the
+ * log, then record s->base_fds.
+ */
+void served_start(struct served *s, const char *policy, int wait_ms);
+/* SIGTERM, then wait: p_stop's status. */
+int served_stop(struct served *s);
+/* The broker's open descriptors now. */
+int served_fds(const struct served *s);
+/* The broker's VmRSS in kB. */
+long served_rss_kb(const struct served *s);
+
+/* Entries of /proc/PID/fd. */
+int pid_fd_count(pid_t pid);
+/* VmRSS of /proc/PID/status in kB, or -1. */
+long pid_rss_kb(pid_t pid);
+
+#endif
