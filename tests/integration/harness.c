@@ -247,31 +247,13 @@ void h_free(struct result *r)
 
 struct result h_broker_probe(const char *policy, char *const probe_args[])
 {
-	char *argv[64];
-	int n = 0;
+	char *prog[64] = { (char *)h_probe() };
+	int n = 1;
 
-	argv[n++] = (char *)h_fdbroker();
-	argv[n++] = "run";
-	argv[n++] = "-u";
-	argv[n++] = "nobody";
-	if (policy) {
-		const char *p = h_path("test.policy");
-		FILE *f = fopen(p, "w");
-
-		cr_assert_not_null(f);
-		fputs(policy, f);
-		fclose(f);
-		argv[n++] = "-p";
-		argv[n++] = (char *)p;
-	}
-	argv[n++] = "--log";
-	argv[n++] = (char *)h_path("audit.log");
-	argv[n++] = "--";
-	argv[n++] = (char *)h_probe();
 	for (int i = 0; probe_args[i] && n < 63; i++)
-		argv[n++] = probe_args[i];
-	argv[n] = NULL;
-	return h_run(argv, NULL, false);
+		prog[n++] = probe_args[i];
+	prog[n] = NULL;
+	return h_broker_run("nobody", policy, prog);
 }
 
 char *h_audit(void)

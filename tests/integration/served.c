@@ -47,6 +47,34 @@ long served_rss_kb(const struct served *s)
 	return pid_rss_kb(s->proc.pid);
 }
 
+const char *served_raw(const struct served *s, const char *uid, const char *gid, bool keep,
+		       char *const args[])
+{
+	static char out[4096];
+	char *argv[20];
+	struct result r;
+	int n = 0;
+
+	argv[n++] = (char *)h_rawclient();
+	if (keep)
+		argv[n++] = "-k";
+	argv[n++] = "-u";
+	argv[n++] = (char *)uid;
+	argv[n++] = "-g";
+	argv[n++] = (char *)gid;
+	argv[n++] = (char *)s->sock;
+	for (int i = 0; args[i] && n < 19; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	r = h_run(argv, NULL, false);
+	snprintf(out, sizeof(out), "%s", r.out);
+	out[strcspn(out, "\n")] = '\0';
+	cr_assert_eq(r.status, 0, "rawclient %s: status %d: %s %s", args[0], r.status, r.out,
+		     r.err);
+	h_free(&r);
+	return out;
+}
+
 int pid_fd_count(pid_t pid)
 {
 	char path[64];

@@ -7,6 +7,7 @@
 #ifndef FDB_SERVED_H
 #define FDB_SERVED_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "spawn.h"
@@ -37,6 +38,13 @@ int served_stop(struct served *s);
 int served_fds(const struct served *s);
 /* The broker's VmRSS in kB. */
 long served_rss_kb(const struct served *s);
+
+/*
+ * tests/bin/rawclient [-k] -u UID -g GID SOCK ARGS... run to completion
+ * against s; asserts it exits 0; its first output line (static buffer).
+ */
+const char *served_raw(const struct served *s, const char *uid, const char *gid, bool keep,
+		       char *const args[]);
 
 /* Entries of /proc/PID/fd. */
 int pid_fd_count(pid_t pid);

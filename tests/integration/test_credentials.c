@@ -47,29 +47,7 @@ static struct served srv;
 /* rawclient [-k] -u UID -g GID SOCK ARGS...; its first output line (static). */
 static const char *raw_as(const char *uid, const char *gid, bool keep, char *const args[])
 {
-	static char out[4096];
-	char *argv[20];
-	struct result r;
-	int n = 0;
-
-	argv[n++] = (char *)h_rawclient();
-	if (keep)
-		argv[n++] = "-k";
-	argv[n++] = "-u";
-	argv[n++] = (char *)uid;
-	argv[n++] = "-g";
-	argv[n++] = (char *)gid;
-	argv[n++] = (char *)srv.sock;
-	for (int i = 0; args[i] && n < 19; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	r = h_run(argv, NULL, false);
-	snprintf(out, sizeof(out), "%s", r.out);
-	out[strcspn(out, "\n")] = '\0';
-	cr_assert_eq(r.status, 0, "rawclient %s: status %d: %s %s", args[0], r.status, r.out,
-		     r.err);
-	h_free(&r);
-	return out;
+	return served_raw(&srv, uid, gid, keep, args);
 }
 
 static void start_broker(const char *policy_text)

@@ -53,24 +53,10 @@ TestSuite(hostile, .fini = hostile_fini, .timeout = 30);
 static struct served srv;
 static const char *secret;
 
-/* rawclient as nobody: SOCK ARGS...; its stdout (static buffer). */
+/* rawclient as nobody: SOCK ARGS...; its stdout's first line (static buffer). */
 static const char *raw(char *const args[])
 {
-	static char out[4096];
-	char *argv[16] = { (char *)h_rawclient(), "-u", "65534", "-g", "65534", (char *)srv.sock };
-	struct result r;
-	int n = 6;
-
-	for (int i = 0; args[i] && n < 15; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	r = h_run(argv, NULL, false);
-	snprintf(out, sizeof(out), "%s", r.out);
-	out[strcspn(out, "\n")] = '\0';
-	cr_assert_eq(r.status, 0, "rawclient %s: status %d: %s %s", args[0], r.status, r.out,
-		     r.err);
-	h_free(&r);
-	return out;
+	return served_raw(&srv, "65534", "65534", false, args);
 }
 
 static void start_broker(void)
