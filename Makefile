@@ -1,5 +1,5 @@
 # fdbroker — see README.md.  `make`, `make test`, `make demo`, `make asan`,
-# `make fuzz`, `make install`, `make clean`.
+# `make fuzz`, `make bench`, `make install`, `make clean`.
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -37,8 +37,12 @@ INTEG    = $(BUILD)/tests/integration-tests
 # Test programs: tests/bin/NAME.c -> $(BUILD)/tests/NAME, run under the shim;
 # they may use the wire codec (common/) to speak the protocol themselves.
 PROGS    = $(patsubst tests/bin/%.c,$(BUILD)/tests/%,$(wildcard tests/bin/*.c))
+# Benchmark programs (make bench): plain C, one file each, run by scripts/bench.sh.
+# channel_alternatives.c is a standalone study, built by hand (see its comment).
+BENCHES  = floor_server opener bindloop tcpbench launch
+BENCH    = $(patsubst %,$(BUILD)/bench/%,$(BENCHES))
 
-.PHONY: all test demo asan fuzz install clean deps
+.PHONY: all test demo asan fuzz bench install clean deps
 all: $(FDBROKER) $(SHIM)
 
 $(BUILD)/%.o: %.c
@@ -79,6 +83,16 @@ test: deps
 demo: deps
 	$(MAKE) all
 	scripts/demo.sh $(BUILD)
+
+$(BUILD)/bench/%: tests/bench/%.c tests/bench/bench.h tests/bench/floor.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
+
+# B1-B7 of ../shared/BENCH.md against their floors and authbind (root; it
+# installs authbind if missing); the table goes to stdout and $(BUILD)/bench.md.
+bench: deps
+	$(MAKE) all $(BENCH)
+	scripts/bench.sh $(BUILD)
 
 # The whole suite again, everything built with ASan + UBSan.
 asan: deps

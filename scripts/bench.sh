@@ -1,0 +1,248 @@
+#!/bin/sh
+# scripts/bench.sh BUILD -- `make bench`: B1-B7 of ../shared/BENCH.md.
+#
+# Each figure is a ratio of two things measured side by side in this run
+# (absolute times on shared machines drift by 30% between runs), medians
+# over repetitions, the sides interleaved.  Prints one Markdown table, with
+# the machine, and writes it to BUILD/bench.md.  Needs root: the brokers run
+# as root, the clients as nobody.  Installs authbind (B3, B6) if missing.
+# Everything it starts it stops by pid; nothing leaves the loopback.
+#
+# Iteration counts are scaled so the whole run fits in a few minutes on 2
+# cores; the table notes say where they differ from BENCH.md.  Override with
+# the environment: B1_N B1_REPS B2_N B2_REPS B3_N B3_REPS B4_K B4_N B4_REPS
+# B5_T B5_N B5_REPS B6_N B7_CLIENTS B7_REQUESTS.
+set -eu
+
+BUILD=${1:-build}
+BUILD=$(cd "$BUILD" && pwd)
+BIN=$BUILD/bench
+FDB=$BUILD/fdbroker
+SHIM=$BUILD/libfdshim.so
+OUT=$BUILD/bench.md
+
+B1_N=${B1_N:-1000000}    B1_REPS=${B1_REPS:-5}
+B2_N=${B2_N:-20000}      B2_REPS=${B2_REPS:-5}
+B3_N=${B3_N:-1000}       B3_REPS=${B3_REPS:-3}
+B4_K=${B4_K:-64}         B4_N=${B4_N:-1000}     B4_REPS=${B4_REPS:-3}
+B5_T=${B5_T:-4}          B5_N=${B5_N:-4000}     B5_REPS=${B5_REPS:-3}
+B6_N=${B6_N:-300}
+B7_CLIENTS=${B7_CLIENTS:-1000} B7_REQUESTS=${B7_REQUESTS:-1000000}
+PORT_BIND=780 PORT_NATIVE=781 PORT_BROKER=782 # 700-799, 127.0.0.1 only
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bench.sh: run as root (the brokers run as root, the clients as nobody)" >&2
+	exit 1
+fi
+if ! command -v authbind >/dev/null 2>&1; then
+	echo "bench.sh: installing authbind (B3, B6)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q authbind >/dev/null
+fi
+
+NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+T=$(mktemp -d /tmp/fdbbench.XXXXXX)
+chmod 755 "$T"
+PIDS=""
+ABFILE="/etc/authbind/byport/!$PORT_BIND"
+
+cleanup() {
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	rm -f "$ABFILE"
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+start=$(date +%s)
+# stdin: numbers; stdout: their (upper) median
+med() { sort -g | awk '{ v[NR] = $1 } END { print v[int(NR / 2) + 1] }'; }
+# f1 / f2 with 2 decimals
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# "pass" if the awk condition holds, else "MISS"
+verdict() { awk "BEGIN { exit !($1) }" && echo pass || echo MISS; }
+# wait for a path to appear (a broker's socket is renamed into place when ready)
+await() {
+	i=0
+	while [ ! -e "$1" ]; do
+		i=$((i + 1))
+		[ $i -lt 500 ] || { echo "bench.sh: $1 never appeared" >&2; exit 1; }
+		sleep 0.01
+	done
+}
+stop() {
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+	PIDS=$(echo " $PIDS " | sed "s/ $1 / /")
+}
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+log() { echo "  $*" >&2; }
+
+# A readable file (B1), a root-only file (B2, B4, B7), a policy for nobody.
+echo "small readable file" >"$T/readable"
+chmod 644 "$T/readable"
+echo "root only" >"$T/secret"
+chmod 600 "$T/secret"
+echo "allow user nobody open $T/secret read" >"$T/policy"
+SHIMENV="env LD_PRELOAD=$SHIM FDBROKER_SOCKET=$T/broker.sock"
+
+"$FDB" serve -p "$T/policy" -s "$T/broker.sock" --log "$T/audit.log" &
+SERVE=$!
+PIDS="$PIDS $SERVE"
+"$BIN/floor_server" "$T/floor.sock" &
+FLOOR=$!
+PIDS="$PIDS $FLOOR"
+await "$T/broker.sock"
+await "$T/floor.sock"
+sleep 0.2
+B7_IDLE=$(rss $SERVE)
+
+echo "fdbroker bench: B1-B7 of BENCH.md, $(nproc) CPUs; progress on stderr" >&2
+
+# ---- B1: pass-through cost ------------------------------------------------
+log "B1: $B1_REPS x $B1_N open+close, without and with the shim"
+: >"$T/b1a"; : >"$T/b1b"
+for r in $(seq "$B1_REPS"); do
+	$NOBODY "$BIN/opener" loop "$T/readable" "$B1_N" >>"$T/b1a"
+	$NOBODY $SHIMENV "$BIN/opener" loop "$T/readable" "$B1_N" >>"$T/b1b"
+done
+B1_BASE=$(med <"$T/b1a"); B1_SHIM=$(med <"$T/b1b")
+B1_R=$(ratio "$B1_SHIM" "$B1_BASE")
+
+# ---- B7 (clients): 1,000 connected clients ------------------------------
+log "B7: $B7_CLIENTS clients connected to the broker"
+set -- $($NOBODY $SHIMENV "$BIN/opener" hold "$B7_CLIENTS" "$T/secret" "$SERVE")
+B7_BEFORE=$1 B7_WITH=$2
+B7_PER=$(awk -v a="$B7_BEFORE" -v b="$B7_WITH" -v n="$B7_CLIENTS" 'BEGIN { printf "%.2f", (b - a) / n }')
+REQS=$B7_CLIENTS
+
+# ---- B2: brokered open latency vs the raw SCM_RIGHTS floor ---------------
+log "B2: $B2_REPS x $B2_N brokered opens, shim+broker and floor"
+: >"$T/b2a"; : >"$T/b2b"
+for r in $(seq "$B2_REPS"); do
+	$NOBODY "$BIN/opener" rawlat "$T/floor.sock" "$T/secret" "$B2_N" >>"$T/b2a"
+	$NOBODY $SHIMENV "$BIN/opener" lat "$T/secret" "$B2_N" >>"$T/b2b"
+	REQS=$((REQS + B2_N + B2_N / 10 + 1))
+	: >"$T/audit.log"
+done
+B2_FLOOR=$(cut -d' ' -f1 "$T/b2a" | med); B2_FLOOR99=$(cut -d' ' -f2 "$T/b2a" | med)
+B2_FDB=$(cut -d' ' -f1 "$T/b2b" | med); B2_FDB99=$(cut -d' ' -f2 "$T/b2b" | med)
+B2_R=$(ratio "$B2_FDB" "$B2_FLOOR"); B2_R99=$(ratio "$B2_FDB99" "$B2_FLOOR99")
+B7_MID=$(rss $SERVE); B7_MIDREQS=$REQS
+
+# ---- B4: broker throughput, 64 clients -----------------------------------
+log "B4: $B4_REPS x $B4_K clients x $B4_N opens, broker and floor"
+: >"$T/b4a"; : >"$T/b4b"
+for r in $(seq "$B4_REPS"); do
+	$NOBODY "$BIN/opener" par "$B4_K" raw "$T/floor.sock" "$T/secret" "$B4_N" >>"$T/b4a"
+	$NOBODY $SHIMENV "$BIN/opener" par "$B4_K" libc "$T/secret" "$B4_N" >>"$T/b4b"
+	REQS=$((REQS + B4_K * (B4_N + 1)))
+	: >"$T/audit.log"
+done
+B4_FLOOR=$(med <"$T/b4a"); B4_FDB=$(med <"$T/b4b")
+B4_R=$(ratio "$B4_FDB" "$B4_FLOOR")
+
+# ---- B7 (requests): up to B7_REQUESTS through the broker -----------------
+left=$((B7_REQUESTS - REQS))
+if [ $left -gt 0 ]; then
+	per=$((left / 64 / 8 + 1))
+	log "B7: $((per * 64 * 8)) more requests, to $B7_REQUESTS in all"
+	for i in 1 2 3 4 5 6 7 8; do
+		$NOBODY $SHIMENV "$BIN/opener" par 64 libc "$T/secret" $((per - 1)) >/dev/null
+		REQS=$((REQS + per * 64))
+		: >"$T/audit.log"
+	done
+fi
+B7_END=$(rss $SERVE)
+B7_GROW=$((B7_END - B7_MID))
+
+# ---- B7 (shim): a client's RSS with the shim and one brokered call -------
+: >"$T/b7a"; : >"$T/b7b"
+for r in 1 2 3 4 5; do
+	$NOBODY "$BIN/opener" rss "$T/secret" >>"$T/b7a"
+	$NOBODY $SHIMENV "$BIN/opener" rss "$T/secret" >>"$T/b7b"
+done
+B7_SHIM=$(($(cut -d' ' -f1 "$T/b7b" | med) - $(cut -d' ' -f1 "$T/b7a" | med)))
+B7_SHIMANON=$(($(cut -d' ' -f2 "$T/b7b" | med) - $(cut -d' ' -f2 "$T/b7a" | med)))
+stop $SERVE
+stop $FLOOR
+
+# ---- B3: bind(:PORT)+close, authbind vs fdbroker -------------------------
+log "B3: $B3_REPS x $B3_N bind+close on 127.0.0.1:$PORT_BIND, authbind and fdbroker"
+: >"$ABFILE"
+chown nobody "$ABFILE"
+chmod 500 "$ABFILE"
+: >"$T/b3a"; : >"$T/b3b"
+for r in $(seq "$B3_REPS"); do
+	$NOBODY authbind "$BIN/bindloop" $PORT_BIND "$B3_N" >>"$T/b3a"
+	"$FDB" run -u nobody -a "bind tcp 127.0.0.1:$PORT_BIND" --log "$T/run.log" -- \
+		"$BIN/bindloop" $PORT_BIND "$B3_N" >>"$T/b3b"
+	: >"$T/run.log"
+done
+B3_AB=$(cut -d' ' -f1 "$T/b3a" | med); B3_AB99=$(cut -d' ' -f2 "$T/b3a" | med)
+B3_FDB=$(cut -d' ' -f1 "$T/b3b" | med); B3_FDB99=$(cut -d' ' -f2 "$T/b3b" | med)
+B3_R=$(ratio "$B3_AB" "$B3_FDB")
+
+# ---- B5: brokered accept vs native ---------------------------------------
+log "B5: $B5_REPS x $B5_T threads x $B5_N connections, native and through an accept rule"
+: >"$T/b5a"; : >"$T/b5b"
+for r in $(seq "$B5_REPS"); do
+	$NOBODY --inh-caps=+net_bind_service --ambient-caps=+net_bind_service \
+		"$BIN/tcpbench" server $PORT_NATIVE &
+	p=$!; PIDS="$PIDS $p"
+	$NOBODY "$BIN/tcpbench" client $PORT_NATIVE "$B5_T" "$B5_N" >>"$T/b5a"
+	stop $p
+	"$FDB" run -u nobody -a "accept tcp 127.0.0.1:$PORT_BROKER from 127.0.0.1" \
+		--log "$T/acc.log" -- "$BIN/tcpbench" server $PORT_BROKER &
+	p=$!; PIDS="$PIDS $p"
+	$NOBODY "$BIN/tcpbench" client $PORT_BROKER "$B5_T" "$B5_N" >>"$T/b5b"
+	stop $p
+	: >"$T/acc.log"
+done
+B5_NAT=$(med <"$T/b5a"); B5_FDB=$(med <"$T/b5b")
+B5_R=$(ratio "$B5_FDB" "$B5_NAT")
+
+# ---- B6: launch cost -----------------------------------------------------
+log "B6: $B6_N launches each of setpriv, fdbroker run, authbind (interleaved)"
+set -- $("$BIN/launch" "$B6_N" $NOBODY /bin/true :: \
+	"$FDB" run -u nobody --log "$T/run.log" -- /bin/true :: \
+	$NOBODY authbind /bin/true)
+B6_BASE=$1 B6_BASE99=$2 B6_FDB=$3 B6_FDB99=$4 B6_AB=$5 B6_AB99=$6
+B6_FDBADD=$(awk -v a="$B6_FDB" -v b="$B6_BASE" 'BEGIN { printf "%.0f", a - b }')
+B6_ABADD=$(awk -v a="$B6_AB" -v b="$B6_BASE" 'BEGIN { printf "%.0f", a - b }')
+B6_R=$(ratio "$B6_FDBADD" "$B6_ABADD")
+
+# ---- the table -----------------------------------------------------------
+GLIBC=$(getconf GNU_LIBC_VERSION | sed 's/glibc //')
+secs=$(($(date +%s) - start))
+{
+	echo "Machine: nproc $(nproc), kernel $(uname -r), glibc $GLIBC;" \
+		"$(date -u +%Y-%m-%d), \`make bench\` took ${secs} s."
+	echo
+	echo "| id | what | fdbroker | peer or floor | ratio | target | result |"
+	echo "|---|---|---|---|---|---|---|"
+	echo "| B1 | open+close of a readable file, shim vs none | $B1_SHIM ns | $B1_BASE ns | ${B1_R}× | ≤ 1.02× | $(verdict "$B1_R <= 1.02") |"
+	echo "| B2 | brokered open, median (p99) | $B2_FDB µs ($B2_FDB99) | raw SCM_RIGHTS $B2_FLOOR µs ($B2_FLOOR99) | ${B2_R}× (${B2_R99}×) | ≤ 1.5× | $(verdict "$B2_R <= 1.5") |"
+	echo "| B3 | bind(:$PORT_BIND)+close as nobody, median (p99) | $B3_FDB µs ($B3_FDB99) | authbind $B3_AB µs ($B3_AB99) | ${B3_R}× faster | ≥ 30× | $(verdict "$B3_R >= 30") |"
+	echo "| B4 | broker throughput, $B4_K client processes | $B4_FDB opens/s | epoll floor $B4_FLOOR opens/s | ${B4_R}× | ≥ 0.8× | $(verdict "$B4_R >= 0.8") |"
+	echo "| B5 | accept rule, $B5_T client threads | $B5_FDB conn/s | native $B5_NAT conn/s | ${B5_R}× | ≥ 0.6× | $(verdict "$B5_R >= 0.6") |"
+	echo "| B6 | launch /bin/true as nobody, added over setpriv (setpriv $B6_BASE µs) | +$B6_FDBADD µs (run $B6_FDB µs, p99 $B6_FDB99) | authbind +$B6_ABADD µs ($B6_AB µs, p99 $B6_AB99) | ${B6_R}× | ≤ 1× | $(verdict "$B6_FDBADD <= $B6_ABADD") |"
+	echo "| B7 | broker RSS: idle; with $B7_CLIENTS clients | $B7_IDLE KiB; $B7_WITH KiB | before them $B7_BEFORE KiB | $B7_PER KiB/client | ≤ 2 KiB/client | $(verdict "$B7_PER <= 2") |"
+	echo "| B7 | broker RSS after $B7_MIDREQS and after $REQS requests | $B7_MID KiB → $B7_END KiB | | +$B7_GROW KiB | flat (≤ +16 KiB) | $(verdict "$B7_GROW <= 16") |"
+	echo "| B7 | client RSS after one brokered open, shim vs none | +$B7_SHIM KiB (private: +$B7_SHIMANON KiB) | $(cut -d' ' -f1 "$T/b7a" | med) KiB | +$B7_SHIM KiB | ≤ 64 KiB | $(verdict "$B7_SHIM <= 64") |"
+	echo
+	echo "Medians over repetitions, sides interleaved; the unprivileged sides run as"
+	echo "nobody (setpriv), brokers as root; \`fdbroker serve\` for B1, B2, B4, B7,"
+	echo "\`fdbroker run\` for B3, B5, B6; audit logs to a file. Counts:"
+	echo "B1 $B1_REPS × $B1_N; B2 $B2_REPS × $B2_N round trips, one client;"
+	echo "B3 $B3_REPS × $B3_N binds (BENCH.md gives no count);"
+	echo "B4 $B4_REPS × $B4_K processes × $B4_N opens; B5 $B5_REPS × $B5_T threads × $B5_N"
+	echo "connections (connect, read one byte, close with a reset), fresh server each time;"
+	echo "B6 $B6_N launches of each, interleaved, median of all (no hyperfine);"
+	echo "B7 $B7_CLIENTS kept connections, one thread each; \"flat\" compares RSS after"
+	echo "$B7_MIDREQS requests with RSS after $REQS; shim RSS is the median of 5 runs each"
+	echo "(VmRSS, which counts shared file pages; \"private\" is the RssAnon difference)."
+} >"$OUT"
+cat "$OUT"
