@@ -13,23 +13,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$top/build-deb}
 
-missing=""
-for p in dpkg-dev debhelper libcap-dev gcc make lintian; do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
-		missing="$missing $p"
-	fi
-done
-if [ -n "$missing" ]; then
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "deb: missing packages:$missing (run as root, or install them)" >&2
-		exit 1
-	fi
-	echo "deb: installing$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -q
-	# shellcheck disable=SC2086
-	apt-get install -y -q --no-install-recommends $missing
-fi
+"$top/scripts/deps.sh" dpkg-dev debhelper libcap-dev gcc make lintian
 
 version=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Version)
 upstream=${version%-*}

@@ -1,11 +1,15 @@
 #!/bin/sh
 # Install the Debian packages fdbroker's build, tests and demo need, if any
 # is missing.  Runs apt-get update at most once.  Needs root to install.
+#
+#   scripts/deps.sh [PACKAGE...]   (default: the list below; deb.sh names its own)
 set -eu
 
 # clang and its libFuzzer runtime (which clang only recommends) for `make fuzz`.
 PKGS="make gcc libc6-dev libcriterion-dev libcap-dev python3 perl curl passwd nginx-light lighttpd systemd mandoc dnsmasq-base
       clang libclang-rt-14-dev"
+
+[ $# -gt 0 ] && PKGS="$*"
 
 missing=""
 for p in $PKGS; do
