@@ -73,53 +73,50 @@ void caps_format(uint64_t caps, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
-static bool has_cap(cap_value_t c, cap_flag_t set)
+/* Is c in set of cur (the capabilities read once at the start)? */
+static bool has_cap(cap_t cur, cap_value_t c, cap_flag_t set)
 {
-	cap_t cur = cap_get_proc();
 	cap_flag_value_t v = CAP_CLEAR;
 
 	if (cur)
 		cap_get_flag(cur, c, set, &v);
-	cap_free(cur);
 	return v == CAP_SET;
-}
-
-static bool can_setpcap(void)
-{
-	return has_cap(CAP_SETPCAP, CAP_EFFECTIVE);
 }
 
 int caps_limit(uint64_t keep)
 {
-	cap_t caps = cap_init();
+	cap_t cur = cap_get_proc(), caps = cap_init();
 	cap_value_t list[64];
-	int n = 0;
+	bool setpcap = has_cap(cur, CAP_SETPCAP, CAP_EFFECTIVE);
+	int n = 0, rc = -1;
 
 	/* nobody can keep what it does not have (a broker run without root) */
 	for (int c = 0; c <= CAP_LAST_CAP && c < 64; c++)
-		if ((keep & BIT(c)) && has_cap(c, CAP_PERMITTED))
+		if ((keep & BIT(c)) && has_cap(cur, c, CAP_PERMITTED))
 			list[n++] = c;
 	/*
 	 * Only a broker holding CAP_SETPCAP (root) can shrink the bounding
-	 * set; one started with file capabilities narrows what it has.
+	 * set; one started with file capabilities narrows what it has.  A
+	 * capability this kernel does not know is refused with EINVAL: fine.
 	 */
-	for (int c = 0; c <= CAP_LAST_CAP && c < 64 && can_setpcap(); c++) {
+	for (int c = 0; c <= CAP_LAST_CAP && c < 64 && setpcap; c++) {
 		if (keep & BIT(c))
 			continue;
-		if (CAP_IS_SUPPORTED(c) && cap_drop_bound(c) < 0 && errno != EINVAL) {
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) {
 			fprintf(stderr, "fdbroker: cannot drop capability %d from the bounding set: %s\n",
 				c, strerror(errno));
-			cap_free(caps);
-			return -1;
+			goto out;
 		}
 	}
 	if (!caps || (n && (cap_set_flag(caps, CAP_EFFECTIVE, n, list, CAP_SET) < 0 ||
 			    cap_set_flag(caps, CAP_PERMITTED, n, list, CAP_SET) < 0)) ||
 	    cap_set_proc(caps) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		fprintf(stderr, "fdbroker: cannot give up capabilities: %s\n", strerror(errno));
-		cap_free(caps);
-		return -1;
+		goto out;
 	}
+	rc = 0;
+out:
 	cap_free(caps);
-	return 0;
+	cap_free(cur);
+	return rc;
 }
