@@ -115,7 +115,11 @@ void policy_free(struct policy *p);
 /* Parse a policy text; file names the source in messages. */
 int policy_parse_text(struct policy *p, const char *file, const char *text,
 		      policy_error_fn err, void *ctx);
-/* Read and parse a file ("cannot read" is one error). */
+/*
+ * Read and parse a file ("cannot read" is one error).  A file, or the
+ * directory it is named in, that anyone but root or the broker's own user
+ * may change is refused unread, with one error for each such problem.
+ */
 int policy_parse_file(struct policy *p, const char *file, policy_error_fn err, void *ctx);
 /*
  * An inline rule (`run -a`): written like a policy line without verdict and

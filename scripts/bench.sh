@@ -86,6 +86,7 @@ chmod 644 "$T/readable"
 echo "root only" >"$T/secret"
 chmod 600 "$T/secret"
 echo "allow user nobody open $T/secret read" >"$T/policy"
+chmod 644 "$T/policy"
 SHIMENV="env LD_PRELOAD=$SHIM FDBROKER_SOCKET=$T/broker.sock"
 
 "$FDB" serve -p "$T/policy" -s "$T/broker.sock" --log "$T/audit.log" &

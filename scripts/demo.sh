@@ -20,6 +20,7 @@ cat >"$work/demo.policy" <<POLICY
 deny  any          open $work/private/forbidden.txt
 allow user nobody  open $work/private/ read
 POLICY
+chmod 0644 "$work/demo.policy" # a policy others may write is refused
 
 say "ls -l $work/private/secret.txt   # root only"
 ls -l "$work/private/secret.txt"

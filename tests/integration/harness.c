@@ -24,6 +24,7 @@ const char *h_tmpdir(void)
 	if (!tmpdir[0]) {
 		snprintf(tmpdir, sizeof(tmpdir), "/tmp/fdbtest.XXXXXX");
 		cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
+		/* nobody passes through; no one else writes (policies are read from here) */
 		cr_assert_eq(chmod(tmpdir, 0755), 0);
 	}
 	return tmpdir;
@@ -59,7 +60,8 @@ const char *h_file(const char *name, const char *content, mode_t mode)
 
 	cr_assert_geq(fd, 0, "create %s: %s", p, strerror(errno));
 	cr_assert_eq(write(fd, content, strlen(content)), (ssize_t)strlen(content));
-	fchmod(fd, mode);
+	/* the mode asked, whatever the umask: fdbroker refuses a group-writable policy */
+	cr_assert_eq(fchmod(fd, mode), 0, "chmod %s: %s", p, strerror(errno));
 	close(fd);
 	return p;
 }
@@ -69,7 +71,7 @@ const char *h_dir(const char *name, mode_t mode)
 	const char *p = h_path(name);
 
 	cr_assert_eq(mkdir(p, mode), 0, "mkdir %s: %s", p, strerror(errno));
-	chmod(p, mode);
+	cr_assert_eq(chmod(p, mode), 0, "chmod %s: %s", p, strerror(errno));
 	return p;
 }
 
@@ -297,12 +299,8 @@ static void broker_argv(const char *user, const char *policy, char *const prog[]
 	argv[n++] = "-u";
 	argv[n++] = (char *)user;
 	if (policy) {
-		const char *p = h_path("test.policy");
-		FILE *f = fopen(p, "w");
+		const char *p = h_file("test.policy", policy, 0644);
 
-		cr_assert_not_null(f);
-		fputs(policy, f);
-		fclose(f);
 		argv[n++] = "-p";
 		argv[n++] = (char *)p;
 	}

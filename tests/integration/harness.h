@@ -25,7 +25,10 @@ void h_cleanup(void);
 
 /* path = dir/name, in a buffer that lives until h_cleanup. */
 const char *h_path(const char *name);
-/* Write a file (root-owned, mode) and return its path. */
+/*
+ * Write a file (root-owned, exactly mode whatever the umask) and return its
+ * path.  Policy files: 0644 or 0600, as fdbroker refuses one others may write.
+ */
 const char *h_file(const char *name, const char *content, mode_t mode);
 const char *h_dir(const char *name, mode_t mode);
 

@@ -1,12 +1,24 @@
 /* The commands as an administrator uses them, with real programs. */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "harness.h"
+#include "served.h"
+#include "spawn.h"
 
-TestSuite(cli, .fini = h_cleanup, .timeout = 60);
+static void cli_fini(void)
+{
+	p_kill_all();
+	h_cleanup();
+}
+
+TestSuite(cli, .fini = cli_fini, .timeout = 60);
+
+#define WAIT_MS 20000
 
 static struct result run_tool(char *const *args)
 {
@@ -163,4 +175,107 @@ Test(cli, run_never_runs_program_as_root)
 	cr_assert_str_eq(r.out, "");
 	cr_assert(strstr(r.err, "refusing to run id as root"), "%s", r.err);
 	h_free(&r);
+}
+
+/*
+ * A policy others may write is refused, as sudo refuses such a sudoers:
+ * check says why and exits 1, run and explain do not go on.
+ */
+static const char *group_writable_policy(char *want, size_t cap)
+{
+	const char *p = h_file("site.policy", "allow user nobody open /etc/shadow read\n", 0664);
+
+	snprintf(want, cap, "%s: writable by group root (mode 0664); chmod go-w %s\n", p, p);
+	return p;
+}
+
+Test(cli, check_refuses_group_writable_policy)
+{
+	char want[1200];
+	const char *p = group_writable_policy(want, sizeof(want));
+	struct result r = run_tool((char *[]){ "check", "-p", (char *)p, NULL });
+
+	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	cr_assert_str_eq(r.err, want);
+	h_free(&r);
+	/* chmod go-w, as the message says, and it passes */
+	cr_assert_eq(chmod(p, 0644), 0);
+	r = run_tool((char *[]){ "check", "-p", (char *)p, NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	h_free(&r);
+}
+
+Test(cli, run_refuses_group_writable_policy)
+{
+	char want[1200];
+	const char *p = group_writable_policy(want, sizeof(want));
+	struct result r = run_tool((char *[]){ "run", "-u", "nobody", "-p", (char *)p, "--", "echo",
+					       "started", NULL });
+
+	cr_assert_eq(r.status, 125, "%s%s", r.out, r.err);
+	cr_assert_str_empty(r.out, "the program ran: %s", r.out);
+	cr_assert(strncmp(r.err, want, strlen(want)) == 0, "want '%s', got '%s'", want, r.err);
+	h_free(&r);
+}
+
+Test(cli, explain_refuses_group_writable_policy)
+{
+	char want[1200];
+	const char *p = group_writable_policy(want, sizeof(want));
+	struct result r = run_tool((char *[]){ "explain", "-p", (char *)p, "-u", "nobody", "open",
+					       "/etc/shadow", "read", NULL });
+
+	cr_assert_neq(r.status, 0);
+	cr_assert_str_empty(r.out, "explain answered: %s", r.out);
+	cr_assert(strncmp(r.err, want, strlen(want)) == 0, "want '%s', got '%s'", want, r.err);
+	h_free(&r);
+}
+
+Test(cli, run_refuses_policy_in_writable_directory)
+{
+	const char *d = h_dir("shared", 0777);
+	const char *p = h_file("shared/site.policy", "allow user nobody open /etc/ read\n", 0644);
+	struct result r = run_tool((char *[]){ "run", "-u", "nobody", "-p", (char *)p, "--", "echo",
+					       "started", NULL });
+	char want[1200];
+
+	snprintf(want, sizeof(want),
+		 "%s: directory %s is writable by anyone (mode 0777), who could replace the "
+		 "policy; chmod go-w %s\n", p, d, d);
+	cr_assert_eq(r.status, 125, "%s%s", r.out, r.err);
+	cr_assert_str_empty(r.out, "the program ran: %s", r.out);
+	cr_assert(strncmp(r.err, want, strlen(want)) == 0, "want '%s', got '%s'", want, r.err);
+	h_free(&r);
+}
+
+/*
+ * serve: a reload finds the policy made group-writable and refuses it
+ * (all or nothing, as for a policy that does not parse); the old one stays.
+ */
+Test(cli, serve_reload_refuses_group_writable_policy)
+{
+	const char *a = h_file("allowed.txt", "A\n", 0600);
+	char text[600], want[1200], *logtext;
+	struct served srv;
+	struct result r;
+	const char *p;
+
+	snprintf(text, sizeof(text), "allow user nobody open %s read\n", a);
+	p = h_file("served.policy", text, 0644);
+	served_start(&srv, p, WAIT_MS);
+	cr_assert_eq(chmod(p, 0664), 0);
+	cr_assert_eq(kill(srv.proc.pid, SIGHUP), 0);
+	cr_assert_eq(wait_for_text(srv.log, "policy reload refused", WAIT_MS), 0, "%s",
+		     h_slurp(srv.log));
+	logtext = h_slurp(srv.log);
+	snprintf(want, sizeof(want),
+		 "policy reload: %s: writable by group root (mode 0664); chmod go-w %s", p, p);
+	cr_assert(strstr(logtext, want), "no '%s' in:\n%s", want, logtext);
+	cr_assert(strstr(logtext, "the old policy stays"), "%s", logtext);
+	free(logtext);
+	r = h_run((char *[]){ (char *)h_probe(), "open", (char *)a, "r", NULL },
+		  h_shim_env(srv.sock), true);
+	cr_assert(strncmp(r.out, "ok fd=", 6) == 0 && strstr(r.out, "data=A"), "%s%s", r.out, r.err);
+	h_free(&r);
+	cr_assert_eq(served_stop(&srv), 0);
 }

@@ -51,6 +51,20 @@ static const char *example(const char *name)
 }
 
 /*
+ * examples/NAME as is, in the test's directory with mode 0644: fdbroker
+ * refuses a policy others may write, and a checkout's modes and owners
+ * (umask 002, a user's clone) are not the test's business.
+ */
+static const char *example_copy(const char *name)
+{
+	char *text = h_slurp_must(example(name));
+	const char *path = h_file(name, text, 0644);
+
+	free(text);
+	return path;
+}
+
+/*
  * text with every `from` replaced by `to`, where `from` is not followed by
  * a letter or digit (so "*:80" is not the start of "*:8080").  Frees text.
  */
@@ -98,8 +112,7 @@ static const char *user_or_nobody(const char *user)
 static const char *policy_copy(const char *name, const char *user, const char *const pairs[])
 {
 	char *text = h_slurp_must(example(name));
-	const char *path = h_path(name);
-	FILE *f;
+	const char *path;
 
 	for (int i = 0; pairs && pairs[i]; i += 2) {
 		cr_assert(strstr(text, pairs[i]), "%s does not say '%s'", name, pairs[i]);
@@ -111,10 +124,7 @@ static const char *policy_copy(const char *name, const char *user, const char *c
 		snprintf(from, sizeof(from), "user %s ", user);
 		text = subst(text, from, "user nobody ");
 	}
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
+	path = h_file(name, text, 0644);
 	free(text);
 	return path;
 }
@@ -189,7 +199,8 @@ Test(examples, every_policy_checks_and_is_tested)
 			known |= !strcmp(tested[i], e->d_name);
 		cr_expect(known, "examples/%s has no test in test_examples.c", e->d_name);
 		cr_expect(strstr(readme, e->d_name), "examples/README.md does not mention %s", e->d_name);
-		r = h_run((char *[]){ (char *)h_fdbroker(), "check", "-p", (char *)example(e->d_name), NULL },
+		r = h_run((char *[]){ (char *)h_fdbroker(), "check", "-p",
+				      (char *)example_copy(e->d_name), NULL },
 			  NULL, false);
 		cr_expect_eq(r.status, 0, "fdbroker check -p examples/%s:\n%s", e->d_name, r.err);
 		cr_expect(strstr(r.out, " rules, no errors"), "check %s: '%s'", e->d_name, r.out);
@@ -235,6 +246,8 @@ Test(examples, explain_as_documented)
 		{ "fdbroker.policy", { "-u", "nobody", "open", "/etc/shadow" }, 1, "deny (%s:13)" },
 	};
 
+	for (int i = 0; tested[i]; i++)
+		example_copy(tested[i]);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *argv[16] = { (char *)h_fdbroker(), "explain", "-p", (char *)cases[i].file };
 		char want[512];
@@ -247,8 +260,8 @@ Test(examples, explain_as_documented)
 		for (int j = 0; cases[i].req[j]; j++)
 			argv[n++] = (char *)cases[i].req[j];
 		argv[n] = NULL;
-		/* relative names, as README.md shows them: run in examples/ */
-		r = h_run((char *[]){ "sh", "-c", "cd \"$0\" && exec \"$@\"", (char *)example(""),
+		/* relative names, as README.md shows them: run where the copies are */
+		r = h_run((char *[]){ "sh", "-c", "cd \"$0\" && exec \"$@\"", (char *)h_tmpdir(),
 				      argv[0], argv[1], argv[2], argv[3], argv[4], argv[5], argv[6],
 				      argv[7], argv[8], argv[9], NULL },
 			  NULL, false);

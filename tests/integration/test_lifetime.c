@@ -97,6 +97,8 @@ Test(lifetime, learn_then_allow)
 			fprintf(f, "%.*s\n", (int)len, s);
 		s += len + (s[len] ? 1 : 0);
 	}
+	/* a policy others may write is refused, whatever the umask */
+	cr_assert_eq(fchmod(fileno(f), 0644), 0);
 	fclose(f);
 	h_free(&r);
 
