@@ -115,8 +115,11 @@ void policy_free(struct policy *p);
 /* Parse a policy text; file names the source in messages. */
 int policy_parse_text(struct policy *p, const char *file, const char *text,
 		      policy_error_fn err, void *ctx);
+/* The same for len bytes that need not end in a NUL. */
+int policy_parse_buffer(struct policy *p, const char *file, const char *buf, size_t len,
+			policy_error_fn err, void *ctx);
 /*
- * Read and parse a file ("cannot read" is one error).  A file, or the
+ * Read and parse a file (policy_file.c; "cannot read" is one error).  A file, or the
  * directory it is named in, that anyone but root or the broker's own user
  * may change is refused unread, with one error for each such problem.
  */
