@@ -1,4 +1,13 @@
-/* The audit trail; see audit.h for the line format. */
+/*
+ * The audit trail; see audit.h for the line format.
+ *
+ * A log that cannot be written (disk full, quota, I/O error, file too big)
+ * must not stop the broker, nor fill the journal: the first line lost in an
+ * outage is reported on stderr (the journal under systemd), later ones are
+ * only counted, and when a line goes through again the log and stderr both
+ * say how many were lost.  Nothing is reported on stderr when stderr is
+ * the log itself.
+ */
 #include "audit.h"
 
 #include <errno.h>
@@ -6,17 +15,39 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
+#define LOG_FLAGS (O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY)
+
+/* What kind of file the log is: only a regular file can be removed and re-created. */
+static void describe(struct audit *a)
+{
+	struct stat st, err;
+
+	a->regular = false;
+	a->is_stderr = a->fd == STDERR_FILENO;
+	if (fstat(a->fd, &st) < 0)
+		return;
+	a->regular = S_ISREG(st.st_mode);
+	/* --log /dev/stderr, or a file that stderr was sent to as well */
+	if (fstat(STDERR_FILENO, &err) == 0 && st.st_dev == err.st_dev && st.st_ino == err.st_ino)
+		a->is_stderr = true;
+}
+
 int audit_open(struct audit *a, const char *dest)
 {
-	a->fd = -1;
-	a->use_syslog = false;
-	a->own_fd = false;
+	/*
+	 * The pid is read once: the broker never writes the audit from a child.
+	 * serve does not fork; run forks PROGRAM only to exec it, and that child
+	 * (child_exec in run.c) reports its failures on stderr, not here.
+	 */
+	*a = (struct audit){ .fd = -1, .path = dest ? dest : "stderr", .pid = getpid(), .sec = -1 };
 	if (!dest || strcmp(dest, "stderr") == 0) {
 		a->fd = STDERR_FILENO;
+		a->is_stderr = true;
 		return 0;
 	}
 	if (strcmp(dest, "syslog") == 0) {
@@ -24,10 +55,11 @@ int audit_open(struct audit *a, const char *dest)
 		a->use_syslog = true;
 		return 0;
 	}
-	a->fd = open(dest, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+	a->fd = open(dest, LOG_FLAGS, 0640);
 	if (a->fd < 0)
 		return -1;
 	a->own_fd = true;
+	describe(a);
 	return 0;
 }
 
@@ -42,15 +74,23 @@ void audit_close(struct audit *a)
 
 int audit_reopen(struct audit *a, const char *dest)
 {
-	int fd;
+	int fd, saved;
 
 	if (!a->own_fd)
 		return 0;
-	fd = open(dest, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+	fd = open(dest, LOG_FLAGS, 0640);
 	if (fd < 0)
 		return -1;
-	dup3(fd, a->fd, O_CLOEXEC);
+	if (dup3(fd, a->fd, O_CLOEXEC) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
 	close(fd);
+	a->path = dest;
+	a->gone_told = false;
+	describe(a);
 	return 0;
 }
 
@@ -71,12 +111,137 @@ static void escape(const char *s, char *out, size_t cap)
 	out[o] = '\0';
 }
 
+/* "YYYY-MM-DDTHH:MM:SS": gmtime_r and strftime once a second, not once a line. */
+static void new_second(struct audit *a, time_t sec)
+{
+	struct tm tm;
+
+	a->sec = sec;
+	gmtime_r(&sec, &tm);
+	strftime(a->stamp, sizeof(a->stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+/*
+ * One line, one write(2), so lines from one broker never interleave with
+ * another writer's.  When the kernel stops short (it ran out of space
+ * partway through), the rest is asked for at once: that either completes
+ * the line or fails with the errno that says why.  A line left partial
+ * marks the log broken, and the next line written starts with a newline so
+ * it does not run on from the stump.  0, or -1 with errno (0: no progress).
+ */
+static int write_line(struct audit *a, const struct timespec *ts, const char *body)
+{
+	char line[8192], *p = line + 1; /* line[0]: room for that newline */
+	size_t len, done = 0;
+	int n;
+
+	n = snprintf(p, sizeof(line) - 1, "%s.%03ldZ fdbroker[%d]: %s\n", a->stamp,
+		     ts->tv_nsec / 1000000, (int)a->pid, body);
+	len = n < 0 ? 0 : (size_t)n;
+	if (len > sizeof(line) - 2) {
+		len = sizeof(line) - 2;
+		p[len - 1] = '\n';
+	}
+	if (a->broken) {
+		*--p = '\n';
+		len++;
+	}
+	while (done < len) {
+		ssize_t w = write(a->fd, p + done, len - done);
+
+		if (w > 0) {
+			done += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w == 0)
+			errno = 0;
+		if (done)
+			a->broken = p[done - 1] != '\n';
+		return -1;
+	}
+	a->broken = false;
+	return 0;
+}
+
+/* A line that did not make it: counted; the first of an outage is told on stderr. */
+static void lost_line(struct audit *a, int err)
+{
+	if (a->lost++ || a->is_stderr)
+		return;
+	fprintf(stderr, "fdbroker: audit log %s: %s; decisions are not being recorded until "
+		"it can be written again\n", a->path, err ? strerror(err) : "short write");
+}
+
+static void put_line(struct audit *a, const struct timespec *ts, const char *body)
+{
+	if (write_line(a, ts, body) < 0)
+		lost_line(a, errno);
+}
+
+/*
+ * After an outage, the first line to go through says how many were lost,
+ * in the log (before the line that made it) and on stderr.  False while the
+ * log still cannot be written.
+ */
+static bool back_again(struct audit *a, const struct timespec *ts)
+{
+	char note[128];
+
+	snprintf(note, sizeof(note), "audit log writable again; %lu %s lost", a->lost,
+		 a->lost == 1 ? "line was" : "lines were");
+	if (write_line(a, ts, note) < 0)
+		return false;
+	if (!a->is_stderr)
+		fprintf(stderr, "fdbroker: audit log %s writable again; %lu %s lost\n", a->path,
+			a->lost, a->lost == 1 ? "line was" : "lines were");
+	a->lost = 0;
+	return true;
+}
+
+/*
+ * A removed log file (a careless rm, logrotate without the SIGHUP) takes
+ * every line and looks healthy: writes to an unlinked file succeed.  Once a
+ * second fstat says whether the file still has a name; if not, it is
+ * created again at its path and moved onto our descriptor, as audit_reopen
+ * does, and its first line says why.  O_NOFOLLOW: the directory may have
+ * changed hands, and a symlink planted there must not make root append to
+ * another file.  If that fails (the directory is gone too), the broker says
+ * so once, writes on to the removed file and tries again next second.
+ */
+static void check_removed(struct audit *a, const struct timespec *ts)
+{
+	char note[4200];
+	struct stat st;
+	int fd, err;
+
+	if (fstat(a->fd, &st) < 0 || st.st_nlink > 0)
+		return;
+	fd = open(a->path, LOG_FLAGS | O_NOFOLLOW, 0640);
+	if (fd < 0 || dup3(fd, a->fd, O_CLOEXEC) < 0) {
+		err = errno;
+		if (fd >= 0)
+			close(fd);
+		if (!a->gone_told && !a->is_stderr)
+			fprintf(stderr, "fdbroker: audit log %s was removed and cannot be re-created: "
+				"%s; writing on to the removed file\n", a->path, strerror(err));
+		a->gone_told = true;
+		return;
+	}
+	close(fd);
+	a->gone_told = false;
+	a->broken = false; /* a stump is in the old file, not this one */
+	describe(a);
+	snprintf(note, sizeof(note), "audit log %s was removed; re-created it", a->path);
+	if (!a->is_stderr)
+		fprintf(stderr, "fdbroker: %s\n", note);
+	put_line(a, ts, note);
+}
+
 static void emit(struct audit *a, const char *body)
 {
-	char line[8192];
 	struct timespec ts;
-	struct tm tm;
-	size_t n;
 	int saved = errno;
 
 	if (a->use_syslog) {
@@ -84,12 +249,15 @@ static void emit(struct audit *a, const char *body)
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(line + n, sizeof(line) - n, ".%03ldZ fdbroker[%d]: %s\n", ts.tv_nsec / 1000000,
-		 (int)getpid(), body);
-	/* one write per line, so lines from one broker never interleave */
-	(void)!write(a->fd, line, strlen(line));
+	if (ts.tv_sec != a->sec) {
+		new_second(a, ts.tv_sec);
+		if (a->regular)
+			check_removed(a, &ts);
+	}
+	if (!a->lost || back_again(a, &ts))
+		put_line(a, &ts, body);
+	else
+		a->lost++;
 	errno = saved;
 }
 

@@ -6,6 +6,11 @@
  *
  * (one line; OBJ and NAME escaped so a line never contains spaces it did not
  * write).  Destinations: "stderr", "syslog", or a file path (appended).
+ *
+ * A log that cannot be written never stops the broker: the first failed
+ * line of an outage is reported on stderr, the rest are counted, and the
+ * first line that goes through again says how many were lost.  A log file
+ * that was removed is re-created at its path (checked once a second).
  * Functions return 0 or -1 with errno.
  */
 #ifndef FDB_AUDIT_H
@@ -13,11 +18,21 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <time.h>
 
 struct audit {
-	int fd;      /* -1 with use_syslog */
+	int fd;            /* -1 with use_syslog */
 	bool use_syslog;
-	bool own_fd; /* opened by us (a file) */
+	bool own_fd;       /* opened by us (a file) */
+	bool regular;      /* a regular file: may be removed, and re-created */
+	bool is_stderr;    /* fd is our stderr: failures cannot be told there */
+	bool broken;       /* a partial line is in the log: start the next afresh */
+	bool gone_told;    /* said on stderr that a removed file cannot be re-created */
+	const char *path;  /* dest as given ("stderr" for stderr); must outlive this */
+	pid_t pid;         /* ours, cached: the broker never logs from a child */
+	unsigned long lost; /* lines not written since the first failure; 0: none */
+	time_t sec;        /* the second stamp is for, and of the last removal check */
+	char stamp[24];    /* "YYYY-MM-DDTHH:MM:SS" of sec */
 };
 
 struct audit_rec {
@@ -33,6 +48,7 @@ struct audit_rec {
 	int err;            /* 0, or the errno the program will see */
 };
 
+/* dest (NULL means stderr) is kept, not copied: it must live as long as a. */
 int audit_open(struct audit *a, const char *dest);
 void audit_close(struct audit *a);
 /* SIGHUP: a file destination is reopened (logrotate moved it); others stay. */

@@ -299,6 +299,8 @@ int cmd_run(int argc, char **argv)
 	if (st.child > 0) {
 		/* modes of created files come from the program, its umask applied */
 		umask(0);
+		/* after the exec: an ignored signal would be inherited by PROGRAM */
+		signal(SIGXFSZ, SIG_IGN);
 		/* what the rules need, and CAP_KILL to forward signals to PROGRAM's user */
 		if (caps_limit(caps_needed(&policy) | (geteuid() == 0 ? UINT64_C(1) << CAP_KILL : 0)) < 0) {
 			kill(st.child, SIGKILL);

@@ -247,6 +247,8 @@ int cmd_serve(int argc, char **argv)
 	sigaddset(&sigs, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* a log past RLIMIT_FSIZE fails with EFBIG, which the audit reports, not kills */
+	signal(SIGXFSZ, SIG_IGN);
 	b.policy = st.policy;
 	b.audit = &audit;
 	b.on_signal = on_signal;
