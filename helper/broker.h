@@ -52,7 +52,13 @@ struct broker {
 	int epfd;
 	int sigfd;
 	unsigned nclients;
-	bool accept_paused; /* out of descriptors: the listener rests */
+	unsigned peak_clients; /* most connected at once since the last trim */
+	int spare;             /* kept to refuse clients when out of descriptors */
+	bool spare_held;       /* spare is open (false in a zeroed struct) */
+	bool starved;          /* an out-of-descriptors episode is going on */
+	unsigned nrefused;     /* clients refused in it */
+	bool resting;          /* the listener is off until rest_until */
+	long rest_until;       /* CLOCK_MONOTONIC ms */
 	struct client *clients;
 	struct evsrc listen_src, signal_src;
 	struct listener *listeners; /* held for accept rules (listener.c) */

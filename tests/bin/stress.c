@@ -5,12 +5,14 @@
  * and read one result line per command:
  *   ok [details]      or      err ENAME / bad [details]
  * Every descriptor a brokered open returns is checked against the file that
- * was asked for by device and inode.
+ * was asked for by device and inode.  The modes that run until told to stop
+ * (flip, hold) stop on SIGTERM and report what they saw.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -713,6 +715,92 @@ static int cmd_reconnect(char **av)
 	return 0;
 }
 
+/*
+ * ---- flip FILE: open FILE in a loop until SIGTERM, printing a line each
+ * time the outcome changes ("ok", "err ENAME", "bad wrong file"), then
+ * "done ok=N eacces=N other=N wrong=N slowest_fail_ms=T".  The fault tests
+ * kill and restart the broker underneath it and read the transitions. ----
+ */
+static volatile sig_atomic_t flip_stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	flip_stop = 1;
+}
+
+static int cmd_flip(char **av)
+{
+	struct sigaction sa = { .sa_handler = on_term, .sa_flags = SA_RESTART };
+	long ok = 0, eacces = 0, other = 0, wrong = 0;
+	int last = INT_MIN;
+	double slowest = 0;
+	struct stat want;
+
+	sigemptyset(&sa.sa_mask);
+	if (stat(av[0], &want) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
+		return fail();
+	while (!flip_stop) {
+		double t = now_ms();
+		int r = open_check(av[0], &want, 0);
+		/* the outcome: 0 ok, -1 another file, else the errno */
+		int what = r > 0 ? 0 : r == 0 ? -1 : errno;
+
+		t = now_ms() - t;
+		if (r < 0 && t > slowest)
+			slowest = t;
+		ok += what == 0;
+		wrong += what == -1;
+		eacces += what == EACCES;
+		other += what > 0 && what != EACCES;
+		if (what == last)
+			continue;
+		last = what;
+		if (what == 0)
+			printf("ok\n");
+		else if (what < 0)
+			printf("bad wrong file\n");
+		else
+			printf("err %s\n", strerrorname_np(what));
+	}
+	printf("done ok=%ld eacces=%ld other=%ld wrong=%ld slowest_fail_ms=%.0f\n", ok, eacces,
+	       other, wrong, slowest);
+	return 0;
+}
+
+/*
+ * ---- hold FILE: open FILE and print the outcome and how long the open
+ * took ("ok ms=T" / "err ENAME ms=T"); again on each SIGUSR1, until
+ * SIGTERM.  Between opens it keeps the shim's connection (the tests fill a
+ * broker's descriptor table with these). ----
+ */
+static int cmd_hold(char **av)
+{
+	struct stat want;
+	sigset_t sigs;
+	int sig = SIGUSR1;
+
+	/* blocked before the first line: a signal sent after reading it waits for us */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGTERM);
+	if (stat(av[0], &want) < 0 || sigprocmask(SIG_BLOCK, &sigs, NULL) < 0)
+		return fail();
+	while (sig == SIGUSR1) {
+		double t = now_ms();
+		int r = open_check(av[0], &want, 0), err = errno;
+
+		t = now_ms() - t;
+		if (r < 0)
+			printf("err %s ms=%.0f\n", strerrorname_np(err), t);
+		else
+			printf(r ? "ok ms=%.0f\n" : "bad wrong file ms=%.0f\n", t);
+		if (sigwait(&sigs, &sig) != 0)
+			return fail();
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -725,7 +813,8 @@ int main(int argc, char **argv)
 		{ "closeall", 2, cmd_closeall }, { "daemon", 1, cmd_daemon },
 		{ "identity", 6, cmd_identity }, { "execself", 1, cmd_execself },
 		{ "inherited", 2, cmd_inherited }, { "gone", 2, cmd_gone },
-		{ "reconnect", 2, cmd_reconnect },
+		{ "reconnect", 2, cmd_reconnect }, { "flip", 1, cmd_flip },
+		{ "hold", 1, cmd_hold },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -736,6 +825,6 @@ int main(int argc, char **argv)
 			return cmds[i].fn(argv + 2);
 		}
 	fprintf(stderr, "usage: stress threads|fork|prefork|signals|closeall|daemon|identity|"
-			"execself|inherited|gone|reconnect ARGS...\n");
+			"execself|inherited|gone|reconnect|flip|hold ARGS...\n");
 	return 2;
 }

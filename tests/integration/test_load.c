@@ -7,15 +7,18 @@
  *    (1024) admitted, the 1,025th refused with a log line, the rest still
  *    served;
  *  - 64 clients making many requests each.  The issue asks for 50,000 each
- *    (3.2 million brokered opens); that is minutes on a 2-core CI machine, so
- *    this CI-sized run makes 64 x 2,000 = 128,000 real opens (a few seconds);
+ *    (3.2 million brokered opens); that took 113 s on a 2-core machine, so
+ *    this CI-sized run makes 64 x 2,000 = 128,000 real opens (a few
+ *    seconds).  With FDB_LOAD_FULL=1 in the environment,
+ *    load/sixty_four_clients_full_size makes the issue's 64 x 50,000 too
+ *    (otherwise it is skipped);
  *  - clients SIGKILLed at random points mid-request (reply in flight, a
  *    descriptor in flight, holding a received descriptor) while others work;
  *  - a client that sends half a message and stalls, one that connects and
  *    says nothing, and one that never reads its replies: every other client
  *    still completes, within a generous bound.
  * Afterwards the broker's descriptor count is exactly its baseline, its RSS
- * within 10% (at least RSS_SLACK_KB) of it, and no process is left a zombie.
+ * within 10% of it, and no process is left a zombie.
  *
  * Clients are tests/bin/rawclient (as nobody) except the 1,000 connections,
  * which this test process holds itself (RLIMIT_NOFILE raised for it).
@@ -42,7 +45,6 @@
 #include "wire.h"
 
 #define WAIT_MS 20000
-#define RSS_SLACK_KB 1024
 #define MAX_CLIENTS 1024 /* BROKER_MAX_CLIENTS */
 
 /* Client processes of this test, by pid, so .fini can stop every one. */
@@ -189,17 +191,20 @@ static void settle_fds(int base)
 	cr_assert_eq(n, base, "broker descriptors: %d, baseline %d", n, base);
 }
 
+/*
+ * RSS within 10% of the baseline, with no fixed floor and no exception for
+ * the sanitizer build.  Measured after each test here, the broker came back
+ * to within 0-16 kB of a ~2,000 kB baseline, so page granularity needs no
+ * slack; under ASan (baseline ~7,970 kB) the 1,024-client test ends up to
+ * 504 kB (6.3%) above it, the memory ASan's quarantine holds, the others
+ * within 52 kB.  Before the broker trimmed its heap after a crowd left, the
+ * 1,024-client test stayed 356 kB (17%) above its baseline.
+ */
 static void check_rss(long base)
 {
-	const char *san = getenv("FDB_SANITIZER");
-	long now = served_rss_kb(&srv), slack = base / 10;
+	long now = served_rss_kb(&srv);
 
-	/* ASan's quarantine keeps freed memory: LeakSanitizer checks at exit instead */
-	if (san && !strcmp(san, "1"))
-		slack = 32768;
-	if (slack < RSS_SLACK_KB)
-		slack = RSS_SLACK_KB;
-	cr_assert_leq(now, base + slack, "broker RSS %ld kB, baseline %ld kB", now, base);
+	cr_assert_leq(now, base + base / 10, "broker RSS %ld kB, baseline %ld kB", now, base);
 }
 
 /* No zombie whose parent is the broker or this test. */
@@ -364,41 +369,63 @@ Test(load, a_thousand_clients_at_once_and_the_limit)
 }
 
 /*
- * 64 clients x 2,000 opens, all at once (the issue's 64 x 50,000 scaled to
- * fit a CI run on two cores: see the top of the file).
+ * 64 clients x nreq opens, all at once, each done within deadline_ms; every
+ * open decided and logged; then descriptors and RSS back to their baseline.
  */
 #define MANY_CLIENTS 64
-#define MANY_REQUESTS "2000"
 
-Test(load, sixty_four_clients_many_requests_each)
+static void many_requests(int nreq, long deadline_ms)
 {
 	int idx[MANY_CLIENTS], base;
-	long rss, deadline;
+	long rss, deadline, t0;
+	char n[16], want[32];
 	struct follow f;
 
+	snprintf(n, sizeof(n), "%d", nreq);
+	snprintf(want, sizeof(want), "ok %d", nreq);
 	start_broker();
 	good_client();
 	base = srv.base_fds;
 	rss = served_rss_kb(&srv);
+	t0 = now_ms();
 	for (int i = 0; i < MANY_CLIENTS; i++)
-		idx[i] = spawn_raw((char *[]){ "open", (char *)secret, MANY_REQUESTS, NULL });
-	deadline = now_ms() + 45000;
+		idx[i] = spawn_raw((char *[]){ "open", (char *)secret, n, NULL });
+	deadline = t0 + deadline_ms;
 	for (int i = 0; i < MANY_CLIENTS; i++) {
 		const char *line = raw_line(idx[i], deadline);
 
-		cr_assert(line && !strcmp(line, "ok " MANY_REQUESTS), "client %d: %s", i,
+		cr_assert(line && !strcmp(line, want), "client %d: %s", i,
 			  line ? line : "(no answer in time)");
 		cr_assert_eq(raw_wait(idx[i]), 0);
 	}
-	/* every open was decided and logged */
+	/* every open was decided and logged (a full-size log is ~600 MB to read) */
 	follow_init(&f, srv.log, "verdict=allow");
-	cr_assert_eq(follow_wait(&f, MANY_CLIENTS * atoi(MANY_REQUESTS), WAIT_MS), 0,
+	cr_assert_eq(follow_wait(&f, MANY_CLIENTS * nreq, WAIT_MS + (int)(deadline_ms / 4)), 0,
 		     "%d allow lines", f.count);
 	follow_close(&f);
 	settle_fds(base);
 	check_rss(rss);
+	cr_log_info("64 clients x %d opens: %ld ms; broker descriptors %d, baseline %d; "
+		    "RSS %ld kB, baseline %ld kB", nreq, now_ms() - t0, served_fds(&srv), base,
+		    served_rss_kb(&srv), rss);
 	no_zombies();
 	cr_assert_eq(served_stop(&srv), 0);
+}
+
+/* The issue's 64 x 50,000 scaled to fit a CI run on two cores: see the top of the file. */
+Test(load, sixty_four_clients_many_requests_each)
+{
+	many_requests(2000, 45000);
+}
+
+/* The issue's figure, 3.2 million opens: run by hand with FDB_LOAD_FULL=1. */
+Test(load, sixty_four_clients_full_size, .timeout = 3600)
+{
+	const char *full = getenv("FDB_LOAD_FULL");
+
+	if (!full || strcmp(full, "1") != 0)
+		cr_skip_test("the full-size run needs FDB_LOAD_FULL=1");
+	many_requests(50000, 3000L * 1000);
 }
 
 Test(load, clients_killed_mid_request)
