@@ -6,7 +6,7 @@
  * bytes and FDB_FDS_MAX descriptors per record.  Sockets are non-blocking;
  * a client whose reply cannot be written at once (it does not read) is
  * dropped rather than allowed to stall the others.  Out of descriptors, new
- * clients are refused at once (see refuse_pending), never left waiting.
+ * clients are refused at once (see broker_refuse_pending), never left waiting.
  */
 #include "broker.h"
 #include "fdpass.h"
@@ -181,7 +181,7 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The spare descriptor: one slot held back for refuse_pending(). */
+/* The spare descriptor: one slot held back for broker_refuse_pending(). */
 static int spare_take(struct broker *b)
 {
 	if (!b->spare_held) {
@@ -207,7 +207,7 @@ static void starved_begin(struct broker *b, int err)
 	b->starved = true;
 }
 
-static void starved_end(struct broker *b)
+void broker_accepted(struct broker *b)
 {
 	if (!b->starved)
 		return;
@@ -228,16 +228,17 @@ static void starved_end(struct broker *b)
  *
  * 1: a connection was refused, look for the next; 0: none was pending (a
  * full table fails accept() before it looks); -1: none could be refused (no
- * spare, or even its slot was not enough).
+ * spare, or even its slot was not enough).  lfd is the broker's socket or a
+ * held listener (whose TCP client sees a reset).
  */
-static int refuse_pending(struct broker *b, int err)
+int broker_refuse_pending(struct broker *b, int lfd, int err)
 {
 	int fd, again;
 
 	if (!b->spare_held)
 		return -1;
 	spare_give_up(b);
-	fd = accept4(b->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	again = errno;
 	if (fd >= 0) {
 		close(fd);
@@ -302,7 +303,7 @@ static void accept_clients(struct broker *b)
 
 		if (fd < 0) {
 			if (err == EMFILE || err == ENFILE) {
-				rc = refuse_pending(b, err);
+				rc = broker_refuse_pending(b, b->listen_fd, err);
 				if (rc > 0)
 					continue;
 				if (rc < 0)
@@ -314,7 +315,7 @@ static void accept_clients(struct broker *b)
 			}
 			return;
 		}
-		starved_end(b);
+		broker_accepted(b);
 		if (b->nclients >= BROKER_MAX_CLIENTS) {
 			audit_note(b->audit, "refused a client: %u clients connected already",
 				   b->nclients);
@@ -353,8 +354,18 @@ int broker_reply(struct broker *b, struct client *c, uint32_t seq, int status, u
 {
 	unsigned char buf[FDB_HDR_LEN + 8];
 	struct fdb_reply r = { .status = status, .rflags = rflags };
-	int len = wire_encode_reply(buf, sizeof(buf), seq, &r);
-	ssize_t n = fdpass_send(c->fd, buf, (size_t)len, &fd, fd >= 0 ? 1 : 0, MSG_DONTWAIT);
+	ssize_t n;
+	int len;
+
+	/*
+	 * The broker's own shortage is not the program's: EMFILE would tell it
+	 * its descriptor table is full.  It keeps its own errno, as when no
+	 * broker answers; the audit line has the broker's.
+	 */
+	if (status == EMFILE || status == ENFILE || status == ENOMEM || status == ENOBUFS)
+		r.rflags |= FDB_REPLY_DENIED;
+	len = wire_encode_reply(buf, sizeof(buf), seq, &r);
+	n = fdpass_send(c->fd, buf, (size_t)len, &fd, fd >= 0 ? 1 : 0, MSG_DONTWAIT);
 
 	if (n < 0) {
 		audit_note(b->audit, "pid=%d: reply not sent (%s): client dropped",
@@ -484,6 +495,24 @@ static int client_request(struct broker *b, struct client *c)
 	}
 	fdpass_close_all(fds, nfds);
 	return rc;
+}
+
+/*
+ * Descriptors are the broker's working stock: one per client, and the
+ * kernel caps how many a user may have in flight over unix sockets at the
+ * sender's RLIMIT_NOFILE (ETOOMANYREFS once the capabilities that lift it
+ * are gone), so a soft limit of 1024 fails replies under a burst of
+ * clients.
+ */
+void broker_raise_nofile(struct rlimit *old)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	*old = rl;
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 int broker_init(struct broker *b, int listen_fd, const sigset_t *sigs)

@@ -9,6 +9,7 @@
 #define FDB_BROKER_H
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdbool.h>
 #include <sys/signalfd.h>
 #include <sys/types.h>
@@ -65,6 +66,11 @@ struct broker {
 	unsigned channel_seq;
 };
 
+/*
+ * Raise the soft RLIMIT_NOFILE to the hard one (the loop uses epoll, never
+ * select); old gets the limit as it was, for a program started later.
+ */
+void broker_raise_nofile(struct rlimit *old);
 /* listen_fd: a listening, non-blocking SOCK_SEQPACKET socket. */
 int broker_init(struct broker *b, int listen_fd, const sigset_t *sigs);
 /* Serve until b->stop is set (by a signal callback). */
@@ -88,6 +94,12 @@ int serve_socket(struct broker *b, struct client *c, const struct fdb_hdr *h,
 		 const unsigned char *msg, size_t len, const int *fds, size_t nfds);
 int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 	       const unsigned char *msg, size_t len, const int *fds, size_t nfds);
+
+/* For listener.c: accept() on lfd failed with err (EMFILE/ENFILE). */
+/* Refuse one pending connection; 1 refused, 0 none pending, -1 cannot. */
+int broker_refuse_pending(struct broker *b, int lfd, int err);
+/* An accept succeeded: ends a shortage episode in the log. */
+void broker_accepted(struct broker *b);
 
 /* A listening socket at path, mode 0666, non-blocking; -1 with a message. */
 int broker_listen(const char *path);

@@ -300,10 +300,17 @@ void listener_ready(struct broker *b, struct listener *l)
 		fd = accept4(l->fd, (struct sockaddr *)&l->pending_peer, &l->pending_len,
 			     SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-				audit_note(b->audit, "accept on a held listener: %s", strerror(errno));
+			int err = errno;
+
+			/* out of descriptors: reset the client rather than spin on it */
+			if ((err == EMFILE || err == ENFILE) &&
+			    broker_refuse_pending(b, l->fd, err) > 0)
+				continue;
+			if (err != EAGAIN && err != EINTR && err != ECONNABORTED)
+				audit_note(b->audit, "accept on a held listener: %s", strerror(err));
 			return;
 		}
+		broker_accepted(b);
 		if (endpoint_from_sockaddr((struct sockaddr *)&l->pending_peer, l->pending_len,
 					   &peer) < 0 || !peer_allowed(l, &peer)) {
 			conn_audit(b, l, &peer, "deny", 0);

@@ -70,9 +70,11 @@ static void on_signal(struct broker *b, const struct signalfd_siginfo *si)
  * (stderr is unbuffered), and on failure leaves its errno in *err.
  */
 static void child_exec(const struct identity *id, const char *shim, char **argv,
-		       const sigset_t *oldmask, volatile int *err)
+		       const sigset_t *oldmask, const struct rlimit *nofile, volatile int *err)
 {
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	if (nofile->rlim_max) /* the program's own limit, not the broker's */
+		setrlimit(RLIMIT_NOFILE, nofile);
 	if (geteuid() == 0 && identity_assume(id) < 0) {
 		*err = EPERM;
 		_exit(EXIT_CANNOT_EXEC);
@@ -218,7 +220,7 @@ static int exit_status(int status)
  * broker execs nothing itself.
  */
 static pid_t spawn(const struct identity *id, const char *shim, const char *sock, char **argv,
-		   const sigset_t *oldmask, int *fail)
+		   const sigset_t *oldmask, const struct rlimit *nofile, int *fail)
 {
 	volatile int err = 0;
 	pid_t pid;
@@ -234,7 +236,7 @@ static pid_t spawn(const struct identity *id, const char *shim, const char *sock
 		return -1;
 	}
 	if (pid == 0)
-		child_exec(id, shim, argv, oldmask, &err);
+		child_exec(id, shim, argv, oldmask, nofile, &err);
 	if (err) {
 		int status;
 
@@ -256,6 +258,7 @@ int cmd_run(int argc, char **argv)
 	struct broker b = { .epfd = -1, .sigfd = -1 };
 	char dir[PATH_MAX] = "", sock[PATH_MAX + 16] = "", shim[PATH_MAX + 16];
 	sigset_t sigs, oldmask;
+	struct rlimit nofile = { 0 }; /* stays 0 if it could not be read */
 	int lfd = -1, rc = EXIT_BROKER_FAILED;
 
 	policy_init(&policy);
@@ -286,6 +289,7 @@ int cmd_run(int argc, char **argv)
 	sigaddset(&sigs, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &sigs, &oldmask);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	broker_raise_nofile(&nofile);
 	b.policy = &policy;
 	b.audit = &audit;
 	b.tree_root = getpid();
@@ -295,7 +299,7 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "fdbroker: broker: %s\n", strerror(errno));
 		goto out;
 	}
-	st.child = spawn(&id, shim, sock, o.argv, &oldmask, &rc);
+	st.child = spawn(&id, shim, sock, o.argv, &oldmask, &nofile, &rc);
 	if (st.child > 0) {
 		/* modes of created files come from the program, its umask applied */
 		umask(0);

@@ -197,6 +197,7 @@ int cmd_serve(int argc, char **argv)
 	bool learn = false, own = false;
 	char caps[256];
 	sigset_t sigs;
+	struct rlimit nofile;
 	int c, lfd = -1, rc = EXIT_BROKER_FAILED;
 
 	optind = 1;
@@ -247,6 +248,7 @@ int cmd_serve(int argc, char **argv)
 	sigaddset(&sigs, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	broker_raise_nofile(&nofile);
 	/* a log past RLIMIT_FSIZE fails with EFBIG, which the audit reports, not kills */
 	signal(SIGXFSZ, SIG_IGN);
 	b.policy = st.policy;

@@ -279,3 +279,19 @@ Test(cli, serve_reload_refuses_group_writable_policy)
 	h_free(&r);
 	cr_assert_eq(served_stop(&srv), 0);
 }
+
+/*
+ * The broker raises its own soft RLIMIT_NOFILE (descriptors in flight are
+ * capped by it); the program still starts with the limit it was given.
+ */
+Test(cli, program_keeps_its_descriptor_limit)
+{
+	struct result r = h_run((char *[]){ "prlimit", "--nofile=512:4096", (char *)h_fdbroker(),
+					    "run", "-u", "nobody", "--", "sh", "-c",
+					    "ulimit -Sn; ulimit -Hn", NULL },
+				NULL, false);
+
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "512\n4096\n");
+	h_free(&r);
+}
