@@ -65,6 +65,8 @@ int audit_open(struct audit *a, const char *dest)
 
 void audit_close(struct audit *a)
 {
+	if (a->fd >= 0)
+		audit_flush(a);
 	if (a->own_fd)
 		close(a->fd);
 	if (a->use_syslog)
@@ -78,6 +80,7 @@ int audit_reopen(struct audit *a, const char *dest)
 
 	if (!a->own_fd)
 		return 0;
+	audit_flush(a); /* what was decided before belongs to the old file */
 	fd = open(dest, LOG_FLAGS, 0640);
 	if (fd < 0)
 		return -1;
@@ -121,31 +124,36 @@ static void new_second(struct audit *a, time_t sec)
 	strftime(a->stamp, sizeof(a->stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 }
 
+/* "STAMP.mmmZ fdbroker[PID]: BODY\n" into out (cut to fit, newline kept); its length. */
+static size_t format_line(const struct audit *a, const struct timespec *ts, const char *body,
+			  char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s.%03ldZ fdbroker[%d]: %s\n", a->stamp,
+			 ts->tv_nsec / 1000000, (int)a->pid, body);
+	size_t len = n < 0 ? 0 : (size_t)n;
+
+	if (len > cap - 1) {
+		len = cap - 1;
+		out[len - 1] = '\n';
+	}
+	return len;
+}
+
 /*
- * One line, one write(2), so lines from one broker never interleave with
+ * Whole lines, one write(2), so lines from one broker never interleave with
  * another writer's.  When the kernel stops short (it ran out of space
  * partway through), the rest is asked for at once: that either completes
- * the line or fails with the errno that says why.  A line left partial
- * marks the log broken, and the next line written starts with a newline so
- * it does not run on from the stump.  0, or -1 with errno (0: no progress).
+ * the lines or fails with the errno that says why.  A line left partial
+ * marks the log broken, and the next write starts with a newline so it
+ * does not run on from the stump.  0, or -1 with errno (0: no progress).
  */
-static int write_line(struct audit *a, const struct timespec *ts, const char *body)
+static int write_all(struct audit *a, const char *p, size_t len)
 {
-	char line[8192], *p = line + 1; /* line[0]: room for that newline */
-	size_t len, done = 0;
-	int n;
+	size_t done = 0;
 
-	n = snprintf(p, sizeof(line) - 1, "%s.%03ldZ fdbroker[%d]: %s\n", a->stamp,
-		     ts->tv_nsec / 1000000, (int)a->pid, body);
-	len = n < 0 ? 0 : (size_t)n;
-	if (len > sizeof(line) - 2) {
-		len = sizeof(line) - 2;
-		p[len - 1] = '\n';
-	}
-	if (a->broken) {
-		*--p = '\n';
-		len++;
-	}
+	if (a->broken && write(a->fd, "\n", 1) != 1)
+		return -1;
+	a->broken = false;
 	while (done < len) {
 		ssize_t w = write(a->fd, p + done, len - done);
 
@@ -161,43 +169,91 @@ static int write_line(struct audit *a, const struct timespec *ts, const char *bo
 			a->broken = p[done - 1] != '\n';
 		return -1;
 	}
-	a->broken = false;
 	return 0;
 }
 
-/* A line that did not make it: counted; the first of an outage is told on stderr. */
-static void lost_line(struct audit *a, int err)
+/* Lines that did not make it: counted; the first of an outage is told on stderr. */
+static void lost_lines(struct audit *a, int err, unsigned long n)
 {
-	if (a->lost++ || a->is_stderr)
+	bool first = a->lost == 0;
+
+	a->lost += n;
+	if (!first || a->is_stderr)
 		return;
 	fprintf(stderr, "fdbroker: audit log %s: %s; decisions are not being recorded until "
 		"it can be written again\n", a->path, err ? strerror(err) : "short write");
 }
 
-static void put_line(struct audit *a, const struct timespec *ts, const char *body)
-{
-	if (write_line(a, ts, body) < 0)
-		lost_line(a, errno);
-}
-
 /*
- * After an outage, the first line to go through says how many were lost,
- * in the log (before the line that made it) and on stderr.  False while the
- * log still cannot be written.
+ * After an outage, the first lines to go through are preceded by one that
+ * says how many were lost, in the log and on stderr.  False while the log
+ * still cannot be written.
  */
-static bool back_again(struct audit *a, const struct timespec *ts)
+static bool back_again(struct audit *a)
 {
-	char note[128];
+	char note[128], line[256];
+	struct timespec ts;
+	size_t len;
 
+	clock_gettime(CLOCK_REALTIME, &ts);
 	snprintf(note, sizeof(note), "audit log writable again; %lu %s lost", a->lost,
 		 a->lost == 1 ? "line was" : "lines were");
-	if (write_line(a, ts, note) < 0)
+	len = format_line(a, &ts, note, line, sizeof(line));
+	if (write_all(a, line, len) < 0)
 		return false;
 	if (!a->is_stderr)
 		fprintf(stderr, "fdbroker: audit log %s writable again; %lu %s lost\n", a->path,
 			a->lost, a->lost == 1 ? "line was" : "lines were");
 	a->lost = 0;
 	return true;
+}
+
+/* n whole lines to the log now, or counted lost. */
+static void write_lines(struct audit *a, const char *p, size_t len, unsigned long n)
+{
+	if (a->lost && !back_again(a)) {
+		a->lost += n;
+		return;
+	}
+	if (write_all(a, p, len) < 0)
+		lost_lines(a, errno, n);
+}
+
+void audit_flush(struct audit *a)
+{
+	int saved = errno;
+
+	if (!a->held)
+		return;
+	write_lines(a, a->buf, a->buflen, a->held);
+	a->buflen = 0;
+	a->held = 0;
+	errno = saved;
+}
+
+void audit_hold(struct audit *a, bool on)
+{
+	a->hold = on && !a->use_syslog;
+	if (!a->hold)
+		audit_flush(a);
+}
+
+/* One line: into the held batch, or straight to the log. */
+static void put_line(struct audit *a, const char *line, size_t len)
+{
+	if (!a->hold) {
+		write_lines(a, line, len, 1);
+		return;
+	}
+	if (a->buflen + len > sizeof(a->buf))
+		audit_flush(a);
+	if (len > sizeof(a->buf)) {
+		write_lines(a, line, len, 1);
+		return;
+	}
+	memcpy(a->buf + a->buflen, line, len);
+	a->buflen += len;
+	a->held++;
 }
 
 /*
@@ -212,12 +268,13 @@ static bool back_again(struct audit *a, const struct timespec *ts)
  */
 static void check_removed(struct audit *a, const struct timespec *ts)
 {
-	char note[4200];
+	char note[4200], line[4300];
 	struct stat st;
 	int fd, err;
 
 	if (fstat(a->fd, &st) < 0 || st.st_nlink > 0)
 		return;
+	audit_flush(a); /* lines made before the check belong to the old file */
 	fd = open(a->path, LOG_FLAGS | O_NOFOLLOW, 0640);
 	if (fd < 0 || dup3(fd, a->fd, O_CLOEXEC) < 0) {
 		err = errno;
@@ -236,11 +293,12 @@ static void check_removed(struct audit *a, const struct timespec *ts)
 	snprintf(note, sizeof(note), "audit log %s was removed; re-created it", a->path);
 	if (!a->is_stderr)
 		fprintf(stderr, "fdbroker: %s\n", note);
-	put_line(a, ts, note);
+	put_line(a, line, format_line(a, ts, note, line, sizeof(line)));
 }
 
 static void emit(struct audit *a, const char *body)
 {
+	char line[8192];
 	struct timespec ts;
 	int saved = errno;
 
@@ -254,10 +312,7 @@ static void emit(struct audit *a, const char *body)
 		if (a->regular)
 			check_removed(a, &ts);
 	}
-	if (!a->lost || back_again(a, &ts))
-		put_line(a, &ts, body);
-	else
-		a->lost++;
+	put_line(a, line, format_line(a, &ts, body, line, sizeof(line)));
 	errno = saved;
 }
 

@@ -33,6 +33,10 @@ struct audit {
 	unsigned long lost; /* lines not written since the first failure; 0: none */
 	time_t sec;        /* the second stamp is for, and of the last removal check */
 	char stamp[24];    /* "YYYY-MM-DDTHH:MM:SS" of sec */
+	bool hold;         /* audit_hold: lines wait in buf for audit_flush */
+	unsigned long held; /* lines in buf */
+	size_t buflen;
+	char buf[32768];
 };
 
 struct audit_rec {
@@ -56,5 +60,13 @@ int audit_reopen(struct audit *a, const char *dest);
 void audit_decision(struct audit *a, const struct audit_rec *r);
 /* Anything that is not a decision: refused clients, malformed messages. */
 void audit_note(struct audit *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Batching, for the broker's event loop: while held, lines wait in memory
+ * and audit_flush writes them with one write(2) (or counts them lost);
+ * audit_hold(a, false) flushes and writes each line at once again.  The
+ * broker hands out nothing a line records before that line is flushed.
+ */
+void audit_hold(struct audit *a, bool on);
+void audit_flush(struct audit *a);
 
 #endif

@@ -37,6 +37,17 @@ struct client {
 
 struct listener;
 struct learn;
+/* Most events one epoll_wait returns, and so most replies one batch holds. */
+#define BROKER_BATCH 64
+
+/* A reply held until the batch's audit lines are written (broker_run). */
+struct pending_reply {
+	struct client *c; /* NULL: the client has gone */
+	int fd;           /* passed with the reply, then closed; -1: none */
+	size_t len;
+	unsigned char buf[32];
+};
+
 struct broker;
 typedef void (*broker_signal_fn)(struct broker *b, const struct signalfd_siginfo *si);
 
@@ -64,6 +75,9 @@ struct broker {
 	struct evsrc listen_src, signal_src;
 	struct listener *listeners; /* held for accept rules (listener.c) */
 	unsigned channel_seq;
+	bool batching;         /* in an event batch: replies wait in pending */
+	unsigned npending;
+	struct pending_reply pending[BROKER_BATCH];
 };
 
 /*
@@ -83,7 +97,12 @@ void broker_learn(struct broker *b, const struct client *c, const struct request
 struct fdb_hdr;
 struct subject client_subject(const struct client *c);
 void rule_name(const struct rule *r, char *buf, size_t len);
-/* Reply to c's request; -1 means drop the client (already logged). */
+/*
+ * Reply to c's request, passing fd (-1: none), which the broker closes.
+ * In a batch the reply waits until the batch's audit lines are written, so
+ * nothing is handed out before its line is in the log.  -1 means drop the
+ * client (already logged).
+ */
 int broker_reply(struct broker *b, struct client *c, uint32_t seq, int status,
 		 unsigned rflags, int fd);
 /* One audit line for a decision on c's request. */

@@ -267,6 +267,8 @@ static bool deliver(struct broker *b, struct listener *l)
 
 	memcpy(a.addr, &l->pending_peer, l->pending_len);
 	len = wire_encode_addr(msg, sizeof(msg), FDB_OP_CONN, 0, &a);
+	/* the connection's audit line goes out before the connection does */
+	audit_flush(b->audit);
 	for (struct channel *ch = l->channels; ch; ch = ch->next) {
 		ssize_t n;
 

@@ -61,10 +61,7 @@ int serve_socket(struct broker *b, struct client *c, const struct fdb_hdr *h,
 		     fd >= 0 ? 0 : errno);
 	if (fd < 0)
 		return broker_reply(b, c, h->seq, errno, 0, -1);
-	int rc = broker_reply(b, c, h->seq, 0, 0, fd);
-
-	close(fd);
-	return rc;
+	return broker_reply(b, c, h->seq, 0, 0, fd);
 }
 
 /* tcp, udp or unix, from what the socket is; -1 for anything else. */
@@ -163,7 +160,7 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 	struct stat st;
 	char object[PATH_MAX + 16], detail[32];
 	const char *base = NULL;
-	int proto, err, dirfd = -1, chfd = -1, rc;
+	int proto, err, dirfd = -1, chfd = -1;
 
 	if (wire_decode_addr(msg, len, &a) < 0 || nfds != 1) {
 		audit_note(b->audit, "pid=%d: malformed bind request: client dropped",
@@ -198,10 +195,7 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 			err = -listener_attach(b, c, d.rule, fds[0], sa, a.len, &r.u.net.ep, &chfd);
 			client_audit(b, c, "bind", object, "proto=tcp listener=held",
 				     err ? "error" : "allow", d.rule, err);
-			rc = broker_reply(b, c, h->seq, err, err ? 0 : FDB_REPLY_LISTENER, chfd);
-			if (chfd >= 0)
-				close(chfd);
-			return rc;
+			return broker_reply(b, c, h->seq, err, err ? 0 : FDB_REPLY_LISTENER, chfd);
 		}
 	}
 	if (d.verdict != VERDICT_ALLOW) {
