@@ -157,7 +157,6 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 	const struct sockaddr *sa;
 	struct fdb_addr a;
 	struct decision d;
-	struct stat st;
 	char object[PATH_MAX + 16], detail[32];
 	const char *base = NULL;
 	int proto, err, dirfd = -1, chfd = -1;
@@ -168,8 +167,8 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 		return -1;
 	}
 	sa = (const struct sockaddr *)a.addr;
-	proto = (fstat(fds[0], &st) == 0 && S_ISSOCK(st.st_mode)) ?
-			socket_proto(fds[0], sa->sa_family) : -1;
+	/* not a socket at all: getsockopt says ENOTSOCK */
+	proto = socket_proto(fds[0], sa->sa_family);
 	if (proto < 0 || endpoint_from_sockaddr(sa, a.len, &r.u.net.ep) < 0) {
 		client_audit(b, c, "bind", "-", "unsupported-socket", "deny", NULL, EACCES);
 		return broker_reply(b, c, h->seq, EACCES, FDB_REPLY_DENIED, -1);

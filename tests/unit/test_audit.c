@@ -1,0 +1,158 @@
+/* The audit line: its exact text, escaping, length bound and batching. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+
+TestSuite(audit);
+
+static char dir[64];
+static char logpath[96];
+
+static void log_setup(struct audit *a)
+{
+	strcpy(dir, "/tmp/fdb-audit-unit.XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(logpath, sizeof(logpath), "%s/audit.log", dir);
+	cr_assert_eq(audit_open(a, logpath), 0);
+}
+
+static void log_teardown(struct audit *a)
+{
+	audit_close(a);
+	unlink(logpath);
+	rmdir(dir);
+}
+
+/* The whole log, NUL-terminated (caller frees). */
+static char *log_text(void)
+{
+	FILE *f = fopen(logpath, "r");
+	char *buf = calloc(1, 65536);
+	size_t n;
+
+	cr_assert_not_null(f);
+	cr_assert_not_null(buf);
+	n = fread(buf, 1, 65535, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* The line after "fdbroker[PID]: ", checking the prefix on the way. */
+static const char *body_of(const char *line)
+{
+	regex_t re;
+	regmatch_t m;
+	char want[160];
+
+	snprintf(want, sizeof(want),
+		 "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z "
+		 "fdbroker\\[%d\\]: ", (int)getpid());
+	cr_assert_eq(regcomp(&re, want, REG_EXTENDED), 0);
+	cr_assert_eq(regexec(&re, line, 1, &m, 0), 0, "prefix of %s", line);
+	regfree(&re);
+	return line + m.rm_eo;
+}
+
+Test(audit, decision_line_exact)
+{
+	struct audit a;
+	struct audit_rec r = {
+		.pid = 4242, .uid = 65534, .gid = 65534, .prog = "my prog", .op = "open",
+		.object = "/srv/a b\\c\nd\xc3\xa9", .detail = "rights=read", .verdict = "deny",
+		.rule = "site.policy:3", .err = EACCES,
+	};
+	char *text;
+
+	log_setup(&a);
+	audit_decision(&a, &r);
+	r.prog = NULL;
+	r.detail = NULL;
+	r.object = "/etc/shadow";
+	r.verdict = "allow";
+	r.err = 0;
+	audit_decision(&a, &r);
+	audit_note(&a, "refused pid=%d: %s", 7, "not in the tree");
+	text = log_text();
+	{
+		char *l1 = text, *l2 = strchr(l1, '\n') + 1, *l3 = strchr(l2, '\n') + 1;
+
+		*strchr(l1, '\n') = '\0';
+		*strchr(l2, '\n') = '\0';
+		cr_assert_str_eq(body_of(l1),
+				 "pid=4242 uid=65534 gid=65534 prog=my\\x20prog op=open "
+				 "object=/srv/a\\x20b\\x5cc\\x0ad\\xc3\\xa9 rights=read verdict=deny "
+				 "rule=site.policy:3 errno=EACCES");
+		cr_assert_str_eq(body_of(l2), "pid=4242 uid=65534 gid=65534 prog=? op=open "
+					      "object=/etc/shadow verdict=allow rule=site.policy:3 errno=0");
+		cr_assert_str_eq(body_of(l3), "refused pid=7: not in the tree\n");
+	}
+	free(text);
+	log_teardown(&a);
+}
+
+Test(audit, long_object_is_cut_whole_line_kept)
+{
+	struct audit a;
+	char *object = malloc(6000), *text;
+	struct audit_rec r = { .pid = 1, .prog = "p", .op = "open", .verdict = "deny",
+			       .rule = "default", .err = EACCES };
+
+	cr_assert_not_null(object);
+	memset(object, ' ', 5999); /* every byte escaped: 24,000 bytes wanted */
+	object[0] = '/';
+	object[5999] = '\0';
+	r.object = object;
+	log_setup(&a);
+	audit_decision(&a, &r);
+	audit_note(&a, "after");
+	text = log_text();
+	{
+		char *nl = strchr(text, '\n');
+
+		cr_assert_not_null(nl);
+		cr_assert_leq((size_t)(nl - text) + 1, 8192, "line of %zu bytes", (size_t)(nl - text) + 1);
+		cr_assert_str_eq(body_of(nl + 1), "after\n");
+	}
+	free(text);
+	free(object);
+	log_teardown(&a);
+}
+
+Test(audit, held_lines_wait_for_flush)
+{
+	struct audit a;
+	char *text;
+
+	log_setup(&a);
+	audit_hold(&a, true);
+	for (int i = 0; i < 500; i++) /* more than the buffer holds: flushed on the way */
+		audit_note(&a, "line %d of a batch", i);
+	audit_note(&a, "last");
+	text = log_text();
+	cr_assert_null(strstr(text, "last"), "a held line was written before the flush");
+	free(text);
+	audit_flush(&a);
+	text = log_text();
+	{
+		int n = 0;
+
+		for (char *p = text; (p = strchr(p, '\n')); p++)
+			n++;
+		cr_assert_eq(n, 501);
+		cr_assert_not_null(strstr(text, "]: last\n"));
+	}
+	free(text);
+	audit_hold(&a, false);
+	audit_note(&a, "straight through");
+	text = log_text();
+	cr_assert_not_null(strstr(text, "]: straight through\n"));
+	free(text);
+	log_teardown(&a);
+}
