@@ -29,6 +29,14 @@ B5_T=${B5_T:-4}          B5_N=${B5_N:-4000}     B5_REPS=${B5_REPS:-3}
 B6_N=${B6_N:-300}
 B7_CLIENTS=${B7_CLIENTS:-1000} B7_REQUESTS=${B7_REQUESTS:-1000000}
 PORT_BIND=780 PORT_NATIVE=781 PORT_BROKER=782 # 700-799, 127.0.0.1 only
+# Latency rows (B2, B3) run both sides on one CPU: on an idle VM a wake-up
+# sent to the other, halted, vCPU costs 100 us or more of hypervisor time,
+# which swamps what is measured (raw round trip ~16 us on one CPU, ~120 us
+# across idle vCPUs here).  B_PIN=no measures across CPUs instead.
+B_PIN=${B_PIN:-yes}
+ALL_CPUS=0-$(($(nproc) - 1))
+if [ "$B_PIN" = yes ]; then PIN="taskset -c 0"; else PIN=""; fi
+pin() { [ "$B_PIN" = yes ] && taskset -pc "$1" "$2" >/dev/null || true; }
 
 if [ "$(id -u)" != 0 ]; then
 	echo "bench.sh: run as root (the brokers run as root, the clients as nobody)" >&2
@@ -122,12 +130,14 @@ REQS=$B7_CLIENTS
 # ---- B2: brokered open latency vs the raw SCM_RIGHTS floor ---------------
 log "B2: $B2_REPS x $B2_N brokered opens, shim+broker and floor"
 : >"$T/b2a"; : >"$T/b2b"
+pin 0 $SERVE; pin 0 $FLOOR
 for r in $(seq "$B2_REPS"); do
-	$NOBODY "$BIN/opener" rawlat "$T/floor.sock" "$T/secret" "$B2_N" >>"$T/b2a"
-	$NOBODY $SHIMENV "$BIN/opener" lat "$T/secret" "$B2_N" >>"$T/b2b"
+	$PIN $NOBODY "$BIN/opener" rawlat "$T/floor.sock" "$T/secret" "$B2_N" >>"$T/b2a"
+	$PIN $NOBODY $SHIMENV "$BIN/opener" lat "$T/secret" "$B2_N" >>"$T/b2b"
 	REQS=$((REQS + B2_N + B2_N / 10 + 1))
 	: >"$T/audit.log"
 done
+pin "$ALL_CPUS" $SERVE; pin "$ALL_CPUS" $FLOOR
 B2_FLOOR=$(cut -d' ' -f1 "$T/b2a" | med); B2_FLOOR99=$(cut -d' ' -f2 "$T/b2a" | med)
 B2_FDB=$(cut -d' ' -f1 "$T/b2b" | med); B2_FDB99=$(cut -d' ' -f2 "$T/b2b" | med)
 B2_R=$(ratio "$B2_FDB" "$B2_FLOOR"); B2_R99=$(ratio "$B2_FDB99" "$B2_FLOOR99")
@@ -177,8 +187,8 @@ chown nobody "$ABFILE"
 chmod 500 "$ABFILE"
 : >"$T/b3a"; : >"$T/b3b"
 for r in $(seq "$B3_REPS"); do
-	$NOBODY authbind "$BIN/bindloop" $PORT_BIND "$B3_N" >>"$T/b3a"
-	"$FDB" run -u nobody -a "bind tcp 127.0.0.1:$PORT_BIND" --log "$T/run.log" -- \
+	$PIN $NOBODY authbind "$BIN/bindloop" $PORT_BIND "$B3_N" >>"$T/b3a"
+	$PIN "$FDB" run -u nobody -a "bind tcp 127.0.0.1:$PORT_BIND" --log "$T/run.log" -- \
 		"$BIN/bindloop" $PORT_BIND "$B3_N" >>"$T/b3b"
 	: >"$T/run.log"
 done
@@ -238,7 +248,8 @@ secs=$(($(date +%s) - start))
 	echo "nobody (setpriv), brokers as root; \`fdbroker serve\` for B1, B2, B4, B7,"
 	echo "\`fdbroker run\` for B3, B5, B6; audit logs to a file. Counts:"
 	echo "B1 $B1_REPS × $B1_N; B2 $B2_REPS × $B2_N round trips, one client;"
-	echo "B3 $B3_REPS × $B3_N binds (BENCH.md gives no count);"
+	echo "B3 $B3_REPS × $B3_N binds (BENCH.md gives no count); B2 and B3 with"
+	echo "$([ "$B_PIN" = yes ] && echo "client and server on one CPU (B_PIN=no: across CPUs)" || echo "client and server free to use every CPU (B_PIN=no)");"
 	echo "B4 $B4_REPS × $B4_K processes × $B4_N opens; B5 $B5_REPS × $B5_T threads × $B5_N"
 	echo "connections (connect, read one byte, close with a reset), fresh server each time;"
 	echo "B6 $B6_N launches of each, interleaved, median of all (no hyperfine);"
