@@ -640,9 +640,10 @@ int broker_run(struct broker *b)
 			return -1;
 		}
 		/*
-		 * A batch: the audit lines of all ready requests go out in one
-		 * write, then their replies (replies_flush).  Under load that
-		 * is one write for dozens of decisions instead of one each.
+		 * A batch: the audit lines of the ready requests go out in one
+		 * write, then their replies (replies_flush), BROKER_BATCH
+		 * replies at a time.  Under load that is one write for up to
+		 * eight decisions instead of one each.
 		 */
 		b->batching = true;
 		audit_hold(b->audit, true);

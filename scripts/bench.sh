@@ -21,7 +21,7 @@ FDB=$BUILD/fdbroker
 SHIM=$BUILD/libfdshim.so
 OUT=$BUILD/bench.md
 
-B1_N=${B1_N:-1000000}    B1_REPS=${B1_REPS:-5}
+B1_N=${B1_N:-300000}     B1_REPS=${B1_REPS:-15}
 B2_N=${B2_N:-20000}      B2_REPS=${B2_REPS:-5}
 B3_N=${B3_N:-1000}       B3_REPS=${B3_REPS:-3}
 B4_K=${B4_K:-64}         B4_N=${B4_N:-1000}     B4_REPS=${B4_REPS:-3}
@@ -113,12 +113,24 @@ echo "fdbroker bench: B1-B7 of BENCH.md, $(nproc) CPUs; progress on stderr" >&2
 # ---- B1: pass-through cost ------------------------------------------------
 log "B1: $B1_REPS x $B1_N open+close, without and with the shim"
 : >"$T/b1a"; : >"$T/b1b"
+# Runs drift by 10% on this VM, more than the 2% asked: the ratio is the
+# median of each pair's ratio (a run with the shim over the run beside it
+# without), which cancels what the two share; the order within a pair
+# alternates, so a drift during a pair does not favour either side.
+: >"$T/b1r"
 for r in $(seq "$B1_REPS"); do
-	$NOBODY "$BIN/opener" loop "$T/readable" "$B1_N" >>"$T/b1a"
-	$NOBODY $SHIMENV "$BIN/opener" loop "$T/readable" "$B1_N" >>"$T/b1b"
+	if [ $((r % 2)) = 1 ]; then
+		a=$($NOBODY "$BIN/opener" loop "$T/readable" "$B1_N")
+		b=$($NOBODY $SHIMENV "$BIN/opener" loop "$T/readable" "$B1_N")
+	else
+		b=$($NOBODY $SHIMENV "$BIN/opener" loop "$T/readable" "$B1_N")
+		a=$($NOBODY "$BIN/opener" loop "$T/readable" "$B1_N")
+	fi
+	echo "$a" >>"$T/b1a"; echo "$b" >>"$T/b1b"; ratio "$b" "$a" >>"$T/b1r"
+	echo >>"$T/b1r"
 done
 B1_BASE=$(med <"$T/b1a"); B1_SHIM=$(med <"$T/b1b")
-B1_R=$(ratio "$B1_SHIM" "$B1_BASE")
+B1_R=$(grep . "$T/b1r" | med)
 
 # ---- B7 (clients): 1,000 connected clients ------------------------------
 log "B7: $B7_CLIENTS clients connected to the broker"
@@ -171,12 +183,15 @@ B7_GROW=$((B7_END - B7_MID))
 
 # ---- B7 (shim): a client's RSS with the shim and one brokered call -------
 : >"$T/b7a"; : >"$T/b7b"
-for r in 1 2 3 4 5; do
+# VmRSS of a small process moves by 100 KiB from run to run here (which
+# file pages the kernel maps around each fault), so many short runs.
+for r in $(seq 21); do
 	$NOBODY "$BIN/opener" rss "$T/secret" >>"$T/b7a"
 	$NOBODY $SHIMENV "$BIN/opener" rss "$T/secret" >>"$T/b7b"
 done
 B7_SHIM=$(($(cut -d' ' -f1 "$T/b7b" | med) - $(cut -d' ' -f1 "$T/b7a" | med)))
 B7_SHIMANON=$(($(cut -d' ' -f2 "$T/b7b" | med) - $(cut -d' ' -f2 "$T/b7a" | med)))
+B7_SHIMPSS=$(($(cut -d' ' -f3 "$T/b7b" | med) - $(cut -d' ' -f3 "$T/b7a" | med)))
 stop $SERVE
 stop $FLOOR
 
@@ -242,19 +257,21 @@ secs=$(($(date +%s) - start))
 	echo "| B6 | launch /bin/true as nobody, added over setpriv (setpriv $B6_BASE µs) | +$B6_FDBADD µs (run $B6_FDB µs, p99 $B6_FDB99) | authbind +$B6_ABADD µs ($B6_AB µs, p99 $B6_AB99) | ${B6_R}× | ≤ 1× | $(verdict "$B6_FDBADD <= $B6_ABADD") |"
 	echo "| B7 | broker RSS: idle; with $B7_CLIENTS clients | $B7_IDLE KiB; $B7_WITH KiB | before them $B7_BEFORE KiB | $B7_PER KiB/client | ≤ 2 KiB/client | $(verdict "$B7_PER <= 2") |"
 	echo "| B7 | broker RSS after $B7_MIDREQS and after $REQS requests | $B7_MID KiB → $B7_END KiB | | +$B7_GROW KiB | flat (≤ +16 KiB) | $(verdict "$B7_GROW <= 16") |"
-	echo "| B7 | client RSS after one brokered open, shim vs none | +$B7_SHIM KiB (private: +$B7_SHIMANON KiB) | $(cut -d' ' -f1 "$T/b7a" | med) KiB | +$B7_SHIM KiB | ≤ 64 KiB | $(verdict "$B7_SHIM <= 64") |"
+	echo "| B7 | client RSS after one brokered open, shim vs none | +$B7_SHIM KiB (private: +$B7_SHIMANON KiB, PSS: +$B7_SHIMPSS KiB) | $(cut -d' ' -f1 "$T/b7a" | med) KiB | +$B7_SHIM KiB | ≤ 64 KiB | $(verdict "$B7_SHIM <= 64") |"
 	echo
 	echo "Medians over repetitions, sides interleaved; the unprivileged sides run as"
 	echo "nobody (setpriv), brokers as root; \`fdbroker serve\` for B1, B2, B4, B7,"
 	echo "\`fdbroker run\` for B3, B5, B6; audit logs to a file. Counts:"
-	echo "B1 $B1_REPS × $B1_N; B2 $B2_REPS × $B2_N round trips, one client;"
+	echo "B1 $B1_REPS × $B1_N, ratio the median of the pairs' ratios; B2 $B2_REPS × $B2_N round trips, one client;"
 	echo "B3 $B3_REPS × $B3_N binds (BENCH.md gives no count); B2 and B3 with"
 	echo "$([ "$B_PIN" = yes ] && echo "client and server on one CPU (B_PIN=no: across CPUs)" || echo "client and server free to use every CPU (B_PIN=no)");"
 	echo "B4 $B4_REPS × $B4_K processes × $B4_N opens; B5 $B5_REPS × $B5_T threads × $B5_N"
 	echo "connections (connect, read one byte, close with a reset), fresh server each time;"
 	echo "B6 $B6_N launches of each, interleaved, median of all (no hyperfine);"
 	echo "B7 $B7_CLIENTS kept connections, one thread each; \"flat\" compares RSS after"
-	echo "$B7_MIDREQS requests with RSS after $REQS; shim RSS is the median of 5 runs each"
-	echo "(VmRSS, which counts shared file pages; \"private\" is the RssAnon difference)."
+	echo "$B7_MIDREQS requests with RSS after $REQS; shim RSS is the median of 21 runs each"
+	echo "(VmRSS, which counts shared file pages whole; \"private\" is the RssAnon"
+	echo "difference, PSS the proportional set size, shared pages divided among"
+	echo "the processes that map them)."
 } >"$OUT"
 cat "$OUT"

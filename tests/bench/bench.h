@@ -39,17 +39,17 @@ static inline double p99_sorted(const double *v, size_t n)
 	return v[n * 99 / 100];
 }
 
-/* A field of /proc/PID/status (0: ourselves) in KiB ("VmRSS:"), or -1. */
-static inline long status_kib(int pid, const char *field)
+/* A "Field: N kB" line of /proc/PID/FILE (pid 0: ourselves) in KiB, or -1. */
+static inline long proc_kib(int pid, const char *file, const char *field)
 {
 	char path[64], line[256];
 	long kib = -1;
 	FILE *f;
 
 	if (pid > 0)
-		snprintf(path, sizeof(path), "/proc/%d/status", pid);
+		snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
 	else
-		snprintf(path, sizeof(path), "/proc/self/status");
+		snprintf(path, sizeof(path), "/proc/self/%s", file);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
@@ -66,6 +66,12 @@ static inline void die(const char *what)
 {
 	perror(what);
 	exit(1);
+}
+
+/* A "Field:   N kB" line of /proc/PID/status (pid 0: ourselves). */
+static inline long status_kib(int pid, const char *field)
+{
+	return proc_kib(pid, "status", field);
 }
 
 static inline long vmrss_kib(int pid)

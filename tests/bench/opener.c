@@ -10,7 +10,7 @@
  *   opener hold K FILE PID      K threads, one open each, connections kept;
  *                               prints PID's VmRSS (KiB) before and with them
  *   opener rss FILE             one open (brokered under the shim), then
- *                               prints our own VmRSS and RssAnon (KiB)
+ *                               prints our own VmRSS, RssAnon and Pss (KiB)
  */
 #include "floor.h"
 
@@ -195,7 +195,8 @@ int main(int argc, char **argv)
 
 		if (fd >= 0)
 			close(fd);
-		printf("%ld %ld\n", vmrss_kib(0), status_kib(0, "RssAnon:"));
+		printf("%ld %ld %ld\n", vmrss_kib(0), status_kib(0, "RssAnon:"),
+		       proc_kib(0, "smaps_rollup", "Pss:"));
 	} else {
 		fprintf(stderr, "usage: see the comment at the top of tests/bench/opener.c\n");
 		return 2;
