@@ -9,10 +9,19 @@
 
 #include "audit.h"
 
-TestSuite(audit);
-
 static char dir[64];
 static char logpath[96];
+
+/* Also after a failed assertion, which leaves the test before its own clean-up. */
+static void audit_fini(void)
+{
+	if (logpath[0])
+		unlink(logpath);
+	if (dir[0])
+		rmdir(dir);
+}
+
+TestSuite(audit, .fini = audit_fini);
 
 static void log_setup(struct audit *a)
 {
