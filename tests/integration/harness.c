@@ -138,6 +138,21 @@ char *h_slurp_must(const char *path)
 	return slurp_fd(fd);
 }
 
+long h_count_lines(const char *text, const char *a, const char *b)
+{
+	long n = 0;
+
+	for (const char *s = text; *s;) {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl ? (size_t)(nl - s) : strlen(s);
+
+		if (memmem(s, len, a, strlen(a)) && (!b || memmem(s, len, b, strlen(b))))
+			n++;
+		s += len + (nl ? 1 : 0);
+	}
+	return n;
+}
+
 char *h_preload_env(void)
 {
 	static char buf[2048];

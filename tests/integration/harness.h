@@ -75,6 +75,8 @@ pid_t h_broker_spawn(const char *user, const char *policy, char *const argv[],
 char *h_slurp(const char *path);
 /* The same, but the file must be there (asserts it opens). */
 char *h_slurp_must(const char *path);
+/* Lines of text holding a (and b too, unless b is NULL). */
+long h_count_lines(const char *text, const char *a, const char *b);
 
 /*
  * "LD_PRELOAD=..." for a client: the shim after whatever is preloaded (a

@@ -4,7 +4,9 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -75,7 +77,7 @@ const char *served_raw(const struct served *s, const char *uid, const char *gid,
 	return out;
 }
 
-int pid_fd_count(pid_t pid)
+int pid_fds_below(pid_t pid, int limit)
 {
 	char path[64];
 	struct dirent *e;
@@ -86,10 +88,15 @@ int pid_fd_count(pid_t pid)
 	d = opendir(path);
 	cr_assert_not_null(d, "%s: %s", path, strerror(errno));
 	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
+		if (e->d_name[0] != '.' && atoi(e->d_name) < limit)
 			n++;
 	closedir(d);
 	return n;
+}
+
+int pid_fd_count(pid_t pid)
+{
+	return pid_fds_below(pid, INT_MAX);
 }
 
 long pid_rss_kb(pid_t pid)

@@ -48,6 +48,11 @@ const char *served_raw(const struct served *s, const char *uid, const char *gid,
 
 /* Entries of /proc/PID/fd. */
 int pid_fd_count(pid_t pid);
+/*
+ * pid's descriptors numbered below limit: RLIMIT_NOFILE bounds numbers, not
+ * how many, and a broker may have inherited high-numbered ones.
+ */
+int pid_fds_below(pid_t pid, int limit);
 /* VmRSS of /proc/PID/status in kB, or -1. */
 long pid_rss_kb(pid_t pid);
 

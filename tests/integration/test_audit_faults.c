@@ -64,22 +64,6 @@ static void opens(const struct served *s, int n)
 			 want, "the broker stopped serving:\n%s", h_slurp(h_path("serve.err")));
 }
 
-/* Lines of text holding a (and b, unless NULL). */
-static int count_lines(const char *text, const char *a, const char *b)
-{
-	int n = 0;
-
-	for (const char *s = text; *s;) {
-		const char *nl = strchr(s, '\n');
-		size_t len = nl ? (size_t)(nl - s) : strlen(s);
-
-		if (memmem(s, len, a, strlen(a)) && (!b || memmem(s, len, b, strlen(b))))
-			n++;
-		s += len + (nl ? 1 : 0);
-	}
-	return n;
-}
-
 /* The broker's stderr has exactly one line with a and b. */
 static void said_once(const char *a, const char *b)
 {
@@ -89,7 +73,7 @@ static void said_once(const char *a, const char *b)
 	cr_assert_eq(wait_for_text(err, b, WAIT_MS), 0, "nothing on stderr says '%s':\n%s", b,
 		     h_slurp(err));
 	text = h_slurp(err);
-	cr_assert_eq(count_lines(text, a, b), 1, "not once on stderr: '%s ... %s':\n%s", a, b,
+	cr_assert_eq(h_count_lines(text, a, b), 1, "not once on stderr: '%s ... %s':\n%s", a, b,
 		     text);
 	free(text);
 }

@@ -13,7 +13,6 @@
  *    broker runs as a user of its own, not root: see STARVED_UID.
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,27 +106,6 @@ static int log_count(const char *needle)
 	follow_wait(&f, 1 << 30, 0);
 	n = f.count;
 	follow_close(&f);
-	return n;
-}
-
-/*
- * pid's descriptors numbered below limit: RLIMIT_NOFILE bounds numbers, not
- * how many, and the broker may have inherited high-numbered ones.
- */
-static int fds_below(pid_t pid, int limit)
-{
-	char path[64];
-	struct dirent *e;
-	int n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	d = opendir(path);
-	cr_assert_not_null(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && atoi(e->d_name) < limit)
-			n++;
-	closedir(d);
 	return n;
 }
 
@@ -268,7 +246,7 @@ Test(faults, out_of_descriptors)
 	long ms;
 
 	start_starved(policy, file);
-	room = NOFILE - fds_below(srv.proc.pid, NOFILE);
+	room = NOFILE - pid_fds_below(srv.proc.pid, NOFILE);
 	cr_assert_gt(room, 4, "baseline %d", srv.base_fds);
 
 	/* fill it up: served, then admitted but failing, then refused */
@@ -321,7 +299,7 @@ Test(faults, out_of_descriptors)
 	 * refused client sees its connection end just before the broker takes
 	 * its spare back.
 	 */
-	cr_assert_eq(fds_below(srv.proc.pid, NOFILE), NOFILE, "the table is not full");
+	cr_assert_eq(pid_fds_below(srv.proc.pid, NOFILE), NOFILE, "the table is not full");
 
 	/* the others leave; the first asks again: served (their hang-ups came first) */
 	for (int i = 1; i < nh; i++)

@@ -50,22 +50,6 @@ static const char *line_with(const char *text, const char *needle)
 	return line;
 }
 
-/* Lines of text holding both a and b. */
-static long count_lines(const char *text, const char *a, const char *b)
-{
-	long n = 0;
-
-	for (const char *s = text; *s;) {
-		const char *nl = strchr(s, '\n');
-		size_t len = nl ? (size_t)(nl - s) : strlen(s);
-
-		if (memmem(s, len, a, strlen(a)) && (!b || memmem(s, len, b, strlen(b))))
-			n++;
-		s += len + (nl ? 1 : 0);
-	}
-	return n;
-}
-
 /* Assert that the log has a line with `about` that also says each of what[]. */
 static void log_line_says(const char *log_path, const char *about, const char *const what[])
 {
@@ -311,20 +295,20 @@ Test(serve, reload_under_load_loses_nothing)
 	char *text = h_slurp(log);
 	snprintf(obj_a, sizeof(obj_a), "op=open object=%s ", a);
 	snprintf(obj_b, sizeof(obj_b), "op=open object=%s ", b);
-	cr_assert_eq(count_lines(text, "policy reloaded", NULL), RELOADS);
-	cr_assert_eq(count_lines(text, "refused", NULL), 0, "%s", line_with(text, "refused"));
-	cr_assert_eq(count_lines(text, obj_a, NULL), rounds);
-	cr_assert_eq(count_lines(text, obj_a, "verdict=allow"), rounds,
+	cr_assert_eq(h_count_lines(text, "policy reloaded", NULL), RELOADS);
+	cr_assert_eq(h_count_lines(text, "refused", NULL), 0, "%s", line_with(text, "refused"));
+	cr_assert_eq(h_count_lines(text, obj_a, NULL), rounds);
+	cr_assert_eq(h_count_lines(text, obj_a, "verdict=allow"), rounds,
 		     "A not always allowed: %s", line_with(text, "verdict=deny rule=default"));
-	cr_assert_eq(count_lines(text, obj_b, NULL), rounds);
-	cr_assert_eq(count_lines(text, obj_b, "verdict=deny"), rounds);
+	cr_assert_eq(h_count_lines(text, obj_b, NULL), rounds);
+	cr_assert_eq(h_count_lines(text, obj_b, "verdict=deny"), rounds);
 	/* each rule of either version did decide some requests */
 	snprintf(obj_a, sizeof(obj_a), "rule=%s:1 ", policy);
-	cr_assert_gt(count_lines(text, "verdict=allow", obj_a), 0);
+	cr_assert_gt(h_count_lines(text, "verdict=allow", obj_a), 0);
 	snprintf(obj_a, sizeof(obj_a), "rule=%s:3 ", policy);
-	cr_assert_gt(count_lines(text, "verdict=allow", obj_a), 0);
+	cr_assert_gt(h_count_lines(text, "verdict=allow", obj_a), 0);
 	snprintf(obj_b, sizeof(obj_b), "rule=%s:2 ", policy);
-	cr_assert_gt(count_lines(text, "verdict=deny", obj_b), 0);
+	cr_assert_gt(h_count_lines(text, "verdict=deny", obj_b), 0);
 	free(text);
 	cr_assert_eq(p_stop(&srv), 0);
 }
