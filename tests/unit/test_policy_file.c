@@ -73,10 +73,10 @@ TestSuite(policy_file, .init = setup, .fini = teardown, .timeout = 10);
 /* tmpdir/name, in one of a few buffers that live until the test ends. */
 static const char *at(const char *name)
 {
-	static char bufs[4][PATH_MAX + 64];
+	static char bufs[16][PATH_MAX + 64];
 	static int i;
 
-	i = (i + 1) % 4;
+	i = (i + 1) % 16;
 	snprintf(bufs[i], sizeof(bufs[i]), "%s/%s", tmpdir, name);
 	return bufs[i];
 }
@@ -225,15 +225,161 @@ Test(policy_file, sticky_directory_still_checks_file)
 	cr_assert(strstr(errs.msg[0], ": owned by uid 65534 (user nobody);"), "%s", errs.msg[0]);
 }
 
-/* A name without a slash is judged in the current directory. */
+/* A name without a slash is judged in the current directory, named by its path. */
 Test(policy_file, relative_name_checks_current_directory)
 {
 	const char *d = policy_dir("d", 0, 0777);
+	char want[3 * PATH_MAX];
 
 	policy_file("d/p.policy", 0, 0644);
 	cr_assert_eq(chdir(d), 0);
-	refused("p.policy", "p.policy: directory . is writable by anyone (mode 0777), who could "
-			    "replace the policy; chmod go-w .");
+	snprintf(want, sizeof(want), "p.policy: directory %s is writable by anyone (mode 0777), "
+		 "who could replace the policy; chmod go-w %s", d, d);
+	refused("p.policy", want);
+}
+
+/* ---- the whole way to the file: every directory from /, every symlink ------ */
+
+static void symlink_at(const char *target, const char *name, uid_t owner)
+{
+	cr_assert_eq(symlink(target, at(name)), 0, "%s: %s", at(name), strerror(errno));
+	cr_assert_eq(lchown(at(name), owner, 0), 0);
+}
+
+/* The case: a policy named through a symlink into a directory nobody owns. */
+Test(policy_file, symlink_into_nobody_directory_refused)
+{
+	const char *d = policy_dir("nobodys", NOBODY, 0755);
+	char want[4 * PATH_MAX], link[PATH_MAX];
+
+	policy_file("nobodys/p.policy", 0, 0644);
+	symlink_at("nobodys/p.policy", "site.policy", 0);
+	snprintf(link, sizeof(link), "%s", at("site.policy"));
+	snprintf(want, sizeof(want),
+		 "%s: directory %s (reached through symlink %s) is owned by uid 65534 (user "
+		 "nobody), who could replace the policy; it must belong to root", link, d, link);
+	refused(link, want);
+}
+
+/* The same with an absolute target into a directory anyone may write. */
+Test(policy_file, symlink_into_writable_directory_refused)
+{
+	const char *d = policy_dir("shared", 0, 0777);
+	char want[4 * PATH_MAX], link[PATH_MAX];
+
+	symlink_at(policy_file("shared/p.policy", 0, 0644), "site.policy", 0);
+	snprintf(link, sizeof(link), "%s", at("site.policy"));
+	snprintf(want, sizeof(want),
+		 "%s: directory %s (reached through symlink %s) is writable by anyone (mode 0777), "
+		 "who could replace the policy; chmod go-w %s", link, d, link, d);
+	refused(link, want);
+}
+
+/* A directory further up, not the file's own, belongs to nobody: still refused. */
+Test(policy_file, ancestor_owned_by_nobody_refused)
+{
+	const char *a = policy_dir("a", NOBODY, 0755);
+	const char *p;
+	char want[4 * PATH_MAX];
+
+	policy_dir("a/b", 0, 0755);
+	policy_dir("a/b/c", 0, 0755);
+	p = policy_file("a/b/c/p.policy", 0, 0644);
+	snprintf(want, sizeof(want),
+		 "%s: directory %s is owned by uid 65534 (user nobody), who could replace the "
+		 "policy; it must belong to root", p, a);
+	refused(p, want);
+}
+
+Test(policy_file, ancestor_writable_refused)
+{
+	const char *a = policy_dir("a", 0, 0773);
+	const char *p;
+	char want[4 * PATH_MAX];
+
+	policy_dir("a/b", 0, 0755);
+	p = policy_file("a/b/p.policy", 0, 0644);
+	snprintf(want, sizeof(want),
+		 "%s: directory %s is writable by anyone (mode 0773), who could replace the "
+		 "policy; chmod go-w %s", p, a, a);
+	refused(p, want);
+}
+
+/* A symlink to a directory counts as that directory. */
+Test(policy_file, directory_symlink_into_nobody_directory_refused)
+{
+	const char *d = policy_dir("nobodys", NOBODY, 0755);
+	char want[4 * PATH_MAX], path[PATH_MAX];
+
+	policy_file("nobodys/p.policy", 0, 0644);
+	symlink_at(d, "etc", 0);
+	snprintf(path, sizeof(path), "%s/p.policy", at("etc"));
+	snprintf(want, sizeof(want),
+		 "%s: directory %s (reached through symlink %s) is owned by uid 65534 (user "
+		 "nobody), who could replace the policy; it must belong to root", path, d, at("etc"));
+	refused(path, want);
+}
+
+/* In a sticky shared directory anyone may make a link: only root's (or ours) is followed. */
+Test(policy_file, symlink_owned_by_nobody_in_sticky_directory_refused)
+{
+	const char *s = policy_dir("tmp", 0, 01777);
+	const char *p = policy_file("p.policy", 0, 0644);
+	char want[4 * PATH_MAX], link[PATH_MAX];
+
+	symlink_at(p, "tmp/site.policy", NOBODY);
+	snprintf(link, sizeof(link), "%s", at("tmp/site.policy"));
+	snprintf(want, sizeof(want),
+		 "%s: symlink %s is owned by uid 65534 (user nobody) in the shared directory %s, so "
+		 "its owner could point it elsewhere; it must belong to root, or name the policy by "
+		 "its own path", link, link, s);
+	refused(link, want);
+}
+
+Test(policy_file, symlink_owned_by_root_in_sticky_directory_accepted)
+{
+	policy_dir("tmp", 0, 01777);
+	symlink_at(policy_file("p.policy", 0, 0644), "tmp/site.policy", 0);
+	accepted(at("tmp/site.policy"));
+}
+
+/* Links to links, relative, with "." and ".." on the way, all trusted: read. */
+Test(policy_file, trusted_symlink_chain_accepted)
+{
+	policy_dir("etc", 0, 0755);
+	policy_dir("etc/fdbroker", 0, 0755);
+	policy_file("etc/fdbroker/real.policy", 0, 0644);
+	symlink_at("fdbroker/./real.policy", "etc/l2", 0);
+	symlink_at("etc/fdbroker/../l2", "l1", 0);
+	accepted(at("l1"));
+	cr_assert_str_eq(pol.rules[0].file, at("l1"), "rules name the file as it was given");
+}
+
+Test(policy_file, symlink_loop_refused)
+{
+	char want[2 * PATH_MAX], path[PATH_MAX];
+
+	symlink_at("l2", "l1", 0);
+	symlink_at("l1", "l2", 0);
+	snprintf(path, sizeof(path), "%s", at("l1"));
+	snprintf(want, sizeof(want), "%s: cannot read: more than 40 symbolic links on the way",
+		 path);
+	refused(path, want);
+}
+
+Test(policy_file, missing_and_not_a_directory)
+{
+	char want[2 * PATH_MAX], path[PATH_MAX];
+
+	policy_file("p.policy", 0, 0644);
+	snprintf(path, sizeof(path), "%s/x", at("p.policy"));
+	snprintf(want, sizeof(want), "%s: cannot read: %s", path, strerror(ENOTDIR));
+	refused(path, want);
+	errs.n = 0;
+	symlink_at("gone.policy", "dangling.policy", 0);
+	snprintf(path, sizeof(path), "%s", at("dangling.policy"));
+	snprintf(want, sizeof(want), "%s: cannot read: %s", path, strerror(ENOENT));
+	refused(path, want);
 }
 
 /*
