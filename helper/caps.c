@@ -1,7 +1,7 @@
 /*
  * Least privilege.  The broker keeps only what its rules can use:
  *   open (read only)            CAP_DAC_READ_SEARCH
- *   open with write/append      CAP_DAC_OVERRIDE
+ *   open with write             CAP_DAC_OVERRIDE
  *   open with create            CAP_DAC_OVERRIDE, CAP_CHOWN (the file is the user's)
  *   socket raw or packet        CAP_NET_RAW
  *   bind/accept on a port <1024 CAP_NET_BIND_SERVICE
@@ -29,7 +29,7 @@ static uint64_t rule_caps(const struct rule *r)
 	case OP_OPEN:
 		if (r->u.open.rights & RIGHT_CREATE)
 			return BIT(CAP_DAC_OVERRIDE) | (r->u.open.owner_root ? 0 : BIT(CAP_CHOWN));
-		if (r->u.open.rights & (RIGHT_WRITE | RIGHT_APPEND))
+		if (r->u.open.rights & RIGHT_WRITE)
 			return BIT(CAP_DAC_OVERRIDE);
 		return BIT(CAP_DAC_READ_SEARCH);
 	case OP_SOCKET:

@@ -53,17 +53,21 @@ static int resolve(int dirfd, const char *path, int extra)
 	return fd < 0 ? -errno : (int)fd;
 }
 
+/*
+ * O_APPEND needs write like any other write: the program can clear O_APPEND
+ * with fcntl(F_SETFL) or ftruncate the descriptor, so the kernel offers no
+ * append-only descriptor the policy could grant.
+ */
 int open_rights(int flags)
 {
 	int r = 0, acc = flags & O_ACCMODE;
-	int w = (flags & O_APPEND) ? RIGHT_APPEND : RIGHT_WRITE;
 
 	if (acc == O_RDONLY)
 		r = RIGHT_READ;
 	else if (acc == O_WRONLY)
-		r = w;
+		r = RIGHT_WRITE;
 	else if (acc == O_RDWR)
-		r = RIGHT_READ | w;
+		r = RIGHT_READ | RIGHT_WRITE;
 	else
 		return -1;
 	if (flags & O_TRUNC)

@@ -27,12 +27,14 @@
 /* A policy is a few kilobytes; refuse to slurp something absurd. */
 
 struct token {
-	const char *s; /* NUL-terminated inside struct line's buffer */
-	unsigned col;  /* 1-based */
+	const char *s;    /* as written, NUL-terminated inside struct line's buffer */
+	const char *path; /* the path it names: s, or a quoted path decoded */
+	unsigned col;     /* 1-based */
 };
 
 struct line {
 	char buf[LINE_MAX_BYTES + 1];
+	char dec[LINE_MAX_BYTES + 1]; /* decoded quoted paths: never longer than written */
 	struct token tok[MAX_TOKENS];
 	unsigned n, next;
 	unsigned end_col; /* just past the last token: where a missing one would go */
@@ -47,10 +49,30 @@ struct parser {
 	int nerr;
 };
 
+/*
+ * A message may quote a decoded path, and a path may hold any byte but NUL:
+ * control characters are written \xHH so a terminal or log shows them as
+ * bytes instead of acting on them.
+ */
+static void escape_controls(const char *in, char *out, size_t len)
+{
+	size_t at = 0;
+
+	for (; *in && at + 5 < len; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c < 0x20 || c == 0x7f)
+			at += (size_t)snprintf(out + at, len - at, "\\x%02x", c);
+		else
+			out[at++] = (char)c;
+	}
+	out[at] = '\0';
+}
+
 __attribute__((format(printf, 3, 4)))
 static void perr(struct parser *ps, unsigned col, const char *fmt, ...)
 {
-	char msg[512], out[1024];
+	char msg[512], out[1024], safe[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -60,9 +82,10 @@ static void perr(struct parser *ps, unsigned col, const char *fmt, ...)
 		snprintf(out, sizeof(out), "%s:%u:%u: %s", ps->file, ps->lineno, col, msg);
 	else
 		snprintf(out, sizeof(out), "%s: %s", ps->file, msg);
+	escape_controls(out, safe, sizeof(safe));
 	ps->nerr++;
 	if (ps->err)
-		ps->err(ps->ctx, out);
+		ps->err(ps->ctx, safe);
 }
 
 static bool is_blank(char c)
@@ -70,13 +93,123 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+#define ESCAPES "\\\\, \\\", \\n, \\t, \\r or \\xHH"
+
+/*
+ * One escape at b[i] (the backslash) of a quoted path: the byte it stands
+ * for, and *used the characters it took; -1 after reporting what is wrong.
+ * A NUL cannot be part of a name the kernel takes, so \x00 is an error.
+ */
+static int unescape(struct parser *ps, const char *b, size_t i, size_t len, size_t *used)
+{
+	int hi, lo;
+
+	if (i + 1 == len) {
+		perr(ps, (unsigned)i + 1, "unterminated quoted path: '\\' at the end of the line");
+		return -1;
+	}
+	*used = 2;
+	switch (b[i + 1]) {
+	case '\\':
+	case '"':
+		return (unsigned char)b[i + 1];
+	case 'n':
+		return '\n';
+	case 't':
+		return '\t';
+	case 'r':
+		return '\r';
+	case 'x':
+		hi = i + 2 < len ? hex_digit(b[i + 2]) : -1;
+		lo = i + 3 < len && hi >= 0 ? hex_digit(b[i + 3]) : -1;
+		if (lo < 0) {
+			perr(ps, (unsigned)i + 1, "bad escape '\\x' (expected two hex digits, as in \\x0a)");
+			return -1;
+		}
+		if (hi == 0 && lo == 0) {
+			perr(ps, (unsigned)i + 1, "'\\x00' in a quoted path: a path cannot hold a NUL byte");
+			return -1;
+		}
+		*used = 4;
+		return hi * 16 + lo;
+	default:
+		perr(ps, (unsigned)i + 1, "unknown escape '\\%c' (expected " ESCAPES ")", b[i + 1]);
+		return -1;
+	}
+}
+
+/*
+ * A quoted path from l->buf[*pi], the opening quote, decoded into l->dec at
+ * *pd.  On success *pi is just past the closing quote, where a blank or the
+ * end of the line must follow.  Raw control characters are refused inside
+ * quotes, so the rule as written (which explain and the log show) is
+ * printable; they are written as escapes.
+ */
+static int lex_quoted(struct parser *ps, struct line *l, size_t *pi, size_t len, size_t *pd)
+{
+	const char *b = l->buf;
+	size_t i = *pi + 1, d = *pd;
+
+	for (;;) {
+		unsigned char c;
+		size_t used;
+		int v;
+
+		if (i == len) {
+			perr(ps, (unsigned)*pi + 1, "unterminated quoted path (no closing '\"')");
+			return -1;
+		}
+		c = (unsigned char)b[i];
+		if (c == '"')
+			break;
+		if (c < 0x20 || c == 0x7f) {
+			perr(ps, (unsigned)i + 1, "control character in a quoted path (write it as "
+			     "\\x%02x)", c);
+			return -1;
+		}
+		if (c != '\\') {
+			l->dec[d++] = (char)c;
+			i++;
+			continue;
+		}
+		if ((v = unescape(ps, b, i, len, &used)) < 0)
+			return -1;
+		l->dec[d++] = (char)v;
+		i += used;
+	}
+	i++;
+	if (i < len && !is_blank(b[i])) {
+		perr(ps, (unsigned)i + 1, "expected a blank after the closing quote");
+		return -1;
+	}
+	l->dec[d++] = '\0';
+	*pi = i;
+	*pd = d;
+	return 0;
+}
+
 /*
  * Split s[0..len) into tokens.  '#' starts a comment only where a token
- * could start, so "/srv/a#b" stays one path.  len is at most LINE_MAX_BYTES.
+ * could start, so "/srv/a#b" stays one path.  A token that starts with '"'
+ * is a quoted path, which may hold blanks, '#' and escapes.  A control
+ * character (other than the blanks) is refused wherever it stands: what a
+ * terminal shows of a policy is then what it says.  len is at most
+ * LINE_MAX_BYTES.  -1 after reporting the problem.
  */
-static void lex(struct line *l, const char *s, size_t len)
+static int lex(struct parser *ps, struct line *l, const char *s, size_t len)
 {
-	size_t i = 0;
+	size_t i = 0, d = 0;
 
 	memcpy(l->buf, s, len);
 	l->buf[len] = '\0';
@@ -84,21 +217,37 @@ static void lex(struct line *l, const char *s, size_t len)
 	l->end_col = 1;
 	while (i < len) {
 		size_t start;
+		const char *path;
 
 		while (i < len && is_blank(l->buf[i]))
 			i++;
 		if (i == len || l->buf[i] == '#')
 			break;
 		start = i;
-		while (i < len && !is_blank(l->buf[i]))
-			i++;
+		if (l->buf[i] == '"') {
+			path = l->dec + d;
+			if (lex_quoted(ps, l, &i, len, &d) < 0)
+				return -1;
+		} else {
+			path = l->buf + start;
+			for (; i < len && !is_blank(l->buf[i]); i++) {
+				unsigned char c = (unsigned char)l->buf[i];
+
+				if (c < 0x20 || c == 0x7f) {
+					perr(ps, (unsigned)i + 1, "control character 0x%02x (in a "
+					     "path, quote it and write \\x%02x)", c, c);
+					return -1;
+				}
+			}
+		}
 		l->buf[i] = '\0'; /* overwrites a blank, or the final NUL */
 		/* Rules need far fewer; the first unused token is reported as extra. */
 		if (l->n < MAX_TOKENS)
-			l->tok[l->n++] = (struct token){ l->buf + start, (unsigned)start + 1 };
+			l->tok[l->n++] = (struct token){ l->buf + start, path, (unsigned)start + 1 };
 		l->end_col = (unsigned)i + 1;
 		i++;
 	}
+	return 0;
 }
 
 static const struct token *take(struct line *l)
@@ -233,9 +382,12 @@ static int parse_subject(struct parser *ps, struct line *l, struct rule *r)
 }
 
 static const struct name right_names[] = {
-	{ "read", RIGHT_READ }, { "write", RIGHT_WRITE }, { "append", RIGHT_APPEND },
-	{ "create", RIGHT_CREATE }, { NULL, 0 },
+	{ "read", RIGHT_READ }, { "write", RIGHT_WRITE }, { "create", RIGHT_CREATE },
+	{ NULL, 0 },
 };
+
+#define APPEND_GONE "'append' is gone: the kernel cannot keep a descriptor append-only " \
+		    "(fcntl F_SETFL clears O_APPEND, ftruncate works on it); grant 'write'"
 
 /* "read,write": each element is checked, and an error points at the element itself. */
 static int parse_rights(struct parser *ps, const struct token *t, unsigned *rights)
@@ -253,8 +405,12 @@ static int parse_rights(struct parser *ps, const struct token *t, unsigned *righ
 			return -1;
 		}
 		snprintf(word, sizeof(word), "%.*s", (int)n, s);
+		if (strcmp(word, "append") == 0) {
+			perr(ps, col, APPEND_GONE);
+			return -1;
+		}
 		if (n >= sizeof(word) || !lookup(right_names, word, &v)) {
-			perr(ps, col, "unknown right '%.*s' (expected read, write, append or create)",
+			perr(ps, col, "unknown right '%.*s' (expected read, write or create)",
 			     (int)n, s);
 			return -1;
 		}
@@ -275,11 +431,11 @@ static int parse_open(struct parser *ps, struct line *l, struct rule *r)
 	if (!path)
 		return -1;
 	/* "/etc/./shadow" in a deny rule would deny nothing: paths compare as strings. */
-	if (addr_check_path(path->s, why, sizeof(why)) < 0) {
+	if (addr_check_path(path->path, why, sizeof(why)) < 0) {
 		perr(ps, path->col, "%s", why);
 		return -1;
 	}
-	r->u.open.tree = path->s[strlen(path->s) - 1] == '/';
+	r->u.open.tree = path->path[strlen(path->path) - 1] == '/';
 	/* Rights and options in either order; options are the words with '='. */
 	while ((t = take(l))) {
 		if (strchr(t->s, '=')) {
@@ -299,7 +455,7 @@ static int parse_open(struct parser *ps, struct line *l, struct rule *r)
 		}
 	}
 	if (r->verdict == VERDICT_ALLOW && !have_rights) {
-		perr(ps, l->end_col, "allow open needs rights (read, write, append or create)");
+		perr(ps, l->end_col, "allow open needs rights (read, write or create)");
 		return -1;
 	}
 	if (owner && r->verdict != VERDICT_ALLOW) {
@@ -311,7 +467,7 @@ static int parse_open(struct parser *ps, struct line *l, struct rule *r)
 		return -1;
 	}
 	r->u.open.owner_root = owner != NULL;
-	r->u.open.path = strdup(path->s);
+	r->u.open.path = strdup(path->path);
 	return 0;
 }
 
@@ -435,7 +591,7 @@ static int parse_net(struct parser *ps, struct line *l, struct rule *r)
 	if (!(t = need(ps, l, proto == PROTO_UNIX ? "socket path" : "address (ADDRESS:PORT)")))
 		return -1;
 	if (proto == PROTO_UNIX)
-		rc = addr_parse_unix(t->s, &r->u.net.addr, why, sizeof(why));
+		rc = addr_parse_unix(t->path, &r->u.net.addr, why, sizeof(why));
 	else
 		rc = addr_parse_inet(t->s, &r->u.net.addr, why, sizeof(why));
 	if (rc < 0) {
@@ -531,8 +687,7 @@ static void parse_line(struct parser *ps, struct line *l, const char *s, size_t 
 		perr(ps, (unsigned)(nul - s) + 1, "NUL byte in policy text");
 		return;
 	}
-	lex(l, s, len);
-	if (l->n == 0)
+	if (lex(ps, l, s, len) < 0 || l->n == 0)
 		return;
 	memset(&r, 0, sizeof(r));
 	t = take(l);
@@ -620,12 +775,13 @@ int policy_parse_inline(struct policy *p, uid_t uid, const char *file, unsigned 
 		perr(&ps, 0, "out of memory");
 		return ps.nerr;
 	}
-	lex(l, rule, len);
 	memset(&r, 0, sizeof(r));
 	r.verdict = VERDICT_ALLOW;
 	r.subject = SUBJECT_USER;
 	r.id = (unsigned)uid;
-	if (l->n == 0) {
+	if (lex(&ps, l, rule, len) < 0) {
+		/* reported */
+	} else if (l->n == 0) {
 		perr(&ps, 1, "empty rule (expected open, socket, bind or accept)");
 	} else if (parse_operation(&ps, l, &r) < 0) {
 		rule_free(&r);
@@ -635,6 +791,54 @@ int policy_parse_inline(struct policy *p, uid_t uid, const char *file, unsigned 
 	}
 	free(l);
 	return ps.nerr;
+}
+
+/* Bytes a path may hold and still be written as it is. */
+static bool plain_byte(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && c != '"';
+}
+
+/* Append piece to buf as far as it fits; *at counts what the whole would need. */
+static void put(char *buf, size_t len, size_t *at, const char *piece)
+{
+	for (; *piece; piece++, (*at)++)
+		if (*at + 1 < len)
+			buf[*at] = *piece;
+}
+
+size_t policy_quote_path(const char *path, char *buf, size_t len)
+{
+	const unsigned char *c = (const unsigned char *)path;
+	bool plain = *c && *c != '#';
+	size_t at = 0;
+
+	for (; plain && *c; c++)
+		plain = plain_byte(*c);
+	if (plain)
+		return (size_t)snprintf(buf, len, "%s", path);
+	put(buf, len, &at, "\"");
+	for (c = (const unsigned char *)path; *c; c++) {
+		char one[8];
+
+		if (*c == '\\' || *c == '"')
+			snprintf(one, sizeof(one), "\\%c", *c);
+		else if (*c == '\n')
+			snprintf(one, sizeof(one), "\\n");
+		else if (*c == '\t')
+			snprintf(one, sizeof(one), "\\t");
+		else if (*c == '\r')
+			snprintf(one, sizeof(one), "\\r");
+		else if (*c < 0x20 || *c >= 0x7f)
+			snprintf(one, sizeof(one), "\\x%02x", *c);
+		else
+			snprintf(one, sizeof(one), "%c", *c);
+		put(buf, len, &at, one);
+	}
+	put(buf, len, &at, "\"");
+	if (len)
+		buf[at < len ? at : len - 1] = '\0';
+	return at;
 }
 
 void rights_format(unsigned rights, char *buf, size_t len)

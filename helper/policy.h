@@ -29,12 +29,15 @@ enum op {
 	OP_ACCEPT,
 };
 
-/* open rights; "create" implies write, "write" implies append. */
+/*
+ * open rights; "create" implies write.  There is no append right: the
+ * kernel cannot keep a descriptor append-only (fcntl(F_SETFL) clears
+ * O_APPEND, ftruncate works on it), so an O_APPEND open needs write.
+ */
 enum {
 	RIGHT_READ = 1 << 0,
 	RIGHT_WRITE = 1 << 1,
-	RIGHT_APPEND = 1 << 2,
-	RIGHT_CREATE = 1 << 3,
+	RIGHT_CREATE = 1 << 2,
 };
 
 enum proto { PROTO_TCP = 1, PROTO_UDP, PROTO_UNIX };
@@ -138,6 +141,14 @@ struct decision policy_decide(const struct policy *p, const struct subject *s,
 
 /* Does the rule match this request?  (policy_decide's step, for explain.) */
 bool rule_matches(const struct rule *rule, const struct subject *s, const struct request *r);
+
+/*
+ * A path as a policy token that reads back as exactly path: as it is when
+ * every byte is printable ASCII other than '"', else quoted with escapes
+ * (fdbroker-policy(5), "Quoted paths").  Returns the length the token needs
+ * (without the NUL), as snprintf; buf holds it when that is below len.
+ */
+size_t policy_quote_path(const char *path, char *buf, size_t len);
 
 /* "read,write" etc. for messages and the audit log. */
 void rights_format(unsigned rights, char *buf, size_t len);

@@ -26,13 +26,11 @@ static bool subject_matches(const struct rule *rule, const struct subject *s)
 	return false;
 }
 
-/* create implies write (O_CREAT without write access is useless), write implies append. */
+/* create implies write: O_CREAT without write access is useless. */
 static unsigned expand_rights(unsigned rights)
 {
 	if (rights & RIGHT_CREATE)
 		rights |= RIGHT_WRITE;
-	if (rights & RIGHT_WRITE)
-		rights |= RIGHT_APPEND;
 	return rights;
 }
 

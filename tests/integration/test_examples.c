@@ -226,8 +226,8 @@ Test(examples, explain_as_documented)
 		{ "nginx.policy", { "-u", "www-data", "bind", "tcp", "[::]:80" }, 0, "allow (%s:9)" },
 		{ "nginx.policy", { "-u", "www-data", "open", "/run/nginx.pid", "read,write,create" }, 0,
 		  "allow (%s:14)" },
-		{ "nginx.policy", { "-u", "www-data", "open", "/var/log/nginx/error.log", "append,create" },
-		  0, "allow (%s:18)" },
+		{ "nginx.policy", { "-u", "www-data", "open", "/var/log/nginx/error.log", "write,create" },
+		  0, "allow (%s:21)" },
 		{ "nginx.policy", { "-u", "www-data", "bind", "tcp", "0.0.0.0:25" }, 1, "deny (default" },
 		{ "nginx.policy", { "-u", "nobody", "bind", "tcp", "0.0.0.0:80" }, 1, "deny (default" },
 		{ "python-http-server.policy", { "-u", "www-data", "bind", "tcp", "127.0.0.1:80" }, 0,
@@ -364,7 +364,7 @@ Test(examples, nginx)
 	audit_has("op=bind object=127.0.0.1:682 proto=tcp verdict=allow");
 	audit_has("op=bind object=127.0.0.1:683 proto=tcp verdict=allow");
 	audit_has("/run/nginx.pid rights=read,write,create verdict=allow");
-	audit_has("/log/access.log rights=append,create verdict=allow");
+	audit_has("/log/access.log rights=write,create verdict=allow");
 	/* what the broker creates belongs to the user who asked */
 	owned_by(pid, user);
 	owned_by(h_path("log/access.log"), user);

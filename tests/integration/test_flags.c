@@ -1,6 +1,7 @@
 /* Flags, descriptor numbers, rights and creation on brokered opens. */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -38,7 +39,7 @@ Test(flags, cloexec_clear_when_not_asked)
 Test(flags, nonblock_and_append_carried)
 {
 	const char *p;
-	struct result r = probe_file("append", "wan", &p);
+	struct result r = probe_file("write", "wan", &p);
 
 	cr_assert(strstr(r.out, "nonblock=1 append=1"), "%s %s", r.out, r.err);
 	h_free(&r);
@@ -68,7 +69,7 @@ Test(flags, write_without_write_right_refused)
 Test(flags, trunc_without_write_right_refused)
 {
 	const char *p;
-	struct result r = probe_file("read,append", "wat", &p);
+	struct result r = probe_file("read", "wat", &p);
 	struct stat st;
 
 	cr_assert_str_eq(r.out, "err EACCES\n");
@@ -77,12 +78,17 @@ Test(flags, trunc_without_write_right_refused)
 	h_free(&r);
 }
 
-Test(flags, append_right_does_not_allow_plain_write)
+/* There is no append-only descriptor to grant: O_APPEND needs write, and read is not enough. */
+Test(flags, append_needs_write_right)
 {
 	const char *p;
-	struct result r = probe_file("append", "w", &p);
+	struct result r = probe_file("read", "wa", &p);
+	char *text;
 
 	cr_assert_str_eq(r.out, "err EACCES\n");
+	text = h_audit();
+	cr_assert(strstr(text, "rights=write verdict=deny"), "%s", text);
+	free(text);
 	h_free(&r);
 }
 

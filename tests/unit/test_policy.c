@@ -399,7 +399,7 @@ Test(policy, hash_inside_a_token_is_not_a_comment)
 {
 	cr_assert_eq(parse("allow any open /x read#comment\n"), 1);
 	cr_assert_str_eq(errs.msg[0], "t.policy:1:19: unknown right 'read#comment' "
-				      "(expected read, write, append or create)");
+				      "(expected read, write or create)");
 }
 
 Test(policy, empty_text_is_an_empty_policy)
@@ -415,13 +415,13 @@ Test(policy, empty_text_is_an_empty_policy)
 Test(policy, open_forms)
 {
 	parse_ok("allow any open /srv/x/ read\n"
-		 "allow any open /srv/log append\n"
+		 "allow any open /srv/log write\n"
 		 "allow any open /srv/new read,create owner=root\n"
 		 "allow any open /srv/new2 owner=root create,create\n"
 		 "deny any open /\n"
 		 "deny any open /etc/shadow write\n");
 	cr_assert(pol.rules[0].u.open.tree);
-	cr_assert_eq(pol.rules[1].u.open.rights, RIGHT_APPEND);
+	cr_assert_eq(pol.rules[1].u.open.rights, RIGHT_WRITE);
 	cr_assert(pol.rules[2].u.open.owner_root);
 	cr_assert_eq(pol.rules[2].u.open.rights, RIGHT_READ | RIGHT_CREATE);
 	cr_assert(pol.rules[3].u.open.owner_root);
@@ -531,9 +531,9 @@ ParameterizedTestParameters(policy, bad_lines)
 		{ "allow any open /etc/../shadow read", "16: path '/etc/../shadow' has a '..' component" },
 		{ "allow any open /etc//shadow read", "16: path '/etc//shadow' has an empty component ('//')" },
 		{ "deny any open /etc/./shadow", "15: path '/etc/./shadow' has a '.' component" },
-		{ "allow any open /etc/shadow", "27: allow open needs rights (read, write, append or create)" },
-		{ "allow any open /etc/shadow   # none", "27: allow open needs rights (read, write, append or create)" },
-		{ "allow any open /etc/shadow read,exec", "33: unknown right 'exec' (expected read, write, append or create)" },
+		{ "allow any open /etc/shadow", "27: allow open needs rights (read, write or create)" },
+		{ "allow any open /etc/shadow   # none", "27: allow open needs rights (read, write or create)" },
+		{ "allow any open /etc/shadow read,exec", "33: unknown right 'exec' (expected read, write or create)" },
 		{ "allow any open /x read,,write", "24: empty right in 'read,,write'" },
 		{ "allow any open /x read,", "24: empty right in 'read,'" },
 		{ "allow any open /x read write", "24: unexpected 'write' (rights are one comma-separated list)" },
@@ -721,7 +721,7 @@ ParameterizedTestParameters(policy, inline_errors)
 		{ "bind tcp *:70000", "-a:2:10: bad address '*:70000': port 70000 out of range (0-65535)" },
 		{ "opne /x read", "-a:2:1: unknown operation 'opne' (expected open, socket, bind or accept)" },
 		{ "allow user 0 open /x read", "-a:2:1: unknown operation 'allow' (expected open, socket, bind or accept)" },
-		{ "open /etc/shadow", "-a:2:17: allow open needs rights (read, write, append or create)" },
+		{ "open /etc/shadow", "-a:2:17: allow open needs rights (read, write or create)" },
 		{ "  socket inet raw bogus", "-a:2:19: unknown protocol 'bogus' (expected icmp, icmpv6, tcp, udp, a number or all)" },
 		{ "", "-a:2:1: empty rule (expected open, socket, bind or accept)" },
 		{ "# only a comment", "-a:2:1: empty rule (expected open, socket, bind or accept)" },
@@ -803,27 +803,19 @@ Test(policy, allow_rights)
 {
 	parse_ok("allow any open /r read\n"
 		 "allow any open /w write\n"
-		 "allow any open /a append\n"
 		 "allow any open /c create\n"
 		 "allow any open /rc read,create\n");
 	/* read refuses writing of every kind. */
 	cr_assert(may_open(&U1000, "/r", RIGHT_READ));
 	cr_assert_not(may_open(&U1000, "/r", RIGHT_WRITE));
-	cr_assert_not(may_open(&U1000, "/r", RIGHT_APPEND));
 	cr_assert_not(may_open(&U1000, "/r", RIGHT_READ | RIGHT_WRITE));
-	/* write covers append, not read or create. */
+	/* write covers writing (O_APPEND included), not read or create. */
 	cr_assert(may_open(&U1000, "/w", RIGHT_WRITE));
-	cr_assert(may_open(&U1000, "/w", RIGHT_APPEND));
 	cr_assert_not(may_open(&U1000, "/w", RIGHT_READ));
 	cr_assert_not(may_open(&U1000, "/w", RIGHT_WRITE | RIGHT_CREATE));
-	/* append is append-only. */
-	cr_assert(may_open(&U1000, "/a", RIGHT_APPEND));
-	cr_assert_not(may_open(&U1000, "/a", RIGHT_WRITE));
-	cr_assert_not(may_open(&U1000, "/a", RIGHT_APPEND | RIGHT_CREATE));
-	/* create implies write, and so append. */
+	/* create implies write. */
 	cr_assert(may_open(&U1000, "/c", RIGHT_CREATE | RIGHT_WRITE));
 	cr_assert(may_open(&U1000, "/c", RIGHT_WRITE));
-	cr_assert(may_open(&U1000, "/c", RIGHT_CREATE | RIGHT_APPEND));
 	cr_assert_not(may_open(&U1000, "/c", RIGHT_READ));
 	cr_assert(may_open(&U1000, "/rc", RIGHT_READ | RIGHT_WRITE | RIGHT_CREATE));
 }
@@ -836,12 +828,11 @@ Test(policy, deny_rights)
 		 "allow any open / read,write,create\n");
 	/* No rights: every request on the path. */
 	cr_assert_eq(ask_open(&U1000, "/all", RIGHT_READ).rule, &pol.rules[0]);
-	cr_assert_eq(ask_open(&U1000, "/all", RIGHT_APPEND).rule, &pol.rules[0]);
+	cr_assert_eq(ask_open(&U1000, "/all", RIGHT_WRITE).rule, &pol.rules[0]);
 	cr_assert_eq(ask_open(&U1000, "/all", 0).rule, &pol.rules[0]);
-	/* deny write blocks append too, but not reading. */
+	/* deny write blocks read,write too, but not reading. */
 	cr_assert_not(may_open(&U1000, "/w", RIGHT_WRITE));
-	cr_assert_not(may_open(&U1000, "/w", RIGHT_APPEND));
-	cr_assert_not(may_open(&U1000, "/w", RIGHT_READ | RIGHT_APPEND));
+	cr_assert_not(may_open(&U1000, "/w", RIGHT_READ | RIGHT_WRITE));
 	cr_assert_eq(ask_open(&U1000, "/w", RIGHT_READ).rule, &pol.rules[3]);
 	cr_assert(may_open(&U1000, "/w", RIGHT_READ));
 	/* deny read leaves writing alone. */
@@ -962,11 +953,11 @@ Test(policy, rights_format_and_op_name)
 	cr_assert_str_eq(buf, "all");
 	rights_format(RIGHT_CREATE | RIGHT_READ, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "read,create");
-	rights_format(RIGHT_READ | RIGHT_WRITE | RIGHT_APPEND | RIGHT_CREATE, buf, sizeof(buf));
-	cr_assert_str_eq(buf, "read,write,append,create");
-	rights_format(RIGHT_APPEND, buf, sizeof(buf));
-	cr_assert_str_eq(buf, "append");
-	rights_format(RIGHT_READ | RIGHT_WRITE | RIGHT_APPEND, small, sizeof(small));
+	rights_format(RIGHT_READ | RIGHT_WRITE | RIGHT_CREATE, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "read,write,create");
+	rights_format(RIGHT_WRITE, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "write");
+	rights_format(RIGHT_READ | RIGHT_WRITE | RIGHT_CREATE, small, sizeof(small));
 	cr_assert_str_eq(small, "read,wr");
 	cr_assert_str_eq(op_name(OP_OPEN), "open");
 	cr_assert_str_eq(op_name(OP_SOCKET), "socket");
