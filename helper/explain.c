@@ -3,7 +3,8 @@
  *
  * explain reads its request with the policy parser itself (as an inline
  * rule), so a request is spelled exactly like a rule and no second set of
- * name tables exists.
+ * name tables exists.  A word that is a path is quoted first, so a name
+ * with blanks or control characters is asked about as one path.
  */
 #include "cli.h"
 #include "users.h"
@@ -62,8 +63,14 @@ static int read_request(char **words, int n, struct policy *tmp, struct request 
 	size_t used = 0;
 
 	for (int i = 0; i < n; i++) {
-		int w = snprintf(text + used, sizeof(text) - used, "%s%s", i ? " " : "", words[i]);
+		char quoted[4096];
+		const char *word = words[i];
+		int w;
 
+		/* the shell already split the words: a path with blanks stays one */
+		if (word[0] == '/' && policy_quote_path(word, quoted, sizeof(quoted)) < sizeof(quoted))
+			word = quoted;
+		w = snprintf(text + used, sizeof(text) - used, "%s%s", i ? " " : "", word);
 		if (w < 0 || (size_t)w >= sizeof(text) - used)
 			return -1;
 		used += (size_t)w;
