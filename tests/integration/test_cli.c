@@ -295,3 +295,70 @@ Test(cli, program_keeps_its_descriptor_limit)
 	cr_assert_str_eq(r.out, "512\n4096\n");
 	h_free(&r);
 }
+
+/* What python prints for open(argv[1]): "opened DATA" or "errno N". */
+#define OPEN_ONE "import sys\n" \
+		 "try:\n    print('opened', open(sys.argv[1]).read().strip())\n" \
+		 "except OSError as e:\n    print('errno', e.errno)\n"
+
+/*
+ * --learn end to end, with the issue's name: newlines in it spell a line
+ * that would grant all of /.  What run prints is read back by check and
+ * explain as one rule, for that one name and the right asked, and a run
+ * under it opens exactly that file.
+ */
+Test(cli, learn_newline_name_reads_back_as_that_name_only)
+{
+	const char *priv = h_dir("private", 0700); /* nobody's open gets EACCES: brokered */
+	char dir[1024], path[1200], *learned;
+	struct result r;
+	const char *p;
+
+	snprintf(dir, sizeof(dir), "%s/x read\nallow user nobody open ", priv);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/ read,write,create\n#", dir);
+	h_file(path + strlen(h_tmpdir()) + 1, "the one file\n", 0600);
+	r = run_tool((char *[]){ "run", "-u", "nobody", "--learn", "--", "python3", "-c", OPEN_ONE,
+				 path, NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "errno 13\n", "%s", r.err);
+	learned = strstr(r.err, "# fdbroker --learn: policy lines");
+	cr_assert_not_null(learned, "%s", r.err);
+	/* every line a rule for nobody or a comment: nothing the name spelled starts a line */
+	for (const char *l = learned; *l; l = strchr(l, '\n') + 1) {
+		cr_assert(strncmp(l, "allow user nobody open \"", 24) == 0 || l[0] == '#',
+			  "line '%.*s' in:\n%s", (int)strcspn(l, "\n"), l, learned);
+		cr_assert_not_null(strchr(l, '\n'));
+	}
+	p = h_file("learned.policy", learned, 0644);
+	h_free(&r);
+
+	r = run_tool((char *[]){ "check", "-p", (char *)p, NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "1 rules, no errors\n");
+	h_free(&r);
+	/* the name itself, for reading: allowed by the learned rule */
+	r = run_tool((char *[]){ "explain", "-p", (char *)p, "-u", "nobody", "open", path, "read",
+				 NULL });
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	h_free(&r);
+	/* nothing else: not /, not a file below it, not the name for writing */
+	static const char *const others[][2] = {
+		{ "/", "read" }, { "/etc/shadow", "read" }, { "/etc/shadow", "read,write,create" },
+		{ "/x", "read" }, { NULL, "write" },
+	};
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		const char *obj = others[i][0] ? others[i][0] : path;
+
+		r = run_tool((char *[]){ "explain", "-p", (char *)p, "-u", "nobody", "open",
+					 (char *)obj, (char *)others[i][1], NULL });
+		cr_assert_eq(r.status, 1, "%s %s: %s%s", obj, others[i][1], r.out, r.err);
+		cr_assert_str_eq(r.out, "deny (default: no rule matches)\n", "%s", r.err);
+		h_free(&r);
+	}
+	/* and run under it, the program opens that one file */
+	r = run_tool((char *[]){ "run", "-u", "nobody", "-p", (char *)p, "--", "python3", "-c",
+				 OPEN_ONE, path, NULL });
+	cr_assert_str_eq(r.out, "opened the one file\n", "%s", r.err);
+	h_free(&r);
+}
