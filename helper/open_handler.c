@@ -366,15 +366,6 @@ static int create_new(const struct policy *p, const struct subject *s,
 	return 0;
 }
 
-/* Whether a path has a ".." component. */
-static bool has_dotdot(const char *path)
-{
-	for (const char *c = path; (c = strstr(c, "..")); c += 2)
-		if ((c == path || c[-1] == '/') && (c[2] == '/' || c[2] == '\0'))
-			return true;
-	return false;
-}
-
 void open_serve(const struct policy *p, const struct subject *s, const struct fdb_open_req *req,
 		int dirfd, struct open_result *out)
 {
@@ -413,7 +404,7 @@ void open_serve(const struct policy *p, const struct subject *s, const struct fd
 	    open_direct(p, s, req, (unsigned)rights, out))
 		return;
 
-	told = !has_dotdot(req->path);
+	told = !path_has_dotdot(req->path);
 	/* a creation that loses a race with another creator tries again */
 	for (int attempt = 0; attempt < 3; attempt++) {
 		bool walk_told;
