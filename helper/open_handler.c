@@ -20,7 +20,8 @@
  *      is followed anywhere, so the object reached is the one at that very
  *      path, from the broker's root, through the broker's mounts only (a
  *      walk crosses into the children of the mount it is on, which belong to
- *      the same namespace).  Nothing more to check, so no extra syscall.
+ *      the same namespace).  Nothing more to check, so no mount check: the
+ *      one call added to this road is the fcntl that clears O_NONBLOCK.
  *   3. The long road resolves the name as O_PATH, first with
  *      RESOLVE_NO_SYMLINKS.  If that fails for another reason than a
  *      symlink (ELOOP), no symlink was followed before the failure, so the
@@ -46,7 +47,9 @@
  * Every open (short road, re-open, creation) is made with O_NONBLOCK, so a
  * FIFO, a device or a file under a lease cannot hold the broker; O_NONBLOCK
  * is cleared afterwards unless the program asked for it.  The O_PATH walks
- * open nothing, so they cannot wait either.
+ * open nothing, so no FIFO, device or lease can make them wait (a file
+ * system whose lookups stall, a hung FUSE or NFS mount of the broker's own
+ * namespace, still can).
  */
 #include "open_handler.h"
 #include "mounts.h"
