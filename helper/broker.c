@@ -500,8 +500,10 @@ static int serve_open(struct broker *b, struct client *c, const struct fdb_hdr *
 	}
 	open_serve(b->policy, &s, &req, nfds ? fds[0] : -1, &res);
 	rights_format(res.rights, rights, sizeof(rights));
-	snprintf(detail, sizeof(detail), "rights=%s", rights);
-	if (res.denied && !res.rule && res.rights) {
+	snprintf(detail, sizeof(detail), "rights=%s%s%s", rights, res.reason ? " reason=" : "",
+		 res.reason ? res.reason : "");
+	/* a refusal beside the policy is no rule to learn */
+	if (res.denied && !res.rule && !res.reason && res.rights) {
 		struct request r = { .op = OP_OPEN,
 				     .u.open = { .path = res.object, .rights = res.rights } };
 

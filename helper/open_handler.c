@@ -2,32 +2,57 @@
  * The privileged open.
  *
  * The object checked must be the object opened, whatever races the client
- * runs against us (renames, symlink swaps, /proc tricks).  So the broker
- * never opens by name after deciding:
- *   1. resolve the name once, as O_PATH, with openat2(RESOLVE_NO_MAGICLINKS)
- *      so /proc/self/fd/N, /proc/PID/root and the like cannot jump elsewhere;
- *   2. ask the kernel what that descriptor is (/proc/self/fd/N) and judge
- *      that canonical path;
- *   3. re-open the very same inode through /proc/self/fd/N with the access
- *      the program asked for.
- * A creation resolves the parent directory the same way and creates the last
- * component with O_EXCL | O_NOFOLLOW relative to it.
+ * runs against us (renames, symlink swaps, /proc tricks, mounts of its own),
+ * and no request may make the broker wait.  The order of the steps, and why
+ * each is safe:
  *
- * The common case takes a shorter road with the same outcome: an absolute
- * path already in canonical form (no ".", "..", "//" or trailing "/") that
- * the policy allows as written is opened directly with openat2(
- * RESOLVE_NO_SYMLINKS), which refuses to follow any symlink, magic or not,
- * anywhere in the path.  So the object reached is the one at the path as
- * written: the path judged is the canonical path, without asking the kernel
- * for it.  A symlink on the way (ELOOP), a creation, a relative path or a
- * denial take the three steps above.
+ *   1. Where the walk starts.  An absolute path starts at the broker's root,
+ *      whatever descriptor came along.  A relative one starts at the
+ *      program's directory descriptor, and only if that descriptor's mount is
+ *      one of the broker's (mount_is_ours: statx STATX_MNT_ID_UNIQUE, then
+ *      statmount).  A directory on a mount of the client's own namespace
+ *      would make every name below read back (/proc/self/fd/N) as the
+ *      client's namespace spells it, not as the policy means it: refused,
+ *      reason=foreign-mount.
+ *   2. The short road.  An absolute path in canonical form (no ".", "..",
+ *      "//", trailing "/") that the policy allows as written is opened
+ *      directly with openat2(RESOLVE_NO_SYMLINKS): no symlink, magic or not,
+ *      is followed anywhere, so the object reached is the one at that very
+ *      path, from the broker's root, through the broker's mounts only (a
+ *      walk crosses into the children of the mount it is on, which belong to
+ *      the same namespace).  Nothing more to check, so no mount check: the
+ *      one call added to this road is the fcntl that clears O_NONBLOCK.
+ *   3. The long road resolves the name as O_PATH, first with
+ *      RESOLVE_NO_SYMLINKS.  If that fails for another reason than a
+ *      symlink (ELOOP), no symlink was followed before the failure, so the
+ *      error belongs to the path as written: it is told iff that path
+ *      (folded, and without ".." which a concurrent rename can make land
+ *      elsewhere) is allowed.  On ELOOP it resolves again with
+ *      RESOLVE_NO_MAGICLINKS, following ordinary symlinks but never
+ *      /proc/self/fd/N, /proc/PID/root and the like; if that fails, the
+ *      failure is somewhere the symlinks led, perhaps outside the policy,
+ *      and is never told (EACCES: the program keeps its own errno).  No
+ *      error is ever told from comparing two walks.
+ *   4. The object resolved is judged by its canonical path (/proc/self/fd/N)
+ *      after checking that its mount is the broker's.  A walk that starts on
+ *      a broker mount without magic links cannot leave the broker's mounts,
+ *      so this check only guards that reasoning (two syscalls, long road
+ *      only).
+ *   5. The very same inode is re-opened through /proc/self/fd/N.
+ *      A creation resolves the parent directory as in 3 and 4 and creates the
+ *      last component with O_EXCL | O_NOFOLLOW relative to it; the new file
+ *      never gets set-id bits, and an owner=root file is never group- or
+ *      world-writable.
  *
- * When resolution fails (ENOENT, ENOTDIR...), the program is told the
- * kernel's errno only if the path as written is one the policy allows;
- * otherwise it keeps its own errno, so the broker never reveals what exists
- * in places the program may not look.
+ * Every open (short road, re-open, creation) is made with O_NONBLOCK, so a
+ * FIFO, a device or a file under a lease cannot hold the broker; O_NONBLOCK
+ * is cleared afterwards unless the program asked for it.  The O_PATH walks
+ * open nothing, so no FIFO, device or lease can make them wait (a file
+ * system whose lookups stall, a hung FUSE or NFS mount of the broker's own
+ * namespace, still can).
  */
 #include "open_handler.h"
+#include "mounts.h"
 #include "path.h"
 
 #include <errno.h>
@@ -42,15 +67,76 @@
 /* Flags that make no sense from the broker, or that it always chooses itself. */
 #define BROKER_CHOOSES (O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_PATH)
 
-static int resolve(int dirfd, const char *path, int extra)
+/* The flags every open of the broker uses, from the program's. */
+static int open_flags(unsigned flags)
+{
+	return (int)(flags & ~(unsigned)BROKER_CHOOSES) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+}
+
+/* O_PATH walk of path from start with RESOLVE_* how; fd or -errno. */
+static int resolve(int start, const char *path, int extra, uint64_t how_resolve)
 {
 	struct open_how how = {
 		.flags = (uint64_t)(O_PATH | O_CLOEXEC | extra),
-		.resolve = RESOLVE_NO_MAGICLINKS,
+		.resolve = how_resolve,
 	};
-	long fd = syscall(SYS_openat2, dirfd < 0 ? AT_FDCWD : dirfd, path, &how, sizeof(how));
+	long fd = syscall(SYS_openat2, start, path, &how, sizeof(how));
 
 	return fd < 0 ? -errno : (int)fd;
+}
+
+/*
+ * Step 3: resolve without symlinks, then with them.  *told: on failure,
+ * whether no symlink was followed before it (its error may be told).
+ */
+static int resolve_object(int start, const char *path, int extra, bool *told)
+{
+	int fd = resolve(start, path, extra, RESOLVE_NO_SYMLINKS);
+
+	*told = fd != -ELOOP;
+	if (fd != -ELOOP)
+		return fd;
+	return resolve(start, path, extra, RESOLVE_NO_MAGICLINKS);
+}
+
+/*
+ * Undo the broker's O_NONBLOCK unless the program asked for it.  F_SETFL
+ * sets all status flags at once; they are the program's minus the broker's
+ * (O_ASYNC is read back, as open does not arm it and F_SETFL would).  An
+ * append-only inode (chattr +a) refuses F_SETFL without O_APPEND even on a
+ * read-only descriptor, where O_APPEND changes nothing: add it then.
+ */
+static int clear_nonblock(int fd, unsigned flags)
+{
+	int fl = (int)(flags & (O_APPEND | O_DIRECT | O_NOATIME));
+
+	if (flags & O_NONBLOCK)
+		return 0;
+	if (flags & O_ASYNC) {
+		fl = fcntl(fd, F_GETFL);
+		if (fl < 0)
+			return -errno;
+		fl &= ~O_NONBLOCK;
+	}
+	if (fcntl(fd, F_SETFL, fl) == 0)
+		return 0;
+	if (errno == EPERM && !(fl & O_APPEND) && (flags & O_ACCMODE) == O_RDONLY &&
+	    fcntl(fd, F_SETFL, fl | O_APPEND) == 0)
+		return 0;
+	return -errno;
+}
+
+/* An opened descriptor to hand over: NONBLOCK as asked, or the error. */
+static void opened(int fd, unsigned flags, struct open_result *out)
+{
+	int rc = clear_nonblock(fd, flags);
+
+	if (rc < 0) {
+		close(fd);
+		out->err = -rc;
+		return;
+	}
+	out->fd = fd;
 }
 
 /*
@@ -93,11 +179,34 @@ static void deny(struct open_result *out)
 	out->err = EACCES;
 }
 
-/* Report a failed resolution, revealing its errno only inside the policy. */
-static void resolve_failed(const struct policy *p, const struct subject *s, const char *written,
-			   unsigned rights, int err, struct open_result *out)
+/* A refusal before or beside the policy: no rule, and why for the log. */
+static void refuse(struct open_result *out, const char *reason)
 {
-	if (written[0] && allowed(p, s, written, rights, out))
+	out->rule = NULL;
+	out->reason = reason;
+	deny(out);
+}
+
+/* Refuse an object (or a starting directory) not on one of the broker's mounts. */
+static bool foreign(int fd, struct open_result *out)
+{
+	int rc = mount_is_ours(fd);
+
+	if (rc == 0)
+		return false;
+	refuse(out, rc == -EXDEV ? "foreign-mount" : "mount-unknown");
+	return true;
+}
+
+/*
+ * Report a failed resolution.  told: the error belongs to the path as
+ * written (written[0] == '\0' when it has no such meaning); it is revealed
+ * only if that path is allowed.
+ */
+static void resolve_failed(const struct policy *p, const struct subject *s, const char *written,
+			   bool told, unsigned rights, int err, struct open_result *out)
+{
+	if (told && written[0] && allowed(p, s, written, rights, out))
 		out->err = err;
 	else
 		deny(out);
@@ -112,6 +221,8 @@ static void open_existing(const struct policy *p, const struct subject *s,
 	struct stat st;
 	int fd;
 
+	if (foreign(opath, out))
+		return;
 	if (path_of_fd(opath, canon, sizeof(canon)) < 0 || fstat(opath, &st) < 0) {
 		deny(out);
 		return;
@@ -131,11 +242,11 @@ static void open_existing(const struct policy *p, const struct subject *s,
 		return;
 	}
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", opath);
-	fd = open(proc, (int)(req->flags & ~(unsigned)BROKER_CHOOSES) | O_CLOEXEC | O_NOCTTY);
+	fd = open(proc, open_flags(req->flags));
 	if (fd < 0)
 		out->err = errno;
 	else
-		out->fd = fd;
+		opened(fd, req->flags, out);
 }
 
 /*
@@ -146,7 +257,7 @@ static bool open_direct(const struct policy *p, const struct subject *s,
 			const struct fdb_open_req *req, unsigned rights, struct open_result *out)
 {
 	struct open_how how = {
-		.flags = (req->flags & ~(uint64_t)BROKER_CHOOSES) | O_CLOEXEC | O_NOCTTY,
+		.flags = (uint64_t)(unsigned)open_flags(req->flags),
 		.resolve = RESOLVE_NO_SYMLINKS,
 	};
 	long fd;
@@ -155,30 +266,54 @@ static bool open_direct(const struct policy *p, const struct subject *s,
 		return false; /* a symlink may still lead somewhere allowed */
 	fd = syscall(SYS_openat2, AT_FDCWD, req->path, &how, sizeof(how));
 	if (fd >= 0) {
-		out->fd = (int)fd;
+		opened((int)fd, req->flags, out);
 		return true;
 	}
-	/* a symlink on the way, or flags openat2 is stricter about than open */
+	/*
+	 * A symlink on the way, or flags openat2 is stricter about than open.
+	 * EAGAIN is also a lease (O_NONBLOCK): the long road reports it.
+	 */
 	if (errno == ELOOP || errno == EINVAL || errno == EXDEV || errno == EAGAIN)
 		return false;
 	out->err = errno; /* inside the policy: the kernel's answer is the program's */
 	return true;
 }
 
-/* The file does not exist and O_CREAT asks for it. */
+/* The mode of a new file: the program's (its umask applied by the shim), no set-id. */
+static mode_t create_mode(const struct rule *rule, unsigned mode)
+{
+	mode_t m = (mode_t)(mode & 0777);
+
+	/* a file root keeps is written by whom the rule says, not by its group or the world */
+	if (rule->u.open.owner_root)
+		m &= (mode_t)~022;
+	return m;
+}
+
+/*
+ * The file does not exist and O_CREAT asks for it.  told as for
+ * resolve_failed, for the path as written.  Returns 1 if another creator
+ * won a race and the caller may try again (not O_EXCL); 0 when out says
+ * what happened.
+ */
 static int create_new(const struct policy *p, const struct subject *s,
-		      const struct fdb_open_req *req, int dirfd, struct open_result *out)
+		      const struct fdb_open_req *req, int start, const char *written, bool told,
+		      struct open_result *out)
 {
 	char dir[PATH_MAX], canon[PATH_MAX + NAME_MAX + 2];
 	const char *slash = strrchr(req->path, '/'), *base;
 	const struct rule *rule;
-	int pfd, fd, rights = open_rights((int)req->flags);
+	unsigned rights = (unsigned)open_rights((int)req->flags) | RIGHT_CREATE;
+	bool dir_told;
+	int pfd, fd;
 
 	if (slash) {
 		size_t n = (size_t)(slash - req->path);
 
-		if (n >= sizeof(dir))
-			return -ENAMETOOLONG;
+		if (n >= sizeof(dir)) {
+			resolve_failed(p, s, written, told, rights, ENAMETOOLONG, out);
+			return 0;
+		}
 		memcpy(dir, req->path, n);
 		dir[n] = '\0';
 		if (n == 0)
@@ -188,43 +323,53 @@ static int create_new(const struct policy *p, const struct subject *s,
 		strcpy(dir, ".");
 		base = req->path;
 	}
-	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-		return -EISDIR;
-	pfd = resolve(dirfd, dir, O_DIRECTORY);
-	if (pfd < 0)
-		return pfd;
-	if (path_of_fd(pfd, dir, sizeof(dir)) < 0) {
-		close(pfd);
-		return -EACCES;
+	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		resolve_failed(p, s, written, told, rights, EISDIR, out);
+		return 0;
 	}
-	snprintf(canon, sizeof(canon), "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", base);
-	if (!allowed(p, s, canon, (unsigned)rights | RIGHT_CREATE, out)) {
+	pfd = resolve_object(start, dir, O_DIRECTORY, &dir_told);
+	if (pfd < 0) {
+		resolve_failed(p, s, written, told && dir_told, rights, -pfd, out);
+		return 0;
+	}
+	if (foreign(pfd, out)) {
+		close(pfd);
+		return 0;
+	}
+	if (path_of_fd(pfd, dir, sizeof(dir)) < 0) {
 		close(pfd);
 		deny(out);
 		return 0;
 	}
+	snprintf(canon, sizeof(canon), "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", base);
+	if (!allowed(p, s, canon, rights, out)) {
+		close(pfd);
+		deny(out);
+		return 0;
+	}
+	/* from here on the canonical name is allowed: its errors are the program's */
 	rule = out->rule;
-	fd = openat(pfd, base,
-		    (int)(req->flags & ~(unsigned)BROKER_CHOOSES) | O_CREAT | O_EXCL | O_NOFOLLOW |
-			    O_CLOEXEC | O_NOCTTY,
-		    (mode_t)(req->mode & 07777));
+	fd = openat(pfd, base, open_flags(req->flags) | O_CREAT | O_EXCL | O_NOFOLLOW,
+		    create_mode(rule, req->mode));
 	if (fd < 0) {
 		int e = errno;
 
 		close(pfd);
-		return -e;
+		if (e == EEXIST && !(req->flags & O_EXCL))
+			return 1;
+		out->err = e;
+		return 0;
 	}
 	/* the program's file, unless the rule keeps it root's */
 	if (!rule->u.open.owner_root && fchown(fd, s->uid, s->gid) < 0) {
-		int e = errno;
-
+		out->err = errno;
 		unlinkat(pfd, base, 0);
 		close(fd);
 		close(pfd);
-		return -e;
+		return 0;
 	}
 	close(pfd);
-	out->fd = fd;
+	opened(fd, req->flags, out);
 	return 0;
 }
 
@@ -234,6 +379,8 @@ void open_serve(const struct policy *p, const struct subject *s, const struct fd
 	char written[PATH_MAX], base[PATH_MAX];
 	int rights = open_rights((int)req->flags);
 	int extra = (int)(req->flags & (O_NOFOLLOW | O_DIRECTORY));
+	int start = AT_FDCWD; /* an absolute path: the broker's root */
+	bool told;
 
 	memset(out, 0, sizeof(*out));
 	out->fd = -1;
@@ -244,24 +391,31 @@ void open_serve(const struct policy *p, const struct subject *s, const struct fd
 		deny(out);
 		return;
 	}
+	if (req->path[0] != '/') {
+		if (dirfd < 0) {
+			deny(out);
+			return;
+		}
+		/* step 1; the log names the path as written */
+		if (foreign(dirfd, out))
+			return;
+		start = dirfd;
+	}
 	/* the path as written, folded, for reporting resolution errors */
 	if (req->path[0] == '/')
 		path_fold(req->path, written, sizeof(written));
-	else if (dirfd >= 0 && path_of_fd(dirfd, base, sizeof(base)) == 0)
-		path_join_fold(base, req->path, written, sizeof(written));
-	else
+	else if (path_of_fd(dirfd, base, sizeof(base)) < 0 ||
+		 path_join_fold(base, req->path, written, sizeof(written)) < 0)
 		written[0] = '\0';
-	if (req->path[0] != '/' && dirfd < 0) {
-		deny(out);
-		return;
-	}
 	if (req->path[0] == '/' && !(req->flags & O_CREAT) && strcmp(written, req->path) == 0 &&
 	    open_direct(p, s, req, (unsigned)rights, out))
 		return;
 
+	told = !path_has_dotdot(req->path);
 	/* a creation that loses a race with another creator tries again */
 	for (int attempt = 0; attempt < 3; attempt++) {
-		int opath = resolve(dirfd, req->path, extra), rc;
+		bool walk_told;
+		int opath = resolve_object(start, req->path, extra, &walk_told);
 
 		if (opath >= 0) {
 			open_existing(p, s, req, opath, (unsigned)rights, out);
@@ -269,16 +423,12 @@ void open_serve(const struct policy *p, const struct subject *s, const struct fd
 			return;
 		}
 		if (opath != -ENOENT || !(req->flags & O_CREAT)) {
-			resolve_failed(p, s, written, (unsigned)rights, -opath, out);
+			resolve_failed(p, s, written, told && walk_told, (unsigned)rights, -opath,
+				       out);
 			return;
 		}
-		rc = create_new(p, s, req, dirfd, out);
-		if (rc == 0)
+		if (create_new(p, s, req, start, written, told && walk_told, out) == 0)
 			return;
-		if (rc != -EEXIST || (req->flags & O_EXCL)) {
-			resolve_failed(p, s, written, (unsigned)rights | RIGHT_CREATE, -rc, out);
-			return;
-		}
 	}
 	deny(out);
 }

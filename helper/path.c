@@ -60,6 +60,14 @@ int path_join_fold(const char *base, const char *rel, char *out, size_t cap)
 	return path_fold(joined, out, cap);
 }
 
+bool path_has_dotdot(const char *path)
+{
+	for (const char *c = path; (c = strstr(c, "..")); c++)
+		if ((c == path || c[-1] == '/') && (c[2] == '/' || c[2] == '\0'))
+			return true;
+	return false;
+}
+
 int path_of_fd(int fd, char *out, size_t cap)
 {
 	char link[64];

@@ -1,10 +1,11 @@
 /*
  * Path text: lexical folding and the kernel's name for a descriptor.
- * Functions return 0 or a negative errno.
+ * Functions return 0 or a negative errno, or a bool for a question.
  */
 #ifndef FDB_PATH_H
 #define FDB_PATH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -16,6 +17,9 @@ int path_fold(const char *in, char *out, size_t cap);
 
 /* Join base (absolute) and rel, then fold. */
 int path_join_fold(const char *base, const char *rel, char *out, size_t cap);
+
+/* Whether path (absolute or relative) has a ".." component. */
+bool path_has_dotdot(const char *path);
 
 /* The absolute path the kernel reports for fd (/proc/self/fd/N). */
 int path_of_fd(int fd, char *out, size_t cap);

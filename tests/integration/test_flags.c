@@ -196,3 +196,46 @@ Test(flags, fopen_modes)
 	h_free(&rd);
 	h_free(&rp);
 }
+
+/* Create NAME in a fresh root-only directory under RULE_RIGHTS with MODE and UMASK; stat it. */
+static void create_and_stat(const char *rule_rights, const char *mode, const char *mask,
+			    struct stat *st)
+{
+	const char *d = h_dir("private", 0700);
+	char policy[1024], path[512];
+
+	snprintf(policy, sizeof(policy), "allow user nobody open %s/ %s\n", d, rule_rights);
+	snprintf(path, sizeof(path), "%s/new.txt", d);
+	struct result r = h_broker_probe(policy, (char *[]){ "create", path, "wc", (char *)mode,
+							     (char *)mask, NULL });
+
+	cr_assert(strstr(r.out, "ok "), "%s %s", r.out, r.err);
+	cr_assert_eq(stat(path, st), 0);
+	h_free(&r);
+}
+
+Test(flags, create_never_sets_setid_or_sticky_bits)
+{
+	struct stat st;
+
+	create_and_stat("read,write,create", "7777", "0", &st);
+	cr_assert_eq(st.st_uid, NOBODY_UID);
+	cr_assert_eq(st.st_mode & 07777, 0777, "mode %o", st.st_mode & 07777);
+}
+
+Test(flags, create_applies_the_client_umask)
+{
+	struct stat st;
+
+	create_and_stat("read,write,create", "0777", "077", &st);
+	cr_assert_eq(st.st_mode & 07777, 0700, "mode %o: 0777 under umask 077", st.st_mode & 07777);
+}
+
+Test(flags, create_owner_root_not_group_or_world_writable)
+{
+	struct stat st;
+
+	create_and_stat("write,create owner=root", "6666", "0", &st);
+	cr_assert_eq(st.st_uid, 0);
+	cr_assert_eq(st.st_mode & 07777, 0644, "mode %o", st.st_mode & 07777);
+}

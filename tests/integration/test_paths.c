@@ -173,3 +173,90 @@ Test(paths, symlink_swap_race)
 	cr_assert_null(strstr(r.out, "inside=0 "), "the race never let one through: %s", r.out);
 	h_free(&r);
 }
+
+/*
+ * The symlink oracle (issue 12, item 6): a link inside the tree to a name
+ * outside it must not tell whether that name exists, is unreadable, or goes
+ * through a file.  Each gives the program's own EACCES.
+ */
+static void expect_link_refused(const char *target)
+{
+	char link[512];
+
+	snprintf(link, sizeof(link), "%s/oracle", dir);
+	unlink(link);
+	cr_assert_eq(symlink(target, link), 0);
+	expect_refused(link);
+}
+
+Test(paths, symlink_oracle_missing_outside)
+{
+	setup_tree();
+	expect_link_refused(h_path("no-such-name"));
+	expect_link_refused(h_path("no-such-dir/name"));
+}
+
+Test(paths, symlink_oracle_inside_root_only_directory)
+{
+	setup_tree();
+	h_dir("vault", 0700);
+	h_file("vault/present", "present\n", 0600);
+	expect_link_refused(h_path("vault/missing"));
+	expect_link_refused(h_path("vault/present"));
+}
+
+Test(paths, symlink_oracle_through_a_file)
+{
+	setup_tree();
+	expect_link_refused(h_path("outside/sub"));
+}
+
+/* A symlinked directory component leads out: a missing name beyond it is not told either. */
+Test(paths, symlink_oracle_directory_component)
+{
+	char p[512];
+
+	setup_tree();
+	h_dir("other", 0700);
+	snprintf(p, sizeof(p), "%s/sub", dir);
+	cr_assert_eq(symlink(h_path("other"), p), 0);
+	snprintf(p, sizeof(p), "%s/sub/missing", dir);
+	expect_refused(p);
+}
+
+/* Inside the tree, with no symlink on the way, a missing name is still ENOENT. */
+Test(paths, missing_inside_tree_still_enoent)
+{
+	char p[512];
+
+	setup_tree();
+	h_dir("x/d", 0700);
+	snprintf(p, sizeof(p), "%s/missing", dir);
+	struct result a = h_broker_probe(policy, (char *[]){ "open", p, "r", NULL });
+	snprintf(p, sizeof(p), "%s//d/./missing", dir); /* the long road */
+	struct result b = h_broker_probe(policy, (char *[]){ "open", p, "r", NULL });
+	struct result c = h_broker_probe(policy, (char *[]){ "openat", (char *)dir, "d/missing", "r",
+							     NULL });
+	snprintf(p, sizeof(p), "%s/inside/below", dir);
+	struct result d = h_broker_probe(policy, (char *[]){ "open", p, "r", NULL });
+
+	cr_assert_str_eq(a.out, "err ENOENT\n", "%s", a.err);
+	cr_assert_str_eq(b.out, "err ENOENT\n", "%s", b.err);
+	cr_assert_str_eq(c.out, "err ENOENT\n", "%s", c.err);
+	cr_assert_str_eq(d.out, "err ENOTDIR\n", "%s", d.err);
+	h_free(&a);
+	h_free(&b);
+	h_free(&c);
+	h_free(&d);
+}
+
+/* ".." can be renamed out from under a walk: a failure through it is not told. */
+Test(paths, dotdot_failure_not_told)
+{
+	char p[512];
+
+	setup_tree();
+	h_dir("x/d", 0700);
+	snprintf(p, sizeof(p), "%s/d/../missing", dir);
+	expect_refused(p);
+}

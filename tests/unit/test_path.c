@@ -75,3 +75,24 @@ Test(path, of_fd)
 	close(fd);
 	cr_assert_lt(path_of_fd(fd, out, sizeof(out)), 0);
 }
+
+struct dotdot_case {
+	char in[32];
+	bool has;
+};
+
+ParameterizedTestParameters(path, has_dotdot)
+{
+	static struct dotdot_case cases[] = {
+		{ "..", true },       { "../x", true },     { "/a/..", true },  { "/a/../b", true },
+		{ "a/b/../../c", true }, { "/a/...", false }, { "/a/..b", false }, { "/a/b..", false },
+		{ "/a.../b", false }, { "...", false },     { "/", false },     { "", false },
+		{ "/a/.../..", true },
+	};
+	return cr_make_param_array(struct dotdot_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct dotdot_case *c, path, has_dotdot)
+{
+	cr_assert_eq(path_has_dotdot(c->in), c->has, "%s", c->in);
+}
