@@ -155,21 +155,21 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 	struct subject s = client_subject(c);
 	struct request r = { .op = OP_BIND };
 	const struct sockaddr *sa;
-	struct fdb_addr a;
+	struct fdb_bind_req req;
 	struct decision d;
 	char object[PATH_MAX + 16], detail[32];
 	const char *base = NULL;
 	int proto, err, dirfd = -1, chfd = -1;
 
-	if (wire_decode_addr(msg, len, &a) < 0 || nfds != 1) {
+	if (wire_decode_bind(msg, len, &req) < 0 || nfds != 1) {
 		audit_note(b->audit, "pid=%d: malformed bind request: client dropped",
 			   (int)c->cred.pid);
 		return -1;
 	}
-	sa = (const struct sockaddr *)a.addr;
+	sa = (const struct sockaddr *)req.a.addr;
 	/* not a socket at all: getsockopt says ENOTSOCK */
 	proto = socket_proto(fds[0], sa->sa_family);
-	if (proto < 0 || endpoint_from_sockaddr(sa, a.len, &r.u.net.ep) < 0) {
+	if (proto < 0 || endpoint_from_sockaddr(sa, req.a.len, &r.u.net.ep) < 0) {
 		client_audit(b, c, "bind", "-", "unsupported-socket", "deny", NULL, EACCES);
 		return broker_reply(b, c, h->seq, EACCES, FDB_REPLY_DENIED, -1);
 	}
@@ -177,7 +177,7 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 	snprintf(detail, sizeof(detail), "proto=%s",
 		 proto == PROTO_TCP ? "tcp" : proto == PROTO_UDP ? "udp" : "unix");
 	if (proto == PROTO_UNIX) {
-		err = -unix_canonical((const struct sockaddr_un *)sa, a.len, r.u.net.ep.path,
+		err = -unix_canonical((const struct sockaddr_un *)sa, req.a.len, r.u.net.ep.path,
 				      sizeof(r.u.net.ep.path), &dirfd, &base);
 		if (err) {
 			client_audit(b, c, "bind", r.u.net.ep.path, detail, "deny", NULL, EACCES);
@@ -191,7 +191,7 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 		r.op = OP_ACCEPT;
 		d = policy_decide(b->policy, &s, &r);
 		if (d.verdict == VERDICT_ALLOW) {
-			err = -listener_attach(b, c, d.rule, fds[0], sa, a.len, &r.u.net.ep, &chfd);
+			err = -listener_attach(b, c, d.rule, fds[0], sa, req.a.len, &r.u.net.ep, &chfd);
 			client_audit(b, c, "bind", object, "proto=tcp listener=held",
 				     err ? "error" : "allow", d.rule, err);
 			return broker_reply(b, c, h->seq, err, err ? 0 : FDB_REPLY_LISTENER, chfd);
@@ -210,7 +210,7 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 	if (proto == PROTO_UNIX)
 		err = bind_unix(fds[0], r.u.net.ep.path, dirfd, base, &s);
 	else
-		err = bind(fds[0], sa, a.len) < 0 ? errno : 0;
+		err = bind(fds[0], sa, req.a.len) < 0 ? errno : 0;
 	if (dirfd >= 0)
 		close(dirfd);
 	client_audit(b, c, "bind", object, detail, err ? "error" : "allow", d.rule, err);

@@ -30,8 +30,8 @@ static int take_listener(int sockfd, int chfd)
 
 static int broker_bind(int sockfd, const struct sockaddr *addr, socklen_t len, int orig_errno)
 {
-	unsigned char req[FDB_HDR_LEN + 4 + FDB_SOCKADDR_MAX];
-	struct fdb_addr a = { .len = len };
+	unsigned char req[FDB_HDR_LEN + 8 + FDB_SOCKADDR_MAX];
+	struct fdb_bind_req r = { .a.len = len };
 	int n, status, chfd;
 	unsigned rflags;
 
@@ -39,8 +39,11 @@ static int broker_bind(int sockfd, const struct sockaddr *addr, socklen_t len, i
 		errno = orig_errno;
 		return -1;
 	}
-	memcpy(a.addr, addr, len);
-	n = wire_encode_addr(req, sizeof(req), FDB_OP_BIND, 0, &a);
+	memcpy(r.a.addr, addr, len);
+	/* a unix socket file gets the mode the kernel would have given it */
+	if (addr->sa_family == AF_UNIX)
+		r.umask = (uint32_t)shim_umask();
+	n = wire_encode_bind(req, sizeof(req), 0, &r);
 	if (n < 0 ||
 	    shim_call(req, (size_t)n, sockfd, false, MSG_CMSG_CLOEXEC, &status, &rflags, &chfd) < 0)
 		goto refuse;
