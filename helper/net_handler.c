@@ -5,24 +5,22 @@
  * bind under a bind rule: the program's own socket comes over SCM_RIGHTS and
  * the broker binds it in place, so options set before bind keep their
  * effect and the program's descriptor number is unchanged.
+ * bind under a bind rule for a unix path: see unix_bind.c.
  * bind under an accept rule: see listener.c.
  */
 #include "broker.h"
 #include "listener.h"
-#include "path.h"
+#include "unix_bind.h"
 #include "wire.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
+
 
 int serve_socket(struct broker *b, struct client *c, const struct fdb_hdr *h,
 		 const unsigned char *msg, size_t len, const int *fds, size_t nfds)
@@ -85,81 +83,18 @@ static int socket_proto(int sock, int family)
 	return -1;
 }
 
-/*
- * A unix path is judged by its real directory: resolve the parent as the
- * open handler does, and bind under the canonical name, checking afterwards
- * that the directory bound into is the one judged.
- */
-static int unix_canonical(const struct sockaddr_un *sun, socklen_t salen, char *canon,
-			  size_t cap, int *dirfd, const char **base)
-{
-	char path[sizeof(sun->sun_path) + 1], dir[PATH_MAX];
-	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-				.resolve = RESOLVE_NO_MAGICLINKS };
-	size_t n = salen - offsetof(struct sockaddr_un, sun_path);
-	char *slash;
-	long fd;
-
-	memcpy(path, sun->sun_path, n);
-	path[n] = '\0';
-	if (path[0] != '/')
-		return -EACCES; /* relative or abstract: not the broker's to bind */
-	slash = strrchr(path, '/');
-	*slash = '\0';
-	*base = sun->sun_path + (slash - path) + 1;
-	if (!**base)
-		return -EINVAL;
-	fd = syscall(SYS_openat2, AT_FDCWD, path[0] ? path : "/", &how, sizeof(how));
-	if (fd < 0)
-		return -errno;
-	if (path_of_fd((int)fd, dir, sizeof(dir)) < 0) {
-		close((int)fd);
-		return -EACCES;
-	}
-	n = (size_t)snprintf(canon, cap, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", *base);
-	if (n >= cap) {
-		close((int)fd);
-		return -ENAMETOOLONG;
-	}
-	*dirfd = (int)fd;
-	return 0;
-}
-
-static int bind_unix(int sock, const char *canon, int dirfd, const char *base,
-		     const struct subject *s)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct stat before, after;
-	char dir[PATH_MAX];
-
-	if (strlen(canon) >= sizeof(sun.sun_path))
-		return ENAMETOOLONG;
-	strcpy(sun.sun_path, canon);
-	if (bind(sock, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-		return errno;
-	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(canon, '/') - canon), canon);
-	if (fstat(dirfd, &before) < 0 || stat(dir[0] ? dir : "/", &after) < 0 ||
-	    before.st_ino != after.st_ino || before.st_dev != after.st_dev) {
-		unlink(canon);
-		return EACCES;
-	}
-	/* the socket file is the program's, like a file it creates */
-	if (fchownat(dirfd, base, s->uid, s->gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno;
-	return 0;
-}
-
 int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 	       const unsigned char *msg, size_t len, const int *fds, size_t nfds)
 {
 	struct subject s = client_subject(c);
 	struct request r = { .op = OP_BIND };
+	struct unix_target ut = { .dirfd = -1 };
 	const struct sockaddr *sa;
 	struct fdb_bind_req req;
 	struct decision d;
-	char object[PATH_MAX + 16], detail[32];
-	const char *base = NULL;
-	int proto, err, dirfd = -1, chfd = -1;
+	char object[PATH_MAX + 16], detail[64];
+	const char *proto_name;
+	int proto, err, chfd = -1;
 
 	if (wire_decode_bind(msg, len, &req) < 0 || nfds != 1) {
 		audit_note(b->audit, "pid=%d: malformed bind request: client dropped",
@@ -174,11 +109,11 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 		return broker_reply(b, c, h->seq, EACCES, FDB_REPLY_DENIED, -1);
 	}
 	r.u.net.proto = (enum proto)proto;
-	snprintf(detail, sizeof(detail), "proto=%s",
-		 proto == PROTO_TCP ? "tcp" : proto == PROTO_UDP ? "udp" : "unix");
+	proto_name = proto == PROTO_TCP ? "tcp" : proto == PROTO_UDP ? "udp" : "unix";
+	snprintf(detail, sizeof(detail), "proto=%s", proto_name);
 	if (proto == PROTO_UNIX) {
-		err = -unix_canonical((const struct sockaddr_un *)sa, req.a.len, r.u.net.ep.path,
-				      sizeof(r.u.net.ep.path), &dirfd, &base);
+		err = -unix_resolve((const struct sockaddr_un *)sa, req.a.len, &ut);
+		snprintf(r.u.net.ep.path, sizeof(r.u.net.ep.path), "%s", ut.canon);
 		if (err) {
 			client_audit(b, c, "bind", r.u.net.ep.path, detail, "deny", NULL, EACCES);
 			return broker_reply(b, c, h->seq, EACCES, FDB_REPLY_DENIED, -1);
@@ -191,7 +126,8 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 		r.op = OP_ACCEPT;
 		d = policy_decide(b->policy, &s, &r);
 		if (d.verdict == VERDICT_ALLOW) {
-			err = -listener_attach(b, c, d.rule, fds[0], sa, req.a.len, &r.u.net.ep, &chfd);
+			err = -listener_attach(b, c, d.rule, fds[0], sa, req.a.len, &r.u.net.ep,
+					       &chfd);
 			client_audit(b, c, "bind", object, "proto=tcp listener=held",
 				     err ? "error" : "allow", d.rule, err);
 			return broker_reply(b, c, h->seq, err, err ? 0 : FDB_REPLY_LISTENER, chfd);
@@ -203,16 +139,17 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 			broker_learn(b, c, &r);
 		}
 		client_audit(b, c, "bind", object, detail, "deny", d.rule, EACCES);
-		if (dirfd >= 0)
-			close(dirfd);
+		unix_target_close(&ut);
 		return broker_reply(b, c, h->seq, EACCES, FDB_REPLY_DENIED, -1);
 	}
-	if (proto == PROTO_UNIX)
-		err = bind_unix(fds[0], r.u.net.ep.path, dirfd, base, &s);
-	else
+	if (proto == PROTO_UNIX) {
+		err = unix_bind(fds[0], &ut, s.uid, s.gid, req.umask);
+		snprintf(detail, sizeof(detail), "proto=unix%s%s", ut.relative ? " name=relative" : "",
+			 ut.replaced ? " stale=replaced" : "");
+		unix_target_close(&ut);
+	} else {
 		err = bind(fds[0], sa, req.a.len) < 0 ? errno : 0;
-	if (dirfd >= 0)
-		close(dirfd);
+	}
 	client_audit(b, c, "bind", object, detail, err ? "error" : "allow", d.rule, err);
 	return broker_reply(b, c, h->seq, err, 0, -1);
 }

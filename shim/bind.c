@@ -5,12 +5,18 @@
  * bind stay as they were.  Under an accept rule the broker answers with a
  * listener channel instead, which takes the descriptor's number (dup3) with
  * the socket's close-on-exec and non-blocking flags carried over.
+ *
+ * A unix path in use is asked about too: the file may be the program's own
+ * stale socket in a directory it cannot write, which it could not remove
+ * and the broker replaces (helper/unix_bind.c).  Its own errno stays
+ * EADDRINUSE whenever the broker does not help.
  */
 #include "shim.h"
 #include "wire.h"
 
 #include <fcntl.h>
 #include <string.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static int take_listener(int sockfd, int chfd)
@@ -79,7 +85,9 @@ SHIM_EXPORT int bind(int sockfd, const struct sockaddr *addr, socklen_t len)
 		return -1;
 	}
 	rc = shim_real.bind(sockfd, addr, len);
-	if (!shim_should_ask(rc < 0, errno))
+	if (!shim_should_ask(rc < 0, errno) &&
+	    !(rc < 0 && errno == EADDRINUSE && addr && len > sizeof(sa_family_t) &&
+	      addr->sa_family == AF_UNIX && ((const struct sockaddr_un *)addr)->sun_path[0] == '/'))
 		return rc;
 	return broker_bind(sockfd, addr, len, errno);
 }
