@@ -7,6 +7,9 @@
  * effect and the program's descriptor number is unchanged.
  * bind under a bind rule for a unix path: see unix_bind.c.
  * bind under an accept rule: see listener.c.
+ * A socket from another network namespace is never bound (foreign_netns);
+ * socket requests need no such check, as the broker's sockets are made in
+ * its own namespace.
  */
 #include "broker.h"
 #include "listener.h"
@@ -16,11 +19,15 @@
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
 
 int serve_socket(struct broker *b, struct client *c, const struct fdb_hdr *h,
 		 const unsigned char *msg, size_t len, const int *fds, size_t nfds)
@@ -83,6 +90,53 @@ static int socket_proto(int sock, int family)
 	return -1;
 }
 
+/*
+ * The network namespace a socket belongs to, by its never-reused cookie
+ * (SO_NETNS_COOKIE, kernel 5.14); 0 if the kernel cannot say.
+ */
+static uint64_t netns_cookie(int sock)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+	if (getsockopt(sock, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0)
+		return 0;
+	return cookie;
+}
+
+/*
+ * The broker's own namespace, read once from a socket of its own (it never
+ * changes namespace, so the first bind request reads what start-up would).
+ */
+static uint64_t broker_netns(void)
+{
+	static uint64_t cookie;
+
+	if (!cookie) {
+		int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+		if (s >= 0) {
+			cookie = netns_cookie(s);
+			close(s);
+		}
+	}
+	return cookie;
+}
+
+/*
+ * A socket made in a network namespace of the program's own (unshare -n, a
+ * container) is not the broker's to bind: an address there is not the
+ * host's address the policy names, and a held listener would hand a host
+ * socket to a program its administrator put in a private network.  Unknown
+ * (a kernel without SO_NETNS_COOKIE) counts as foreign.
+ */
+static bool foreign_netns(int sock)
+{
+	uint64_t mine = broker_netns();
+
+	return !mine || netns_cookie(sock) != mine;
+}
+
 int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 	       const unsigned char *msg, size_t len, const int *fds, size_t nfds)
 {
@@ -120,6 +174,13 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 		}
 	}
 	endpoint_format(&r.u.net.ep, object, sizeof(object));
+	if (foreign_netns(fds[0])) {
+		/* before any rule: no rule speaks for another namespace's addresses */
+		snprintf(detail, sizeof(detail), "proto=%s netns=foreign", proto_name);
+		client_audit(b, c, "bind", object, detail, "deny", NULL, EACCES);
+		unix_target_close(&ut);
+		return broker_reply(b, c, h->seq, EACCES, FDB_REPLY_DENIED, -1);
+	}
 	d = policy_decide(b->policy, &s, &r);
 	if (d.verdict != VERDICT_ALLOW && !d.rule && proto == PROTO_TCP) {
 		/* no bind rule speaks for it: perhaps an accept rule does */

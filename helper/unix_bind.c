@@ -185,9 +185,9 @@ static int bind_once(int sock, const struct unix_target *t, mode_t mask)
 /*
  * The kernel's own account of the file sock is bound to (sock_diag with
  * UDIAG_SHOW_VFS, CONFIG_UNIX_DIAG): 1 with its device and inode, 0 when
- * the kernel cannot say (no unix_diag, or a socket of another network
- * namespace, which the lookup in the broker's does not find), -1 when it
- * says the socket has no file.
+ * the kernel cannot say (no unix_diag), -1 when it says the socket has no
+ * file.  The lookup is in the broker's network namespace, which is the
+ * socket's (serve_bind refuses others).
  */
 static int bound_file(int sock, uint32_t *dev, uint32_t *ino)
 {
