@@ -159,7 +159,7 @@ int wire_encode_addr(void *buf, size_t cap, uint16_t op, uint32_t seq, const str
 	unsigned char *p = buf;
 	size_t len;
 
-	if (a->len == 0 || a->len > FDB_SOCKADDR_MAX)
+	if (op != FDB_OP_CONN || a->len == 0 || a->len > FDB_SOCKADDR_MAX)
 		return -EINVAL;
 	len = FDB_HDR_LEN + 4 + a->len;
 	if (len > cap)
@@ -181,5 +181,37 @@ int wire_decode_addr(const void *buf, size_t len, struct fdb_addr *out)
 		return -EBADMSG;
 	memset(out->addr, 0, sizeof(out->addr));
 	memcpy(out->addr, p + FDB_HDR_LEN + 4, out->len);
+	return 0;
+}
+
+int wire_encode_bind(void *buf, size_t cap, uint32_t seq, const struct fdb_bind_req *r)
+{
+	unsigned char *p = buf;
+	size_t len;
+
+	if (r->a.len == 0 || r->a.len > FDB_SOCKADDR_MAX || r->umask > 0777)
+		return -EINVAL;
+	len = FDB_HDR_LEN + 8 + r->a.len;
+	if (len > cap)
+		return -EMSGSIZE;
+	put_hdr(p, FDB_OP_BIND, (uint32_t)len, seq);
+	put_u32(p + FDB_HDR_LEN, r->a.len);
+	put_u32(p + FDB_HDR_LEN + 4, r->umask);
+	memcpy(p + FDB_HDR_LEN + 8, r->a.addr, r->a.len);
+	return (int)len;
+}
+
+int wire_decode_bind(const void *buf, size_t len, struct fdb_bind_req *out)
+{
+	const unsigned char *p = buf;
+
+	if (len < FDB_HDR_LEN + 8 + 2 || len > FDB_HDR_LEN + 8 + FDB_SOCKADDR_MAX)
+		return -EBADMSG;
+	out->a.len = get_u32(p + FDB_HDR_LEN);
+	out->umask = get_u32(p + FDB_HDR_LEN + 4);
+	if (out->a.len != len - FDB_HDR_LEN - 8 || out->umask > 0777)
+		return -EBADMSG;
+	memset(out->a.addr, 0, sizeof(out->a.addr));
+	memcpy(out->a.addr, p + FDB_HDR_LEN + 8, out->a.len);
 	return 0;
 }

@@ -13,8 +13,9 @@
  *            along (the directory a relative path starts from)
  *     SOCKET i32 family, i32 type (SOCK_CLOEXEC/SOCK_NONBLOCK included),
  *            i32 protocol
- *     BIND   u32 addrlen, then the sockaddr (addrlen bytes, at most 128);
- *            the program's socket rides along
+ *     BIND   u32 addrlen, u32 umask (the program's, for a unix socket
+ *            file), then the sockaddr (addrlen bytes, at most 128); the
+ *            program's socket rides along
  *     REPLY  i32 status (0 or an errno), u32 rflags; a descriptor rides along
  *            when status is 0 and the request makes one (SOCKET, OPEN), or
  *            when rflags has FDB_REPLY_LISTENER (BIND under an accept rule)
@@ -33,7 +34,7 @@
 #include <stdint.h>
 
 #define FDB_MAGIC 0x52424446u /* "FDBR" on little-endian hosts */
-#define FDB_VERSION 1
+#define FDB_VERSION 2 /* 2: BIND carries the program's umask */
 #define FDB_HDR_LEN 16
 #define FDB_PATH_MAX 4096 /* PATH_MAX, NUL included */
 #define FDB_MSG_MAX (FDB_HDR_LEN + 12 + FDB_PATH_MAX)
@@ -79,10 +80,15 @@ struct fdb_socket_req {
 	int32_t family, type, protocol;
 };
 
-/* BIND and CONN bodies: a socket address. */
+/* A socket address: the CONN body, and part of BIND's. */
 struct fdb_addr {
 	uint32_t len;
 	unsigned char addr[FDB_SOCKADDR_MAX];
+};
+
+struct fdb_bind_req {
+	uint32_t umask; /* 0777 bits only */
+	struct fdb_addr a;
 };
 
 struct fdb_reply {
@@ -94,8 +100,9 @@ struct fdb_reply {
 int wire_encode_open(void *buf, size_t cap, uint32_t seq, const struct fdb_open_req *r);
 int wire_encode_reply(void *buf, size_t cap, uint32_t seq, const struct fdb_reply *r);
 int wire_encode_socket(void *buf, size_t cap, uint32_t seq, const struct fdb_socket_req *r);
-/* op: FDB_OP_BIND or FDB_OP_CONN */
+/* op: FDB_OP_CONN (the one op whose body is only an address) */
 int wire_encode_addr(void *buf, size_t cap, uint16_t op, uint32_t seq, const struct fdb_addr *a);
+int wire_encode_bind(void *buf, size_t cap, uint32_t seq, const struct fdb_bind_req *r);
 
 /* Stamp a new sequence number into an encoded record. */
 void wire_set_seq(void *buf, uint32_t seq);
@@ -114,5 +121,6 @@ int wire_decode_open(const void *buf, size_t len, struct fdb_open_req *out);
 int wire_decode_reply(const void *buf, size_t len, struct fdb_reply *out);
 int wire_decode_socket(const void *buf, size_t len, struct fdb_socket_req *out);
 int wire_decode_addr(const void *buf, size_t len, struct fdb_addr *out);
+int wire_decode_bind(const void *buf, size_t len, struct fdb_bind_req *out);
 
 #endif

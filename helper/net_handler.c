@@ -5,24 +5,29 @@
  * bind under a bind rule: the program's own socket comes over SCM_RIGHTS and
  * the broker binds it in place, so options set before bind keep their
  * effect and the program's descriptor number is unchanged.
+ * bind under a bind rule for a unix path: see unix_bind.c.
  * bind under an accept rule: see listener.c.
+ * A socket from another network namespace is never bound (foreign_netns);
+ * socket requests need no such check, as the broker's sockets are made in
+ * its own namespace.
  */
 #include "broker.h"
 #include "listener.h"
-#include "path.h"
+#include "unix_bind.h"
 #include "wire.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
 
 int serve_socket(struct broker *b, struct client *c, const struct fdb_hdr *h,
 		 const unsigned char *msg, size_t len, const int *fds, size_t nfds)
@@ -86,67 +91,50 @@ static int socket_proto(int sock, int family)
 }
 
 /*
- * A unix path is judged by its real directory: resolve the parent as the
- * open handler does, and bind under the canonical name, checking afterwards
- * that the directory bound into is the one judged.
+ * The network namespace a socket belongs to, by its never-reused cookie
+ * (SO_NETNS_COOKIE, kernel 5.14); 0 if the kernel cannot say.
  */
-static int unix_canonical(const struct sockaddr_un *sun, socklen_t salen, char *canon,
-			  size_t cap, int *dirfd, const char **base)
+static uint64_t netns_cookie(int sock)
 {
-	char path[sizeof(sun->sun_path) + 1], dir[PATH_MAX];
-	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-				.resolve = RESOLVE_NO_MAGICLINKS };
-	size_t n = salen - offsetof(struct sockaddr_un, sun_path);
-	char *slash;
-	long fd;
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
 
-	memcpy(path, sun->sun_path, n);
-	path[n] = '\0';
-	if (path[0] != '/')
-		return -EACCES; /* relative or abstract: not the broker's to bind */
-	slash = strrchr(path, '/');
-	*slash = '\0';
-	*base = sun->sun_path + (slash - path) + 1;
-	if (!**base)
-		return -EINVAL;
-	fd = syscall(SYS_openat2, AT_FDCWD, path[0] ? path : "/", &how, sizeof(how));
-	if (fd < 0)
-		return -errno;
-	if (path_of_fd((int)fd, dir, sizeof(dir)) < 0) {
-		close((int)fd);
-		return -EACCES;
-	}
-	n = (size_t)snprintf(canon, cap, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", *base);
-	if (n >= cap) {
-		close((int)fd);
-		return -ENAMETOOLONG;
-	}
-	*dirfd = (int)fd;
-	return 0;
+	if (getsockopt(sock, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0)
+		return 0;
+	return cookie;
 }
 
-static int bind_unix(int sock, const char *canon, int dirfd, const char *base,
-		     const struct subject *s)
+/*
+ * The broker's own namespace, read once from a socket of its own (it never
+ * changes namespace, so the first bind request reads what start-up would).
+ */
+static uint64_t broker_netns(void)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct stat before, after;
-	char dir[PATH_MAX];
+	static uint64_t cookie;
 
-	if (strlen(canon) >= sizeof(sun.sun_path))
-		return ENAMETOOLONG;
-	strcpy(sun.sun_path, canon);
-	if (bind(sock, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-		return errno;
-	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(canon, '/') - canon), canon);
-	if (fstat(dirfd, &before) < 0 || stat(dir[0] ? dir : "/", &after) < 0 ||
-	    before.st_ino != after.st_ino || before.st_dev != after.st_dev) {
-		unlink(canon);
-		return EACCES;
+	if (!cookie) {
+		int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+		if (s >= 0) {
+			cookie = netns_cookie(s);
+			close(s);
+		}
 	}
-	/* the socket file is the program's, like a file it creates */
-	if (fchownat(dirfd, base, s->uid, s->gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno;
-	return 0;
+	return cookie;
+}
+
+/*
+ * A socket made in a network namespace of the program's own (unshare -n, a
+ * container) is not the broker's to bind: an address there is not the
+ * host's address the policy names, and a held listener would hand a host
+ * socket to a program its administrator put in a private network.  Unknown
+ * (a kernel without SO_NETNS_COOKIE) counts as foreign.
+ */
+static bool foreign_netns(int sock)
+{
+	uint64_t mine = broker_netns();
+
+	return !mine || netns_cookie(sock) != mine;
 }
 
 int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
@@ -154,44 +142,53 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 {
 	struct subject s = client_subject(c);
 	struct request r = { .op = OP_BIND };
+	struct unix_target ut = { .dirfd = -1 };
 	const struct sockaddr *sa;
-	struct fdb_addr a;
+	struct fdb_bind_req req;
 	struct decision d;
-	char object[PATH_MAX + 16], detail[32];
-	const char *base = NULL;
-	int proto, err, dirfd = -1, chfd = -1;
+	char object[PATH_MAX + 16], detail[64];
+	const char *proto_name;
+	int proto, err, chfd = -1;
 
-	if (wire_decode_addr(msg, len, &a) < 0 || nfds != 1) {
+	if (wire_decode_bind(msg, len, &req) < 0 || nfds != 1) {
 		audit_note(b->audit, "pid=%d: malformed bind request: client dropped",
 			   (int)c->cred.pid);
 		return -1;
 	}
-	sa = (const struct sockaddr *)a.addr;
+	sa = (const struct sockaddr *)req.a.addr;
 	/* not a socket at all: getsockopt says ENOTSOCK */
 	proto = socket_proto(fds[0], sa->sa_family);
-	if (proto < 0 || endpoint_from_sockaddr(sa, a.len, &r.u.net.ep) < 0) {
+	if (proto < 0 || endpoint_from_sockaddr(sa, req.a.len, &r.u.net.ep) < 0) {
 		client_audit(b, c, "bind", "-", "unsupported-socket", "deny", NULL, EACCES);
 		return broker_reply(b, c, h->seq, EACCES, FDB_REPLY_DENIED, -1);
 	}
 	r.u.net.proto = (enum proto)proto;
-	snprintf(detail, sizeof(detail), "proto=%s",
-		 proto == PROTO_TCP ? "tcp" : proto == PROTO_UDP ? "udp" : "unix");
+	proto_name = proto == PROTO_TCP ? "tcp" : proto == PROTO_UDP ? "udp" : "unix";
+	snprintf(detail, sizeof(detail), "proto=%s", proto_name);
 	if (proto == PROTO_UNIX) {
-		err = -unix_canonical((const struct sockaddr_un *)sa, a.len, r.u.net.ep.path,
-				      sizeof(r.u.net.ep.path), &dirfd, &base);
+		err = -unix_resolve((const struct sockaddr_un *)sa, req.a.len, &ut);
+		snprintf(r.u.net.ep.path, sizeof(r.u.net.ep.path), "%s", ut.canon);
 		if (err) {
 			client_audit(b, c, "bind", r.u.net.ep.path, detail, "deny", NULL, EACCES);
 			return broker_reply(b, c, h->seq, EACCES, FDB_REPLY_DENIED, -1);
 		}
 	}
 	endpoint_format(&r.u.net.ep, object, sizeof(object));
+	if (foreign_netns(fds[0])) {
+		/* before any rule: no rule speaks for another namespace's addresses */
+		snprintf(detail, sizeof(detail), "proto=%s netns=foreign", proto_name);
+		client_audit(b, c, "bind", object, detail, "deny", NULL, EACCES);
+		unix_target_close(&ut);
+		return broker_reply(b, c, h->seq, EACCES, FDB_REPLY_DENIED, -1);
+	}
 	d = policy_decide(b->policy, &s, &r);
 	if (d.verdict != VERDICT_ALLOW && !d.rule && proto == PROTO_TCP) {
 		/* no bind rule speaks for it: perhaps an accept rule does */
 		r.op = OP_ACCEPT;
 		d = policy_decide(b->policy, &s, &r);
 		if (d.verdict == VERDICT_ALLOW) {
-			err = -listener_attach(b, c, d.rule, fds[0], sa, a.len, &r.u.net.ep, &chfd);
+			err = -listener_attach(b, c, d.rule, fds[0], sa, req.a.len, &r.u.net.ep,
+					       &chfd);
 			client_audit(b, c, "bind", object, "proto=tcp listener=held",
 				     err ? "error" : "allow", d.rule, err);
 			return broker_reply(b, c, h->seq, err, err ? 0 : FDB_REPLY_LISTENER, chfd);
@@ -203,16 +200,17 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 			broker_learn(b, c, &r);
 		}
 		client_audit(b, c, "bind", object, detail, "deny", d.rule, EACCES);
-		if (dirfd >= 0)
-			close(dirfd);
+		unix_target_close(&ut);
 		return broker_reply(b, c, h->seq, EACCES, FDB_REPLY_DENIED, -1);
 	}
-	if (proto == PROTO_UNIX)
-		err = bind_unix(fds[0], r.u.net.ep.path, dirfd, base, &s);
-	else
-		err = bind(fds[0], sa, a.len) < 0 ? errno : 0;
-	if (dirfd >= 0)
-		close(dirfd);
+	if (proto == PROTO_UNIX) {
+		err = unix_bind(fds[0], &ut, s.uid, s.gid, req.umask);
+		snprintf(detail, sizeof(detail), "proto=unix%s%s", ut.relative ? " name=relative" : "",
+			 ut.replaced ? " stale=replaced" : "");
+		unix_target_close(&ut);
+	} else {
+		err = bind(fds[0], sa, req.a.len) < 0 ? errno : 0;
+	}
 	client_audit(b, c, "bind", object, detail, err ? "error" : "allow", d.rule, err);
 	return broker_reply(b, c, h->seq, err, 0, -1);
 }

@@ -5,12 +5,19 @@
  * bind stay as they were.  Under an accept rule the broker answers with a
  * listener channel instead, which takes the descriptor's number (dup3) with
  * the socket's close-on-exec and non-blocking flags carried over.
+ *
+ * A unix path in use in a directory the program cannot write is asked
+ * about too: the file may be the program's own stale socket, which it
+ * could not remove and the broker replaces (helper/unix_bind.c).  Its own
+ * errno stays EADDRINUSE whenever the broker does not help.
  */
 #include "shim.h"
 #include "wire.h"
 
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static int take_listener(int sockfd, int chfd)
@@ -30,8 +37,8 @@ static int take_listener(int sockfd, int chfd)
 
 static int broker_bind(int sockfd, const struct sockaddr *addr, socklen_t len, int orig_errno)
 {
-	unsigned char req[FDB_HDR_LEN + 4 + FDB_SOCKADDR_MAX];
-	struct fdb_addr a = { .len = len };
+	unsigned char req[FDB_HDR_LEN + 8 + FDB_SOCKADDR_MAX];
+	struct fdb_bind_req r = { .a.len = len };
 	int n, status, chfd;
 	unsigned rflags;
 
@@ -39,8 +46,11 @@ static int broker_bind(int sockfd, const struct sockaddr *addr, socklen_t len, i
 		errno = orig_errno;
 		return -1;
 	}
-	memcpy(a.addr, addr, len);
-	n = wire_encode_addr(req, sizeof(req), FDB_OP_BIND, 0, &a);
+	memcpy(r.a.addr, addr, len);
+	/* a unix socket file gets the mode the kernel would have given it */
+	if (addr->sa_family == AF_UNIX)
+		r.umask = (uint32_t)shim_umask();
+	n = wire_encode_bind(req, sizeof(req), 0, &r);
 	if (n < 0 ||
 	    shim_call(req, (size_t)n, sockfd, false, MSG_CMSG_CLOEXEC, &status, &rflags, &chfd) < 0)
 		goto refuse;
@@ -66,6 +76,34 @@ refuse:
 	return -1;
 }
 
+/*
+ * A unix path in use in a directory the program may not write: a stale
+ * socket file there is one it could not remove itself.
+ */
+static bool stuck(const struct sockaddr *addr, socklen_t len)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)addr;
+	char dir[sizeof(sun->sun_path) + 1];
+	size_t n;
+	char *slash;
+	int saved = errno;
+	bool ro;
+
+	if (!addr || len <= offsetof(struct sockaddr_un, sun_path) || addr->sa_family != AF_UNIX ||
+	    sun->sun_path[0] != '/')
+		return false;
+	n = len - offsetof(struct sockaddr_un, sun_path);
+	if (n > sizeof(sun->sun_path))
+		n = sizeof(sun->sun_path);
+	memcpy(dir, sun->sun_path, n);
+	dir[n] = '\0';
+	slash = strrchr(dir, '/');
+	slash[slash == dir ? 1 : 0] = '\0';
+	ro = faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0;
+	errno = saved;
+	return ro;
+}
+
 SHIM_EXPORT int bind(int sockfd, const struct sockaddr *addr, socklen_t len)
 {
 	int rc;
@@ -76,7 +114,7 @@ SHIM_EXPORT int bind(int sockfd, const struct sockaddr *addr, socklen_t len)
 		return -1;
 	}
 	rc = shim_real.bind(sockfd, addr, len);
-	if (!shim_should_ask(rc < 0, errno))
+	if (!shim_should_ask(rc < 0, errno) && !(rc < 0 && errno == EADDRINUSE && stuck(addr, len)))
 		return rc;
 	return broker_bind(sockfd, addr, len, errno);
 }

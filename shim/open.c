@@ -27,11 +27,10 @@ static bool needs_mode(int flags)
 }
 
 /*
- * The program's umask, which the kernel would have applied to a mode it
- * creates with.  Read from /proc/self/status because umask() can only be
- * read by changing it, which races with other threads.  0022 if unknown.
+ * Read from /proc/self/status because umask() can only be read by changing
+ * it, which races with other threads.
  */
-static mode_t current_umask(void)
+mode_t shim_umask(void)
 {
 	char buf[2048], *p;
 	mode_t mask = 022;
@@ -64,7 +63,7 @@ int shim_broker_open(int dirfd, const char *path, int flags, mode_t mode, int or
 	if (!path || (flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE)
 		goto refuse;
 	r.flags = (uint32_t)flags;
-	r.mode = (flags & O_CREAT) ? (uint32_t)(mode & 07777 & ~current_umask()) : 0;
+	r.mode = (flags & O_CREAT) ? (uint32_t)(mode & 07777 & ~shim_umask()) : 0;
 	r.path = path;
 	r.has_dirfd = path[0] != '/';
 	len = wire_encode_open(req, sizeof(req), 0, &r);

@@ -77,6 +77,12 @@ void shim_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int shim_broker_open(int dirfd, const char *path, int flags, mode_t mode, int orig_errno);
 
 /*
+ * The program's umask, which the kernel would have applied to a mode it
+ * creates with (open's O_CREAT, a unix socket file); 0022 if unknown.
+ */
+mode_t shim_umask(void);
+
+/*
  * Is fd a listener channel (shim/accept.c)?  If so and sa is not NULL, the
  * listener's own address is copied there (as getsockname would).
  */

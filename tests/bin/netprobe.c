@@ -12,13 +12,19 @@
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 #include <netinet/tcp.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <stddef.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int fail(const char *what)
@@ -282,6 +288,120 @@ static int cmd_prefork(char **av)
 	return 0;
 }
 
+static socklen_t unix_addr(const char *path, struct sockaddr_un *sun)
+{
+	size_t n = strnlen(path, sizeof(sun->sun_path) - 1);
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, path, n);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+}
+
+/*
+ * unix PATH UMASK exit|hold: bind a stream socket at PATH with that umask and
+ * listen; print the name getsockname reports and the socket file's mode and
+ * owner; with hold, say "ready" and keep listening until killed.
+ */
+static int cmd_unix(char **av)
+{
+	struct sockaddr_un sun, me;
+	socklen_t len = unix_addr(av[0], &sun), ml = sizeof(me);
+	struct stat st;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	umask((mode_t)strtol(av[1], NULL, 8));
+	if (bind(fd, (struct sockaddr *)&sun, len) < 0)
+		return fail("bind");
+	if (listen(fd, 4) < 0 || getsockname(fd, (struct sockaddr *)&me, &ml) < 0)
+		return fail("listen");
+	if (stat(av[0], &st) < 0)
+		return fail("stat");
+	printf("ok name=%.*s mode=%03o uid=%d sock=%d\n",
+	       (int)(ml - offsetof(struct sockaddr_un, sun_path)), me.sun_path,
+	       (unsigned)(st.st_mode & 0777), (int)st.st_uid, S_ISSOCK(st.st_mode));
+	if (!strcmp(av[2], "hold")) {
+		printf("ready\n");
+		for (;;)
+			pause();
+	}
+	return 0;
+}
+
+/*
+ * unixrace DIR SWAPS: DIR holds d (the program's own directory, holding a
+ * directory "empty" of its own) and l (a symlink elsewhere).  A child swaps
+ * them (RENAME_EXCHANGE) SWAPS times while this process binds d/canary,
+ * d/x and d/empty/x over and over (at most 25 s).  Each bind that succeeds
+ * must have made its socket file in d (or d/empty), the directories held
+ * from before the race: "inside" counts those, "outside" the others.  The
+ * file is removed through the held directory at once, so every bind asks
+ * for a fresh name.
+ */
+static int cmd_unixrace(char **av)
+{
+	static const char *const names[] = { "canary", "x", "empty/x" };
+	char d[256], l[256], path[300];
+	long binds = 0, inside = 0, outside = 0, refused = 0, other = 0, swaps = atol(av[1]);
+	struct timespec t0, t;
+	int own, sub, st;
+	pid_t kid;
+
+	snprintf(d, sizeof(d), "%s/d", av[0]);
+	snprintf(l, sizeof(l), "%s/l", av[0]);
+	own = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	sub = openat(own, "empty", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (own < 0 || sub < 0)
+		return fail("own dir");
+	kid = fork();
+	if (kid == 0) {
+		for (long i = 0; i < swaps; i++)
+			if (renameat2(AT_FDCWD, d, AT_FDCWD, l, RENAME_EXCHANGE) < 0)
+				_exit(1);
+		_exit(0);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned i = 0; waitpid(kid, &st, WNOHANG) == 0; i++) {
+		const char *name = names[i % 3], *base = strrchr(name, '/');
+		int at = base ? sub : own, fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_un sun;
+		struct stat sb;
+		socklen_t len;
+
+		base = base ? base + 1 : name;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > 25) {
+			kill(kid, SIGKILL);
+			waitpid(kid, &st, 0);
+			break;
+		}
+		snprintf(path, sizeof(path), "%s/%s", d, name);
+		len = unix_addr(path, &sun);
+		if (bind(fd, (struct sockaddr *)&sun, len) < 0) {
+			if (errno == EACCES)
+				refused++;
+			else
+				other++;
+			close(fd);
+			continue;
+		}
+		binds++;
+		if (fstatat(at, base, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(sb.st_mode) &&
+		    sb.st_uid == getuid())
+			inside++;
+		else
+			outside++;
+		/* d is 0500, so that the program's own bind fails and asks the broker */
+		if (fchmod(at, 0700) < 0 || unlinkat(at, base, 0) < 0 || fchmod(at, 0500) < 0)
+			return fail("clean up");
+		close(fd);
+	}
+	printf("ok binds=%ld inside=%ld outside=%ld refused=%ld other=%ld swapper=%d\n", binds,
+	       inside, outside, refused, other,
+	       WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -292,12 +412,13 @@ int main(int argc, char **argv)
 		{ "bind", 3, cmd_bind }, { "twice", 2, cmd_twice }, { "opts", 1, cmd_opts },
 		{ "udp", 1, cmd_udp },   { "icmp", 0, cmd_icmp },   { "packet", 0, cmd_packet },
 		{ "serve", 3, cmd_serve }, { "prefork", 2, cmd_prefork },
+		{ "unix", 3, cmd_unix },   { "unixrace", 2, cmd_unixrace },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name) && argc - 2 >= cmds[i].nargs)
 			return cmds[i].fn(argv + 2);
-	fprintf(stderr, "usage: netprobe bind|twice|opts|udp|icmp|packet|serve|prefork ARGS...\n");
+	fprintf(stderr, "usage: netprobe bind|twice|opts|udp|icmp|packet|serve|prefork|unix|unixrace ARGS...\n");
 	return 2;
 }

@@ -215,15 +215,17 @@ static int send_case(int s, const char *name, const char *path)
 		len = FDB_HDR_LEN + 5;
 		fds[nfds++] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	} else if (!strcmp(name, "bind_addrlen_lie")) {
-		len = FDB_HDR_LEN + 4 + sizeof(sin);
+		len = FDB_HDR_LEN + 8 + sizeof(sin);
 		hdr(b, M, FDB_VERSION, FDB_OP_BIND, (uint32_t)len);
 		put32(b + FDB_HDR_LEN, FDB_SOCKADDR_MAX);
-		memcpy(b + FDB_HDR_LEN + 4, &sin, sizeof(sin));
+		put32(b + FDB_HDR_LEN + 4, 022);
+		memcpy(b + FDB_HDR_LEN + 8, &sin, sizeof(sin));
 		fds[nfds++] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	} else if (!strcmp(name, "bind_too_long")) {
-		len = FDB_HDR_LEN + 4 + FDB_SOCKADDR_MAX + 8;
+		len = FDB_HDR_LEN + 8 + FDB_SOCKADDR_MAX + 8;
 		hdr(b, M, FDB_VERSION, FDB_OP_BIND, (uint32_t)len);
 		put32(b + FDB_HDR_LEN, FDB_SOCKADDR_MAX + 8);
+		put32(b + FDB_HDR_LEN + 4, 022);
 		fds[nfds++] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	} else if (!strcmp(name, "oversized")) {
 		hdr(b, M, FDB_VERSION, FDB_OP_OPEN, FDB_MSG_MAX + 1);
@@ -300,10 +302,10 @@ static int send_case(int s, const char *name, const char *path)
 	} else if (!strcmp(name, "bind_nofd") || !strcmp(name, "bind_2fd") ||
 		   !strcmp(name, "bind_dir") || !strcmp(name, "bind_opath") ||
 		   !strcmp(name, "bind_pipe")) {
-		struct fdb_addr a = { .len = sizeof(sin) };
+		struct fdb_bind_req a = { .umask = 022, .a.len = sizeof(sin) };
 
-		memcpy(a.addr, &sin, sizeof(sin));
-		len = (size_t)wire_encode_addr(b, sizeof(b), FDB_OP_BIND, 7, &a);
+		memcpy(a.a.addr, &sin, sizeof(sin));
+		len = (size_t)wire_encode_bind(b, sizeof(b), 7, &a);
 		if (!strcmp(name, "bind_2fd")) {
 			fds[nfds++] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 			fds[nfds++] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

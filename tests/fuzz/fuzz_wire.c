@@ -34,6 +34,7 @@ static void body(uint16_t op, uint32_t seq, const uint8_t *data, size_t size, bo
 	struct fdb_socket_req s;
 	struct fdb_reply r;
 	struct fdb_addr a;
+	struct fdb_bind_req br;
 	struct endpoint ep;
 	char text[256];
 
@@ -51,10 +52,16 @@ static void body(uint16_t op, uint32_t seq, const uint8_t *data, size_t size, bo
 	if (wire_decode_addr(data, size, &a) == 0) {
 		if (a.len > FDB_SOCKADDR_MAX)
 			abort();
-		if (hdr_ok && (op == FDB_OP_BIND || op == FDB_OP_CONN))
+		if (hdr_ok && op == FDB_OP_CONN)
 			same(wire_encode_addr(out, sizeof(out), op, seq, &a), data, size);
+	}
+	if (wire_decode_bind(data, size, &br) == 0) {
+		if (br.a.len > FDB_SOCKADDR_MAX || br.umask > 0777)
+			abort();
+		if (hdr_ok && op == FDB_OP_BIND)
+			same(wire_encode_bind(out, sizeof(out), seq, &br), data, size);
 		/* what helper/net_handler.c does next with a BIND body */
-		if (endpoint_from_sockaddr((const struct sockaddr *)a.addr, a.len, &ep) == 0)
+		if (endpoint_from_sockaddr((const struct sockaddr *)br.a.addr, br.a.len, &ep) == 0)
 			endpoint_format(&ep, text, sizeof(text));
 	}
 }

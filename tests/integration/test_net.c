@@ -368,3 +368,41 @@ Test(net, listener_outlives_program)
 	cr_assert_str_eq(p_line(&p, 20000), "ok peers=127.0.0.1,");
 	cr_assert_eq(p_wait(&p), 0);
 }
+
+/*
+ * A socket made in a network namespace of the program's own (unshare -rn,
+ * lo brought up inside) is refused before any rule, bind or accept, with an
+ * audit line saying why; the program keeps its own errno.  The namespace's
+ * root lacks CAP_NET_BIND_SERVICE here (dropped from the bounding set), so
+ * its own bind fails and asks the broker.  The same program in the host's
+ * namespace is served.
+ */
+Test(net, foreign_netns_refused)
+{
+	char script[512], *argv[MAX_ARGS];
+	struct result r;
+	const char *sh;
+
+	for (int i = 0; i < 2; i++) {
+		const char *port = i ? "642" : "641";
+
+		snprintf(script, sizeof(script),
+			 "ip link set lo up || exit 3\n"
+			 "exec setpriv --bounding-set -net_bind_service --inh-caps -all "
+			 "%s bind 127.0.0.1 %s tcp\n", h_netprobe(), port);
+		sh = h_file(i ? "ns642.sh" : "ns641.sh", script, 0644);
+		broker_argv(argv, (char *[]){ "bind tcp 127.0.0.1:641", "accept tcp 127.0.0.1:642", NULL },
+			    (char *[]){ "unshare", "-rn", "sh", (char *)sh, NULL });
+		r = h_run(argv, NULL, false);
+		cr_assert_str_eq(r.out, "err EACCES bind\n", "port %s: %s", port, r.err);
+		h_free(&r);
+	}
+	audit_has("op=bind object=127.0.0.1:641 proto=tcp netns=foreign verdict=deny");
+	audit_has("op=bind object=127.0.0.1:642 proto=tcp netns=foreign verdict=deny");
+	expect((char *[]){ "bind tcp 127.0.0.1:641", NULL },
+	       (char *[]){ "bind", "127.0.0.1", "641", "tcp", NULL }, "ok fd=3");
+	audit_has("op=bind object=127.0.0.1:641 proto=tcp verdict=allow rule=-a:1");
+	expect((char *[]){ "accept tcp 127.0.0.1:642", NULL },
+	       (char *[]){ "bind", "127.0.0.1", "642", "tcp", NULL }, "ok fd=3");
+	audit_has("op=bind object=127.0.0.1:642 proto=tcp listener=held verdict=allow");
+}

@@ -216,7 +216,9 @@ Test(wire, addr_round_trip_and_bounds)
 	int len;
 
 	memset(in.addr, 0xab, 16);
-	len = wire_encode_addr(buf, sizeof(buf), FDB_OP_BIND, 1, &in);
+	cr_assert_eq(wire_encode_addr(buf, sizeof(buf), FDB_OP_BIND, 1, &in), -EINVAL,
+		     "BIND has a body of its own");
+	len = wire_encode_addr(buf, sizeof(buf), FDB_OP_CONN, 1, &in);
 	cr_assert_eq(len, FDB_HDR_LEN + 4 + 16);
 	cr_assert_eq(wire_decode_addr(buf, (size_t)len, &out), 0);
 	cr_assert_eq(out.len, 16);
@@ -224,8 +226,45 @@ Test(wire, addr_round_trip_and_bounds)
 	memcpy(buf + FDB_HDR_LEN, &lie, 4);
 	cr_assert_eq(wire_decode_addr(buf, (size_t)len, &out), -EBADMSG, "length disagrees");
 	in.len = FDB_SOCKADDR_MAX + 1;
-	cr_assert_eq(wire_encode_addr(buf, sizeof(buf), FDB_OP_BIND, 1, &in), -EINVAL);
+	cr_assert_eq(wire_encode_addr(buf, sizeof(buf), FDB_OP_CONN, 1, &in), -EINVAL);
 	in.len = 0;
-	cr_assert_eq(wire_encode_addr(buf, sizeof(buf), FDB_OP_BIND, 1, &in), -EINVAL);
+	cr_assert_eq(wire_encode_addr(buf, sizeof(buf), FDB_OP_CONN, 1, &in), -EINVAL);
 	cr_assert_eq(wire_decode_addr(buf, FDB_HDR_LEN + 4 + FDB_SOCKADDR_MAX + 1, &out), -EBADMSG);
+}
+
+Test(wire, bind_carries_umask)
+{
+	unsigned char buf[FDB_MSG_MAX];
+	struct fdb_bind_req in = { .umask = 077, .a.len = 16 }, out;
+	uint32_t v;
+	struct fdb_hdr h;
+	int len;
+
+	memset(in.a.addr, 0xcd, 16);
+	len = wire_encode_bind(buf, sizeof(buf), 3, &in);
+	cr_assert_eq(len, FDB_HDR_LEN + 8 + 16);
+	cr_assert_eq(wire_decode_hdr(buf, (size_t)len, &h), 0);
+	cr_assert_eq(h.op, FDB_OP_BIND);
+	cr_assert_eq(h.version, 2, "the umask came with version 2");
+	cr_assert_eq(wire_decode_bind(buf, (size_t)len, &out), 0);
+	cr_assert_eq(out.umask, 077);
+	cr_assert_eq(out.a.len, 16);
+	cr_assert_eq(memcmp(out.a.addr, in.a.addr, 16), 0);
+	/* a version 1 body (no umask) never decodes as version 2's */
+	cr_assert_eq(wire_decode_bind(buf, (size_t)len - 4, &out), -EBADMSG);
+	v = 01000;
+	memcpy(buf + FDB_HDR_LEN + 4, &v, 4);
+	cr_assert_eq(wire_decode_bind(buf, (size_t)len, &out), -EBADMSG, "umask beyond 0777");
+	v = 17;
+	memcpy(buf + FDB_HDR_LEN + 4, &in.umask, 4);
+	memcpy(buf + FDB_HDR_LEN, &v, 4);
+	cr_assert_eq(wire_decode_bind(buf, (size_t)len, &out), -EBADMSG, "length disagrees");
+	in.umask = 01022;
+	cr_assert_eq(wire_encode_bind(buf, sizeof(buf), 3, &in), -EINVAL);
+	in.umask = 0;
+	in.a.len = FDB_SOCKADDR_MAX + 1;
+	cr_assert_eq(wire_encode_bind(buf, sizeof(buf), 3, &in), -EINVAL);
+	in.a.len = 0;
+	cr_assert_eq(wire_encode_bind(buf, sizeof(buf), 3, &in), -EINVAL);
+	cr_assert_eq(wire_decode_bind(buf, FDB_HDR_LEN + 8 + FDB_SOCKADDR_MAX + 1, &out), -EBADMSG);
 }
