@@ -31,9 +31,9 @@
  *   loop of 300 brokered opens did not finish in 60 s on one-off
  *   connections (each handler outlasted the period), while 3,000 finish in
  *   about 2 s on a kept one.  Everything on the path is async-signal-safe
- *   (socket, connect, sendmsg, recvmsg, close, fstat, getpid, getgroups);
- *   the one-time set-up runs from a constructor, so no handler waits in
- *   pthread_once for the thread it interrupted.
+ *   (socket, connect, sendmsg, recvmsg, close, fstat, getpid, getgroups,
+ *   prctl); the one-time set-up runs from a constructor, so no handler
+ *   waits in pthread_once for the thread it interrupted.
  *
  * The connection is only trusted after checking that it is still ours:
  * - the process forked (pid changed): the child opens its own;
@@ -170,6 +170,8 @@ static int chan_open(struct chan *c)
 	c->euid = geteuid();
 	c->egid = getegid();
 	c->ngroups = getgroups(CHAN_GROUPS, c->groups);
+	/* a credential change may have made us dumpable again (libfdshim(7)) */
+	shim_protect();
 	/* straight to the kernel: socket() is one of our own wrappers */
 	fd = (int)syscall(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
