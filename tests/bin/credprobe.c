@@ -86,6 +86,9 @@ static int cmd_groups(char **av, int ac)
 	if (become(uid, gid, &g, extra) < 0)
 		goto fail;
 	again = open_result(av[0]);
+	/* root again: LeakSanitizer's exit check ptraces this process from itself */
+	if (seteuid(0) < 0)
+		goto fail;
 	printf("ok with=%s without=%s again=%s\n", with, without, again);
 	return 0;
 fail:
