@@ -13,6 +13,7 @@
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,11 +55,16 @@ static bool yama_allows_ptrace(void)
 struct member {
 	struct proc run;
 	const char *file, *err;
+	pid_t member; /* credprobe hold */
 	char pid[16], fd[16];
 };
 
-/* fdbroker run -u nobody -- credprobe hold FILE, env added (may be NULL); waits for its line. */
-static void member_start(struct member *m, char *const env[])
+/*
+ * fdbroker run -u nobody -- credprobe hold FILE, env added (may be NULL),
+ * or with via_shell, a shell of the tree that forks and executes it; waits
+ * for its line.
+ */
+static void member_start(struct member *m, char *const env[], bool via_shell)
 {
 	char policy[600], link[64], target[64];
 	const char *pfile;
@@ -73,8 +79,10 @@ static void member_start(struct member *m, char *const env[])
 	pfile = h_file("ptrace.policy", policy, 0644);
 	p_start(&m->run,
 		(char *[]){ (char *)h_fdbroker(), "run", "-u", "nobody", "-p", (char *)pfile, "--log",
-			    (char *)h_path("audit.log"), "--", (char *)credprobe(), "hold",
-			    (char *)m->file, NULL },
+			    (char *)h_path("audit.log"), "--",
+			    via_shell ? "sh" : (char *)credprobe(), via_shell ? "-c" : "hold",
+			    via_shell ? "\"$0\" hold \"$1\"; exit $?" : (char *)m->file,
+			    via_shell ? (char *)credprobe() : NULL, (char *)m->file, NULL },
 		env, m->err);
 	line = p_line(&m->run, 20000);
 	cr_assert_not_null(line, "the member did not start: %s", h_slurp(m->err));
@@ -86,8 +94,16 @@ static void member_start(struct member *m, char *const env[])
 	cr_assert_gt(n, 0, "readlink %s", link);
 	target[n] = '\0';
 	cr_assert(strncmp(target, "socket:", 7) == 0, "%s is %s", link, target);
+	m->member = pid;
 	snprintf(m->pid, sizeof(m->pid), "%d", pid);
 	snprintf(m->fd, sizeof(m->fd), "%d", fd);
+}
+
+/* Stop the member, then run (which waits for the whole tree). */
+static void member_stop(struct member *m)
+{
+	kill(m->member, SIGTERM);
+	p_stop(&m->run);
 }
 
 /* credprobe steal as nobody, outside the tree: its result line (static). */
@@ -104,16 +120,16 @@ static const char *steal(const struct member *m)
 	return line;
 }
 
-Test(ptrace, same_user_outside_tree_cannot_take_connection)
+static void assert_protected(bool via_shell)
 {
 	struct member m;
 	const char *out;
 	char *err, *log;
 
-	member_start(&m, NULL);
+	member_start(&m, NULL, via_shell);
 	out = steal(&m);
 	cr_assert_str_eq(out, "ok getfd=EPERM served=- seize=EPERM attach=EPERM\n");
-	p_stop(&m.run);
+	member_stop(&m);
 	err = h_slurp(m.err);
 	cr_assert_null(strstr(err, "warning"), "%s", err);
 	log = h_slurp_must(h_path("audit.log"));
@@ -122,16 +138,27 @@ Test(ptrace, same_user_outside_tree_cannot_take_connection)
 	free(log);
 }
 
+Test(ptrace, same_user_outside_tree_cannot_take_connection)
+{
+	assert_protected(false);
+}
+
+/* a process the tree forked and that executed again: exec made it dumpable, the shim undid it */
+Test(ptrace, protected_after_fork_and_exec)
+{
+	assert_protected(true);
+}
+
 Test(ptrace, opt_out_exposes_connection_and_warns)
 {
 	struct member m;
 	const char *out;
 	char *err;
 
-	member_start(&m, (char *[]){ "FDBROKER_DUMPABLE=1", NULL });
+	member_start(&m, (char *[]){ "FDBROKER_DUMPABLE=1", NULL }, false);
 	out = steal(&m);
 	cr_assert_str_eq(out, "ok getfd=ok served=the secret seize=ok attach=-\n");
-	p_stop(&m.run);
+	member_stop(&m);
 	err = h_slurp(m.err);
 	cr_assert_eq(strstr(err, "fdbroker: warning: FDBROKER_DUMPABLE=1") != NULL,
 		     yama_allows_ptrace(), "%s", err);
