@@ -268,6 +268,7 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "fdbroker: policy refused\n");
 		goto out;
 	}
+	dumpable_warning();
 	if (find_shim(shim, sizeof(shim)) < 0) {
 		fprintf(stderr, "fdbroker: cannot find libfdshim.so (tried %s)\n", shim);
 		goto out;

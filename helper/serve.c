@@ -309,6 +309,7 @@ int cmd_exec(int argc, char **argv)
 		fprintf(stderr, "usage: fdbroker exec [-s SOCKET] -- PROGRAM [ARG]...\n");
 		return EXIT_BROKER_FAILED;
 	}
+	dumpable_warning();
 	if (find_shim(shim, sizeof(shim)) < 0) {
 		fprintf(stderr, "fdbroker: cannot find libfdshim.so (tried %s)\n", shim);
 		return EXIT_BROKER_FAILED;

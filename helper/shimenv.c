@@ -1,6 +1,7 @@
 /* The environment a brokered program gets; see shimenv.h. */
 #include "shimenv.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -89,4 +90,32 @@ int shim_environment(const char *shim, const char *socket_path)
 	}
 	free(preload);
 	return rc;
+}
+
+/* Does Yama restrict ptrace (kernel.yama.ptrace_scope 1 or more)? */
+static bool yama_restricts(void)
+{
+	char c = '0';
+	int fd = open("/proc/sys/kernel/yama/ptrace_scope", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (read(fd, &c, 1) != 1)
+		c = '0';
+	close(fd);
+	return c != '0';
+}
+
+void dumpable_warning(void)
+{
+	const char *d = getenv("FDBROKER_DUMPABLE");
+
+	if (!d || strcmp(d, "1") != 0 || yama_restricts())
+		return;
+	fprintf(stderr,
+		"fdbroker: warning: FDBROKER_DUMPABLE=1 leaves the program's processes dumpable, "
+		"and kernel.yama.ptrace_scope is 0 or absent: any other process of the same user "
+		"can ptrace them or take their broker connection (pidfd_getfd) and be served as "
+		"them. Unset FDBROKER_DUMPABLE, set kernel.yama.ptrace_scope=1, or run the "
+		"program as a user of its own.\n");
 }

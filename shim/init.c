@@ -1,9 +1,21 @@
 /*
- * Start-up: the real libc symbols and the debug switch.
+ * Start-up: the real libc symbols, the debug switch, and making the
+ * process non-dumpable.
  *
  * The lookup happens once under pthread_once (and eagerly from a
  * constructor), never on the hot path: a wrapper pays one already-done
  * pthread_once check and a call through a cached pointer.
+ *
+ * Non-dumpable: the broker tells its clients apart by process (the run tree
+ * check) and trusts a kept connection for as long as it is open.  Another
+ * process of the same user could take that connection with pidfd_getfd(2),
+ * or ptrace the program and make the requests itself, unless Yama forbids
+ * it.  Both need ptrace access, which the kernel refuses to a process
+ * without CAP_SYS_PTRACE when the target is not dumpable.  exec makes a
+ * process dumpable again; the constructor of the new image sets it back
+ * (the window between the two is in libfdshim(7)), and channel.c sets it
+ * again on every new connection, since a change of credentials resets it to
+ * fs.suid_dumpable.  FDBROKER_DUMPABLE=1 at start leaves it alone.
  */
 #include "shim.h"
 
@@ -12,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 struct real_fns shim_real;
@@ -19,6 +32,7 @@ SHIM_TLS int shim_busy;
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static bool debug_on;
+static bool keep_dumpable;
 
 #define LOOKUP(field, name) (*(void **)&shim_real.field = dlsym(RTLD_NEXT, name))
 
@@ -51,7 +65,15 @@ static void load_symbols(void)
 	LOOKUP(getsockname, "getsockname");
 	d = getenv("FDBROKER_DEBUG");
 	debug_on = d && strcmp(d, "1") == 0;
+	d = getenv("FDBROKER_DUMPABLE");
+	keep_dumpable = d && strcmp(d, "1") == 0;
 	shim_busy--;
+}
+
+void shim_protect(void)
+{
+	if (!keep_dumpable)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 void shim_init(void)
@@ -68,6 +90,7 @@ void shim_init(void)
 __attribute__((constructor)) static void shim_constructor(void)
 {
 	shim_init();
+	shim_protect();
 }
 
 void shim_debug(const char *fmt, ...)

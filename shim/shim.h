@@ -52,6 +52,12 @@ extern struct real_fns shim_real;
 void shim_init(void);
 
 /*
+ * Make the process non-dumpable (no same-user ptrace or pidfd_getfd), unless
+ * FDBROKER_DUMPABLE=1 was set at start.  Async-signal-safe: one prctl.
+ */
+void shim_protect(void);
+
+/*
  * True while this thread looks the real symbols up (shim_init).  The broker
  * path itself calls none of our wrappers (the channel makes its socket with
  * a raw syscall), so a signal handler may broker while its thread is in the
