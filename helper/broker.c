@@ -698,6 +698,13 @@ void broker_raise_nofile(struct rlimit *old)
  * that would not fit are cut, so the broker refuses a connection by its
  * rule, logged, before it runs out of descriptors for the ones it has.
  */
+static unsigned scale(unsigned v, unsigned long to, unsigned from)
+{
+	unsigned long r = (unsigned long)v * to / from;
+
+	return r < 1 ? 1 : r > to ? (unsigned)to : (unsigned)r;
+}
+
 static void limits_fit(struct broker *b)
 {
 	struct limits *l = &b->limits;
@@ -705,19 +712,26 @@ static void limits_fit(struct broker *b)
 	unsigned long budget;
 
 	limits_default(l);
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+	/*
+	 * Below twice the reserve there is nothing worth sharing out: the
+	 * broker relies on refusing clients when out of descriptors
+	 * (broker_refuse_pending), as the faults suite tests at 32.
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur < 2 * FD_RESERVE)
 		return;
-	budget = rl.rlim_cur > FD_RESERVE + 8 ? rl.rlim_cur - FD_RESERVE : 8;
+	budget = rl.rlim_cur - FD_RESERVE;
 	if ((unsigned long)l->clients + 2ul * l->listeners <= budget)
 		return;
-	if (l->clients > budget / 2)
+	/* the per-user limits shrink in proportion: a user's share stays a share */
+	if (l->clients > budget / 2) {
+		l->clients_per_user = scale(l->clients_per_user, budget / 2, l->clients);
 		l->clients = (unsigned)(budget / 2);
-	if (l->listeners > budget / 4)
+	}
+	if (l->listeners > budget / 4) {
+		l->listeners_per_user = scale(l->listeners_per_user, budget / 4, l->listeners);
 		l->listeners = (unsigned)(budget / 4);
-	if (l->clients_per_user > l->clients)
-		l->clients_per_user = l->clients;
-	if (l->listeners_per_user > l->listeners)
-		l->listeners_per_user = l->listeners;
+	}
 	audit_note(b->audit, "limits cut to fit RLIMIT_NOFILE %lu: --max-clients %u "
 		   "--max-clients-per-user %u --max-listeners %u --max-listeners-per-user %u",
 		   (unsigned long)rl.rlim_cur, l->clients, l->clients_per_user, l->listeners,
