@@ -3,10 +3,11 @@
  * dispatch on its operation, reply, log.
  *
  * Bounded everywhere: connections in all and per uid (b->limits, see
- * shares.h), FDB_MSG_MAX bytes and FDB_FDS_MAX descriptors per record.  Sockets are non-blocking;
- * a client whose reply cannot be written at once (it does not read) is
- * dropped rather than allowed to stall the others.  Out of descriptors, new
- * clients are refused at once (see broker_refuse_pending), never left waiting.
+ * shares.h), FDB_MSG_MAX bytes and FDB_FDS_MAX descriptors per record.
+ * Sockets are non-blocking; a client whose reply cannot be written at once
+ * (it does not read) is dropped rather than allowed to stall the others.
+ * Out of descriptors, new clients are refused at once (see
+ * broker_refuse_pending), never left waiting.
  */
 #include "broker.h"
 #include "fdpass.h"
