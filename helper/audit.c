@@ -141,15 +141,32 @@ static void put_num(struct line *l, unsigned long v)
 	put(l, d + i, sizeof(d) - i);
 }
 
-/* s, escaping what would break a space-separated line: "\xHH". */
-static void put_escaped(struct line *l, const char *s)
+/*
+ * s with every byte keep() refuses written as "\xHH".  Two degrees:
+ * client fields (a program name, an object) are escaped fully, so a line
+ * never contains a space, backslash or non-ASCII byte it did not write;
+ * the broker's own text keeps its spaces, but no control byte or non-ASCII
+ * byte of any origin reaches the log raw (a terminal that shows the log
+ * must not be driven by it, and a newline must not start a forged line).
+ */
+static bool keep_field(unsigned char c)
+{
+	return c > ' ' && c != '\\' && c < 0x7f;
+}
+
+static bool keep_text(unsigned char c)
+{
+	return c >= ' ' && c < 0x7f;
+}
+
+static void put_filtered(struct line *l, const char *s, bool (*keep)(unsigned char))
 {
 	static const char hex[] = "0123456789abcdef";
 
 	for (const char *run = s;; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c > ' ' && c != '\\' && c < 0x7f)
+		if (c && keep(c))
 			continue;
 		put(l, run, (size_t)(s - run));
 		if (!c)
@@ -157,6 +174,28 @@ static void put_escaped(struct line *l, const char *s)
 		put(l, (const char[]){ '\\', 'x', hex[c >> 4], hex[c & 15] }, 4);
 		run = s + 1;
 	}
+}
+
+static void put_escaped(struct line *l, const char *s)
+{
+	put_filtered(l, s, keep_field);
+}
+
+/* The broker's own words: its spaces stay, control bytes do not. */
+static void put_text(struct line *l, const char *s)
+{
+	put_filtered(l, s, keep_text);
+}
+
+const char *audit_escape(const char *s, char *buf, size_t cap)
+{
+	struct line l = { buf, 0, cap };
+
+	if (cap == 0)
+		return "";
+	put_escaped(&l, s ? s : "?");
+	buf[l.len] = '\0';
+	return buf;
 }
 
 /* "STAMP.mmmZ fdbroker[PID]: " */
@@ -179,7 +218,7 @@ static size_t format_line(const struct audit *a, const struct timespec *ts, cons
 	struct line l = { out, 0, cap };
 
 	put_prefix(&l, a, ts);
-	put_str(&l, body);
+	put_text(&l, body);
 	l.p[l.len++] = '\n';
 	return l.len;
 }
@@ -385,17 +424,17 @@ void audit_decision(struct audit *a, const struct audit_rec *r)
 	put_str(&l, " prog=");
 	put_escaped(&l, r->prog ? r->prog : "?");
 	put_str(&l, " op=");
-	put_str(&l, r->op);
+	put_text(&l, r->op);
 	put_str(&l, " object=");
 	put_escaped(&l, r->object);
 	if (r->detail) {
 		put_str(&l, " ");
-		put_str(&l, r->detail);
+		put_text(&l, r->detail);
 	}
 	put_str(&l, " verdict=");
-	put_str(&l, r->verdict);
+	put_text(&l, r->verdict);
 	put_str(&l, " rule=");
-	put_str(&l, r->rule);
+	put_text(&l, r->rule);
 	put_str(&l, " errno=");
 	put_str(&l, ename ? ename : "?");
 	line_end(a, &l);
@@ -404,7 +443,7 @@ void audit_decision(struct audit *a, const struct audit_rec *r)
 
 void audit_note(struct audit *a, const char *fmt, ...)
 {
-	char body[2048], buf[2200];
+	char body[2048], buf[8192]; /* room for body escaped */
 	struct line l = { buf, 0, sizeof(buf) };
 	va_list ap;
 	int saved = errno;
@@ -413,7 +452,7 @@ void audit_note(struct audit *a, const char *fmt, ...)
 	vsnprintf(body, sizeof(body), fmt, ap);
 	va_end(ap);
 	line_begin(a, &l);
-	put_str(&l, body);
+	put_text(&l, body);
 	line_end(a, &l);
 	errno = saved;
 }

@@ -5,7 +5,7 @@
  *        [DETAIL] verdict=allow|deny|error rule=FILE:LINE|default errno=NAME
  *
  * (one line; OBJ and NAME escaped so a line never contains spaces it did not
- * write).  Destinations: "stderr", "syslog", or a file path (appended).
+ * write; no line, notes included, contains a control byte: see audit_note).  Destinations: "stderr", "syslog", or a file path (appended).
  *
  * A log that cannot be written never stops the broker: the first failed
  * line of an outage is reported on stderr, the rest are counted, and the
@@ -58,8 +58,20 @@ void audit_close(struct audit *a);
 /* SIGHUP: a file destination is reopened (logrotate moved it); others stay. */
 int audit_reopen(struct audit *a, const char *dest);
 void audit_decision(struct audit *a, const struct audit_rec *r);
-/* Anything that is not a decision: refused clients, malformed messages. */
+/*
+ * Anything that is not a decision: refused clients, malformed messages.
+ * Control and non-ASCII bytes anywhere in the text are written "\xHH"; a
+ * field the client chose (its program name, a path) goes in through
+ * audit_escape, so it is escaped exactly as in a decision line.
+ */
 void audit_note(struct audit *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * s escaped as a decision line escapes client bytes ("\xHH" for spaces,
+ * backslashes, control and non-ASCII bytes), into buf, cut to fit; returns
+ * buf.  4 * strlen(s) + 1 bytes hold all of it (AUDIT_PROG_ESC a comm).
+ */
+const char *audit_escape(const char *s, char *buf, size_t cap);
+#define AUDIT_PROG_ESC (16 * 4 + 1)
 /*
  * Batching, for the broker's event loop: while held, lines wait in memory
  * and audit_flush writes them with one write(2) (or counts them lost);

@@ -2,11 +2,12 @@
  * The broker loop: accept clients, read one request record at a time,
  * dispatch on its operation, reply, log.
  *
- * Bounded everywhere: at most BROKER_MAX_CLIENTS connections, FDB_MSG_MAX
- * bytes and FDB_FDS_MAX descriptors per record.  Sockets are non-blocking;
- * a client whose reply cannot be written at once (it does not read) is
- * dropped rather than allowed to stall the others.  Out of descriptors, new
- * clients are refused at once (see broker_refuse_pending), never left waiting.
+ * Bounded everywhere: connections in all and per uid (b->limits, see
+ * shares.h), FDB_MSG_MAX bytes and FDB_FDS_MAX descriptors per record.
+ * Sockets are non-blocking; a client whose reply cannot be written at once
+ * (it does not read) is dropped rather than allowed to stall the others.
+ * Out of descriptors, new clients are refused at once (see
+ * broker_refuse_pending), never left waiting.
  */
 #include "broker.h"
 #include "fdpass.h"
@@ -32,6 +33,12 @@
 #define ACCEPT_REST_MS 100
 /* Fewer clients than this at the peak leave too little behind to give back. */
 #define TRIM_MIN_PEAK 64
+/*
+ * Descriptors kept out of the limits' budget: the broker's own (log,
+ * epoll, signalfd, spare, policy reads), a record's FDB_FDS_MAX, the
+ * replies of a batch and what a request opens.
+ */
+#define FD_RESERVE 256
 
 static void prog_name(pid_t pid, char *out, size_t cap)
 {
@@ -147,6 +154,11 @@ static void client_reject(struct broker *b, struct client *c)
 	audit_flush(b->audit);
 	close(c->fd);
 	free(c->groups);
+	if (c->share) {
+		c->share->conns--;
+		b->shares.conns--;
+		share_release(&b->shares, c->share, broker_now_ms());
+	}
 	free(c);
 	b->nclients--;
 	clients_shrunk(b);
@@ -156,10 +168,9 @@ static void client_reject(struct broker *b, struct client *c)
 static int client_admit(struct broker *b, struct client *c)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
-	socklen_t len = sizeof(struct ucred);
+	char esc[AUDIT_PROG_ESC];
 
-	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0 ||
-	    peer_groups(c) < 0) {
+	if (peer_groups(c) < 0) {
 		audit_note(b->audit, "refused a client: no credentials: %s", strerror(errno));
 		return -1;
 	}
@@ -167,7 +178,8 @@ static int client_admit(struct broker *b, struct client *c)
 	if (b->tree_root > 0 && !in_tree(c->cred.pid, b->tree_root)) {
 		audit_note(b->audit,
 			   "refused pid=%d uid=%u prog=%s: not in the program's process tree",
-			   (int)c->cred.pid, (unsigned)c->cred.uid, c->prog);
+			   (int)c->cred.pid, (unsigned)c->cred.uid,
+			   audit_escape(c->prog, esc, sizeof(esc)));
 		return -1;
 	}
 	if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
@@ -177,12 +189,67 @@ static int client_admit(struct broker *b, struct client *c)
 	return 0;
 }
 
-static long now_ms(void)
+long broker_now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void broker_tick_by(struct broker *b, long at_ms)
+{
+	if (!b->tick_at || at_ms < b->tick_at)
+		b->tick_at = at_ms;
+}
+
+void broker_refusal(struct broker *b, struct share *s, const struct ucred *cred,
+		    const char *prog, const char *what)
+{
+	char name[17], esc[AUDIT_PROG_ESC], more[64] = "";
+	unsigned untold = 0;
+	long now = broker_now_ms();
+
+	if (s && !share_refused(s, now, &untold)) {
+		broker_tick_by(b, s->noted + 1000);
+		return;
+	}
+	if (!prog) {
+		prog_name(cred->pid, name, sizeof(name));
+		prog = name;
+	}
+	if (untold)
+		snprintf(more, sizeof(more), " (and %u more of uid=%u not logged)", untold,
+			 (unsigned)cred->uid);
+	audit_note(b->audit, "refused pid=%d uid=%u prog=%s: %s%s", (int)cred->pid,
+		   (unsigned)cred->uid, audit_escape(prog, esc, sizeof(esc)), what, more);
+	if (s)
+		broker_tick_by(b, now + 1000);
+}
+
+/* What shares_tick has to say: refusals of a uid not logged in the last second. */
+static void tell_untold(void *ctx, const struct share *s)
+{
+	struct broker *b = ctx;
+
+	audit_note(b->audit, "refused %u more connections or binds of uid=%u in the last "
+		   "second (over its limits; not logged one by one)", s->suppressed,
+		   (unsigned)s->uid);
+}
+
+/* Housekeeping once b->tick_at is reached: refusal counts, idle listeners. */
+static void broker_tick(struct broker *b)
+{
+	long now = broker_now_ms(), next;
+
+	if (!b->tick_at || now < b->tick_at)
+		return;
+	b->tick_at = 0;
+	if (shares_tick(&b->shares, now, tell_untold, b))
+		broker_tick_by(b, now + 1000);
+	next = listeners_expire(b, now);
+	if (next)
+		broker_tick_by(b, next);
 }
 
 /* The spare descriptor: one slot held back for broker_refuse_pending(). */
@@ -272,29 +339,57 @@ static void listener_rest(struct broker *b, int err)
 		audit_note(b->audit, "accept: %s: new clients wait", strerror(err));
 	epoll_ctl(b->epfd, EPOLL_CTL_MOD, b->listen_fd, &ev);
 	b->resting = true;
-	b->rest_until = now_ms() + ACCEPT_REST_MS;
+	b->rest_until = broker_now_ms() + ACCEPT_REST_MS;
 }
 
 static void listener_wake(struct broker *b)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &b->listen_src };
 
-	if (!b->resting || now_ms() < b->rest_until)
+	if (!b->resting || broker_now_ms() < b->rest_until)
 		return;
 	spare_take(b);
 	epoll_ctl(b->epfd, EPOLL_CTL_MOD, b->listen_fd, &ev);
 	b->resting = false;
 }
 
-/* epoll_wait's timeout: none, unless the listener rests. */
+/* epoll_wait's timeout: none, unless the listener rests or housekeeping waits. */
 static int wait_ms(struct broker *b)
 {
-	long left;
+	long at = b->resting ? b->rest_until : 0, left;
 
-	if (!b->resting)
+	if (b->tick_at && (!at || b->tick_at < at))
+		at = b->tick_at;
+	if (!at)
 		return -1;
-	left = b->rest_until - now_ms();
+	left = at - broker_now_ms();
 	return left > 0 ? (int)left : 0;
+}
+
+/*
+ * A new connection from cred: within the limits, or refused (logged at
+ * most once a second per uid).  Its uid's record, or NULL if refused.
+ */
+static struct share *admit_share(struct broker *b, const struct ucred *cred)
+{
+	struct share *s = share_get(&b->shares, cred->uid);
+	char what[128];
+
+	if (!s) {
+		broker_refusal(b, NULL, cred, NULL, "out of memory");
+		return NULL;
+	}
+	if (b->shares.conns >= b->limits.clients)
+		snprintf(what, sizeof(what), "%u clients connected already (--max-clients)",
+			 b->shares.conns);
+	else if (s->conns >= b->limits.clients_per_user)
+		snprintf(what, sizeof(what), "uid %u has %u connections already "
+			 "(--max-clients-per-user)", (unsigned)cred->uid, s->conns);
+	else
+		return s;
+	broker_refusal(b, s, cred, NULL, what);
+	share_release(&b->shares, s, broker_now_ms());
+	return NULL;
 }
 
 /* Take every pending connection (the listener is level-triggered). */
@@ -302,6 +397,9 @@ static void accept_clients(struct broker *b)
 {
 	for (;;) {
 		struct client *c;
+		struct share *share;
+		struct ucred cred;
+		socklen_t len;
 		int fd = accept4(b->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		int err = errno, rc;
 
@@ -320,19 +418,27 @@ static void accept_clients(struct broker *b)
 			return;
 		}
 		broker_accepted(b);
-		if (b->nclients >= BROKER_MAX_CLIENTS) {
-			audit_note(b->audit, "refused a client: %u clients connected already",
-				   b->nclients);
+		len = sizeof(cred);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+			audit_note(b->audit, "refused a client: no credentials: %s",
+				   strerror(errno));
 			close(fd);
 			continue;
 		}
-		c = calloc(1, sizeof(*c));
+		share = admit_share(b, &cred);
+		c = share ? calloc(1, sizeof(*c)) : NULL;
 		if (!c) {
+			if (share)
+				share_release(&b->shares, share, broker_now_ms());
 			close(fd);
 			continue;
 		}
 		c->src.kind = SRC_CLIENT;
 		c->fd = fd;
+		c->cred = cred;
+		c->share = share;
+		share->conns++;
+		b->shares.conns++;
 		c->next = b->clients;
 		if (b->clients)
 			b->clients->prev = c;
@@ -537,8 +643,11 @@ static int client_request(struct broker *b, struct client *c)
 	}
 	rc = wire_decode_hdr(msg, (size_t)n, &h);
 	if (rc == -EPROTONOSUPPORT) {
+		char esc[AUDIT_PROG_ESC];
+
 		audit_note(b->audit, "pid=%d prog=%s: protocol version %u, this broker speaks %u: "
-			   "client refused", (int)c->cred.pid, c->prog, h.version, FDB_VERSION);
+			   "client refused", (int)c->cred.pid,
+			   audit_escape(c->prog, esc, sizeof(esc)), h.version, FDB_VERSION);
 		reply(b, c, h.seq, EPROTONOSUPPORT, FDB_REPLY_DENIED, -1, true);
 		rc = -1;
 	} else if (rc < 0) {
@@ -585,6 +694,53 @@ void broker_raise_nofile(struct rlimit *old)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
+/*
+ * Every connection and held listener costs descriptors (a listener two:
+ * itself and a connection it accepted for a program), all within the soft
+ * RLIMIT_NOFILE (raised to the hard one by broker_raise_nofile).  Limits
+ * that would not fit are cut, so the broker refuses a connection by its
+ * rule, logged, before it runs out of descriptors for the ones it has.
+ */
+static unsigned scale(unsigned v, unsigned long to, unsigned from)
+{
+	unsigned long r = (unsigned long)v * to / from;
+
+	return r < 1 ? 1 : r > to ? (unsigned)to : (unsigned)r;
+}
+
+static void limits_fit(struct broker *b)
+{
+	struct limits *l = &b->limits;
+	struct rlimit rl;
+	unsigned long budget;
+
+	limits_default(l);
+	/*
+	 * Below twice the reserve there is nothing worth sharing out: the
+	 * broker relies on refusing clients when out of descriptors
+	 * (broker_refuse_pending), as the faults suite tests at 32.
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur < 2 * FD_RESERVE)
+		return;
+	budget = rl.rlim_cur - FD_RESERVE;
+	if ((unsigned long)l->clients + 2ul * l->listeners <= budget)
+		return;
+	/* the per-user limits shrink in proportion: a user's share stays a share */
+	if (l->clients > budget / 2) {
+		l->clients_per_user = scale(l->clients_per_user, budget / 2, l->clients);
+		l->clients = (unsigned)(budget / 2);
+	}
+	if (l->listeners > budget / 4) {
+		l->listeners_per_user = scale(l->listeners_per_user, budget / 4, l->listeners);
+		l->listeners = (unsigned)(budget / 4);
+	}
+	audit_note(b->audit, "limits cut to fit RLIMIT_NOFILE %lu: --max-clients %u "
+		   "--max-clients-per-user %u --max-listeners %u --max-listeners-per-user %u",
+		   (unsigned long)rl.rlim_cur, l->clients, l->clients_per_user, l->listeners,
+		   l->listeners_per_user);
+}
+
 int broker_init(struct broker *b, int listen_fd, const sigset_t *sigs)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &b->listen_src };
@@ -601,6 +757,9 @@ int broker_init(struct broker *b, int listen_fd, const sigset_t *sigs)
 	b->nrefused = 0;
 	b->resting = false;
 	b->clients = NULL;
+	memset(&b->shares, 0, sizeof(b->shares));
+	b->tick_at = 0;
+	limits_fit(b);
 	b->sigfd = -1;
 	b->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (b->epfd < 0 || epoll_ctl(b->epfd, EPOLL_CTL_ADD, listen_fd, &ev) < 0)
@@ -634,6 +793,7 @@ int broker_run(struct broker *b)
 		int n;
 
 		listener_wake(b);
+		broker_tick(b);
 		n = epoll_wait(b->epfd, evs, 64, wait_ms(b));
 
 		if (n < 0) {
@@ -683,6 +843,7 @@ void broker_close(struct broker *b)
 	while (b->clients)
 		client_free(b, b->clients);
 	listeners_free(b);
+	shares_free(&b->shares);
 	spare_give_up(b);
 	if (b->sigfd >= 0)
 		close(b->sigfd);

@@ -16,8 +16,7 @@
 
 #include "audit.h"
 #include "policy.h"
-
-#define BROKER_MAX_CLIENTS 1024
+#include "shares.h"
 
 /* What an epoll event belongs to: every registered object starts with one. */
 enum src_kind { SRC_LISTEN, SRC_SIGNAL, SRC_CLIENT, SRC_LISTENER, SRC_CHANNEL };
@@ -31,6 +30,7 @@ struct client {
 	struct ucred cred; /* at connect(), from SO_PEERCRED */
 	gid_t *groups;     /* supplementary groups at connect(), SO_PEERGROUPS */
 	size_t ngroups;
+	struct share *share; /* its uid's record: counted in share->conns */
 	char prog[17];
 	struct client *prev, *next; /* every connected client, for clean-up */
 };
@@ -64,6 +64,7 @@ struct broker {
 	broker_signal_fn on_signal; /* signals in the set given to broker_init */
 	void *ctx;
 	struct learn *learn;        /* --learn: remembers default denials */
+	struct limits limits;       /* 0s: the defaults (shares.h); fitted by broker_init */
 	bool stop;
 	/* private */
 	int epfd;
@@ -77,6 +78,8 @@ struct broker {
 	bool resting;          /* the listener is off until rest_until */
 	long rest_until;       /* CLOCK_MONOTONIC ms */
 	struct client *clients;
+	struct shares shares;  /* what each uid holds */
+	long tick_at;          /* CLOCK_MONOTONIC ms of the next broker_tick; 0: none */
 	struct evsrc listen_src, signal_src;
 	struct listener *listeners; /* held for accept rules (listener.c) */
 	unsigned channel_seq;
@@ -90,7 +93,10 @@ struct broker {
  * select); old gets the limit as it was, for a program started later.
  */
 void broker_raise_nofile(struct rlimit *old);
-/* listen_fd: a listening, non-blocking SOCK_SEQPACKET socket. */
+/*
+ * listen_fd: a listening, non-blocking SOCK_SEQPACKET socket.  b->limits
+ * get their defaults, and are cut (with a note) to fit RLIMIT_NOFILE.
+ */
 int broker_init(struct broker *b, int listen_fd, const sigset_t *sigs);
 /* Serve until b->stop is set (by a signal callback). */
 int broker_run(struct broker *b);
@@ -124,6 +130,17 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 int broker_refuse_pending(struct broker *b, int lfd, int err);
 /* An accept succeeded: ends a shortage episode in the log. */
 void broker_accepted(struct broker *b);
+/* Have the loop call its housekeeping (refusal counts, idle listeners) by at_ms. */
+void broker_tick_by(struct broker *b, long at_ms);
+/* CLOCK_MONOTONIC in ms. */
+long broker_now_ms(void);
+/*
+ * A refusal of uid's connection or listener, logged at most once a second
+ * per uid; what (the reason, e.g. "2048 connections") is written after the
+ * client's identity.  s may be NULL (no record could be made: logged).
+ */
+void broker_refusal(struct broker *b, struct share *s, const struct ucred *cred,
+		    const char *prog, const char *what);
 
 /* A listening socket at path, mode 0666, non-blocking; -1 with a message. */
 int broker_listen(const char *path);

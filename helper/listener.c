@@ -13,7 +13,15 @@
  * Backpressure: when no channel can take a connection, the broker holds the
  * one it accepted and stops polling the listener, so further connections
  * wait in the kernel's backlog; a channel becoming writable resumes it.  The
- * listener outlives its programs, so a restarted program finds its backlog.
+ * listener outlives its programs, so a restarted program finds its backlog,
+ * for a grace period (b->limits.grace_s, 60 s by default): a listener no
+ * program has held for that long is closed.
+ *
+ * Shares: a listener counts against the uid that opened it (at most
+ * limits.listeners_per_user, and limits.listeners in all); a channel is a
+ * connection of the uid that bound it, counted with its clients.  Past a
+ * limit the bind fails with EDQUOT, and a note (once a second per uid)
+ * says which limit.
  */
 #include "listener.h"
 #include "fdpass.h"
@@ -36,6 +44,7 @@ struct channel {
 	int fd; /* broker's end */
 	struct listener *l;
 	struct channel *next;
+	struct share *share; /* of the uid that bound it: one of its connections */
 	bool blocked; /* waiting for EPOLLOUT */
 };
 
@@ -58,6 +67,8 @@ struct listener {
 	struct sockaddr_storage pending_peer;
 	socklen_t pending_len;
 	bool polling;
+	struct share *owner; /* the uid that opened it: counted in owner->listeners */
+	long idle_since;     /* CLOCK_MONOTONIC ms since no channel is left; 0: held */
 	struct listener *next;
 };
 
@@ -118,8 +129,16 @@ static struct listener *listener_find(struct broker *b, const struct endpoint *e
 	return NULL;
 }
 
-static int listener_open(struct broker *b, int progsock, const struct sockaddr *sa,
-			 socklen_t salen, const struct endpoint *ep, struct listener **out)
+/* No program holds l: it is closed grace_s from now unless one binds it again. */
+static void listener_idle(struct broker *b, struct listener *l)
+{
+	l->idle_since = broker_now_ms();
+	broker_tick_by(b, l->idle_since + (long)b->limits.grace_s * 1000);
+}
+
+static int listener_open(struct broker *b, struct share *owner, int progsock,
+			 const struct sockaddr *sa, socklen_t salen, const struct endpoint *ep,
+			 struct listener **out)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct listener *l;
@@ -157,6 +176,10 @@ static int listener_open(struct broker *b, int progsock, const struct sockaddr *
 		return -e;
 	}
 	l->polling = true;
+	l->owner = owner;
+	owner->listeners++;
+	b->shares.listeners++;
+	listener_idle(b, l); /* until its first channel */
 	l->next = b->listeners;
 	b->listeners = l;
 	*out = l;
@@ -164,7 +187,8 @@ static int listener_open(struct broker *b, int progsock, const struct sockaddr *
 }
 
 /* A new channel for l: the broker's end bound to the name the shim reads. */
-static int channel_open(struct broker *b, struct listener *l, int *progend)
+static int channel_open(struct broker *b, struct listener *l, struct share *share,
+			int *progend)
 {
 	struct sockaddr_un name = { .sun_family = AF_UNIX };
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -191,12 +215,44 @@ static int channel_open(struct broker *b, struct listener *l, int *progend)
 	ch->src.kind = SRC_CHANNEL;
 	ch->fd = sv[0];
 	ch->l = l;
+	ch->share = share;
+	share->conns++;
+	b->shares.conns++;
+	l->idle_since = 0;
 	ev.data.ptr = ch;
 	epoll_ctl(b->epfd, EPOLL_CTL_ADD, ch->fd, &ev);
 	ch->next = l->channels;
 	l->channels = ch;
 	*progend = sv[1];
 	return 0;
+}
+
+/*
+ * Within c's uid's shares: a channel is one more connection, a new listener
+ * one more held listener.  0, or -EDQUOT with the refusal noted.
+ */
+static int within_shares(struct broker *b, const struct client *c, bool new_listener)
+{
+	const struct limits *lim = &b->limits;
+	struct share *s = c->share;
+	char what[128];
+
+	if (b->shares.conns >= lim->clients)
+		snprintf(what, sizeof(what), "bind: %u connections in all already (--max-clients)",
+			 b->shares.conns);
+	else if (s->conns >= lim->clients_per_user)
+		snprintf(what, sizeof(what), "bind: uid %u has %u connections already "
+			 "(--max-clients-per-user)", (unsigned)s->uid, s->conns);
+	else if (new_listener && b->shares.listeners >= lim->listeners)
+		snprintf(what, sizeof(what), "bind: %u held listeners in all already "
+			 "(--max-listeners)", b->shares.listeners);
+	else if (new_listener && s->listeners >= lim->listeners_per_user)
+		snprintf(what, sizeof(what), "bind: uid %u holds %u listeners already "
+			 "(--max-listeners-per-user)", (unsigned)s->uid, s->listeners);
+	else
+		return 0;
+	broker_refusal(b, s, &c->cred, c->prog, what);
+	return -EDQUOT;
 }
 
 int listener_attach(struct broker *b, const struct client *c, const struct rule *rule,
@@ -208,8 +264,11 @@ int listener_attach(struct broker *b, const struct client *c, const struct rule 
 
 	if (salen > sizeof(struct sockaddr_storage))
 		return -EINVAL;
+	rc = within_shares(b, c, !l);
+	if (rc < 0)
+		return rc;
 	if (!l) {
-		rc = listener_open(b, progsock, sa, salen, ep, &l);
+		rc = listener_open(b, c->share, progsock, sa, salen, ep, &l);
 		if (rc < 0)
 			return rc;
 	}
@@ -222,7 +281,7 @@ int listener_attach(struct broker *b, const struct client *c, const struct rule 
 	l->uid = c->cred.uid;
 	l->gid = c->cred.gid;
 	memcpy(l->prog, c->prog, sizeof(l->prog));
-	rc = channel_open(b, l, chfd);
+	rc = channel_open(b, l, c->share, chfd);
 	if (rc == 0) {
 		listener_poll(b, l, true);
 		/* a connection held back while no program listened goes first */
@@ -335,6 +394,11 @@ static void channel_remove(struct broker *b, struct channel *ch)
 	*pp = ch->next;
 	epoll_ctl(b->epfd, EPOLL_CTL_DEL, ch->fd, NULL);
 	close(ch->fd);
+	ch->share->conns--;
+	b->shares.conns--;
+	share_release(&b->shares, ch->share, broker_now_ms());
+	if (!ch->l->channels)
+		listener_idle(b, ch->l);
 	free(ch);
 }
 
@@ -364,6 +428,46 @@ void channel_event(struct broker *b, struct channel *ch, uint32_t events)
 	}
 }
 
+/* Close l (it has no channels), unlinked from b->listeners by the caller. */
+static void listener_close(struct broker *b, struct listener *l)
+{
+	if (l->pending >= 0)
+		close(l->pending);
+	epoll_ctl(b->epfd, EPOLL_CTL_DEL, l->fd, NULL);
+	close(l->fd);
+	l->owner->listeners--;
+	b->shares.listeners--;
+	share_release(&b->shares, l->owner, broker_now_ms());
+	free(l);
+}
+
+long listeners_expire(struct broker *b, long now)
+{
+	long grace = (long)b->limits.grace_s * 1000, next = 0;
+
+	for (struct listener **pp = &b->listeners; *pp;) {
+		struct listener *l = *pp;
+		char object[128];
+
+		if (l->channels || !l->idle_since) {
+			pp = &l->next;
+			continue;
+		}
+		if (now - l->idle_since < grace) {
+			if (!next || l->idle_since + grace < next)
+				next = l->idle_since + grace;
+			pp = &l->next;
+			continue;
+		}
+		endpoint_format(&l->ep, object, sizeof(object));
+		audit_note(b->audit, "released the held listener %s of uid=%u: no program held "
+			   "it for %u s", object, (unsigned)l->owner->uid, b->limits.grace_s);
+		*pp = l->next;
+		listener_close(b, l);
+	}
+	return next;
+}
+
 void listeners_free(struct broker *b)
 {
 	while (b->listeners) {
@@ -371,10 +475,7 @@ void listeners_free(struct broker *b)
 
 		while (l->channels)
 			channel_remove(b, l->channels);
-		if (l->pending >= 0)
-			close(l->pending);
-		close(l->fd);
 		b->listeners = l->next;
-		free(l);
+		listener_close(b, l);
 	}
 }

@@ -95,13 +95,15 @@ static void child_exec(const struct identity *id, const char *shim, char **argv,
 static void usage_run(void)
 {
 	fprintf(stderr, "usage: fdbroker run [-u USER[:GROUP]] [-p POLICY]... [-a RULE]... "
-			"[--log DEST] [--learn] -- PROGRAM [ARG]...\n");
+			"[--log DEST] [--learn]\n"
+			"       " LIMITS_USAGE " -- PROGRAM [ARG]...\n");
 }
 
 struct run_opts {
 	const char *user;
 	const char *log;
 	bool learn;
+	struct limits limits;
 	struct strlist policies, rules;
 	char **argv;
 };
@@ -115,12 +117,19 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		{ "log", required_argument, NULL, 'l' },
 		{ "learn", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
+		LIMITS_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+u:p:a:h", longs, NULL)) != -1) {
+		int lim = limits_option(&o->limits, c, optarg);
+
+		if (lim < 0)
+			return -1;
+		if (lim > 0)
+			continue;
 		switch (c) {
 		case 'u':
 			o->user = optarg;
@@ -294,6 +303,7 @@ int cmd_run(int argc, char **argv)
 	b.policy = &policy;
 	b.audit = &audit;
 	b.tree_root = getpid();
+	b.limits = o.limits;
 	b.on_signal = on_signal;
 	b.ctx = &st;
 	if (broker_init(&b, lfd, &sigs) < 0) {

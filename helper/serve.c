@@ -177,7 +177,8 @@ static void notify_ready(void)
 
 static void usage_serve(void)
 {
-	fprintf(stderr, "usage: fdbroker serve [-p POLICY]... [-s SOCKET] [--log DEST] [--learn]\n");
+	fprintf(stderr, "usage: fdbroker serve [-p POLICY]... [-s SOCKET] [--log DEST] [--learn]\n"
+			"       " LIMITS_USAGE "\n");
 }
 
 int cmd_serve(int argc, char **argv)
@@ -188,6 +189,7 @@ int cmd_serve(int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "learn", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
+		LIMITS_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct serve_state st = { 0 };
@@ -202,6 +204,12 @@ int cmd_serve(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:s:h", longs, NULL)) != -1) {
+		int lim = limits_option(&b.limits, c, optarg);
+
+		if (lim < 0)
+			return EXIT_BROKER_FAILED;
+		if (lim > 0)
+			continue;
 		switch (c) {
 		case 'p': strlist_add(&st.policies, optarg); break;
 		case 's': sock = optarg; break;
@@ -261,6 +269,9 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	caps_format(st.caps, caps, sizeof(caps));
+	audit_note(&audit, "limits: connections %u in all, %u per user; held listeners %u in all, "
+		   "%u per user, kept %u s unheld", b.limits.clients, b.limits.clients_per_user,
+		   b.limits.listeners, b.limits.listeners_per_user, b.limits.grace_s);
 	audit_note(&audit, "serving %s: rules=%zu capabilities kept: %s", sock, st.policy->n,
 		   caps);
 	notify_ready();

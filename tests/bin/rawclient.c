@@ -3,8 +3,9 @@
  * hostile-input, credential and load tests.  No shim: it crafts records
  * (well-formed or not) and reports what the broker did with them, one line:
  *
- *   rawclient [-u UID -g GID] [-k] SOCK COMMAND ARGS...
+ *   rawclient [-u UID -g GID] [-k] [-n NAME] SOCK COMMAND ARGS...
  *     -u/-g  become UID/GID (groups cleared) before connecting
+ *     -n     set the program name (comm, PR_SET_NAME) to NAME, any bytes
  *     -k     keep CAP_SETUID, CAP_SETGID and CAP_SYS_ADMIN across -u, so the kernel lets
  *            SCM_CREDENTIALS claim other ids (the spoofing tests)
  *
@@ -27,6 +28,14 @@
  *   noread PATH N           send N open requests, never read a reply; print
  *                           "sent K" (K sent before the broker gave up on it),
  *                           wait for SIGKILL
+ *   hold PATH N             N connections one after another, each asking for
+ *                           PATH once, all kept open: print "served S refused R"
+ *                           (R dropped by the broker without a reply), wait
+ *                           for SIGKILL
+ *   listeners IP PORT N     N TCP binds on one connection, of IP:PORT,
+ *                           IP:PORT+1...; the channels of held listeners are
+ *                           kept: print "held H refused R status=ENAME" (of
+ *                           the last refusal), wait for SIGKILL
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -583,6 +592,81 @@ static int cmd_noread(const char *path, int n)
 	return 0;
 }
 
+static int cmd_hold(const char *path, int n)
+{
+	unsigned char req[FDB_MSG_MAX];
+	size_t len = good_open(req, path, 0);
+	int served = 0, refused = 0;
+
+	for (int i = 0; i < n; i++) {
+		int s = connect_broker(), status, fd;
+
+		/* a refused connection may be closed before the request goes */
+		if (send_raw(s, req, len, NULL, 0, NULL) != (ssize_t)len) {
+			refused++;
+			close(s);
+			continue;
+		}
+		switch (await(s, &status, &fd)) {
+		case O_REPLY:
+			if (status || fd < 0) {
+				printf("bad reply status %s\n", ename(status));
+				return 1;
+			}
+			close(fd);
+			served++;
+			break; /* kept: the connection counts against our uid */
+		case O_DROP:
+			refused++;
+			close(s);
+			break;
+		case O_TIMEOUT:
+			printf("bad timeout\n");
+			return 1;
+		}
+	}
+	printf("served %d refused %d\n", served, refused);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+static int cmd_listeners(const char *ip, int port, int n)
+{
+	static unsigned char b[FDB_MSG_MAX];
+	int s = connect_broker(), held = 0, refused = 0, last = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)(port + i)) };
+		struct fdb_addr a = { .len = sizeof(sin) };
+		int sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), status, fd;
+		size_t len;
+
+		if (sock < 0 || inet_pton(AF_INET, ip, &sin.sin_addr) != 1) {
+			printf("bad set-up %s\n", ename(errno));
+			return 1;
+		}
+		memcpy(a.addr, &sin, sizeof(sin));
+		len = (size_t)wire_encode_addr(b, sizeof(b), FDB_OP_BIND, 7, &a);
+		if (send_raw(s, b, len, &sock, 1, NULL) != (ssize_t)len ||
+		    await(s, &status, &fd) != O_REPLY) {
+			printf("bad no reply\n");
+			return 1;
+		}
+		close(sock);
+		if (status == 0 && fd >= 0) {
+			held++; /* fd, the channel, stays open: the listener is held */
+		} else {
+			refused++;
+			last = status;
+		}
+	}
+	printf("held %d refused %d status=%s\n", held, refused, ename(last));
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 /* Keep CAP_SETUID, CAP_SETGID and CAP_SYS_ADMIN, effective, across the change of uid. */
 static void keep_caps(bool before)
 {
@@ -607,11 +691,14 @@ int main(int argc, char **argv)
 {
 	long uid = -1, gid = -1;
 	bool keep = false;
+	const char *name = NULL;
 	int c;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((c = getopt(argc, argv, "+u:g:k")) != -1) {
-		if (c == 'u')
+	while ((c = getopt(argc, argv, "+u:g:kn:")) != -1) {
+		if (c == 'n')
+			name = optarg;
+		else if (c == 'u')
 			uid = strtol(optarg, NULL, 10);
 		else if (c == 'g')
 			gid = strtol(optarg, NULL, 10);
@@ -634,6 +721,8 @@ int main(int argc, char **argv)
 		if (keep)
 			keep_caps(false);
 	}
+	if (name && prctl(PR_SET_NAME, name) < 0)
+		return 125;
 	if (argc - optind < 2)
 		return 2;
 	sock_path = argv[optind];
@@ -651,6 +740,10 @@ int main(int argc, char **argv)
 		return cmd_die(argv[1], (unsigned)atoi(argv[2]), atoi(argv[3]));
 	if (!strcmp(argv[0], "stall") && argc == 2)
 		return cmd_stall(argv[1]);
+	if (!strcmp(argv[0], "listeners") && argc == 4)
+		return cmd_listeners(argv[1], atoi(argv[2]), atoi(argv[3]));
+	if (!strcmp(argv[0], "hold") && argc == 3)
+		return cmd_hold(argv[1], atoi(argv[2]));
 	if (!strcmp(argv[0], "noread") && argc == 3)
 		return cmd_noread(argv[1], atoi(argv[2]));
 	fprintf(stderr, "rawclient: bad command\n");

@@ -11,20 +11,37 @@
 
 #include "harness.h"
 
+static void spawn_args(struct proc *p, const char *policy, const char *sock, const char *log,
+		       char *const env[], char *const args[])
+{
+	char *argv[32] = { (char *)h_fdbroker(), "serve", "-p", (char *)policy, "-s",
+			   (char *)sock, "--log", (char *)log };
+	int n = 8;
+
+	for (int i = 0; args && args[i]; i++) {
+		cr_assert_lt(n, 31, "too many serve options");
+		argv[n++] = args[i];
+	}
+	argv[n] = NULL;
+	p_start(p, argv, env, h_path("serve.err"));
+}
+
 void served_spawn(struct proc *p, const char *policy, const char *sock, const char *log,
 		  char *const env[])
 {
-	p_start(p,
-		(char *[]){ (char *)h_fdbroker(), "serve", "-p", (char *)policy, "-s",
-			    (char *)sock, "--log", (char *)log, NULL },
-		env, h_path("serve.err"));
+	spawn_args(p, policy, sock, log, env, NULL);
 }
 
 void served_start(struct served *s, const char *policy, int wait_ms)
 {
+	served_start_args(s, policy, NULL, wait_ms);
+}
+
+void served_start_args(struct served *s, const char *policy, char *const args[], int wait_ms)
+{
 	s->sock = h_path("broker.sock");
 	s->log = h_path("audit.log");
-	served_spawn(&s->proc, policy, s->sock, s->log, NULL);
+	spawn_args(&s->proc, policy, s->sock, s->log, NULL, args);
 	cr_assert_eq(wait_for_file(s->sock, wait_ms), 0, "broker did not start");
 	/*
 	 * "serving" is logged once the loop is set up: from then on, with no

@@ -32,6 +32,8 @@ void served_spawn(struct proc *p, const char *policy, const char *sock, const ch
  * log, then record s->base_fds.
  */
 void served_start(struct served *s, const char *policy, int wait_ms);
+/* The same with more serve options (NULL-terminated, may be NULL), e.g. the limits. */
+void served_start_args(struct served *s, const char *policy, char *const args[], int wait_ms);
 /* SIGTERM, then wait: p_stop's status. */
 int served_stop(struct served *s);
 /* The broker's open descriptors now. */

@@ -3,9 +3,11 @@
  * non-blocking I/O ... never stalls other clients"), against a real
  * `fdbroker serve` (root), loopback/unix only:
  *
- *  - 1,000 clients connected at once, all served; up to BROKER_MAX_CLIENTS
- *    (1024) admitted, the 1,025th refused with a log line, the rest still
- *    served;
+ *  - 1,000 clients connected at once, all served (one uid: what a
+ *    500-thread program keeps); up to a per-user limit of 1,024 (set with
+ *    --max-clients-per-user: the RSS bound below was measured for 1,024;
+ *    the default, 2,048, is the shares suite's) admitted, the 1,025th refused with a
+ *    log line, the rest still served;
  *  - 64 clients making many requests each.  The issue asks for 50,000 each
  *    (3.2 million brokered opens); that took 113 s on a 2-core machine, so
  *    this CI-sized run makes 64 x 2,000 = 128,000 real opens (a few
@@ -45,7 +47,7 @@
 #include "wire.h"
 
 #define WAIT_MS 20000
-#define MAX_CLIENTS 1024 /* BROKER_MAX_CLIENTS */
+#define MAX_CLIENTS 1024 /* --max-clients-per-user: all the test's clients are root */
 
 /* Client processes of this test, by pid, so .fini can stop every one. */
 struct client_proc {
@@ -72,7 +74,7 @@ TestSuite(load, .fini = load_fini, .timeout = 45);
 static struct served srv;
 static const char *secret;
 
-static void start_broker(void)
+static void start_broker_args(char *const args[])
 {
 	char text[1024];
 
@@ -81,7 +83,12 @@ static void start_broker(void)
 		 "allow user root open %s read\n", secret, secret);
 	const char *policy = h_file("policy", text, 0644);
 
-	served_start(&srv, policy, WAIT_MS);
+	served_start_args(&srv, policy, args, WAIT_MS);
+}
+
+static void start_broker(void)
+{
+	start_broker_args(NULL);
 }
 
 /* rawclient as nobody, left running; returns its index in procs. */
@@ -323,7 +330,7 @@ Test(load, a_thousand_clients_at_once_and_the_limit)
 		rl.rlim_max = 4096; /* root may raise the hard limit */
 	rl.rlim_cur = rl.rlim_max;
 	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0, "RLIMIT_NOFILE: %s", strerror(errno));
-	start_broker();
+	start_broker_args((char *[]){ "--max-clients-per-user", "1024", NULL });
 	good_client();
 	base = srv.base_fds;
 	rss = served_rss_kb(&srv);
@@ -347,7 +354,7 @@ Test(load, a_thousand_clients_at_once_and_the_limit)
 		cr_assert_eq(read_reply(s[i]), 1, "client %d not served", i);
 	}
 	/* one more: connected by the kernel, then closed by the broker, with a log line */
-	follow_init(&f, srv.log, "refused a client: 1024 clients connected already");
+	follow_init(&f, srv.log, "uid 0 has 1024 connections already (--max-clients-per-user)");
 	extra = connect_broker();
 	(void)!send(extra, req, len, MSG_NOSIGNAL);
 	cr_assert_eq(read_reply(extra), 0, "client 1025 was not refused");

@@ -1,6 +1,7 @@
 /* The audit line: its exact text, escaping, length bound and batching. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,4 +165,99 @@ Test(audit, held_lines_wait_for_flush)
 	cr_assert_not_null(strstr(text, "]: straight through\n"));
 	free(text);
 	log_teardown(&a);
+}
+
+/* No byte of text below ' ' but newlines (each test checks its lines), no DEL or non-ASCII. */
+static void no_raw_control(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		cr_assert((*p >= ' ' && *p < 0x7f) || *p == '\n', "raw byte 0x%02x at %td in:\n%s",
+			  *p, (const char *)p - text, text);
+}
+
+/* The program name (comm, any 15 bytes the client chose) in notes, as decision lines write it. */
+Test(audit, notes_escape_client_fields_and_control_bytes)
+{
+	struct audit a;
+	struct audit_rec r = { .pid = 9, .uid = 65534, .gid = 65534, .prog = "a\rb\x1b[2Jc\nd",
+			       .op = "open", .object = "/x", .detail = "peer=\x1b\r", .verdict = "deny",
+			       .rule = "default", .err = EACCES };
+	char esc[AUDIT_PROG_ESC], *text;
+
+	log_setup(&a);
+	audit_note(&a, "refused pid=%d uid=%u prog=%s: not in the program's process tree", 9,
+		   65534u, audit_escape(r.prog, esc, sizeof(esc)));
+	/* a client field that reached a note without audit_escape: no control byte either */
+	audit_note(&a, "pid=%d prog=%s: protocol version 2", 9, r.prog);
+	audit_note(&a, "raw \x7f\xc3\xa9 tab\there");
+	audit_decision(&a, &r);
+	text = log_text();
+	no_raw_control(text);
+	{
+		char *l[4];
+
+		l[0] = text;
+		for (int i = 1; i < 4; i++) {
+			l[i] = strchr(l[i - 1], '\n') + 1;
+			l[i][-1] = '\0';
+		}
+		*strchr(l[3], '\n') = '\0';
+		cr_assert_str_eq(body_of(l[0]), "refused pid=9 uid=65534 prog=a\\x0db\\x1b[2Jc\\x0ad: "
+						"not in the program's process tree");
+		cr_assert_str_eq(body_of(l[1]), "pid=9 prog=a\\x0db\\x1b[2Jc\\x0ad: protocol version 2");
+		cr_assert_str_eq(body_of(l[2]), "raw \\x7f\\xc3\\xa9 tab\\x09here");
+		cr_assert_str_eq(body_of(l[3]), "pid=9 uid=65534 gid=65534 prog=a\\x0db\\x1b[2Jc\\x0ad "
+						"op=open object=/x peer=\\x1b\\x0d verdict=deny "
+						"rule=default errno=EACCES");
+	}
+	free(text);
+	log_teardown(&a);
+}
+
+/* audit_escape: exactly the decision line's escaping, cut to the buffer. */
+Test(audit, escape_for_notes)
+{
+	char buf[AUDIT_PROG_ESC], small[6];
+
+	cr_assert_str_eq(audit_escape("my prog\\", buf, sizeof(buf)), "my\\x20prog\\x5c");
+	cr_assert_str_eq(audit_escape(NULL, buf, sizeof(buf)), "?");
+	{
+		char all[16], out[AUDIT_PROG_ESC];
+
+		memset(all, '\x1b', 15);
+		all[15] = '\0';
+		cr_assert_eq(strlen(audit_escape(all, out, sizeof(out))), 60);
+	}
+	cr_assert_str_eq(audit_escape("\r\r", small, sizeof(small)), "\\x0d\\");
+}
+
+/* The stderr destination (run's default, a journal under systemd) escapes the same. */
+Test(audit, stderr_destination_escapes_notes)
+{
+	struct audit a;
+	char esc[AUDIT_PROG_ESC], *text;
+	int saved = dup(STDERR_FILENO), fd;
+
+	strcpy(dir, "/tmp/fdb-audit-unit.XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(logpath, sizeof(logpath), "%s/audit.log", dir);
+	fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_geq(saved, 0);
+	fflush(stderr);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	cr_assert_eq(audit_open(&a, NULL), 0);
+	audit_note(&a, "pid=1 prog=%s: malformed open request: client dropped",
+		   audit_escape("e\x1b]0;x\a\r", esc, sizeof(esc)));
+	audit_close(&a);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	text = log_text();
+	no_raw_control(text);
+	cr_assert_str_eq(body_of(text), "pid=1 prog=e\\x1b]0;x\\x07\\x0d: malformed open request: "
+					"client dropped\n");
+	free(text);
+	unlink(logpath);
+	rmdir(dir);
 }
