@@ -638,7 +638,7 @@ static int cmd_listeners(const char *ip, int port, int n)
 
 	for (int i = 0; i < n; i++) {
 		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)(port + i)) };
-		struct fdb_addr a = { .len = sizeof(sin) };
+		struct fdb_bind_req a = { .umask = 022, .a.len = sizeof(sin) };
 		int sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), status, fd;
 		size_t len;
 
@@ -646,8 +646,8 @@ static int cmd_listeners(const char *ip, int port, int n)
 			printf("bad set-up %s\n", ename(errno));
 			return 1;
 		}
-		memcpy(a.addr, &sin, sizeof(sin));
-		len = (size_t)wire_encode_addr(b, sizeof(b), FDB_OP_BIND, 7, &a);
+		memcpy(a.a.addr, &sin, sizeof(sin));
+		len = (size_t)wire_encode_bind(b, sizeof(b), 7, &a);
 		if (send_raw(s, b, len, &sock, 1, NULL) != (ssize_t)len ||
 		    await(s, &status, &fd) != O_REPLY) {
 			printf("bad no reply\n");
