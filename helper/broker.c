@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Most connections taken in one wake-up (accept_clients). */
+#define ACCEPT_BURST 32
 /* How long the listener rests when a pending client can be neither taken nor refused. */
 #define ACCEPT_REST_MS 100
 /* Fewer clients than this at the peak leave too little behind to give back. */
@@ -81,6 +83,26 @@ static pid_t parent_of(pid_t pid)
 	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
 		return -1;
 	return ppid;
+}
+
+/*
+ * Can another process of the same user ptrace pid?  The kernel gives a
+ * process's /proc files (not the 0555 directory itself) to root while it is
+ * not dumpable, and to its effective uid while it is; the shim makes every
+ * process it enters
+ * non-dumpable.  A dumpable tree member (a static program, one with
+ * FDBROKER_DUMPABLE=1 that run was not given) could be ptraced by a process
+ * outside the tree and made to ask on its behalf, so run refuses it.
+ */
+static bool dumpable(pid_t pid, uid_t uid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if (stat(path, &st) < 0)
+		return true; /* gone, or not ours to see: refuse */
+	return uid != 0 && st.st_uid == uid;
 }
 
 /* Is pid root or one of its descendants?  (run: the broker is a subreaper.) */
@@ -180,6 +202,14 @@ static int client_admit(struct broker *b, struct client *c)
 			   "refused pid=%d uid=%u prog=%s: not in the program's process tree",
 			   (int)c->cred.pid, (unsigned)c->cred.uid,
 			   audit_escape(c->prog, esc, sizeof(esc)));
+		return -1;
+	}
+	if (b->tree_root > 0 && !b->allow_dumpable && dumpable(c->cred.pid, c->cred.uid)) {
+		audit_note(b->audit,
+			   "refused pid=%d uid=%u prog=%s: dumpable, so any process of uid %u could "
+			   "be asking through it (give fdbroker run FDBROKER_DUMPABLE=1 to allow)",
+			   (int)c->cred.pid, (unsigned)c->cred.uid,
+			   audit_escape(c->prog, esc, sizeof(esc)), (unsigned)c->cred.uid);
 		return -1;
 	}
 	if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
@@ -392,10 +422,15 @@ static struct share *admit_share(struct broker *b, const struct ucred *cred)
 	return NULL;
 }
 
-/* Take every pending connection (the listener is level-triggered). */
+/*
+ * Take pending connections, at most ACCEPT_BURST a wake-up: the listener is
+ * level-triggered, so the rest wait for the next pass, and requests already
+ * queued are served in between.  Without the cap one user connecting and
+ * closing in a loop kept the loop here and stalled every other client.
+ */
 static void accept_clients(struct broker *b)
 {
-	for (;;) {
+	for (int burst = 0; burst < ACCEPT_BURST; burst++) {
 		struct client *c;
 		struct share *share;
 		struct ucred cred;

@@ -61,6 +61,7 @@ struct broker {
 	struct audit *audit;
 	int listen_fd;
 	pid_t tree_root;           /* > 0: serve only this process's descendants */
+	bool allow_dumpable;       /* run with FDBROKER_DUMPABLE=1: serve dumpable members too */
 	broker_signal_fn on_signal; /* signals in the set given to broker_init */
 	void *ctx;
 	struct learn *learn;        /* --learn: remembers default denials */

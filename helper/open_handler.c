@@ -103,8 +103,8 @@ static int resolve_object(int start, const char *path, int extra, bool *told)
  * Undo the broker's O_NONBLOCK unless the program asked for it.  F_SETFL
  * sets all status flags at once; they are the program's minus the broker's
  * (O_ASYNC is read back, as open does not arm it and F_SETFL would).  An
- * append-only inode (chattr +a) refuses F_SETFL without O_APPEND even on a
- * read-only descriptor, where O_APPEND changes nothing: add it then.
+ * append-only inode (chattr +a) refuses only a change of O_APPEND, and the
+ * flags given keep the program's O_APPEND, so nothing changes there.
  */
 static int clear_nonblock(int fd, unsigned flags)
 {
@@ -118,12 +118,7 @@ static int clear_nonblock(int fd, unsigned flags)
 			return -errno;
 		fl &= ~O_NONBLOCK;
 	}
-	if (fcntl(fd, F_SETFL, fl) == 0)
-		return 0;
-	if (errno == EPERM && !(fl & O_APPEND) && (flags & O_ACCMODE) == O_RDONLY &&
-	    fcntl(fd, F_SETFL, fl | O_APPEND) == 0)
-		return 0;
-	return -errno;
+	return fcntl(fd, F_SETFL, fl) == 0 ? 0 : -errno;
 }
 
 /* An opened descriptor to hand over: NONBLOCK as asked, or the error. */

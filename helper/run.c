@@ -303,6 +303,7 @@ int cmd_run(int argc, char **argv)
 	b.policy = &policy;
 	b.audit = &audit;
 	b.tree_root = getpid();
+	b.allow_dumpable = dumpable_opted_out();
 	b.limits = o.limits;
 	b.on_signal = on_signal;
 	b.ctx = &st;

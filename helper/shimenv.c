@@ -106,11 +106,16 @@ static bool yama_restricts(void)
 	return c != '0';
 }
 
-void dumpable_warning(void)
+bool dumpable_opted_out(void)
 {
 	const char *d = getenv("FDBROKER_DUMPABLE");
 
-	if (!d || strcmp(d, "1") != 0 || yama_restricts())
+	return d && strcmp(d, "1") == 0;
+}
+
+void dumpable_warning(void)
+{
+	if (!dumpable_opted_out() || yama_restricts())
 		return;
 	fprintf(stderr,
 		"fdbroker: warning: FDBROKER_DUMPABLE=1 leaves the program's processes dumpable, "

@@ -7,6 +7,7 @@
 #ifndef FDB_SHIMENV_H
 #define FDB_SHIMENV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Where the shim is: $FDBROKER_SHIM, beside this binary, or where make install put it. */
@@ -22,5 +23,7 @@ int shim_environment(const char *shim, const char *socket_path);
  * (kernel.yama.ptrace_scope absent or 0).  Never fails.
  */
 void dumpable_warning(void);
+/* FDBROKER_DUMPABLE=1 in our environment: the program's processes stay dumpable. */
+bool dumpable_opted_out(void);
 
 #endif

@@ -315,7 +315,12 @@ int unix_bind(int sock, struct unix_target *t, uid_t uid, gid_t gid, mode_t umas
 	if (err)
 		return err;
 	if (!is_ours(sock, t, &pfd)) {
-		/* bound, but not where judged: the program keeps an unusable socket */
+		/*
+		 * Bound, but its file is no longer the one in the judged directory
+		 * (renamed by someone who may write there): refuse.  The socket
+		 * stays bound to that file, wherever its mover put it; it is not
+		 * chowned, so it stays root's.
+		 */
 		if (pfd >= 0)
 			close(pfd);
 		return EACCES;

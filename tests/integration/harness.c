@@ -327,12 +327,18 @@ static void broker_argv(const char *user, const char *policy, char *const prog[]
 	argv[n] = NULL;
 }
 
-struct result h_broker_run(const char *user, const char *policy, char *const argv[])
+struct result h_broker_run_env(const char *user, const char *policy, char *const argv[],
+			       char *const env[])
 {
 	char *full[64];
 
 	broker_argv(user, policy, argv, full);
-	return h_run(full, NULL, false);
+	return h_run(full, env, false);
+}
+
+struct result h_broker_run(const char *user, const char *policy, char *const argv[])
+{
+	return h_broker_run_env(user, policy, argv, NULL);
 }
 
 pid_t h_broker_spawn(const char *user, const char *policy, char *const argv[],

@@ -63,6 +63,9 @@ const char *h_stress(void);
  * any program and user (policy and log as there).
  */
 struct result h_broker_run(const char *user, const char *policy, char *const argv[]);
+/* The same with env additions "K=V" (NULL-terminated) for fdbroker and so the program. */
+struct result h_broker_run_env(const char *user, const char *policy, char *const argv[],
+			       char *const env[]);
 
 /*
  * The same, left running: returns fdbroker's pid, *out reads the program's

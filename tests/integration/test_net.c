@@ -375,8 +375,9 @@ Test(net, listener_outlives_program)
  * audit line saying why; the program keeps its own errno.  The namespace's
  * root lacks CAP_NET_BIND_SERVICE here (dropped from the bounding set), so
  * its own bind fails and asks the broker.  The same program in the host's
- * namespace is served.  FDBROKER_DUMPABLE=1: unshare -r must write its own
- * uid_map, which a non-dumpable process cannot; any client may opt out.
+ * namespace is served.  FDBROKER_DUMPABLE=1 (to run, which then serves
+ * dumpable members): unshare -r must write its own uid_map, which a
+ * non-dumpable process cannot.
  */
 Test(net, foreign_netns_refused)
 {
@@ -393,9 +394,8 @@ Test(net, foreign_netns_refused)
 			 "%s bind 127.0.0.1 %s tcp\n", h_netprobe(), port);
 		sh = h_file(i ? "ns642.sh" : "ns641.sh", script, 0644);
 		broker_argv(argv, (char *[]){ "bind tcp 127.0.0.1:641", "accept tcp 127.0.0.1:642", NULL },
-			    (char *[]){ "env", "FDBROKER_DUMPABLE=1", "unshare", "-rn", "sh",
-					(char *)sh, NULL });
-		r = h_run(argv, NULL, false);
+			    (char *[]){ "unshare", "-rn", "sh", (char *)sh, NULL });
+		r = h_run(argv, (char *[]){ "FDBROKER_DUMPABLE=1", NULL }, false);
 		cr_assert_str_eq(r.out, "err EACCES bind\n", "port %s: %s", port, r.err);
 		h_free(&r);
 	}

@@ -182,3 +182,37 @@ Test(ptrace, exec_warns_with_opt_out)
 	cr_assert_str_eq(r.err, "");
 	h_free(&r);
 }
+
+/*
+ * A tree member the shim did not enter (here the raw client, which speaks
+ * the wire itself, as a static program's ptracer could make it) stays
+ * dumpable: another process of its uid could ptrace it and ask through it,
+ * so run refuses it, with a line saying why.  Given FDBROKER_DUMPABLE=1,
+ * run serves it.
+ */
+Test(ptrace, dumpable_member_refused_unless_run_opted_out)
+{
+	char policy[256], cmd[1024];
+	const char *secret = h_file("secret", "the secret\n", 0600);
+	struct result r;
+	char *log;
+
+	snprintf(policy, sizeof(policy), "allow user nobody open %s read\n", secret);
+	snprintf(cmd, sizeof(cmd), "exec env -u LD_PRELOAD %s \"$FDBROKER_SOCKET\" open %s 1",
+		 h_rawclient(), secret);
+	r = h_broker_run("nobody", policy, (char *[]){ "sh", "-c", cmd, NULL });
+	/* refused at connect: closed before or after the request went out */
+	cr_assert(!strcmp(r.out, "bad dropped\n") || !strcmp(r.out, "bad send EPIPE\n"), "%s %s",
+		  r.out, r.err);
+	h_free(&r);
+	log = h_audit();
+	cr_assert(strstr(log, "prog=rawclient: dumpable, so any process of uid 65534 could be "
+			      "asking through it"), "%s", log);
+	cr_assert_null(strstr(log, "verdict=allow"), "%s", log);
+	free(log);
+
+	r = h_broker_run_env("nobody", policy, (char *[]){ "sh", "-c", cmd, NULL },
+			     (char *[]){ "FDBROKER_DUMPABLE=1", NULL });
+	cr_assert_str_eq(r.out, "ok 1\n", "%s", r.err);
+	h_free(&r);
+}
