@@ -215,3 +215,46 @@ int wire_decode_bind(const void *buf, size_t len, struct fdb_bind_req *out)
 	memcpy(out->a.addr, p + FDB_HDR_LEN + 8, out->a.len);
 	return 0;
 }
+
+int wire_encode_reopen(void *buf, size_t cap, uint32_t seq, const struct fdb_reopen_req *r)
+{
+	unsigned char *p = buf;
+	size_t nlen, len;
+
+	if (!r->name || r->fd > INT32_MAX)
+		return -EINVAL;
+	nlen = strnlen(r->name, FDB_PATH_MAX);
+	if (nlen == 0)
+		return -EINVAL;
+	if (nlen >= FDB_PATH_MAX)
+		return -EMSGSIZE;
+	len = FDB_HDR_LEN + 8 + nlen + 1;
+	if (len > cap || len > FDB_MSG_MAX)
+		return -EMSGSIZE;
+	put_hdr(p, FDB_OP_REOPEN, (uint32_t)len, seq);
+	put_u32(p + FDB_HDR_LEN, r->flags);
+	put_u32(p + FDB_HDR_LEN + 4, r->fd);
+	memcpy(p + FDB_HDR_LEN + 8, r->name, nlen + 1);
+	return (int)len;
+}
+
+int wire_decode_reopen(const void *buf, size_t len, struct fdb_reopen_req *out)
+{
+	const unsigned char *p = buf;
+	const char *name;
+	size_t nlen;
+
+	/* header, two u32, at least one name byte and its NUL */
+	if (len < FDB_HDR_LEN + 8 + 2 || len > FDB_MSG_MAX)
+		return -EBADMSG;
+	out->flags = get_u32(p + FDB_HDR_LEN);
+	out->fd = get_u32(p + FDB_HDR_LEN + 4);
+	if (out->fd > INT32_MAX)
+		return -EBADMSG;
+	name = (const char *)p + FDB_HDR_LEN + 8;
+	nlen = len - (FDB_HDR_LEN + 8);
+	if (name[nlen - 1] != '\0' || strnlen(name, nlen) != nlen - 1)
+		return -EBADMSG;
+	out->name = name;
+	return 0;
+}

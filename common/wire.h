@@ -16,8 +16,14 @@
  *     BIND   u32 addrlen, u32 umask (the program's, for a unix socket
  *            file), then the sockaddr (addrlen bytes, at most 128); the
  *            program's socket rides along
+ *     REOPEN u32 flags, u32 fd (the number the program named), then the name
+ *            as the program wrote it (for the log), NUL-terminated, filling
+ *            the record exactly; the program's descriptor rides along (the
+ *            program's own /dev/stderr, /proc/self/fd/N, ..., reopened by the
+ *            broker: helper/reopen_handler.c)
  *     REPLY  i32 status (0 or an errno), u32 rflags; a descriptor rides along
- *            when status is 0 and the request makes one (SOCKET, OPEN), or
+ *            when status is 0 and the request makes one (SOCKET, OPEN,
+ *            REOPEN), or
  *            when rflags has FDB_REPLY_LISTENER (BIND under an accept rule)
  *     CONN   u32 addrlen, then the peer's sockaddr; the accepted connection
  *            rides along.  Sent by the broker, unasked, on a listener
@@ -45,6 +51,7 @@ enum fdb_op {
 	FDB_OP_OPEN = 1,
 	FDB_OP_SOCKET = 2,
 	FDB_OP_BIND = 3,
+	FDB_OP_REOPEN = 4,
 	FDB_OP_REPLY = 0x100,
 	FDB_OP_CONN = 0x101,
 };
@@ -76,6 +83,12 @@ struct fdb_open_req {
 	const char *path; /* points into the decoded buffer */
 };
 
+struct fdb_reopen_req {
+	uint32_t flags;   /* open(2) flags as the program passed them */
+	uint32_t fd;      /* N of the name, at most INT_MAX */
+	const char *name; /* points into the decoded buffer */
+};
+
 struct fdb_socket_req {
 	int32_t family, type, protocol;
 };
@@ -103,6 +116,7 @@ int wire_encode_socket(void *buf, size_t cap, uint32_t seq, const struct fdb_soc
 /* op: FDB_OP_CONN (the one op whose body is only an address) */
 int wire_encode_addr(void *buf, size_t cap, uint16_t op, uint32_t seq, const struct fdb_addr *a);
 int wire_encode_bind(void *buf, size_t cap, uint32_t seq, const struct fdb_bind_req *r);
+int wire_encode_reopen(void *buf, size_t cap, uint32_t seq, const struct fdb_reopen_req *r);
 
 /* Stamp a new sequence number into an encoded record. */
 void wire_set_seq(void *buf, uint32_t seq);
@@ -122,5 +136,6 @@ int wire_decode_reply(const void *buf, size_t len, struct fdb_reply *out);
 int wire_decode_socket(const void *buf, size_t len, struct fdb_socket_req *out);
 int wire_decode_addr(const void *buf, size_t len, struct fdb_addr *out);
 int wire_decode_bind(const void *buf, size_t len, struct fdb_bind_req *out);
+int wire_decode_reopen(const void *buf, size_t len, struct fdb_reopen_req *out);
 
 #endif

@@ -14,6 +14,7 @@
 #include "learn.h"
 #include "listener.h"
 #include "open_handler.h"
+#include "reopen_handler.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -657,6 +658,35 @@ static int serve_open(struct broker *b, struct client *c, const struct fdb_hdr *
 			    res.denied ? FDB_REPLY_DENIED : 0, res.fd);
 }
 
+/*
+ * A reopen of the program's own descriptor: no rule decides it (it grants
+ * nothing the program does not hold), so nothing is learnt, and the line
+ * says rule=default.
+ */
+static int serve_reopen(struct broker *b, struct client *c, const struct fdb_hdr *h,
+			const unsigned char *msg, size_t len, const int *fds, size_t nfds)
+{
+	struct fdb_reopen_req req;
+	struct reopen_result res;
+	char rights[64], detail[128];
+
+	if (wire_decode_reopen(msg, len, &req) < 0 || nfds != 1) {
+		audit_note(b->audit, "pid=%d: malformed reopen request: client dropped",
+			   (int)c->cred.pid);
+		return -1;
+	}
+	reopen_serve(&req, fds[0], &res);
+	rights_format(res.o.rights, rights, sizeof(rights));
+	snprintf(detail, sizeof(detail), "fd=%u rights=%s%s%s%s%s", (unsigned)req.fd, rights,
+		 res.kind ? " kind=" : "", res.kind ? res.kind : "",
+		 res.o.reason ? " reason=" : "", res.o.reason ? res.o.reason : "");
+	client_audit(b, c, "reopen", res.o.object, detail,
+		     res.o.denied ? "deny" : res.o.fd >= 0 ? "allow" : "error", NULL,
+		     res.o.fd >= 0 ? 0 : res.o.err);
+	return broker_reply(b, c, h->seq, res.o.fd >= 0 ? 0 : res.o.err,
+			    res.o.denied ? FDB_REPLY_DENIED : 0, res.o.fd);
+}
+
 /* One record from c; -1 means drop the client. */
 static int client_request(struct broker *b, struct client *c)
 {
@@ -699,6 +729,9 @@ static int client_request(struct broker *b, struct client *c)
 			break;
 		case FDB_OP_BIND:
 			rc = serve_bind(b, c, &h, msg, (size_t)n, fds, nfds);
+			break;
+		case FDB_OP_REOPEN:
+			rc = serve_reopen(b, c, &h, msg, (size_t)n, fds, nfds);
 			break;
 		default:
 			audit_note(b->audit, "pid=%d: unknown operation %u: client dropped",

@@ -35,7 +35,7 @@ struct fdb_mnt_id_req {
 	uint64_t param;
 };
 
-int mount_is_ours(int fd)
+int mount_is_ours_magic(int fd, uint64_t *magic)
 {
 	struct statx stx;
 	struct fdb_mnt_id_req req = { .size = sizeof(req), .param = STATMOUNT_SB_BASIC };
@@ -49,7 +49,15 @@ int mount_is_ours(int fd)
 	if (!(stx.stx_mask & STATX_MNT_ID_UNIQUE))
 		return -ENOSYS;
 	req.mnt_id = stx.stx_mnt_id;
-	if (syscall(SYS_statmount, &req, buf, sizeof(buf), 0) == 0)
-		return 0;
-	return errno == ENOENT ? -EXDEV : -errno;
+	if (syscall(SYS_statmount, &req, buf, sizeof(buf), 0) != 0)
+		return errno == ENOENT ? -EXDEV : -errno;
+	/* u32 size, u32 spare, u64 mask, u32 sb_dev_major, u32 sb_dev_minor, u64 sb_magic */
+	if (magic)
+		*magic = (buf[1] & STATMOUNT_SB_BASIC) ? buf[3] : 0;
+	return 0;
+}
+
+int mount_is_ours(int fd)
+{
+	return mount_is_ours_magic(fd, NULL);
 }

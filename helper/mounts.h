@@ -6,6 +6,8 @@
 #ifndef FDB_MOUNTS_H
 #define FDB_MOUNTS_H
 
+#include <stdint.h>
+
 /*
  * 0 if fd's mount is one of the broker's mount namespace; -EXDEV if it is
  * not (another namespace, a detached mount, an internal one such as sockfs's);
@@ -13,5 +15,12 @@
  * Never waits on a file system: the inode is not revalidated.
  */
 int mount_is_ours(int fd);
+
+/*
+ * The same, and when the mount is ours, *magic is its file system's magic
+ * number (statfs f_type, from statmount: the file system is not asked; 0 if
+ * the kernel did not say).
+ */
+int mount_is_ours_magic(int fd, uint64_t *magic);
 
 #endif

@@ -68,7 +68,7 @@
 #define BROKER_CHOOSES (O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_PATH)
 
 /* The flags every open of the broker uses, from the program's. */
-static int open_flags(unsigned flags)
+int open_broker_flags(unsigned flags)
 {
 	return (int)(flags & ~(unsigned)BROKER_CHOOSES) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 }
@@ -122,7 +122,7 @@ static int clear_nonblock(int fd, unsigned flags)
 }
 
 /* An opened descriptor to hand over: NONBLOCK as asked, or the error. */
-static void opened(int fd, unsigned flags, struct open_result *out)
+void open_hand_over(int fd, unsigned flags, struct open_result *out)
 {
 	int rc = clear_nonblock(fd, flags);
 
@@ -237,11 +237,11 @@ static void open_existing(const struct policy *p, const struct subject *s,
 		return;
 	}
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", opath);
-	fd = open(proc, open_flags(req->flags));
+	fd = open(proc, open_broker_flags(req->flags));
 	if (fd < 0)
 		out->err = errno;
 	else
-		opened(fd, req->flags, out);
+		open_hand_over(fd, req->flags, out);
 }
 
 /*
@@ -252,7 +252,7 @@ static bool open_direct(const struct policy *p, const struct subject *s,
 			const struct fdb_open_req *req, unsigned rights, struct open_result *out)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(unsigned)open_flags(req->flags),
+		.flags = (uint64_t)(unsigned)open_broker_flags(req->flags),
 		.resolve = RESOLVE_NO_SYMLINKS,
 	};
 	long fd;
@@ -261,7 +261,7 @@ static bool open_direct(const struct policy *p, const struct subject *s,
 		return false; /* a symlink may still lead somewhere allowed */
 	fd = syscall(SYS_openat2, AT_FDCWD, req->path, &how, sizeof(how));
 	if (fd >= 0) {
-		opened((int)fd, req->flags, out);
+		open_hand_over((int)fd, req->flags, out);
 		return true;
 	}
 	/*
@@ -344,7 +344,7 @@ static int create_new(const struct policy *p, const struct subject *s,
 	}
 	/* from here on the canonical name is allowed: its errors are the program's */
 	rule = out->rule;
-	fd = openat(pfd, base, open_flags(req->flags) | O_CREAT | O_EXCL | O_NOFOLLOW,
+	fd = openat(pfd, base, open_broker_flags(req->flags) | O_CREAT | O_EXCL | O_NOFOLLOW,
 		    create_mode(rule, req->mode));
 	if (fd < 0) {
 		int e = errno;
@@ -364,7 +364,7 @@ static int create_new(const struct policy *p, const struct subject *s,
 		return 0;
 	}
 	close(pfd);
-	opened(fd, req->flags, out);
+	open_hand_over(fd, req->flags, out);
 	return 0;
 }
 

@@ -26,6 +26,19 @@ struct open_result {
 int open_rights(int flags);
 
 /*
+ * The flags every open of the broker uses, from the program's: O_CLOEXEC,
+ * O_NOCTTY and O_NONBLOCK added, O_CREAT, O_EXCL, O_NOFOLLOW and O_PATH
+ * taken out (the broker chooses them).
+ */
+int open_broker_flags(unsigned flags);
+
+/*
+ * fd was opened with open_broker_flags(flags): clear O_NONBLOCK unless flags ask
+ * for it and put fd in out, or close it and put the error there.
+ */
+void open_hand_over(int fd, unsigned flags, struct open_result *out);
+
+/*
  * Serve one open request for subject s.  dirfd is the program's directory
  * for a relative path (-1 for an absolute one, or ignored); it stays the
  * caller's, and a relative path is refused unless it is on one of the

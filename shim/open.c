@@ -5,6 +5,8 @@
  * Each exported symbol calls its own real libc function first; only a
  * failure with EACCES or EPERM goes to the broker (shim_broker_open), and
  * when the broker does not help the program sees the real call's errno.
+ * A name of one of the program's own descriptors (/dev/stderr,
+ * /proc/self/fd/N) asks for a reopen of that descriptor instead (reopen.c).
  */
 #include "shim.h"
 #include "wire.h"
@@ -62,6 +64,14 @@ int shim_broker_open(int dirfd, const char *path, int flags, mode_t mode, int or
 	/* O_PATH and O_TMPFILE ask for no access the broker could grant */
 	if (!path || (flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE)
 		goto refuse;
+	/* a name of one of the program's own descriptors: see reopen.c */
+	if (path[0] == '/' && (fd = shim_fdname(path)) >= 0) {
+		bool policy_road;
+
+		fd = shim_broker_reopen(fd, fd, path, flags, orig_errno, &policy_road);
+		if (!policy_road)
+			return fd;
+	}
 	r.flags = (uint32_t)flags;
 	r.mode = (flags & O_CREAT) ? (uint32_t)(mode & 07777 & ~shim_umask()) : 0;
 	r.path = path;

@@ -83,6 +83,23 @@ void shim_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int shim_broker_open(int dirfd, const char *path, int flags, mode_t mode, int orig_errno);
 
 /*
+ * The descriptor N that path names as one of the program's own
+ * (/dev/stderr, /proc/self/fd/N, ...: common/fdname.h), or -1.
+ */
+int shim_fdname(const char *path);
+
+/*
+ * After an open of name (which names descriptor named) failed with
+ * orig_errno: have the broker reopen fd (named, or a copy of it) with flags,
+ * if orig_errno is EACCES.  Returns
+ * the new descriptor, or -1 with errno as for shim_broker_open.  Sets
+ * *policy_road when the request is no reopen the broker serves (O_TRUNC on a
+ * regular file) and should go through the policy as an ordinary open.
+ */
+int shim_broker_reopen(int fd, int named, const char *name, int flags, int orig_errno,
+		       bool *policy_road);
+
+/*
  * The program's umask, which the kernel would have applied to a mode it
  * creates with (open's O_CREAT, a unix socket file); 0022 if unknown.
  */

@@ -135,10 +135,17 @@ static FILE *attach_brokered(FILE *stream, int fd, int oldfd, int flags)
 	return stream;
 }
 
+/*
+ * freopen of a name of the stream's own descriptor ("/dev/stdout" on
+ * stdout), or of no name at all (glibc then opens "/proc/self/fd/N"): a
+ * failed freopen closes that descriptor, so a copy of it is kept for the
+ * reopen the broker is asked for (reopen.c).
+ */
 static FILE *freopen_common(FILE *(*real)(const char *, const char *, FILE *),
 			    const char *path, const char *mode, FILE *stream)
 {
-	int oldfd, fd, saved, flags;
+	int oldfd, fd, saved, flags, own, spare = -1;
+	char self[40];
 	FILE *f;
 
 	if (!real) {
@@ -146,12 +153,43 @@ static FILE *freopen_common(FILE *(*real)(const char *, const char *, FILE *),
 		return NULL;
 	}
 	oldfd = stream ? fileno(stream) : -1;
+	own = path ? shim_fdname(path) : oldfd;
+	if (own >= 0 && own == oldfd) {
+		saved = errno;
+		spare = fcntl(own, F_DUPFD_CLOEXEC, 0);
+		errno = saved;
+	}
 	f = real(path, mode, stream);
-	if (!path || !shim_should_ask(f == NULL, errno))
+	if (!shim_should_ask(f == NULL, errno) || (!path && spare < 0)) {
+		if (spare >= 0) {
+			saved = errno;
+			close(spare);
+			errno = saved;
+		}
 		return f;
+	}
 	saved = errno;
 	flags = fopen_flags(mode);
-	fd = broker_fopen_fd(path, mode, saved);
+	fd = -1;
+	if (own >= 0 && flags >= 0) {
+		bool policy_road;
+
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", own);
+		fd = shim_broker_reopen(spare >= 0 ? spare : own, own, path ? path : self, flags,
+					saved, &policy_road);
+		if (spare >= 0) {
+			int e = errno;
+
+			close(spare);
+			errno = e;
+		}
+		if (fd < 0 && (!policy_road || !path))
+			return NULL;
+	} else if (spare >= 0) {
+		close(spare);
+	}
+	if (fd < 0)
+		fd = broker_fopen_fd(path, mode, saved);
 	if (fd < 0)
 		return NULL;
 	f = attach_brokered(stream, fd, oldfd, flags);

@@ -24,12 +24,17 @@ static int fail(void)
 	return 0;
 }
 
-/* Replace "@PPID" (the broker, under fdbroker run) in a path. */
+/* Replace "@PPID" (the broker, under fdbroker run) or "@PID" (the probe) in a path. */
 static const char *expand(const char *path)
 {
 	static char buf[4096];
 	const char *at = strstr(path, "@PPID");
 
+	if (!at && (at = strstr(path, "@PID"))) {
+		snprintf(buf, sizeof(buf), "%.*s%d%s", (int)(at - path), path, (int)getpid(),
+			 at + 4);
+		return buf;
+	}
 	if (!at)
 		return path;
 	snprintf(buf, sizeof(buf), "%.*s%d%s", (int)(at - path), path, (int)getppid(), at + 5);
@@ -249,6 +254,44 @@ static int cmd_loop(char **av)
 	return 0;
 }
 
+/*
+ * reopen N PATH FLAGS DATA: open PATH (a name of descriptor N), write DATA
+ * through the new descriptor, and show both descriptors' offsets and
+ * O_APPEND (a reopen has its own; a dup would share them).
+ */
+static int cmd_reopen(char **av)
+{
+	int n = (int)strtol(av[0], NULL, 10), fd = open(expand(av[1]), parse_flags(av[2]), 0644);
+	struct stat a, b;
+
+	if (fd < 0)
+		return fail();
+	if (write(fd, av[3], strlen(av[3])) < 0)
+		return fail();
+	fstat(fd, &a);
+	fstat(n, &b);
+	printf("ok off=%ld held=%ld append=%d heldappend=%d same=%d\n",
+	       (long)lseek(fd, 0, SEEK_CUR), (long)lseek(n, 0, SEEK_CUR),
+	       !!(fcntl(fd, F_GETFL) & O_APPEND), !!(fcntl(n, F_GETFL) & O_APPEND),
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+	return 0;
+}
+
+/* freopen PATH MODE DATA: freopen stdout on PATH ("-": NULL), write DATA to it */
+static int cmd_freopen(char **av)
+{
+	FILE *f = freopen(strcmp(av[0], "-") ? av[0] : NULL, av[1], stdout);
+
+	if (!f) {
+		dprintf(2, "err %s\n", strerrorname_np(errno));
+		return 0;
+	}
+	fprintf(f, "%s\n", av[2]);
+	fflush(f);
+	dprintf(2, "ok fd=%d\n", fileno(f));
+	return 0;
+}
+
 /* lowest: with 3..9 open, close 5, open PATH: expect fd 5 */
 static int cmd_lowest(char **av)
 {
@@ -275,6 +318,7 @@ int main(int argc, char **argv)
 		{ "open", 2, cmd_open },     { "sym", 2, cmd_sym },     { "read", 1, cmd_read },
 		{ "openat", 3, cmd_openat }, { "cwd", 3, cmd_cwd },     { "fopen", 2, cmd_fopen },
 		{ "create", 4, cmd_create }, { "loop", 3, cmd_loop },   { "lowest", 1, cmd_lowest },
+		{ "reopen", 4, cmd_reopen }, { "freopen", 3, cmd_freopen },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -284,6 +328,6 @@ int main(int argc, char **argv)
 				break;
 			return cmds[i].fn(argv + 2);
 		}
-	fprintf(stderr, "usage: probe open|sym|read|openat|cwd|fopen|create|loop|lowest ARGS...\n");
+	fprintf(stderr, "usage: probe open|sym|read|openat|cwd|fopen|create|loop|lowest|reopen|freopen ARGS...\n");
 	return 2;
 }

@@ -35,6 +35,7 @@ static void body(uint16_t op, uint32_t seq, const uint8_t *data, size_t size, bo
 	struct fdb_reply r;
 	struct fdb_addr a;
 	struct fdb_bind_req br;
+	struct fdb_reopen_req ro;
 	struct endpoint ep;
 	char text[256];
 
@@ -44,6 +45,12 @@ static void body(uint16_t op, uint32_t seq, const uint8_t *data, size_t size, bo
 			abort();
 		if (hdr_ok && op == FDB_OP_OPEN)
 			same(wire_encode_open(out, sizeof(out), seq, &o), data, size);
+	}
+	if (wire_decode_reopen(data, size, &ro) == 0) {
+		if (strlen(ro.name) >= size || ro.fd > INT32_MAX)
+			abort();
+		if (hdr_ok && op == FDB_OP_REOPEN)
+			same(wire_encode_reopen(out, sizeof(out), seq, &ro), data, size);
 	}
 	if (wire_decode_socket(data, size, &s) == 0 && hdr_ok && op == FDB_OP_SOCKET)
 		same(wire_encode_socket(out, sizeof(out), seq, &s), data, size);

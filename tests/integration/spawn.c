@@ -31,7 +31,9 @@ void p_kill_all(void)
 	nstarted = 0;
 }
 
-void p_start(struct proc *p, char *const argv[], char *const env[], const char *errpath)
+/* stderr to errpath (opened in the child), or to errfd when errpath is NULL. */
+static void start(struct proc *p, char *const argv[], char *const env[], const char *errpath,
+		  int errfd)
 {
 	int o[2];
 
@@ -40,7 +42,7 @@ void p_start(struct proc *p, char *const argv[], char *const env[], const char *
 	p->pid = fork();
 	cr_assert_geq(p->pid, 0);
 	if (p->pid == 0) {
-		int e = open(errpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		int e = errpath ? open(errpath, O_WRONLY | O_CREAT | O_APPEND, 0644) : errfd;
 
 		setpgid(0, 0);
 		dup2(o[1], 1);
@@ -56,6 +58,16 @@ void p_start(struct proc *p, char *const argv[], char *const env[], const char *
 		started[nstarted++] = p->pid;
 	close(o[1]);
 	p->out = o[0];
+}
+
+void p_start(struct proc *p, char *const argv[], char *const env[], const char *errpath)
+{
+	start(p, argv, env, errpath, -1);
+}
+
+void p_start_fd(struct proc *p, char *const argv[], char *const env[], int errfd)
+{
+	start(p, argv, env, NULL, errfd);
 }
 
 const char *p_line(struct proc *p, int timeout_ms)

@@ -19,6 +19,8 @@ struct proc {
 
 /* Start argv with env additions (NULL-terminated, may be NULL); stderr to errpath. */
 void p_start(struct proc *p, char *const argv[], char *const env[], const char *errpath);
+/* The same with stderr on errfd (a pipe's write end, say; the caller's to close). */
+void p_start_fd(struct proc *p, char *const argv[], char *const env[], int errfd);
 /* The next stdout line, or NULL at end of output or after timeout_ms. */
 const char *p_line(struct proc *p, int timeout_ms);
 /* Wait for p; exit status or 128+signal. */

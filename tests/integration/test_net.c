@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "harness.h"
+#include "nginx.h"
 #include "spawn.h"
 
 static void net_fini(void)
@@ -282,29 +283,11 @@ Test(net, asyncio_server)
 /* nginx, master and workers as usual: the workers are forked after the bind. */
 static void nginx_serves(const char *rule, int port)
 {
-	char conf[2048], portstr[8], out[4096];
-	const char *dir = h_tmpdir(), *pid = h_path("nginx.pid");
+	const char *errlog = h_path("error.log"), *conf = nginx_conf(port, errlog);
+	const char *pid = h_path("nginx.pid");
+	char out[4096];
 	struct proc p;
-	FILE *f;
-
-	h_file("index.html", "hello from nginx\n", 0644);
-	h_dir("tmp", 0777);
-	snprintf(portstr, sizeof(portstr), "%d", port);
-	snprintf(conf, sizeof(conf),
-		 "daemon off; master_process on; worker_processes 2; pid %s;\n"
-		 "error_log %s/error.log; events { worker_connections 64; }\n"
-		 "http { access_log %s/access.log; client_body_temp_path %s/tmp/body;\n"
-		 "  proxy_temp_path %s/tmp/proxy; fastcgi_temp_path %s/tmp/fcgi;\n"
-		 "  uwsgi_temp_path %s/tmp/uwsgi; scgi_temp_path %s/tmp/scgi;\n"
-		 "  server { listen 127.0.0.1:%d; root %s; } }\n",
-		 pid, dir, dir, dir, dir, dir, dir, dir, port, dir);
-	f = fopen(h_path("nginx.conf"), "w");
-	cr_assert_not_null(f);
-	fputs(conf, f);
-	fclose(f);
-	chmod(dir, 0777); /* nginx as nobody writes its pid file and logs here */
-	char *args[] = { "nginx", "-e", (char *)h_path("error.log"), "-c",
-			 (char *)h_path("nginx.conf"), NULL };
+	char *args[] = { "nginx", "-e", (char *)errlog, "-c", (char *)conf, NULL };
 	char *argv[MAX_ARGS];
 
 	broker_argv(argv, (char *[]){ (char *)rule, NULL }, args);

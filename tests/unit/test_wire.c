@@ -268,3 +268,44 @@ Test(wire, bind_carries_umask)
 	cr_assert_eq(wire_encode_bind(buf, sizeof(buf), 3, &in), -EINVAL);
 	cr_assert_eq(wire_decode_bind(buf, FDB_HDR_LEN + 8 + FDB_SOCKADDR_MAX + 1, &out), -EBADMSG);
 }
+
+Test(wire, reopen_round_trip)
+{
+	unsigned char buf[FDB_MSG_MAX];
+	struct fdb_reopen_req in = { .flags = O_WRONLY | O_APPEND, .fd = 2, .name = "/dev/stderr" };
+	struct fdb_reopen_req out;
+	struct fdb_hdr h;
+	int len = wire_encode_reopen(buf, sizeof(buf), 9, &in);
+
+	cr_assert_eq(len, FDB_HDR_LEN + 8 + 12);
+	cr_assert_eq(wire_decode_hdr(buf, (size_t)len, &h), 0);
+	cr_assert_eq(h.op, FDB_OP_REOPEN);
+	cr_assert_eq(wire_decode_reopen(buf, (size_t)len, &out), 0);
+	cr_assert_eq(out.flags, (uint32_t)(O_WRONLY | O_APPEND));
+	cr_assert_eq(out.fd, 2);
+	cr_assert_str_eq(out.name, "/dev/stderr");
+}
+
+Test(wire, reopen_malformed)
+{
+	unsigned char buf[FDB_MSG_MAX];
+	struct fdb_reopen_req in = { .fd = 1, .name = "/dev/stdout" }, out;
+	int len = wire_encode_reopen(buf, sizeof(buf), 1, &in);
+	uint32_t big = 0x80000000u;
+
+	cr_assert_gt(len, 0);
+	buf[len - 1] = 'x'; /* unterminated */
+	cr_assert_eq(wire_decode_reopen(buf, (size_t)len, &out), -EBADMSG);
+	buf[len - 1] = '\0';
+	buf[len - 3] = '\0'; /* a NUL inside */
+	cr_assert_eq(wire_decode_reopen(buf, (size_t)len, &out), -EBADMSG);
+	len = wire_encode_reopen(buf, sizeof(buf), 1, &in);
+	memcpy(buf + FDB_HDR_LEN + 4, &big, 4); /* not a descriptor number */
+	cr_assert_eq(wire_decode_reopen(buf, (size_t)len, &out), -EBADMSG);
+	cr_assert_eq(wire_decode_reopen(buf, FDB_HDR_LEN + 9, &out), -EBADMSG);
+	in.name = "";
+	cr_assert_eq(wire_encode_reopen(buf, sizeof(buf), 1, &in), -EINVAL);
+	in.name = "/dev/stdout";
+	in.fd = big;
+	cr_assert_eq(wire_encode_reopen(buf, sizeof(buf), 1, &in), -EINVAL);
+}

@@ -1,0 +1,70 @@
+/*
+ * The program's own descriptors, reopened by name: open("/dev/stderr"),
+ * "/proc/self/fd/N" and the like (common/fdname.h).
+ *
+ * Such an open checks the permissions of the object behind descriptor N
+ * against the program's user, which after fdbroker run's user switch is
+ * not the user who made its stderr (a root-owned file, a pipe root
+ * created): EACCES although the program holds the object.  On that EACCES
+ * the shim sends descriptor N itself to the broker (FDB_OP_REOPEN), which
+ * reopens it with at most the access the descriptor has
+ * (helper/reopen_handler.c).  The result is what a reopen gives without the
+ * user switch: a new open file with its own offset and status flags, not a
+ * dup of N.
+ */
+#include "shim.h"
+#include "fdname.h"
+#include "wire.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int shim_fdname(const char *path)
+{
+	return fdname_parse(path, getpid());
+}
+
+int shim_broker_reopen(int fd, int named, const char *name, int flags, int orig_errno,
+		       bool *policy_road)
+{
+	unsigned char req[FDB_MSG_MAX];
+	struct fdb_reopen_req r = { .flags = (uint32_t)flags, .fd = (uint32_t)named,
+				   .name = name };
+	struct stat st;
+	int len, status, out;
+	unsigned rflags;
+
+	*policy_road = false;
+	errno = orig_errno;
+	if (fd < 0 || named < 0 || !name || orig_errno != EACCES || fstat(fd, &st) < 0) {
+		errno = orig_errno;
+		return -1;
+	}
+	/* truncating a regular file is a write the policy judges, as for any path */
+	if ((flags & O_TRUNC) && S_ISREG(st.st_mode)) {
+		*policy_road = true;
+		return -1;
+	}
+	len = wire_encode_reopen(req, sizeof(req), 0, &r);
+	if (len < 0 || shim_call(req, (size_t)len, fd, false,
+				 (flags & O_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0, &status, &rflags,
+				 &out) < 0) {
+		errno = orig_errno;
+		return -1;
+	}
+	if (status == 0 && out >= 0) {
+		shim_debug("reopen %s (fd %d): brokered, fd %d", name, named, out);
+		return out;
+	}
+	if (status == 0 || (rflags & FDB_REPLY_DENIED)) {
+		shim_debug("reopen %s (fd %d): refused by the broker", name, named);
+		errno = orig_errno;
+	} else {
+		shim_debug("reopen %s (fd %d): failed in the broker: %s", name, named,
+			   strerror(status));
+		errno = status;
+	}
+	return -1;
+}
