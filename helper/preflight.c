@@ -133,7 +133,9 @@ static enum walk walk(const struct identity *id, const char *path, int want, cha
 			p += n;
 			continue;
 		}
-		snprintf(next, sizeof(next), "%s%s%.*s", cur, strcmp(cur, "/") ? "/" : "", (int)n, p);
+		if (snprintf(next, sizeof(next), "%s%s%.*s", cur, strcmp(cur, "/") ? "/" : "", (int)n,
+			     p) >= (int)sizeof(next))
+			return missing(why, cap, cur, ENAMETOOLONG);
 		if (lstat(next, &st) < 0)
 			return missing(why, cap, next, errno);
 		p += n;
@@ -145,7 +147,8 @@ static enum walk walk(const struct identity *id, const char *path, int want, cha
 			target[len] = '\0';
 			if (target[0] == '/')
 				snprintf(cur, sizeof(cur), "/");
-			snprintf(tmp, sizeof(tmp), "%s/%s", target, p);
+			if (snprintf(tmp, sizeof(tmp), "%s/%s", target, p) >= (int)sizeof(tmp))
+				return missing(why, cap, next, ENAMETOOLONG);
 			memcpy(rest, tmp, sizeof(rest));
 			p = rest;
 			continue;
@@ -333,6 +336,34 @@ static void judge_elf(struct preflight *pf, const char *path, const struct exe_i
 
 static int judge(struct preflight *pf, const char *path, int depth);
 
+#define EFTYPE_NOT_REG EISDIR /* errno of open_regular for anything but a regular file */
+
+/*
+ * path opened for reading only if it is a regular file: found through O_PATH
+ * and reopened through /proc, so that a name another user may change (a
+ * PATH directory it writes) never has root open a device or a FIFO.
+ */
+static int open_regular(const char *path, struct stat *st)
+{
+	char self[64];
+	int pfd = open(path, O_PATH | O_CLOEXEC), fd = -1, saved;
+
+	if (pfd < 0)
+		return -1;
+	if (fstat(pfd, st) == 0) {
+		if (S_ISREG(st->st_mode)) {
+			snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+			fd = open(self, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		} else {
+			errno = EFTYPE_NOT_REG;
+		}
+	}
+	saved = errno;
+	close(pfd);
+	errno = saved;
+	return fd;
+}
+
 /* "#!/usr/bin/env [-S] NAME ...": the program env runs, found through PATH. */
 static void judge_env_program(struct preflight *pf, const char *arg, int depth)
 {
@@ -358,13 +389,11 @@ static int judge(struct preflight *pf, const char *path, int depth)
 	unsigned before = pf->problems;
 	struct exe_info x;
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	int fd = open_regular(path, &st);
 	const char *err = NULL;
 
-	if (fd < 0 || fstat(fd, &st) < 0)
-		err = strerror(errno);
-	else if (!S_ISREG(st.st_mode))
-		err = "not a regular file";
+	if (fd < 0)
+		err = errno == EFTYPE_NOT_REG ? "not a regular file" : strerror(errno);
 	else if (elf_inspect(fd, &x) < 0)
 		err = strerror(errno);
 	if (err) {
