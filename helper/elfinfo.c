@@ -52,46 +52,55 @@ static int read_at(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-static int read_phdr(const struct elf *e, unsigned i, struct seg *s)
+/* A header table (program or section headers) in one read; NULL with errno. */
+static unsigned char *read_table(const struct elf *e, uint64_t off, unsigned n, unsigned entsize)
 {
-	uint64_t off = e->phoff + (uint64_t)i * e->phentsize;
+	size_t len = (size_t)n * entsize;
+	unsigned char *t = malloc(len ? len : 1);
+
+	if (t && read_at(e->fd, t, len, off) < 0) {
+		free(t);
+		t = NULL;
+	}
+	return t;
+}
+
+/* Entry i of a program header table read by read_table. */
+static struct seg phdr_at(const struct elf *e, const unsigned char *t, unsigned i)
+{
+	const unsigned char *at = t + (size_t)i * e->phentsize;
 
 	if (e->is64) {
 		Elf64_Phdr p;
 
-		if (read_at(e->fd, &p, sizeof(p), off) < 0)
-			return -1;
-		*s = (struct seg){ .type = p.p_type, .offset = p.p_offset, .size = p.p_filesz };
+		memcpy(&p, at, sizeof(p));
+		return (struct seg){ .type = p.p_type, .offset = p.p_offset, .size = p.p_filesz };
 	} else {
 		Elf32_Phdr p;
 
-		if (read_at(e->fd, &p, sizeof(p), off) < 0)
-			return -1;
-		*s = (struct seg){ .type = p.p_type, .offset = p.p_offset, .size = p.p_filesz };
+		memcpy(&p, at, sizeof(p));
+		return (struct seg){ .type = p.p_type, .offset = p.p_offset, .size = p.p_filesz };
 	}
-	return 0;
 }
 
-static int read_shdr(const struct elf *e, unsigned i, struct seg *s)
+/* Entry i of a section header table read by read_table. */
+static struct seg shdr_at(const struct elf *e, const unsigned char *t, unsigned i)
 {
-	uint64_t off = e->shoff + (uint64_t)i * e->shentsize;
+	const unsigned char *at = t + (size_t)i * e->shentsize;
 
 	if (e->is64) {
 		Elf64_Shdr h;
 
-		if (read_at(e->fd, &h, sizeof(h), off) < 0)
-			return -1;
-		*s = (struct seg){ .type = h.sh_type, .name = h.sh_name, .offset = h.sh_offset,
-				   .size = h.sh_size };
+		memcpy(&h, at, sizeof(h));
+		return (struct seg){ .type = h.sh_type, .name = h.sh_name, .offset = h.sh_offset,
+				     .size = h.sh_size };
 	} else {
 		Elf32_Shdr h;
 
-		if (read_at(e->fd, &h, sizeof(h), off) < 0)
-			return -1;
-		*s = (struct seg){ .type = h.sh_type, .name = h.sh_name, .offset = h.sh_offset,
-				   .size = h.sh_size };
+		memcpy(&h, at, sizeof(h));
+		return (struct seg){ .type = h.sh_type, .name = h.sh_name, .offset = h.sh_offset,
+				     .size = h.sh_size };
 	}
-	return 0;
 }
 
 static int read_ehdr(int fd, const unsigned char *ident, struct elf *e)
@@ -157,28 +166,33 @@ static bool go_note(const struct elf *e, const struct seg *s)
 static bool go_section(const struct elf *e)
 {
 	static const char want[] = ".go.buildinfo";
-	struct seg names, s;
-	char *tab;
+	unsigned char *sh;
+	struct seg names;
+	char *tab = NULL;
 	size_t len;
 	bool found = false;
 
-	if (!e->shnum || read_shdr(e, e->shstrndx, &names) < 0 || names.size > MAX_SHSTRTAB)
+	if (!e->shnum || !(sh = read_table(e, e->shoff, e->shnum, e->shentsize)))
 		return false;
+	names = shdr_at(e, sh, e->shstrndx);
 	len = (size_t)names.size;
-	tab = malloc(len + 1);
-	if (!tab || read_at(e->fd, tab, len, names.offset) < 0) {
-		free(tab);
-		return false;
+	if (names.size <= MAX_SHSTRTAB && (tab = malloc(len + 1)) &&
+	    read_at(e->fd, tab, len, names.offset) == 0) {
+		tab[len] = '\0';
+		for (unsigned i = 0; !found && i < e->shnum; i++) {
+			struct seg s = shdr_at(e, sh, i);
+
+			found = s.name < len && strcmp(tab + s.name, want) == 0;
+		}
 	}
-	tab[len] = '\0';
-	for (unsigned i = 0; !found && i < e->shnum; i++)
-		found = read_shdr(e, i, &s) == 0 && s.name < len && strcmp(tab + s.name, want) == 0;
 	free(tab);
+	free(sh);
 	return found;
 }
 
 static int inspect_elf(int fd, const unsigned char *ident, struct exe_info *out)
 {
+	unsigned char *ph;
 	struct elf e;
 	struct seg s;
 
@@ -188,22 +202,24 @@ static int inspect_elf(int fd, const unsigned char *ident, struct exe_info *out)
 		out->foreign = true;
 		return 0;
 	}
-	if (read_ehdr(fd, ident, &e) < 0)
+	if (read_ehdr(fd, ident, &e) < 0 || !(ph = read_table(&e, e.phoff, e.phnum, e.phentsize)))
 		return -1;
 	for (unsigned i = 0; i < e.phnum; i++) {
-		if (read_phdr(&e, i, &s) < 0)
-			return -1;
+		s = phdr_at(&e, ph, i);
 		if (s.type == PT_INTERP && !out->has_interp) {
 			size_t len = s.size < sizeof(out->interp) ? (size_t)s.size : sizeof(out->interp) - 1;
 
-			if (read_at(fd, out->interp, len, s.offset) < 0)
+			if (read_at(fd, out->interp, len, s.offset) < 0) {
+				free(ph);
 				return -1;
+			}
 			out->interp[len] = '\0';
 			out->has_interp = true;
 		} else if (s.type == PT_NOTE && !out->go) {
 			out->go = go_note(&e, &s);
 		}
 	}
+	free(ph);
 	if (!out->go)
 		out->go = go_section(&e);
 	return 0;
