@@ -73,10 +73,11 @@ static const char *want_word(int want, const struct stat *st)
 	return S_ISDIR(st->st_mode) ? "search" : "execute";
 }
 
-static enum walk denied(char *why, size_t cap, const char *what, const char *path,
-			const struct stat *st)
+/* why = "USER cannot search DIR (mode 0700, owner 0:0)" */
+static enum walk denied(char *why, size_t cap, const struct identity *id, const char *what,
+			const char *path, const struct stat *st)
 {
-	snprintf(why, cap, "cannot %s %s (mode %04o, owner %u:%u)", what, path,
+	snprintf(why, cap, "%s cannot %s %s (mode %04o, owner %u:%u)", id->name, what, path,
 		 (unsigned)(st->st_mode & 07777), (unsigned)st->st_uid, (unsigned)st->st_gid);
 	return WALK_DENIED;
 }
@@ -118,7 +119,7 @@ static enum walk walk(const struct identity *id, const char *path, int want, cha
 		if (stat(cur, &st) < 0)
 			return missing(why, cap, cur, errno);
 		if (!mode_allows(id, &st, X_OK))
-			return denied(why, cap, "search", cur, &st);
+			return denied(why, cap, id, "search", cur, &st);
 		if (n == 1 && p[0] == '.') {
 			p += n;
 			continue;
@@ -158,7 +159,7 @@ static enum walk walk(const struct identity *id, const char *path, int want, cha
 	if (stat(cur, &st) < 0)
 		return missing(why, cap, cur, errno);
 	if (want && !mode_allows(id, &st, want))
-		return denied(why, cap, want_word(want, &st), cur, &st);
+		return denied(why, cap, id, want_word(want, &st), cur, &st);
 	return WALK_OK;
 }
 
@@ -212,14 +213,13 @@ int preflight_socket_base(struct preflight *pf, char *base, size_t cap)
 
 		if (reaches(pf->id, "/tmp", X_OK, why2, sizeof(why2)) == WALK_OK) {
 			snprintf(base, cap, "/tmp");
-			say(pf, false, "TMPDIR=%s: %s %s, so could not reach the broker's socket there; "
+			say(pf, false, "TMPDIR=%s: %s, so %s could not reach the broker's socket there; "
 				       "the socket directory is made in /tmp instead (set TMPDIR to a "
-				       "directory %s can search to choose another)", tmp, name, why, name);
+				       "directory %s can search to choose another)", tmp, why, name, name);
 			return 1;
 		}
 	}
-	say(pf, false, "socket directory: %s %s: set TMPDIR to a directory %s can search", name,
-	    why, name);
+	say(pf, false, "socket directory: %s: set TMPDIR to a directory %s can search", why, name);
 	return -1;
 }
 
@@ -238,8 +238,8 @@ int preflight_socket(struct preflight *pf, const char *socket_path)
 			       "with -s", socket_path, why);
 		return 1;
 	default:
-		say(pf, false, "%s cannot connect to the broker's socket %s: %s %s; nothing will be "
-			       "brokered", name, socket_path, name, why);
+		say(pf, false, "%s cannot connect to the broker's socket %s: %s; nothing will be "
+			       "brokered", name, socket_path, why);
 		return 1;
 	}
 }
@@ -253,9 +253,9 @@ int preflight_shim(struct preflight *pf, const char *shim)
 		say(pf, true, "shim %s: %s can read it", shim, name);
 		return 0;
 	}
-	say(pf, false, "%s cannot read the shim %s: %s %s; nothing would be brokered: install the "
+	say(pf, false, "%s cannot read the shim %s: %s; nothing would be brokered: install the "
 		       "shim where %s can read it, or point FDBROKER_SHIM at a readable copy",
-	    name, shim, name, why, name);
+	    name, shim, why, name);
 	return -1;
 }
 

@@ -85,6 +85,27 @@ Test(preflight, private_tmpdir_said_and_works)
 	h_free(&r);
 }
 
+/* The walk follows symbolic links: the directory named is the one in the way. */
+Test(preflight, private_tmpdir_behind_symlink)
+{
+	const char *priv = h_dir("p", 0700), *link = h_path("link");
+	char env[600], want[1400];
+
+	h_dir("p/q", 0755);
+	snprintf(want, sizeof(want), "%s/q", priv);
+	cr_assert_eq(symlink(want, link), 0);
+	snprintf(env, sizeof(env), "TMPDIR=%s", link);
+	snprintf(want, sizeof(want), "fdbroker: TMPDIR=%s: nobody cannot search %s (mode 0700", link,
+		 priv);
+	struct result r = tool((char *[]){ env, NULL },
+			       (char *[]){ "run", "-u", "nobody", "-a", "open /etc/shadow read", "--",
+					   "head", "-c5", "/etc/shadow", NULL });
+
+	cr_assert_str_eq(r.out, "root:", "%s", r.err);
+	cr_assert(strstr(r.err, want), "%s", r.err);
+	h_free(&r);
+}
+
 Test(preflight, static_binary_said)
 {
 	cr_assert_eq(access("/bin/busybox", X_OK), 0, "busybox-static is missing: scripts/deps.sh");
