@@ -612,6 +612,8 @@ void client_audit(struct broker *b, const struct client *c, const char *op, cons
 
 	rule_name(rule, name, sizeof(name));
 	audit_decision(b->audit, &rec);
+	if (strcmp(verdict, "deny") == 0)
+		b->denied++;
 }
 
 void broker_learn(struct broker *b, const struct client *c, const struct request *r)

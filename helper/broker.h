@@ -67,6 +67,7 @@ struct broker {
 	struct learn *learn;        /* --learn: remembers default denials */
 	struct limits limits;       /* 0s: the defaults (shares.h); fitted by broker_init */
 	bool stop;
+	unsigned long denied;       /* requests logged verdict=deny (run's exit line) */
 	/* private */
 	int epfd;
 	int sigfd;

@@ -43,5 +43,6 @@ int cmd_serve(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 #endif

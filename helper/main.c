@@ -22,6 +22,9 @@ static const char usage[] =
 	"          parse the policy; print each error as FILE:LINE:COL: message\n"
 	"  explain [-p POLICY]... -u USER OPERATION OBJECT...\n"
 	"          say which rule decides a request\n"
+	"  doctor  [-u USER[:GROUP]] [-s SOCKET] -- PROGRAM [ARG]...\n"
+	"          check, without running PROGRAM, that run (or exec, with -s) could\n"
+	"          broker it: socket reachable, shim readable, PROGRAM one the shim enters\n"
 	"\n"
 	"Options:\n"
 	"  -u, --user USER[:GROUP]  run PROGRAM as USER (root only; required as root)\n"
@@ -60,6 +63,8 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "explain") == 0)
 		return cmd_explain(argc - 1, argv + 1);
+	if (strcmp(cmd, "doctor") == 0)
+		return cmd_doctor(argc - 1, argv + 1);
 	fprintf(stderr, "fdbroker: unknown command '%s'\n%s", cmd, usage);
 	return 2;
 }

@@ -10,6 +10,7 @@
 #include "broker.h"
 #include "caps.h"
 #include "learn.h"
+#include "preflight.h"
 #include "cli.h"
 #include "shimenv.h"
 #include "users.h"
@@ -199,12 +200,10 @@ static int load_run_policy(const struct run_opts *o, const struct identity *id, 
 	return errors;
 }
 
-/* A private directory the user can pass through but not list. */
-static int make_socket_dir(char *dir, size_t cap, char *sock, size_t scap)
+/* A private directory the user can pass through but not list, in base. */
+static int make_socket_dir(const char *base, char *dir, size_t cap, char *sock, size_t scap)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(dir, cap, "%s/fdbroker.XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
+	snprintf(dir, cap, "%s/fdbroker.XXXXXX", base);
 	if (!mkdtemp(dir) || chmod(dir, 0711) < 0) {
 		fprintf(stderr, "fdbroker: cannot make a socket directory: %s\n", strerror(errno));
 		return -1;
@@ -265,7 +264,8 @@ int cmd_run(int argc, char **argv)
 	struct audit audit = { .fd = -1 };
 	struct run_state st = { 0 };
 	struct broker b = { .epfd = -1, .sigfd = -1 };
-	char dir[PATH_MAX] = "", sock[PATH_MAX + 16] = "", shim[PATH_MAX + 16];
+	char dir[PATH_MAX] = "", sock[PATH_MAX + 16] = "", shim[PATH_MAX + 16], base[PATH_MAX - 32];
+	struct preflight pf = { .id = &id };
 	sigset_t sigs, oldmask;
 	struct rlimit nofile = { 0 }; /* stays 0 if it could not be read */
 	int lfd = -1, rc = EXIT_BROKER_FAILED;
@@ -286,7 +286,14 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "fdbroker: cannot open log %s: %s\n", o.log, strerror(errno));
 		goto out;
 	}
-	if (make_socket_dir(dir, sizeof(dir), sock, sizeof(sock)) < 0)
+	if (preflight_socket_base(&pf, base, sizeof(base)) < 0)
+		goto out;
+	if (preflight_shim(&pf, shim) < 0) {
+		rc = EXIT_CANNOT_EXEC;
+		goto out;
+	}
+	preflight_program(&pf, o.argv[0]);
+	if (make_socket_dir(base, dir, sizeof(dir), sock, sizeof(sock)) < 0)
 		goto out;
 	lfd = broker_listen(sock);
 	if (lfd < 0)
@@ -326,6 +333,7 @@ int cmd_run(int argc, char **argv)
 		b.learn = o.learn ? learn_new() : NULL;
 		broker_run(&b);
 		rc = st.exited ? exit_status(st.status) : EXIT_BROKER_FAILED;
+		preflight_denials(o.argv[0], rc, b.denied, o.learn);
 		if (b.learn) {
 			fprintf(stderr, "# fdbroker --learn: policy lines that would have allowed "
 					"what was denied\n");

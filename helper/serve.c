@@ -11,6 +11,7 @@
 #include "caps.h"
 #include "cli.h"
 #include "learn.h"
+#include "preflight.h"
 #include "shimenv.h"
 
 #include <errno.h>
@@ -325,6 +326,8 @@ int cmd_exec(int argc, char **argv)
 		fprintf(stderr, "fdbroker: cannot find libfdshim.so (tried %s)\n", shim);
 		return EXIT_BROKER_FAILED;
 	}
+	if (preflight_exec(sock, shim, argv[optind]) < 0)
+		return EXIT_CANNOT_EXEC;
 	if (shim_environment(shim, sock) < 0)
 		return EXIT_BROKER_FAILED;
 	execvp(argv[optind], argv + optind);

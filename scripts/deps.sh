@@ -8,6 +8,8 @@ set -eu
 # clang and its libFuzzer runtime (which clang only recommends) for `make fuzz`.
 PKGS="make gcc libc6-dev libcriterion-dev libcap-dev python3 perl curl passwd nginx-light lighttpd systemd mandoc dnsmasq-base
       clang libclang-rt-14-dev"
+# The preflight tests: a statically linked program (busybox) and setcap.
+PKGS="$PKGS busybox-static libcap2-bin"
 
 [ $# -gt 0 ] && PKGS="$*"
 
