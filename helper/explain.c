@@ -231,11 +231,29 @@ static int judge(const struct policy *p, const struct subject *s, const char *wh
 	char canon[PATH_MAX], note[PATH_MAX * 9], why[2048];
 	struct decision d;
 
+	const char *written = r->op == OP_OPEN ? r->u.open.path : NULL;
+
 	note[0] = '\0';
 	if (r->op == OP_OPEN && !as_written &&
 	    resolve_path(r, canon, sizeof(canon), note, sizeof(note)))
 		return 1;
 	d = decide(p, s, r);
+	if (written && written != r->u.open.path && strcmp(written, r->u.open.path) &&
+	    d.verdict != VERDICT_ALLOW) {
+		/* the rule the writer likely meant: for the name, not the object */
+		struct request asked = *r;
+		struct decision byname;
+
+		asked.u.open.path = written;
+		byname = policy_decide(p, s, &asked);
+		if (byname.verdict == VERDICT_ALLOW) {
+			size_t at = strlen(note);
+
+			snprintf(note + at, sizeof(note) - at, "  (%s:%u allows the name, but the "
+				 "broker judges the file it leads to: name that in the rule)\n",
+				 byname.rule->file, byname.rule->line);
+		}
+	}
 	*decided = d.rule;
 	if (d.rule) {
 		printf("%s (%s:%u)\n  %s\n", d.verdict == VERDICT_ALLOW ? "allow" : "deny",
@@ -444,8 +462,11 @@ int cmd_explain(int argc, char **argv)
 		usage_explain();
 		return 2;
 	}
-	if (user && identity_lookup(user, &id) < 0)
+	if (user && identity_lookup(user, &id) < 0) {
+		identity_free(&id);
+		free(files.v);
 		return 2;
+	}
 	policy_init(&p);
 	policy_init(&tmp);
 	c = load(&p, &files, dir, "explain");

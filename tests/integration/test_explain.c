@@ -145,6 +145,18 @@ Test(explain, resolves_like_run)
 	cr_assert(strncmp(w.out, "deny (default): line 1 names ", 29) == 0, "%s", w.out);
 	h_free(&r);
 	h_free(&w);
+	/* a rule for the link's name: deny, and explain says why */
+	snprintf(policy, sizeof(policy), "allow user nobody open %s read\n", link);
+	p = h_file("n.policy", policy, 0644);
+	r = tool((char *[]){ "explain", "-p", (char *)p, "-u", "nobody", "open", link, NULL });
+	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, ":1 allows the name, but the broker judges the file it leads to"),
+		  "%s", r.out);
+	h_free(&r);
+	r = h_broker_run("nobody", policy, (char *[]){ "cat", link, NULL });
+	cr_assert_neq(r.status, 0, "%s", r.out);
+	h_free(&r);
+	snprintf(policy, sizeof(policy), "allow user nobody open %s read\n", target);
 	/* and run agrees: the program reads the file through the link */
 	r = h_broker_run("nobody", policy, (char *[]){ "cat", link, NULL });
 	cr_assert_eq(r.status, 0, "%s", r.err);
