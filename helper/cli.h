@@ -12,6 +12,7 @@
 #ifndef FDB_SYSCONFDIR
 #define FDB_SYSCONFDIR "/etc"
 #endif
+#define DEFAULT_POLICY_HOME FDB_SYSCONFDIR "/fdbroker"
 #define DEFAULT_POLICY FDB_SYSCONFDIR "/fdbroker/policy"
 #define DEFAULT_POLICY_DIR FDB_SYSCONFDIR "/fdbroker/policy.d"
 
@@ -34,6 +35,14 @@ int strlist_add(struct strlist *l, char *s);
  */
 int load_policy_files(struct policy *p, const struct strlist *files, int use_default,
 		      policy_error_fn err, void *ctx);
+
+/*
+ * The default set in dir (DEFAULT_POLICY_HOME, or check's and explain's
+ * --policy-dir): dir/policy, then dir/policy.d/NAME.policy in name order;
+ * *nfiles counts the files found.  Returns the number of errors.
+ */
+int load_default_policy(struct policy *p, const char *dir, size_t *nfiles, policy_error_fn err,
+			void *ctx);
 
 /* A policy_error_fn that prints the message on stderr. */
 void print_policy_error(void *ctx, const char *msg);

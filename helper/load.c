@@ -37,20 +37,26 @@ static int is_policy_name(const struct dirent *d)
 	return d->d_name[0] != '.' && n > 7 && strcmp(d->d_name + n - 7, ".policy") == 0;
 }
 
-/* /etc/fdbroker/policy, then policy.d/NAME.policy in name order; each optional. */
-static int load_defaults(struct policy *p, policy_error_fn err, void *ctx)
+/* DIR/policy, then DIR/policy.d/NAME.policy in name order; each optional. */
+int load_default_policy(struct policy *p, const char *dir, size_t *nfiles, policy_error_fn err,
+			void *ctx)
 {
 	struct dirent **names;
+	char path[4096 + 256 + 2], sub[4096];
 	int errors = 0, n;
 
-	if (access(DEFAULT_POLICY, F_OK) == 0)
-		errors += policy_parse_file(p, DEFAULT_POLICY, err, ctx);
-	n = scandir(DEFAULT_POLICY_DIR, &names, is_policy_name, name_order);
-	for (int i = 0; i < n; i++) {
-		char path[4096];
-
-		snprintf(path, sizeof(path), "%s/%s", DEFAULT_POLICY_DIR, names[i]->d_name);
+	*nfiles = 0;
+	snprintf(path, sizeof(path), "%s/policy", dir);
+	snprintf(sub, sizeof(sub), "%s/policy.d", dir);
+	if (access(path, F_OK) == 0) {
 		errors += policy_parse_file(p, path, err, ctx);
+		(*nfiles)++;
+	}
+	n = scandir(sub, &names, is_policy_name, name_order);
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", sub, names[i]->d_name);
+		errors += policy_parse_file(p, path, err, ctx);
+		(*nfiles)++;
 		free(names[i]);
 	}
 	if (n >= 0)
@@ -62,9 +68,10 @@ int load_policy_files(struct policy *p, const struct strlist *files, int use_def
 		      policy_error_fn err, void *ctx)
 {
 	int errors = 0;
+	size_t nfiles;
 
 	if (files->n == 0 && use_default)
-		return load_defaults(p, err, ctx);
+		return load_default_policy(p, DEFAULT_POLICY_HOME, &nfiles, err, ctx);
 	for (size_t i = 0; i < files->n; i++)
 		errors += policy_parse_file(p, files->v[i], err, ctx);
 	return errors;

@@ -427,3 +427,49 @@ void open_serve(const struct policy *p, const struct subject *s, const struct fd
 	}
 	deny(out);
 }
+
+/* The object fd stands for, by its canonical name, if it is on our mounts. */
+static int judged_name(int fd, const char *base, char *out, size_t cap)
+{
+	char canon[PATH_MAX];
+	int rc = mount_is_ours(fd);
+
+	if (rc == 0)
+		rc = path_of_fd(fd, canon, sizeof(canon));
+	close(fd);
+	if (rc < 0)
+		return rc;
+	if (!base)
+		return snprintf(out, cap, "%s", canon) < (int)cap ? 0 : -ENAMETOOLONG;
+	if (snprintf(out, cap, "%s%s%s", canon, strcmp(canon, "/") ? "/" : "", base) >= (int)cap)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int open_judged_path(const char *path, bool create, char *out, size_t cap)
+{
+	char written[PATH_MAX], dir[PATH_MAX];
+	const char *slash;
+	bool told, dir_told;
+	int fd;
+
+	if (path[0] != '/' || path_fold(path, written, sizeof(written)) < 0)
+		return -EINVAL;
+	fd = resolve_object(AT_FDCWD, path, 0, &told);
+	if (fd >= 0)
+		return judged_name(fd, NULL, out, cap);
+	/* a creation: the directory is resolved, the last component is created in it */
+	slash = strrchr(written, '/');
+	if (fd == -ENOENT && create && slash[1]) {
+		snprintf(dir, sizeof(dir), "%.*s", slash == written ? 1 : (int)(slash - written),
+			 written);
+		fd = resolve_object(AT_FDCWD, dir, O_DIRECTORY, &dir_told);
+		if (fd >= 0)
+			return judged_name(fd, slash + 1, out, cap);
+		told = told && dir_told;
+	}
+	if (!told || path_has_dotdot(path))
+		return fd;
+	snprintf(out, cap, "%s", written);
+	return 1;
+}

@@ -47,4 +47,18 @@ void open_hand_over(int fd, unsigned flags, struct open_result *out);
 void open_serve(const struct policy *p, const struct subject *s, const struct fdb_open_req *req,
 		int dirfd, struct open_result *out);
 
+/*
+ * What open_serve would judge for an absolute path, for explain: resolved
+ * the same way (symlinks followed, magic links not, from the root), but
+ * nothing opened and no policy asked.  Returns 0 with the canonical path
+ * of the object in out (for a file that does not exist and create is
+ * set, of its directory followed by the last component); 1 with the path
+ * as written, folded, when no object resolves and no symlink was followed
+ * (the broker judges that name then); or a negative errno when the broker
+ * refuses whatever the policy says: the walk failed after a symlink
+ * (-ELOOP for a magic link such as /dev/stderr), or left the broker's
+ * mounts (-EXDEV).
+ */
+int open_judged_path(const char *path, bool create, char *out, size_t cap);
+
 #endif

@@ -386,6 +386,14 @@ static const struct name right_names[] = {
 	{ NULL, 0 },
 };
 
+/*
+ * Where "from" stands after anything but an accept address.  (fdbroker-
+ * policy(5) plans "bind ... from" with a kernel filter; until the broker
+ * can keep that promise the parser refuses it.)
+ */
+#define FROM_ONLY_ACCEPT "'from' goes only on accept rules (accept tcp ADDRESS from CIDR...), " \
+			 "whose listener the broker holds and filters"
+
 #define APPEND_GONE "'append' is gone: the kernel cannot keep a descriptor append-only " \
 		    "(fcntl F_SETFL clears O_APPEND, ftruncate works on it); grant 'write'"
 
@@ -444,6 +452,9 @@ static int parse_open(struct parser *ps, struct line *l, struct rule *r)
 				return -1;
 			}
 			owner = t;
+		} else if (strcmp(t->s, "from") == 0) {
+			perr(ps, t->col, FROM_ONLY_ACCEPT);
+			return -1;
 		} else if (have_rights) {
 			perr(ps, t->col, "unexpected '%s' (rights are one comma-separated list)",
 			     t->s);
@@ -468,6 +479,7 @@ static int parse_open(struct parser *ps, struct line *l, struct rule *r)
 	}
 	r->u.open.owner_root = owner != NULL;
 	r->u.open.path = strdup(path->path);
+	r->object_col = path->col;
 	return 0;
 }
 
@@ -553,7 +565,7 @@ static int parse_from(struct parser *ps, struct line *l, struct rule *r, const s
 	char why[128];
 
 	if (r->u.net.proto == PROTO_UNIX) {
-		perr(ps, from->col, "'from' is not allowed with unix");
+		perr(ps, from->col, "'from' is not allowed with unix: a unix peer has no address");
 		return -1;
 	}
 	while ((t = take(l))) {
@@ -598,6 +610,7 @@ static int parse_net(struct parser *ps, struct line *l, struct rule *r)
 		perr(ps, t->col, "bad address '%s': %s", t->s, why);
 		return -1;
 	}
+	r->object_col = t->col;
 	if (r->op == OP_ACCEPT && l->next < l->n && strcmp(l->tok[l->next].s, "from") == 0)
 		return parse_from(ps, l, r, take(l));
 	return 0;
@@ -631,7 +644,10 @@ static int parse_operation(struct parser *ps, struct line *l, struct rule *r)
 	if (rc < 0)
 		return -1;
 	if ((t = take(l))) {
-		perr(ps, t->col, "unexpected '%s'", t->s);
+		if (strcmp(t->s, "from") == 0)
+			perr(ps, t->col, FROM_ONLY_ACCEPT);
+		else
+			perr(ps, t->col, "unexpected '%s'", t->s);
 		return -1;
 	}
 	return 0;

@@ -71,6 +71,7 @@ struct rule {
 	} u;
 	char *file; /* where the rule came from, for explain and the audit log */
 	unsigned line;
+	unsigned object_col; /* column of the path or address, for check's warnings */
 	char *text; /* the rule as written, whitespace folded */
 };
 
@@ -141,6 +142,57 @@ struct decision policy_decide(const struct policy *p, const struct subject *s,
 
 /* Does the rule match this request?  (policy_decide's step, for explain.) */
 bool rule_matches(const struct rule *rule, const struct subject *s, const struct request *r);
+
+/* The steps of rule_matches, for explain's near misses (policy_match.c). */
+bool rule_subject_matches(const struct rule *rule, const struct subject *s);
+/* A tree "/srv/x/" holds "/srv/x" itself and what is below it, never "/srv/xy". */
+bool rule_path_matches(const char *rule_path, bool tree, const char *path);
+/* create implies write. */
+unsigned rights_expand(unsigned rights);
+
+/*
+ * Why no allow rule matches a request: the allow rule of the same
+ * operation that comes nearest (fewest differences, the object weighing
+ * most; the first of equals), and what differs (policy_explain.c).
+ */
+enum {
+	MISS_SUBJECT = 1 << 0,
+	MISS_PATH = 1 << 1,   /* another path */
+	MISS_BELOW = 1 << 2,  /* the path is below a rule path without the trailing '/' */
+	MISS_RIGHTS = 1 << 3,
+	MISS_PROTO = 1 << 4,  /* tcp, udp, unix */
+	MISS_ADDR = 1 << 5,   /* the address (or unix path) */
+	MISS_PORT = 1 << 6,
+	MISS_FAMILY = 1 << 7, /* socket rules */
+	MISS_TYPE = 1 << 8,
+	MISS_PROTOCOL = 1 << 9,
+};
+
+struct near_miss {
+	const struct rule *rule; /* NULL: no allow rule for this operation at all */
+	unsigned miss;           /* MISS_* */
+};
+
+struct near_miss policy_near_miss(const struct policy *p, const struct subject *s,
+				  const struct request *r);
+
+/*
+ * The near miss in words, e.g. "line 1 names the path but grants
+ * write,create, not read" or "line 3 is for user www-data, not nobody";
+ * who names the requester.  Returns buf.
+ */
+const char *near_miss_format(const struct near_miss *m, const struct request *r, const char *who,
+			     char *buf, size_t len);
+
+/*
+ * check's warnings: rules that parse but likely do not say what was meant
+ * (policy_lint.c).  Each goes to warn as "FILE:LINE:COL: warning: ...";
+ * isdir answers whether a path names a directory (the caller's I/O).
+ * Returns the number of warnings.
+ */
+typedef bool (*policy_isdir_fn)(void *ctx, const char *path);
+unsigned policy_lint(const struct policy *p, policy_isdir_fn isdir, void *isdir_ctx,
+		     policy_error_fn warn, void *ctx);
 
 /*
  * A path as a policy token that reads back as exactly path: as it is when

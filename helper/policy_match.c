@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-static bool subject_matches(const struct rule *rule, const struct subject *s)
+bool rule_subject_matches(const struct rule *rule, const struct subject *s)
 {
 	size_t i;
 
@@ -27,15 +27,14 @@ static bool subject_matches(const struct rule *rule, const struct subject *s)
 }
 
 /* create implies write: O_CREAT without write access is useless. */
-static unsigned expand_rights(unsigned rights)
+unsigned rights_expand(unsigned rights)
 {
 	if (rights & RIGHT_CREATE)
 		rights |= RIGHT_WRITE;
 	return rights;
 }
 
-/* A tree "/srv/x/" holds "/srv/x" itself and what is below it, never "/srv/xy". */
-static bool path_matches(const char *rule_path, bool tree, const char *path)
+bool rule_path_matches(const char *rule_path, bool tree, const char *path)
 {
 	size_t len = strlen(rule_path);
 
@@ -48,10 +47,10 @@ static bool path_matches(const char *rule_path, bool tree, const char *path)
 
 static bool open_matches(const struct rule *rule, const struct request *r)
 {
-	unsigned have = expand_rights(rule->u.open.rights);
+	unsigned have = rights_expand(rule->u.open.rights);
 	unsigned want = r->u.open.rights;
 
-	if (!r->u.open.path || !path_matches(rule->u.open.path, rule->u.open.tree, r->u.open.path))
+	if (!r->u.open.path || !rule_path_matches(rule->u.open.path, rule->u.open.tree, r->u.open.path))
 		return false;
 	if (rule->verdict == VERDICT_DENY)
 		return rule->u.open.rights == 0 || (want & have) != 0;
@@ -77,7 +76,7 @@ static bool net_matches(const struct rule *rule, const struct request *r)
 
 bool rule_matches(const struct rule *rule, const struct subject *s, const struct request *r)
 {
-	if (rule->op != r->op || !subject_matches(rule, s))
+	if (rule->op != r->op || !rule_subject_matches(rule, s))
 		return false;
 	switch (r->op) {
 	case OP_OPEN:

@@ -173,7 +173,8 @@ static int setup_identity(const struct run_opts *o, struct identity *id)
 		return -1;
 	}
 	if (geteuid() != 0) {
-		snprintf(self, sizeof(self), "%u", (unsigned)getuid());
+		/* with the group: a uid without a passwd entry is still itself */
+		snprintf(self, sizeof(self), "%u:%u", (unsigned)getuid(), (unsigned)getgid());
 		if (o->user) {
 			fprintf(stderr, "fdbroker: -u needs root\n");
 			return -1;

@@ -41,6 +41,26 @@ static int lookup_group(const char *name, gid_t *gid)
 	return -1;
 }
 
+/*
+ * A uid no passwd entry names (a container's range, a deleted account): it
+ * has no primary group to look up, so the group must be given, and no
+ * name for the group database, so no supplementary groups.
+ */
+static int bare_uid(unsigned uid, const char *colon, struct identity *out)
+{
+	if (!colon || !colon[1]) {
+		fprintf(stderr, "fdbroker: uid %u has no passwd entry, so no group: "
+			"give one, as -u %u:GID\n", uid, uid);
+		return -1;
+	}
+	out->uid = uid;
+	snprintf(out->name, sizeof(out->name), "%u", uid);
+	out->home[0] = '\0';
+	out->groups = NULL;
+	out->ngroups = 0;
+	return lookup_group(colon + 1, &out->gid);
+}
+
 int identity_lookup(const char *spec, struct identity *out)
 {
 	char user[256];
@@ -58,8 +78,11 @@ int identity_lookup(const char *spec, struct identity *out)
 	memcpy(user, spec, ulen);
 	user[ulen] = '\0';
 	pw = getpwnam(user);
-	if (!pw && parse_id(user, &id) == 0)
+	if (!pw && parse_id(user, &id) == 0) {
 		pw = getpwuid(id);
+		if (!pw)
+			return bare_uid(id, colon, out);
+	}
 	if (!pw) {
 		fprintf(stderr, "fdbroker: unknown user '%s'\n", user);
 		return -1;

@@ -17,7 +17,11 @@ struct identity {
 	char home[256];
 };
 
-/* "USER" or "USER:GROUP", names or numbers; groups via getgrouplist. */
+/*
+ * "USER" or "USER:GROUP", names or numbers; groups via getgrouplist.  A
+ * uid with no passwd entry needs ":GROUP" and gets no supplementary
+ * groups; its name is the number and its home is empty.
+ */
 int identity_lookup(const char *spec, struct identity *out);
 void identity_free(struct identity *id);
 

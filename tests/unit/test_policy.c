@@ -558,11 +558,11 @@ ParameterizedTestParameters(policy, bad_lines)
 		{ "allow any bind udp ::1:53", "20: bad address '::1:53': IPv6 address needs brackets, as in [::1]:80" },
 		{ "allow any bind unix run/x.sock", "21: bad address 'run/x.sock': path 'run/x.sock' is not absolute" },
 		{ "allow any bind tcp *:90-80", "20: bad address '*:90-80': port range 90-80 is reversed (low end above high end)" },
-		{ "allow any bind tcp *:80 from 10.0.0.0/8", "25: unexpected 'from'" },
+		{ "allow any bind tcp *:80 from 10.0.0.0/8", "25: 'from' goes only on accept rules (accept tcp ADDRESS from CIDR...), whose listener the broker holds and filters" },
 		{ "allow any accept tcp *:80 from", "31: 'from' needs at least one network" },
 		{ "allow any accept tcp *:80 from 10.0.0.0/33", "32: bad network '10.0.0.0/33': prefix length /33 too long (at most 32)" },
 		{ "allow any accept tcp *:80 from 1.2.3.4 x", "40: bad network 'x': bad IPv4 address 'x'" },
-		{ "allow any accept unix /run/x.sock from ::1", "35: 'from' is not allowed with unix" },
+		{ "allow any accept unix /run/x.sock from ::1", "35: 'from' is not allowed with unix: a unix peer has no address" },
 		{ "allow any accept tcp *:80 to 10.0.0.0/8", "27: unexpected 'to'" },
 	};
 	return cr_make_param_array(struct bad_line, cases, sizeof(cases) / sizeof(cases[0]));

@@ -1,0 +1,107 @@
+/* fdbroker check: warnings for likely mistakes, and no policy at all is an error. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+
+TestSuite(check, .fini = h_cleanup, .timeout = 60);
+
+static struct result tool(char *const *args)
+{
+	char *argv[16] = { (char *)h_fdbroker() };
+	int n = 1;
+
+	for (; *args && n < 15; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	return h_run(argv, NULL, false);
+}
+
+/* Each mistake warns at its place; warnings alone leave the policy good (exit 0). */
+Test(check, warns_on_glob_directory_and_shadowed_rule)
+{
+	char text[1024], want[1200];
+	const char *dir = h_dir("tls", 0755), *p;
+	struct result r;
+
+	snprintf(text, sizeof(text), "allow user nobody open /etc/ssl/private/*.key read\n"
+				     "allow user nobody open %s read\n"
+				     "allow user nobody open /etc/ssl/ read\n"
+				     "allow user nobody open /etc/ssl/certs/x.pem read\n", dir);
+	p = h_file("site.policy", text, 0644);
+	r = tool((char *[]){ "check", "-p", (char *)p, NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "4 rules, no errors, 3 warnings\n", "%s", r.err);
+	snprintf(want, sizeof(want), "%s:1:24: warning: '*' in /etc/ssl/private/*.key is no "
+		 "wildcard", p);
+	cr_assert(strstr(r.err, want), "%s", r.err);
+	snprintf(want, sizeof(want), "%s:2:24: warning: %s is a directory, but without a trailing "
+		 "'/' the rule covers the directory itself only", p, dir);
+	cr_assert(strstr(r.err, want), "%s", r.err);
+	snprintf(want, sizeof(want), "%s:4:1: warning: never decides anything: line 3 (allow user "
+		 "nobody open /etc/ssl/ read) comes first", p);
+	cr_assert(strstr(r.err, want), "%s", r.err);
+	cr_assert_eq(h_count_lines(r.err, "warning:", NULL), 3, "%s", r.err);
+	h_free(&r);
+}
+
+Test(check, one_rule_is_singular)
+{
+	const char *p = h_file("one.policy", "allow user nobody open /etc/shadow read\n", 0644);
+	struct result r = tool((char *[]){ "check", "-p", (char *)p, NULL });
+
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "1 rule, no errors\n");
+	cr_assert_str_empty(r.err);
+	h_free(&r);
+}
+
+Test(check, from_on_bind_is_a_clear_error)
+{
+	const char *p = h_file("b.policy", "allow user nobody bind tcp *:80 from 10.0.0.0/8\n", 0644);
+	struct result r = tool((char *[]){ "check", "-p", (char *)p, NULL });
+	char want[600];
+
+	cr_assert_eq(r.status, 1);
+	snprintf(want, sizeof(want), "%s:1:33: 'from' goes only on accept rules", p);
+	cr_assert(strstr(r.err, want), "%s", r.err);
+	h_free(&r);
+}
+
+/* No -p and no default policy file: said, and exit 1 (a broker on it would deny everything). */
+Test(check, no_policy_file_anywhere)
+{
+	const char *dir = h_dir("etc-fdbroker", 0755);
+	struct result r = tool((char *[]){ "check", "--policy-dir", (char *)dir, NULL });
+	char want[600];
+
+	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	cr_assert_str_empty(r.out);
+	snprintf(want, sizeof(want), "fdbroker check: no policy file: neither %s/policy nor "
+		 "%s/policy.d/*.policy exists", dir, dir);
+	cr_assert(strstr(r.err, want), "%s", r.err);
+	h_free(&r);
+	/* explain on it refuses too, rather than deny everything without a word */
+	r = tool((char *[]){ "explain", "--policy-dir", (char *)dir, "-u", "nobody", "open",
+			     "/etc/shadow", NULL });
+	cr_assert_eq(r.status, 2, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "no policy file"), "%s", r.err);
+	h_free(&r);
+}
+
+/* --policy-dir reads DIR/policy and DIR/policy.d/NAME.policy, as the default set is read. */
+Test(check, policy_dir_is_the_default_set)
+{
+	const char *dir = h_dir("conf", 0755);
+
+	h_dir("conf/policy.d", 0755);
+	h_file("conf/policy", "allow user nobody open /etc/shadow read\n", 0644);
+	h_file("conf/policy.d/a.policy", "allow user nobody open /etc/gshadow read\n", 0644);
+	h_file("conf/policy.d/ignored.txt", "nonsense\n", 0644);
+	struct result r = tool((char *[]){ "check", "--policy-dir", (char *)dir, NULL });
+
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "2 rules, no errors\n", "%s", r.err);
+	h_free(&r);
+}
