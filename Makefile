@@ -14,6 +14,9 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 EXAMPLEDIR ?= $(PREFIX)/share/doc/fdbroker/examples
 BUILD   ?= build
 SAN     ?=
+# The version is the newest entry of debian/changelog: "fdbroker (0.1.0-1) ..."
+# (sed, not dpkg-parsechangelog, so a plain `make` needs no dpkg tools).
+VERSION := ${shell sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' debian/changelog}
 
 WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
        -Wpointer-arith -Wcast-align -Wformat=2 \
@@ -24,7 +27,8 @@ BASE_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Icommon $(WARN) $(HARDEN) $(CFLAGS) $(SA
 COMMON_SRC = common/wire.c common/fdpass.c common/addr.c
 HELPER_LIB = helper/policy.c helper/policy_file.c helper/policy_match.c helper/path.c helper/audit.c helper/users.c helper/listener.c helper/net_handler.c helper/unix_bind.c helper/caps.c helper/learn.c \
              helper/mounts.c helper/open_handler.c helper/shares.c helper/broker.c
-HELPER_SRC = $(HELPER_LIB) helper/main.c helper/run.c helper/explain.c helper/load.c helper/shimenv.c helper/serve.c
+HELPER_SRC = $(HELPER_LIB) helper/main.c helper/run.c helper/explain.c helper/load.c helper/shimenv.c helper/serve.c \
+             helper/tree.c helper/usage.c helper/exec_search.c
 SHIM_SRC   = shim/init.c shim/channel.c shim/open.c shim/stdio.c shim/socket.c shim/bind.c shim/accept.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -48,7 +52,11 @@ all: $(FDBROKER) $(SHIM)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Ihelper -Itests/integration -DFDB_SHIM_PATH='"$(LIBDIR)/libfdshim.so"' \
-	  -DFDB_BUILD_DIR='"$(abspath $(BUILD))"' -DFDB_SYSCONFDIR='"$(SYSCONFDIR)"' -MMD -MP -c -o $@ $<
+	  -DFDB_BUILD_DIR='"$(abspath $(BUILD))"' -DFDB_SYSCONFDIR='"$(SYSCONFDIR)"' \
+	  $(if $(filter helper/main.c,$<),-DFDB_VERSION_STRING='"$(VERSION)"') -MMD -MP -c -o $@ $<
+
+# a new changelog entry is a new version
+$(BUILD)/helper/main.o: debian/changelog
 
 # The shim: position independent, nothing exported but the interposed calls.
 # open.c defines open() itself, which fortify's inline wrappers would shadow.

@@ -34,12 +34,16 @@ int cmd_check(int argc, char **argv)
 	int c, errors;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:h", check_opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:h", check_opts, NULL)) != -1) {
 		if (c == 'p') {
 			strlist_add(&files, optarg);
+		} else if (c == 'h') {
+			usage_print("check", stdout);
+			return 0;
 		} else {
-			fprintf(stderr, "usage: fdbroker check [-p POLICY]...\n");
-			return c == 'h' ? 0 : 2;
+			usage_error("check", c, argv);
+			return 2;
 		}
 	}
 	if (optind != argc) {
@@ -49,7 +53,7 @@ int cmd_check(int argc, char **argv)
 	policy_init(&p);
 	errors = load_policy_files(&p, &files, 1, print_policy_error, NULL);
 	if (errors == 0)
-		printf("%zu rules, no errors\n", p.n);
+		printf("%zu rule%s, no errors\n", p.n, p.n == 1 ? "" : "s");
 	policy_free(&p);
 	free(files.v);
 	return errors ? 1 : 0;
@@ -114,11 +118,6 @@ static int read_request(char **words, int n, struct policy *tmp, struct request 
 	return 0;
 }
 
-static void usage_explain(void)
-{
-	fprintf(stderr, "usage: fdbroker explain [-p POLICY]... -u USER OPERATION OBJECT...\n");
-}
-
 int cmd_explain(int argc, char **argv)
 {
 	struct strlist files = { 0 };
@@ -130,18 +129,23 @@ int cmd_explain(int argc, char **argv)
 	int c, rc = 2;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:u:h", explain_opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:p:u:h", explain_opts, NULL)) != -1) {
 		if (c == 'p') {
 			strlist_add(&files, optarg);
 		} else if (c == 'u') {
 			user = optarg;
+		} else if (c == 'h') {
+			usage_print("explain", stdout);
+			return 0;
 		} else {
-			usage_explain();
-			return c == 'h' ? 0 : 2;
+			usage_error("explain", c, argv);
+			return 2;
 		}
 	}
 	if (!user || optind >= argc) {
-		usage_explain();
+		fprintf(stderr, "fdbroker explain: %s\nTry 'fdbroker help explain'.\n",
+			user ? "no request given" : "-u USER is required");
 		return 2;
 	}
 	if (identity_lookup(user, &id) < 0)

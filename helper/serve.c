@@ -175,12 +175,6 @@ static void notify_ready(void)
 	close(fd);
 }
 
-static void usage_serve(void)
-{
-	fprintf(stderr, "usage: fdbroker serve [-p POLICY]... [-s SOCKET] [--log DEST] [--learn]\n"
-			"       " LIMITS_USAGE "\n");
-}
-
 int cmd_serve(int argc, char **argv)
 {
 	static const struct option longs[] = {
@@ -203,7 +197,8 @@ int cmd_serve(int argc, char **argv)
 	int c, lfd = -1, rc = EXIT_BROKER_FAILED;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:s:h", longs, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:s:h", longs, NULL)) != -1) {
 		int lim = limits_option(&b.limits, c, optarg);
 
 		if (lim < 0)
@@ -215,12 +210,22 @@ int cmd_serve(int argc, char **argv)
 		case 's': sock = optarg; break;
 		case 'l': st.log = optarg; break;
 		case 'L': learn = true; break;
-		case 'h': usage_serve(); return 0;
-		default: usage_serve(); return EXIT_BROKER_FAILED;
+		case 'h': usage_print("serve", stdout); return 0;
+		default: usage_error("serve", c, argv); return EXIT_BROKER_FAILED;
 		}
 	}
 	if (optind != argc) {
-		usage_serve();
+		fprintf(stderr, "fdbroker serve: unexpected argument '%s'\nTry 'fdbroker help serve'.\n",
+			argv[optind]);
+		return EXIT_BROKER_FAILED;
+	}
+	/*
+	 * It opens and binds as root for every user of the machine; as anyone
+	 * else it could only fail later, on the socket or the capabilities.
+	 */
+	if (geteuid() != 0) {
+		fprintf(stderr, "fdbroker serve: needs root (it is the system-wide broker; "
+				"fdbroker run serves one program)\n");
 		return EXIT_BROKER_FAILED;
 	}
 	st.policy = malloc(sizeof(*st.policy));
@@ -308,16 +313,20 @@ int cmd_exec(int argc, char **argv)
 	if (!sock || !*sock)
 		sock = DEFAULT_SOCKET;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+s:h", exec_opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:s:h", exec_opts, NULL)) != -1) {
 		if (c == 's') {
 			sock = optarg;
+		} else if (c == 'h') {
+			usage_print("exec", stdout);
+			return 0;
 		} else {
-			fprintf(stderr, "usage: fdbroker exec [-s SOCKET] -- PROGRAM [ARG]...\n");
-			return c == 'h' ? 0 : EXIT_BROKER_FAILED;
+			usage_error("exec", c, argv);
+			return EXIT_BROKER_FAILED;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: fdbroker exec [-s SOCKET] -- PROGRAM [ARG]...\n");
+		fprintf(stderr, "fdbroker exec: no PROGRAM given\nTry 'fdbroker help exec'.\n");
 		return EXIT_BROKER_FAILED;
 	}
 	dumpable_warning();
@@ -327,7 +336,7 @@ int cmd_exec(int argc, char **argv)
 	}
 	if (shim_environment(shim, sock) < 0)
 		return EXIT_BROKER_FAILED;
-	execvp(argv[optind], argv + optind);
+	exec_search(argv + optind);
 	fprintf(stderr, "fdbroker: cannot run %s: %s\n", argv[optind], strerror(errno));
 	return errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
 }

@@ -335,7 +335,7 @@ Test(cli, learn_newline_name_reads_back_as_that_name_only)
 
 	r = run_tool((char *[]){ "check", "-p", (char *)p, NULL });
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert_str_eq(r.out, "1 rules, no errors\n");
+	cr_assert_str_eq(r.out, "1 rule, no errors\n");
 	h_free(&r);
 	/* the name itself, for reading: allowed by the learned rule */
 	r = run_tool((char *[]){ "explain", "-p", (char *)p, "-u", "nobody", "open", path, "read",
