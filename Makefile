@@ -81,14 +81,18 @@ $(INTEG): $(call obj,$(wildcard tests/integration/*.c))
 $(BUILD)/tests/%: $(BUILD)/tests/bin/%.o $(call obj,$(COMMON_SRC))
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lpthread
 
+# scripts/deps.sh SET: the packages one target needs (all of them: make deps)
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh all
 
-test: deps
+test:
+	@scripts/deps.sh test
 	$(MAKE) all $(UNIT) $(INTEG) $(PROGS)
 	scripts/run-tests.sh $(BUILD)
 
-demo: deps
+# only what the demo runs: no test framework, servers or fuzzer
+demo:
+	@scripts/deps.sh demo
 	$(MAKE) all
 	scripts/demo.sh $(BUILD)
 
@@ -98,12 +102,14 @@ $(BUILD)/bench/%: tests/bench/%.c tests/bench/bench.h tests/bench/floor.h
 
 # B1-B7 of ../shared/BENCH.md against their floors and authbind (root; it
 # installs authbind if missing); the table goes to stdout and $(BUILD)/bench.md.
-bench: deps
+bench:
+	@scripts/deps.sh build passwd
 	$(MAKE) all $(BENCH)
 	scripts/bench.sh $(BUILD)
 
 # The whole suite again, everything built with ASan + UBSan.
-asan: deps
+asan:
+	@scripts/deps.sh test
 	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
 	  CFLAGS='-O1 -g' all build-asan/tests/unit-tests build-asan/tests/integration-tests \
 	  $(patsubst $(BUILD)/%,build-asan/%,$(PROGS))
@@ -127,7 +133,8 @@ build-fuzz/fuzz_%:
 	@mkdir -p build-fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
-fuzz: deps
+fuzz:
+	@scripts/deps.sh build fuzz
 	$(MAKE) $(patsubst %,build-fuzz/fuzz_%,$(FUZZERS))
 	set -e; for t in $(FUZZERS); do \
 	  rm -rf build-fuzz/corpus/$$t; mkdir -p build-fuzz/corpus; \
