@@ -153,6 +153,36 @@ static int own_socket(const char *path)
 	return broker_listen(path);
 }
 
+/*
+ * Not root, on a socket it cannot make (the default one): say so, rather
+ * than "cannot listen: Permission denied".  A broker of one user's own, on
+ * a socket in a directory that user may write, still starts (it then holds
+ * no capability, and opens what that user may open).
+ */
+static int needs_root(const char *sock)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (geteuid() == 0)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", sock);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	/* the directory, or the one it is to be made in */
+	if (access(dir, W_OK | X_OK) < 0 && errno == ENOENT && (slash = strrchr(dir, '/')))
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (access(dir, W_OK | X_OK) < 0) {
+		fprintf(stderr, "fdbroker serve: needs root to make its socket %s (or -s a path "
+				"you may write)\n", sock);
+		return -1;
+	}
+	return 0;
+}
+
 /* sd_notify(READY=1) without libsystemd: one datagram to $NOTIFY_SOCKET. */
 static void notify_ready(void)
 {
@@ -219,15 +249,7 @@ int cmd_serve(int argc, char **argv)
 			argv[optind]);
 		return EXIT_BROKER_FAILED;
 	}
-	/*
-	 * It opens and binds as root for every user of the machine; as anyone
-	 * else it could only fail later, on the socket or the capabilities.
-	 */
-	if (geteuid() != 0) {
-		fprintf(stderr, "fdbroker serve: needs root (it is the system-wide broker; "
-				"fdbroker run serves one program)\n");
-		return EXIT_BROKER_FAILED;
-	}
+
 	st.policy = malloc(sizeof(*st.policy));
 	if (!st.policy)
 		return EXIT_BROKER_FAILED;
@@ -241,6 +263,8 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	lfd = activated_socket();
+	if (lfd == -1 && needs_root(sock) < 0)
+		goto out;
 	if (lfd >= 0)
 		sock = "the socket systemd passed (descriptor 3)";
 	if (lfd == -1) {
