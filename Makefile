@@ -14,6 +14,9 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 EXAMPLEDIR ?= $(PREFIX)/share/doc/fdbroker/examples
 BUILD   ?= build
 SAN     ?=
+# The version is the newest entry of debian/changelog: "fdbroker (0.1.0-1) ..."
+# (sed, not dpkg-parsechangelog, so a plain `make` needs no dpkg tools).
+VERSION := ${shell sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' debian/changelog}
 
 WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
        -Wpointer-arith -Wcast-align -Wformat=2 \
@@ -27,7 +30,7 @@ HELPER_LIB = helper/elfinfo.c helper/policy.c helper/policy_file.c helper/policy
 # explain's near misses and check's warnings: policy code, reached by the unit tests
 HELPER_LIB += helper/policy_explain.c helper/policy_lint.c
 HELPER_SRC = $(HELPER_LIB) helper/main.c helper/run.c helper/explain.c helper/load.c helper/shimenv.c helper/serve.c \
-             helper/preflight.c helper/doctor.c
+             helper/preflight.c helper/doctor.c helper/tree.c helper/usage.c helper/exec_search.c
 SHIM_SRC   = shim/init.c shim/channel.c shim/open.c shim/reopen.c shim/stdio.c shim/socket.c shim/bind.c shim/accept.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -51,7 +54,11 @@ all: $(FDBROKER) $(SHIM)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Ihelper -Itests/integration -DFDB_SHIM_PATH='"$(LIBDIR)/libfdshim.so"' \
-	  -DFDB_BUILD_DIR='"$(abspath $(BUILD))"' -DFDB_SYSCONFDIR='"$(SYSCONFDIR)"' -MMD -MP -c -o $@ $<
+	  -DFDB_BUILD_DIR='"$(abspath $(BUILD))"' -DFDB_SYSCONFDIR='"$(SYSCONFDIR)"' \
+	  $(if $(filter helper/main.c,$<),-DFDB_VERSION_STRING='"$(VERSION)"') -MMD -MP -c -o $@ $<
+
+# a new changelog entry is a new version
+$(BUILD)/helper/main.o: debian/changelog
 
 # The shim: position independent, nothing exported but the interposed calls.
 # open.c defines open() itself, which fortify's inline wrappers would shadow.
@@ -76,14 +83,18 @@ $(INTEG): $(call obj,$(wildcard tests/integration/*.c))
 $(BUILD)/tests/%: $(BUILD)/tests/bin/%.o $(call obj,$(COMMON_SRC))
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lpthread
 
+# scripts/deps.sh SET: the packages one target needs (all of them: make deps)
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh all
 
-test: deps
+test:
+	@scripts/deps.sh test
 	$(MAKE) all $(UNIT) $(INTEG) $(PROGS)
 	scripts/run-tests.sh $(BUILD)
 
-demo: deps
+# only what the demo runs: no test framework, servers or fuzzer
+demo:
+	@scripts/deps.sh demo
 	$(MAKE) all
 	scripts/demo.sh $(BUILD)
 
@@ -93,12 +104,14 @@ $(BUILD)/bench/%: tests/bench/%.c tests/bench/bench.h tests/bench/floor.h
 
 # B1-B7 of ../shared/BENCH.md against their floors and authbind (root; it
 # installs authbind if missing); the table goes to stdout and $(BUILD)/bench.md.
-bench: deps
+bench:
+	@scripts/deps.sh build passwd
 	$(MAKE) all $(BENCH)
 	scripts/bench.sh $(BUILD)
 
 # The whole suite again, everything built with ASan + UBSan.
-asan: deps
+asan:
+	@scripts/deps.sh test
 	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
 	  CFLAGS='-O1 -g' all build-asan/tests/unit-tests build-asan/tests/integration-tests \
 	  $(patsubst $(BUILD)/%,build-asan/%,$(PROGS))
@@ -122,7 +135,8 @@ build-fuzz/fuzz_%:
 	@mkdir -p build-fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
-fuzz: deps
+fuzz:
+	@scripts/deps.sh build fuzz
 	$(MAKE) $(patsubst %,build-fuzz/fuzz_%,$(FUZZERS))
 	set -e; for t in $(FUZZERS); do \
 	  rm -rf build-fuzz/corpus/$$t; mkdir -p build-fuzz/corpus; \

@@ -313,8 +313,8 @@ void broker_accepted(struct broker *b)
 {
 	if (!b->starved)
 		return;
-	audit_note(b->audit, "descriptors available again; %u clients were refused",
-		   b->nrefused);
+	audit_note(b->audit, "descriptors available again; %u %s refused", b->nrefused,
+		   b->nrefused == 1 ? "client was" : "clients were");
 	b->starved = false;
 	b->nrefused = 0;
 }
@@ -414,8 +414,9 @@ static struct share *admit_share(struct broker *b, const struct ucred *cred)
 		snprintf(what, sizeof(what), "%u clients connected already (--max-clients)",
 			 b->shares.conns);
 	else if (s->conns >= b->limits.clients_per_user)
-		snprintf(what, sizeof(what), "uid %u has %u connections already "
-			 "(--max-clients-per-user)", (unsigned)cred->uid, s->conns);
+		snprintf(what, sizeof(what), "uid %u has %u connection%s already "
+			 "(--max-clients-per-user)", (unsigned)cred->uid, s->conns,
+			 s->conns == 1 ? "" : "s");
 	else
 		return s;
 	broker_refusal(b, s, cred, NULL, what);

@@ -6,6 +6,7 @@
 #define FDB_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "policy.h"
 
@@ -46,6 +47,27 @@ int load_default_policy(struct policy *p, const char *dir, size_t *nfiles, polic
 
 /* A policy_error_fn that prints the message on stderr. */
 void print_policy_error(void *ctx, const char *msg);
+
+/*
+ * The full usage of cmd (NULL: of every command) on f (usage.c); -1 if no
+ * such command.
+ */
+int usage_print(const char *cmd, FILE *f);
+/*
+ * Say a getopt_long error on stderr as "fdbroker CMD: ...": c is what it
+ * returned ('?' or ':'), with opterr = 0 and an optstring with ':' first
+ * (after any '+').
+ */
+void usage_error(const char *cmd, int c, char **argv);
+
+/*
+ * Exec argv[0] searched in PATH as a shell does it, with the caller's own
+ * access (run calls it after the switch to USER): a directory the caller
+ * cannot search is skipped, not an error, so a name found nowhere is
+ * ENOENT (exit 127) and one found but not executable EACCES (126).
+ * Returns only on failure, with errno set (exec_search.c).
+ */
+void exec_search(char **argv);
 
 int cmd_run(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

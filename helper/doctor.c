@@ -21,9 +21,6 @@ static const struct option doctor_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char doctor_usage[] =
-	"usage: fdbroker doctor [-u USER[:GROUP]] [-s SOCKET] -- PROGRAM [ARG]...\n";
-
 /* USER as run takes it: required as root (never root itself), the caller otherwise. */
 static int doctor_identity(const char *user, const char *sock, struct identity *id)
 {
@@ -50,18 +47,22 @@ int cmd_doctor(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+u:s:h", doctor_opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:u:s:h", doctor_opts, NULL)) != -1) {
 		if (c == 'u') {
 			user = optarg;
 		} else if (c == 's') {
 			sock = optarg;
+		} else if (c == 'h') {
+			usage_print("doctor", stdout);
+			return 0;
 		} else {
-			fputs(doctor_usage, c == 'h' ? stdout : stderr);
-			return c == 'h' ? 0 : 2;
+			usage_error("doctor", c, argv);
+			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fputs(doctor_usage, stderr);
+		fprintf(stderr, "fdbroker doctor: no PROGRAM given\nTry 'fdbroker help doctor'.\n");
 		return 2;
 	}
 	if (doctor_identity(user, sock, &id) < 0)

@@ -80,14 +80,18 @@ int cmd_check(int argc, char **argv)
 	int c, errors;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:h", check_opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:h", check_opts, NULL)) != -1) {
 		if (c == 'p') {
 			strlist_add(&files, optarg);
 		} else if (c == OPT_POLICY_DIR) {
 			dir = optarg;
+		} else if (c == 'h') {
+			usage_print("check", stdout);
+			return 0;
 		} else {
-			fprintf(stderr, "usage: fdbroker check [-p POLICY]... [--policy-dir DIR]\n");
-			return c == 'h' ? 0 : 2;
+			usage_error("check", c, argv);
+			return 2;
 		}
 	}
 	if (optind != argc) {
@@ -269,12 +273,6 @@ static int judge(const struct policy *p, const struct subject *s, const char *wh
 	return d.verdict == VERDICT_ALLOW ? 0 : 1;
 }
 
-static void usage_explain(void)
-{
-	fprintf(stderr, "usage: fdbroker explain [-p POLICY]... [--policy-dir DIR] [--as-written]\n"
-			"         (-u USER[:GROUP] OPERATION OBJECT... | --from-log)\n");
-}
-
 /* A field of an audit line ("key=value"), unescaped ("\xHH"), into out; false if absent. */
 static bool log_field(const char *line, const char *key, char *out, size_t cap)
 {
@@ -442,7 +440,8 @@ int cmd_explain(int argc, char **argv)
 	int c, rc = 2;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:u:h", explain_opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:p:u:h", explain_opts, NULL)) != -1) {
 		if (c == 'p') {
 			strlist_add(&files, optarg);
 		} else if (c == 'u') {
@@ -453,13 +452,18 @@ int cmd_explain(int argc, char **argv)
 			as_written = true;
 		} else if (c == OPT_FROM_LOG) {
 			log = true;
+		} else if (c == 'h') {
+			usage_print("explain", stdout);
+			return 0;
 		} else {
-			usage_explain();
-			return c == 'h' ? 0 : 2;
+			usage_error("explain", c, argv);
+			return 2;
 		}
 	}
 	if (log ? (user || optind < argc) : (!user || optind >= argc)) {
-		usage_explain();
+		fprintf(stderr, "fdbroker explain: %s\nTry 'fdbroker help explain'.\n",
+			log ? "--from-log takes no -u and no request" :
+			user ? "no request given" : "-u USER is required");
 		return 2;
 	}
 	if (user && identity_lookup(user, &id) < 0) {

@@ -241,14 +241,16 @@ static int within_shares(struct broker *b, const struct client *c, bool new_list
 		snprintf(what, sizeof(what), "bind: %u connections in all already (--max-clients)",
 			 b->shares.conns);
 	else if (s->conns >= lim->clients_per_user)
-		snprintf(what, sizeof(what), "bind: uid %u has %u connections already "
-			 "(--max-clients-per-user)", (unsigned)s->uid, s->conns);
+		snprintf(what, sizeof(what), "bind: uid %u has %u connection%s already "
+			 "(--max-clients-per-user)", (unsigned)s->uid, s->conns,
+			 s->conns == 1 ? "" : "s");
 	else if (new_listener && b->shares.listeners >= lim->listeners)
 		snprintf(what, sizeof(what), "bind: %u held listeners in all already "
 			 "(--max-listeners)", b->shares.listeners);
 	else if (new_listener && s->listeners >= lim->listeners_per_user)
-		snprintf(what, sizeof(what), "bind: uid %u holds %u listeners already "
-			 "(--max-listeners-per-user)", (unsigned)s->uid, s->listeners);
+		snprintf(what, sizeof(what), "bind: uid %u holds %u listener%s already "
+			 "(--max-listeners-per-user)", (unsigned)s->uid, s->listeners,
+			 s->listeners == 1 ? "" : "s");
 	else
 		return 0;
 	broker_refusal(b, s, &c->cred, c->prog, what);

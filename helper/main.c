@@ -4,62 +4,45 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] =
-	"usage: fdbroker COMMAND [OPTION]...\n"
-	"\n"
-	"  run     [-u USER[:GROUP]] [-p POLICY]... [-a RULE]... [--log DEST] [--learn]\n"
-	"          [--max-clients N] [--max-clients-per-user N] [--max-listeners N]\n"
-	"          [--max-listeners-per-user N] [--listener-grace SECONDS]\n"
-	"          -- PROGRAM [ARG]...\n"
-	"          run PROGRAM as USER under a private broker\n"
-	"  serve   [-p POLICY]... [-s SOCKET] [--log DEST] [--learn]\n"
-	"          [--max-clients N] [--max-clients-per-user N] [--max-listeners N]\n"
-	"          [--max-listeners-per-user N] [--listener-grace SECONDS]\n"
-	"          the system-wide broker (default socket /run/fdbroker/socket)\n"
-	"  exec    [-s SOCKET] -- PROGRAM [ARG]...\n"
-	"          run PROGRAM with the shim, against a serve broker\n"
-	"  check   [-p POLICY]... [--policy-dir DIR]\n"
-	"          parse the policy; print each error as FILE:LINE:COL: message,\n"
-	"          and warnings for likely mistakes\n"
-	"  explain [-p POLICY]... [--policy-dir DIR] [--as-written]\n"
-	"          (-u USER[:GROUP] OPERATION OBJECT... | --from-log)\n"
-	"          say which rule decides a request (or an audit line on stdin),\n"
-	"          or which rule comes nearest and why it does not match\n"
-	"  doctor  [-u USER[:GROUP]] [-s SOCKET] -- PROGRAM [ARG]...\n"
-	"          check, without running PROGRAM, that run (or exec, with -s) could\n"
-	"          broker it: socket reachable, shim readable, PROGRAM one the shim enters\n"
-	"\n"
-	"Options:\n"
-	"  -u, --user USER[:GROUP]  run PROGRAM as USER (root only; required as root)\n"
-	"  -p, --policy POLICY      policy file (repeatable; serve, check and explain default\n"
-	"                           to /etc/fdbroker/policy and /etc/fdbroker/policy.d/*.policy)\n"
-	"  --policy-dir DIR         check and explain: the default policy of DIR\n"
-	"                           (DIR/policy, DIR/policy.d/*.policy), not /etc/fdbroker's\n"
-	"  --as-written             explain: judge the path as written, not where it leads\n"
-	"  --from-log               explain: read the request from an audit line on stdin\n"
-	"  -a, --allow RULE         inline rule for PROGRAM's user, e.g. 'open /etc/shadow read'\n"
-	"  -s, --socket SOCKET      the serve broker's socket (default /run/fdbroker/socket)\n"
-	"  --log DEST               audit log: stderr (default), syslog, or a file\n"
-	"  --learn                  at exit (serve: also on SIGUSR1), print the policy lines\n"
-	"                           that would have allowed every denied request\n"
-	"  limits of run and serve (fdbroker(8), LIMITS):\n"
-	"  --max-clients-per-user N    connections of one uid (default 2048)\n"
-	"  --max-clients N             connections in all (default 8192)\n"
-	"  --max-listeners-per-user N  held listeners of one uid (default 256)\n"
-	"  --max-listeners N           held listeners in all (default 4096)\n"
-	"  --listener-grace SECONDS    keep an unheld listener this long (default 60)\n"
-	"  -h, --help               this help\n"
-	"\n"
-	"See fdbroker(8) and fdbroker-policy(5).\n";
+#ifndef FDB_VERSION_STRING
+#define FDB_VERSION_STRING "unknown"
+#endif
+
+/* fdbroker help [COMMAND] */
+static int cmd_help(int argc, char **argv)
+{
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-' && strcmp(argv[1], "-h") &&
+			 strcmp(argv[1], "--help"))) {
+		fprintf(stderr, "fdbroker help: usage: fdbroker help [COMMAND]\n");
+		return 2;
+	}
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return usage_print("help", stdout) < 0 ? 2 : 0;
+	if (usage_print(argc == 2 ? argv[1] : NULL, stdout) < 0) {
+		fprintf(stderr, "fdbroker help: unknown command '%s'\n", argv[1]);
+		return 2;
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
-	if (!cmd || strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
-		fputs(usage, cmd ? stdout : stderr);
-		return cmd ? 0 : 2;
+	if (!cmd) {
+		usage_print(NULL, stderr);
+		return 2;
 	}
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+		usage_print(NULL, stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("fdbroker %s\n", FDB_VERSION_STRING);
+		return 0;
+	}
+	if (strcmp(cmd, "help") == 0)
+		return cmd_help(argc - 1, argv + 1);
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") == 0)
@@ -72,6 +55,10 @@ int main(int argc, char **argv)
 		return cmd_explain(argc - 1, argv + 1);
 	if (strcmp(cmd, "doctor") == 0)
 		return cmd_doctor(argc - 1, argv + 1);
-	fprintf(stderr, "fdbroker: unknown command '%s'\n%s", cmd, usage);
+	if (cmd[0] == '-')
+		fprintf(stderr, "fdbroker: unknown option '%s'\n", cmd);
+	else
+		fprintf(stderr, "fdbroker: unknown command '%s'\n", cmd);
+	fputs("Try 'fdbroker help'.\n", stderr);
 	return 2;
 }

@@ -13,6 +13,7 @@
 #include "preflight.h"
 #include "cli.h"
 #include "shimenv.h"
+#include "tree.h"
 #include "users.h"
 
 #include <errno.h>
@@ -32,21 +33,44 @@ struct run_state {
 	pid_t child;
 	int status;    /* PROGRAM's wait status, once known */
 	bool exited;
+	bool stopping; /* SIGTERM went to the tree; SIGKILL follows */
+	unsigned grace; /* --stop-grace: seconds from SIGTERM to SIGKILL */
 };
 
-static void on_signal(struct broker *b, const struct signalfd_siginfo *si)
-{
-	struct run_state *st = b->ctx;
+#define DEFAULT_STOP_GRACE 10
 
-	if (si->ssi_signo != SIGCHLD) {
-		/*
-		 * Termination signals are PROGRAM's to handle.  One the terminal
-		 * sent (SI_KERNEL) reached PROGRAM's process group already.
-		 */
-		if (!st->exited && si->ssi_code != SI_KERNEL)
-			kill(st->child, (int)si->ssi_signo);
+/*
+ * Stop what is left of the tree once PROGRAM's first process is gone (a
+ * daemon it forked, adopted by us as subreaper): SIGTERM to every process,
+ * SIGKILL to those left after the grace period, and SIGKILL again each
+ * second to any a fork hid from the last walk, until ECHILD ends the loop.
+ * A second SIGTERM or SIGINT does not wait for the grace period.
+ */
+static void stop_tree(struct run_state *st, int signo)
+{
+	bool kill_now = signo == SIGALRM || st->stopping || st->grace == 0;
+	int n = tree_signal(getpid(), kill_now ? SIGKILL : SIGTERM);
+
+	if (n < 0) {
+		fprintf(stderr, "fdbroker run: cannot list the process tree: %s\n", strerror(errno));
+		n = 0;
+	}
+	if (!kill_now) {
+		fprintf(stderr, "fdbroker run: stopping: SIGTERM to %d process%s; SIGKILL after %u s\n",
+			n, n == 1 ? "" : "es", st->grace);
+		st->stopping = true;
+		alarm(st->grace);
 		return;
 	}
+	if (n > 0)
+		fprintf(stderr, "fdbroker run: SIGKILL to %d process%s\n", n, n == 1 ? "" : "es");
+	st->stopping = true;
+	alarm(1);
+}
+
+/* Collect every child that exited; the last one gone stops the broker. */
+static void reap(struct broker *b, struct run_state *st)
+{
 	for (;;) {
 		int status;
 		pid_t pid = waitpid(-1, &status, WNOHANG);
@@ -63,6 +87,33 @@ static void on_signal(struct broker *b, const struct signalfd_siginfo *si)
 			st->exited = true;
 		}
 	}
+}
+
+static void on_signal(struct broker *b, const struct signalfd_siginfo *si)
+{
+	struct run_state *st = b->ctx;
+
+	if (si->ssi_signo == SIGALRM) {
+		if (st->stopping)
+			stop_tree(st, SIGALRM);
+		return;
+	}
+	if (si->ssi_signo != SIGCHLD) {
+		/*
+		 * Termination signals are PROGRAM's to handle.  One the terminal
+		 * sent (SI_KERNEL) reached PROGRAM's process group already.
+		 * Once PROGRAM is gone, SIGTERM and SIGINT stop the rest of the
+		 * tree.  Reap first: signalfd hands out SIGTERM (15) before a
+		 * SIGCHLD (17) that came with it, and PROGRAM may be gone already.
+		 */
+		reap(b, st);
+		if (!st->exited && si->ssi_code != SI_KERNEL)
+			kill(st->child, (int)si->ssi_signo);
+		else if (st->exited && (si->ssi_signo == SIGTERM || si->ssi_signo == SIGINT))
+			stop_tree(st, (int)si->ssi_signo);
+		return;
+	}
+	reap(b, st);
 }
 
 /*
@@ -87,27 +138,38 @@ static void child_exec(const struct identity *id, const char *shim, char **argv,
 		*err = EACCES;
 		_exit(EXIT_CANNOT_EXEC);
 	}
-	execvp(argv[0], argv);
+	exec_search(argv);
 	*err = errno;
 	fprintf(stderr, "fdbroker: cannot run %s: %s\n", argv[0], strerror(*err));
 	_exit(*err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
-}
-
-static void usage_run(void)
-{
-	fprintf(stderr, "usage: fdbroker run [-u USER[:GROUP]] [-p POLICY]... [-a RULE]... "
-			"[--log DEST] [--learn]\n"
-			"       " LIMITS_USAGE " -- PROGRAM [ARG]...\n");
 }
 
 struct run_opts {
 	const char *user;
 	const char *log;
 	bool learn;
+	unsigned stop_grace;
 	struct limits limits;
 	struct strlist policies, rules;
 	char **argv;
 };
+
+/* --stop-grace SECONDS: 0 (SIGKILL at once) to a day */
+static int parse_grace(const char *arg, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v > 86400) {
+		fprintf(stderr, "fdbroker run: --stop-grace wants seconds from 0 to 86400, not %s\n",
+			arg);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
 
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
@@ -117,6 +179,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		{ "allow", required_argument, NULL, 'a' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "learn", no_argument, NULL, 'L' },
+		{ "stop-grace", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		LIMITS_OPTIONS,
 		{ NULL, 0, NULL, 0 },
@@ -124,7 +187,9 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+u:p:a:h", longs, NULL)) != -1) {
+	opterr = 0;
+	o->stop_grace = DEFAULT_STOP_GRACE;
+	while ((c = getopt_long(argc, argv, "+:u:p:a:h", longs, NULL)) != -1) {
 		int lim = limits_option(&o->limits, c, optarg);
 
 		if (lim < 0)
@@ -147,16 +212,20 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		case 'L':
 			o->learn = true;
 			break;
+		case 'G':
+			if (parse_grace(optarg, &o->stop_grace) < 0)
+				return -1;
+			break;
 		case 'h':
-			usage_run();
+			usage_print("run", stdout);
 			exit(0);
 		default:
-			usage_run();
+			usage_error("run", c, argv);
 			return -1;
 		}
 	}
 	if (optind >= argc) {
-		usage_run();
+		fprintf(stderr, "fdbroker run: no PROGRAM given\nTry 'fdbroker help run'.\n");
 		return -1;
 	}
 	o->argv = argv + optind;
@@ -305,6 +374,7 @@ int cmd_run(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGQUIT);
+	sigaddset(&sigs, SIGALRM); /* the grace period of stop_tree */
 	sigprocmask(SIG_BLOCK, &sigs, &oldmask);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	broker_raise_nofile(&nofile);
@@ -315,6 +385,7 @@ int cmd_run(int argc, char **argv)
 	b.limits = o.limits;
 	b.on_signal = on_signal;
 	b.ctx = &st;
+	st.grace = o.stop_grace;
 	if (broker_init(&b, lfd, &sigs) < 0) {
 		fprintf(stderr, "fdbroker: broker: %s\n", strerror(errno));
 		goto out;

@@ -154,6 +154,36 @@ static int own_socket(const char *path)
 	return broker_listen(path);
 }
 
+/*
+ * Not root, on a socket it cannot make (the default one): say so, rather
+ * than "cannot listen: Permission denied".  A broker of one user's own, on
+ * a socket in a directory that user may write, still starts (it then holds
+ * no capability, and opens what that user may open).
+ */
+static int needs_root(const char *sock)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (geteuid() == 0)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", sock);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	/* the directory, or the one it is to be made in */
+	if (access(dir, W_OK | X_OK) < 0 && errno == ENOENT && (slash = strrchr(dir, '/')))
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (access(dir, W_OK | X_OK) < 0) {
+		fprintf(stderr, "fdbroker serve: needs root to make its socket %s (or -s a path "
+				"you may write)\n", sock);
+		return -1;
+	}
+	return 0;
+}
+
 /* sd_notify(READY=1) without libsystemd: one datagram to $NOTIFY_SOCKET. */
 static void notify_ready(void)
 {
@@ -174,12 +204,6 @@ static void notify_ready(void)
 	(void)!sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr *)&sa,
 		      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
 	close(fd);
-}
-
-static void usage_serve(void)
-{
-	fprintf(stderr, "usage: fdbroker serve [-p POLICY]... [-s SOCKET] [--log DEST] [--learn]\n"
-			"       " LIMITS_USAGE "\n");
 }
 
 int cmd_serve(int argc, char **argv)
@@ -204,7 +228,8 @@ int cmd_serve(int argc, char **argv)
 	int c, lfd = -1, rc = EXIT_BROKER_FAILED;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:s:h", longs, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:s:h", longs, NULL)) != -1) {
 		int lim = limits_option(&b.limits, c, optarg);
 
 		if (lim < 0)
@@ -216,14 +241,16 @@ int cmd_serve(int argc, char **argv)
 		case 's': sock = optarg; break;
 		case 'l': st.log = optarg; break;
 		case 'L': learn = true; break;
-		case 'h': usage_serve(); return 0;
-		default: usage_serve(); return EXIT_BROKER_FAILED;
+		case 'h': usage_print("serve", stdout); return 0;
+		default: usage_error("serve", c, argv); return EXIT_BROKER_FAILED;
 		}
 	}
 	if (optind != argc) {
-		usage_serve();
+		fprintf(stderr, "fdbroker serve: unexpected argument '%s'\nTry 'fdbroker help serve'.\n",
+			argv[optind]);
 		return EXIT_BROKER_FAILED;
 	}
+
 	st.policy = malloc(sizeof(*st.policy));
 	if (!st.policy)
 		return EXIT_BROKER_FAILED;
@@ -237,6 +264,8 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	lfd = activated_socket();
+	if (lfd == -1 && needs_root(sock) < 0)
+		goto out;
 	if (lfd >= 0)
 		sock = "the socket systemd passed (descriptor 3)";
 	if (lfd == -1) {
@@ -309,16 +338,20 @@ int cmd_exec(int argc, char **argv)
 	if (!sock || !*sock)
 		sock = DEFAULT_SOCKET;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+s:h", exec_opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:s:h", exec_opts, NULL)) != -1) {
 		if (c == 's') {
 			sock = optarg;
+		} else if (c == 'h') {
+			usage_print("exec", stdout);
+			return 0;
 		} else {
-			fprintf(stderr, "usage: fdbroker exec [-s SOCKET] -- PROGRAM [ARG]...\n");
-			return c == 'h' ? 0 : EXIT_BROKER_FAILED;
+			usage_error("exec", c, argv);
+			return EXIT_BROKER_FAILED;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: fdbroker exec [-s SOCKET] -- PROGRAM [ARG]...\n");
+		fprintf(stderr, "fdbroker exec: no PROGRAM given\nTry 'fdbroker help exec'.\n");
 		return EXIT_BROKER_FAILED;
 	}
 	dumpable_warning();
@@ -330,7 +363,7 @@ int cmd_exec(int argc, char **argv)
 		return EXIT_CANNOT_EXEC;
 	if (shim_environment(shim, sock) < 0)
 		return EXIT_BROKER_FAILED;
-	execvp(argv[optind], argv + optind);
+	exec_search(argv + optind);
 	fprintf(stderr, "fdbroker: cannot run %s: %s\n", argv[optind], strerror(errno));
 	return errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
 }

@@ -1,7 +1,9 @@
 #!/bin/sh
 # make demo: unmodified programs, run as nobody, open a root-only file and
-# serve HTTP on port 80 because the broker's policy says they may; everything
-# else is refused and every decision lands in the audit log.
+# serve HTTP on a privileged port (80, or the first free one below 1024 if
+# 80 is taken) because the broker's policy says they may; everything else is
+# refused and every decision lands in the audit log.  It needs what
+# `scripts/deps.sh demo` installs and nothing more.
 set -eu
 
 build=${1:-build}
@@ -45,14 +47,33 @@ say "fdbroker run -u nobody -- cat $work/private/secret.txt   # no policy: refus
 say "fdbroker run -u nobody -a 'open /etc/shadow read' -- head -n 2 /etc/shadow"
 "$fdbroker" run -u nobody -a 'open /etc/shadow read' --log "$work/audit.log" -- head -n 2 /etc/shadow
 
-say "fdbroker run -u nobody -a 'bind tcp *:80' -- python3 -m http.server 80 --bind 127.0.0.1 &"
-echo "<h1>served by nobody on port 80</h1>" >"$work/index.html"
-"$fdbroker" run -u nobody -a 'bind tcp *:80' --log "$work/audit.log" -- \
-	python3 -m http.server 80 --bind 127.0.0.1 --directory "$work" >"$work/http.log" 2>&1 &
+# 80 unless something listens there already: then the first free port below 1024
+port=$(python3 - <<'PY'
+import socket
+for port in [80] + list(range(81, 1024)):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break
+PY
+)
+[ -n "$port" ] || { echo "demo: no free port below 1024 on 127.0.0.1" >&2; exit 1; }
+[ "$port" = 80 ] || echo "(port 80 is taken: the demo uses port $port, also privileged)"
+
+say "fdbroker run -u nobody -a 'bind tcp *:$port' -- python3 -m http.server $port --bind 127.0.0.1 &"
+echo "<h1>served by nobody on port $port</h1>" >"$work/index.html"
+"$fdbroker" run -u nobody -a "bind tcp *:$port" --log "$work/audit.log" -- \
+	python3 -m http.server "$port" --bind 127.0.0.1 --directory "$work" >"$work/http.log" 2>&1 &
 server=$!
-say "curl http://127.0.0.1/index.html"
+say "curl http://127.0.0.1:$port/index.html"
+# the server needs a moment to bind: the demo retries, it does not wait on a clock
 for _ in $(seq 100); do
-	curl -fsS http://127.0.0.1/index.html 2>/dev/null && break
+	curl -fsS "http://127.0.0.1:$port/index.html" 2>/dev/null && break
 	sleep 0.1
 done
 kill "$server"

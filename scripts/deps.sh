@@ -1,20 +1,43 @@
 #!/bin/sh
-# Install the Debian packages fdbroker's build, tests and demo need, if any
-# is missing.  Runs apt-get update at most once.  Needs root to install.
+# Install the Debian packages a make target needs, if any is missing.  Runs
+# apt-get update at most once.  Needs root to install.
 #
-#   scripts/deps.sh [PACKAGE...]   (default: the list below; deb.sh names its own)
+#   scripts/deps.sh [SET|PACKAGE]...
+#
+# SET is one of the package sets below; any other word is a package name
+# (deb.sh names its own).  No argument: the set "all".
 set -eu
 
-# clang and its libFuzzer runtime (which clang only recommends) for `make fuzz`.
-PKGS="make gcc libc6-dev libcriterion-dev libcap-dev python3 perl curl passwd nginx-light lighttpd systemd mandoc dnsmasq-base
-      clang libclang-rt-14-dev"
-# The preflight tests: a statically linked program (busybox) and setcap.
-PKGS="$PKGS busybox-static libcap2-bin"
+# fdbroker itself
+build="make gcc libc6-dev libcap-dev"
+# what scripts/demo.sh runs: python3 (a file opener, http.server, a free
+# port), curl, and the user nobody (passwd)
+demo="$build python3 curl passwd"
+# the whole suite (make test, make asan): real programs under the broker,
+# mandoc to lint the man pages, dnsmasq for its example
+test="$build libcriterion-dev python3 perl curl passwd nginx-light lighttpd systemd mandoc dnsmasq-base"
+# the preflight tests: a statically linked program (busybox) and setcap
+test="$test busybox-static libcap2-bin"
+# clang and its libFuzzer runtime (which clang only recommends) for make fuzz
+fuzz="clang libclang-rt-14-dev"
+all="$test $fuzz"
 
-[ $# -gt 0 ] && PKGS="$*"
+[ $# -gt 0 ] || set -- all
+PKGS=""
+for w in "$@"; do
+	case $w in
+	build) PKGS="$PKGS $build" ;;
+	demo) PKGS="$PKGS $demo" ;;
+	test) PKGS="$PKGS $test" ;;
+	fuzz) PKGS="$PKGS $fuzz" ;;
+	all) PKGS="$PKGS $all" ;;
+	*) PKGS="$PKGS $w" ;;
+	esac
+done
 
 missing=""
 for p in $PKGS; do
+	case " $missing " in *" $p "*) continue ;; esac
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
 		missing="$missing $p"
 	fi
