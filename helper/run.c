@@ -95,14 +95,15 @@ static void child_exec(const struct identity *id, const char *shim, char **argv,
 static void usage_run(void)
 {
 	fprintf(stderr, "usage: fdbroker run [-u USER[:GROUP]] [-p POLICY]... [-a RULE]... "
-			"[--log DEST] [--learn]\n"
+			"[--log DEST]\n"
+			"       [--learn[=permissive]] [--learn-out FILE] [--learn-force]\n"
 			"       " LIMITS_USAGE " -- PROGRAM [ARG]...\n");
 }
 
 struct run_opts {
 	const char *user;
 	const char *log;
-	bool learn;
+	struct learn_opts learn;
 	struct limits limits;
 	struct strlist policies, rules;
 	char **argv;
@@ -115,9 +116,9 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "allow", required_argument, NULL, 'a' },
 		{ "log", required_argument, NULL, 'l' },
-		{ "learn", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		LIMITS_OPTIONS,
+		LEARN_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -126,6 +127,8 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 	while ((c = getopt_long(argc, argv, "+u:p:a:h", longs, NULL)) != -1) {
 		int lim = limits_option(&o->limits, c, optarg);
 
+		if (lim == 0)
+			lim = learn_option(&o->learn, c, optarg, argv, optind);
 		if (lim < 0)
 			return -1;
 		if (lim > 0)
@@ -142,9 +145,6 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'l':
 			o->log = optarg;
-			break;
-		case 'L':
-			o->learn = true;
 			break;
 		case 'h':
 			usage_run();
@@ -268,7 +268,8 @@ int cmd_run(int argc, char **argv)
 	char dir[PATH_MAX] = "", sock[PATH_MAX + 16] = "", shim[PATH_MAX + 16];
 	sigset_t sigs, oldmask;
 	struct rlimit nofile = { 0 }; /* stays 0 if it could not be read */
-	int lfd = -1, rc = EXIT_BROKER_FAILED;
+	struct learn *learn = NULL;
+	int lfd = -1, learn_fd = -1, rc = EXIT_BROKER_FAILED;
 
 	policy_init(&policy);
 	if (parse_run(argc, argv, &o) < 0 || setup_identity(&o, &id) < 0)
@@ -277,6 +278,9 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "fdbroker: policy refused\n");
 		goto out;
 	}
+	policy.permissive = o.learn.mode == LEARN_PERMISSIVE;
+	if (learn_begin(&o.learn, "run", &learn, &learn_fd) < 0)
+		goto out;
 	dumpable_warning();
 	if (find_shim(shim, sizeof(shim)) < 0) {
 		fprintf(stderr, "fdbroker: cannot find libfdshim.so (tried %s)\n", shim);
@@ -322,15 +326,12 @@ int cmd_run(int argc, char **argv)
 			waitpid(st.child, NULL, 0);
 			goto out;
 		}
-		b.learn = o.learn ? learn_new() : NULL;
+		b.learn = learn;
 		broker_run(&b);
 		rc = st.exited ? exit_status(st.status) : EXIT_BROKER_FAILED;
-		if (b.learn) {
-			fprintf(stderr, "# fdbroker --learn: policy lines that would have allowed "
-					"what was denied\n");
-			learn_print(b.learn, stderr);
-			learn_free(b.learn);
-		}
+		learn_end(learn, &o.learn, learn_fd, true);
+		learn = NULL;
+		learn_fd = -1;
 	}
 out:
 	broker_close(&b);
@@ -340,6 +341,9 @@ out:
 		unlink(sock);
 	if (dir[0])
 		rmdir(dir);
+	learn_free(learn);
+	if (learn_fd >= 0)
+		close(learn_fd);
 	audit_close(&audit);
 	policy_free(&policy);
 	identity_free(&id);
