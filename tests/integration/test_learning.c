@@ -312,6 +312,21 @@ Test(learning, permissive_without_a_terminal_is_refused)
 	h_free(&r);
 }
 
+/* With a terminal on standard input (script(1) gives it one) no override is needed. */
+Test(learning, permissive_with_a_terminal_runs)
+{
+	char cmd[1024];
+	struct result r;
+
+	snprintf(cmd, sizeof(cmd), "env -u FDBROKER_LEARN_PERMISSIVE %s run -u nobody "
+		 "--learn=permissive -- echo ran-with-a-tty", h_fdbroker());
+	r = h_run((char *[]){ "script", "-qec", cmd, "/dev/null", NULL }, NULL, false);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "ran-with-a-tty"), "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "warning: --learn=permissive: every request"), "%s", r.out);
+	h_free(&r);
+}
+
 /* serve is shared by every user: it never grants what no rule allows. */
 Test(learning, serve_refuses_permissive)
 {
