@@ -226,7 +226,7 @@ int cmd_serve(int argc, char **argv)
 		return EXIT_BROKER_FAILED;
 	}
 	if (learn_begin(&st.learn, "serve", &b.learn, &st.learn_fd) < 0)
-		return EXIT_BROKER_FAILED;
+		goto out;
 	st.policy = malloc(sizeof(*st.policy));
 	if (!st.policy)
 		goto out;
