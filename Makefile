@@ -29,7 +29,7 @@ HELPER_LIB = helper/elfinfo.c helper/policy.c helper/policy_file.c helper/policy
              helper/mounts.c helper/open_handler.c helper/reopen_handler.c helper/shares.c helper/broker.c
 # explain's near misses and check's warnings: policy code, reached by the unit tests
 HELPER_LIB += helper/policy_explain.c helper/policy_lint.c
-HELPER_SRC = $(HELPER_LIB) helper/main.c helper/run.c helper/explain.c helper/load.c helper/shimenv.c helper/serve.c \
+HELPER_SRC = $(HELPER_LIB) helper/main.c helper/run.c helper/learn_cli.c helper/explain.c helper/load.c helper/shimenv.c helper/serve.c \
              helper/preflight.c helper/doctor.c helper/tree.c helper/usage.c helper/exec_search.c
 SHIM_SRC   = shim/init.c shim/channel.c shim/open.c shim/reopen.c shim/stdio.c shim/socket.c shim/bind.c shim/accept.c
 

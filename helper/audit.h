@@ -2,7 +2,7 @@
  * The audit trail: one line per decision, one per refused message or client.
  *
  *   TIME fdbroker[BROKERPID]: pid=P uid=U gid=G prog=NAME op=OP object=OBJ
- *        [DETAIL] verdict=allow|deny|error rule=FILE:LINE|default errno=NAME
+ *        [DETAIL] verdict=allow|allow-learn|deny|error rule=FILE:LINE|default errno=NAME
  *
  * (one line; OBJ and NAME escaped so a line never contains spaces it did not
  * write; no line, notes included, contains a control byte: see audit_note).  Destinations: "stderr", "syslog", or a file path (appended).

@@ -490,7 +490,8 @@ static void accept_clients(struct broker *b)
 
 void rule_name(const struct rule *r, char *buf, size_t len)
 {
-	if (r)
+	/* a permissive grant is the default's, under --learn=permissive */
+	if (r && !rule_is_learned(r))
 		snprintf(buf, len, "%s:%u", r->file, r->line);
 	else
 		snprintf(buf, len, "default");
@@ -611,20 +612,23 @@ void client_audit(struct broker *b, const struct client *c, const char *op, cons
 		.verdict = verdict, .rule = name, .err = err,
 	};
 
+	if (rule_is_learned(rule) && !strcmp(verdict, "allow"))
+		rec.verdict = "allow-learn";
 	rule_name(rule, name, sizeof(name));
 	audit_decision(b->audit, &rec);
 	if (strcmp(verdict, "deny") == 0)
 		b->denied++;
 }
 
-void broker_learn(struct broker *b, const struct client *c, const struct request *r)
+void broker_learn(struct broker *b, const struct client *c, const struct request *r,
+		  const struct rule *rule, int err, const char *why, const char *reason)
 {
 	struct subject s;
 
 	if (!b->learn)
 		return;
 	s = client_subject(c);
-	learn_record(b->learn, &s, r);
+	learn_decision(b->learn, &s, c->prog, r, rule, err, why, reason);
 }
 
 static int serve_open(struct broker *b, struct client *c, const struct fdb_hdr *h,
@@ -647,12 +651,14 @@ static int serve_open(struct broker *b, struct client *c, const struct fdb_hdr *
 	rights_format(res.rights, rights, sizeof(rights));
 	snprintf(detail, sizeof(detail), "rights=%s%s%s", rights, res.reason ? " reason=" : "",
 		 res.reason ? res.reason : "");
-	/* a refusal beside the policy is no rule to learn */
-	if (res.denied && !res.rule && !res.reason && res.rights) {
+	if (b->learn) {
+		/* a refusal beside the policy, or a name not resolved, is no rule to learn */
 		struct request r = { .op = OP_OPEN,
 				     .u.open = { .path = res.object, .rights = res.rights } };
+		const char *why = res.reason ? "refused beside the policy" :
+				  !res.resolved ? learn_why_unresolved(res.walk_err) : NULL;
 
-		broker_learn(b, c, &r);
+		broker_learn(b, c, &r, res.rule, res.fd >= 0 ? 0 : res.err, why, res.reason);
 	}
 	client_audit(b, c, "open", res.object, detail,
 		     res.denied ? "deny" : res.fd >= 0 ? "allow" : "error", res.rule,

@@ -64,7 +64,7 @@ struct broker {
 	bool allow_dumpable;       /* run with FDBROKER_DUMPABLE=1: serve dumpable members too */
 	broker_signal_fn on_signal; /* signals in the set given to broker_init */
 	void *ctx;
-	struct learn *learn;        /* --learn: remembers default denials */
+	struct learn *learn;        /* --learn: what the decisions teach (learn.h) */
 	struct limits limits;       /* 0s: the defaults (shares.h); fitted by broker_init */
 	bool stop;
 	unsigned long denied;       /* requests logged verdict=deny (run's exit line) */
@@ -105,8 +105,9 @@ int broker_run(struct broker *b);
 void broker_close(struct broker *b);
 
 /* For the request handlers (net_handler.c and broker.c). */
-/* A request no rule spoke for: remembered under --learn. */
-void broker_learn(struct broker *b, const struct client *c, const struct request *r);
+/* Under --learn, what a decision on c's request teaches: learn_decision (learn.h). */
+void broker_learn(struct broker *b, const struct client *c, const struct request *r,
+		  const struct rule *rule, int err, const char *why, const char *reason);
 struct fdb_hdr;
 struct subject client_subject(const struct client *c);
 void rule_name(const struct rule *r, char *buf, size_t len);

@@ -6,6 +6,7 @@
  *   socket raw or packet        CAP_NET_RAW
  *   bind/accept on a port <1024 CAP_NET_BIND_SERVICE
  *   bind unix                   CAP_DAC_OVERRIDE, CAP_CHOWN
+ *   --learn=permissive          all of the above: what any learned rule may need
  * Everything else leaves the bounding set, and no_new_privs is set, so not
  * even an exec could bring a capability back.
  */
@@ -51,6 +52,10 @@ uint64_t caps_needed(const struct policy *p)
 
 	for (size_t i = 0; i < p->n; i++)
 		caps |= rule_caps(&p->rules[i]);
+	/* a permissive grant may be any rule --learn writes (never an accept) */
+	if (p->permissive)
+		caps |= BIT(CAP_DAC_READ_SEARCH) | BIT(CAP_DAC_OVERRIDE) | BIT(CAP_CHOWN) |
+			BIT(CAP_NET_BIND_SERVICE) | BIT(CAP_NET_RAW);
 	return caps;
 }
 

@@ -10,6 +10,7 @@
 
 #include "policy.h"
 
+/* What p's rules need (all that any rule may, under p->permissive). */
 uint64_t caps_needed(const struct policy *p);
 
 /*

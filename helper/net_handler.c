@@ -38,7 +38,7 @@ int serve_socket(struct broker *b, struct client *c, const struct fdb_hdr *h,
 	struct decision d;
 	const char *fam, *tname;
 	char object[64];
-	int fd, type;
+	int fd, type, err;
 
 	if (wire_decode_socket(msg, len, &req) < 0 || nfds != 0) {
 		(void)fds;
@@ -56,16 +56,16 @@ int serve_socket(struct broker *b, struct client *c, const struct fdb_hdr *h,
 		 req.protocol);
 	d = policy_decide(b->policy, &s, &r);
 	if (d.verdict != VERDICT_ALLOW) {
-		if (!d.rule)
-			broker_learn(b, c, &r);
+		broker_learn(b, c, &r, d.rule, EPERM, NULL, NULL);
 		client_audit(b, c, "socket", object, NULL, "deny", d.rule, EPERM);
 		return broker_reply(b, c, h->seq, EPERM, FDB_REPLY_DENIED, -1);
 	}
 	fd = socket(req.family, type | (req.type & SOCK_NONBLOCK) | SOCK_CLOEXEC, req.protocol);
-	client_audit(b, c, "socket", object, NULL, fd >= 0 ? "allow" : "error", d.rule,
-		     fd >= 0 ? 0 : errno);
+	err = fd >= 0 ? 0 : errno;
+	broker_learn(b, c, &r, d.rule, err, NULL, NULL);
+	client_audit(b, c, "socket", object, NULL, fd >= 0 ? "allow" : "error", d.rule, err);
 	if (fd < 0)
-		return broker_reply(b, c, h->seq, errno, 0, -1);
+		return broker_reply(b, c, h->seq, err, 0, -1);
 	return broker_reply(b, c, h->seq, 0, 0, fd);
 }
 
@@ -169,6 +169,7 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 		err = -unix_resolve((const struct sockaddr_un *)sa, req.a.len, &ut);
 		snprintf(r.u.net.ep.path, sizeof(r.u.net.ep.path), "%s", ut.canon);
 		if (err) {
+			broker_learn(b, c, &r, NULL, 0, "its directory did not resolve", NULL);
 			client_audit(b, c, "bind", r.u.net.ep.path, detail, "deny", NULL, EACCES);
 			return broker_reply(b, c, h->seq, EACCES, FDB_REPLY_DENIED, -1);
 		}
@@ -177,6 +178,8 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 	if (foreign_netns(fds[0])) {
 		/* before any rule: no rule speaks for another namespace's addresses */
 		snprintf(detail, sizeof(detail), "proto=%s netns=foreign", proto_name);
+		broker_learn(b, c, &r, NULL, 0, "refused beside the policy: a socket of another "
+			     "network namespace", NULL);
 		client_audit(b, c, "bind", object, detail, "deny", NULL, EACCES);
 		unix_target_close(&ut);
 		return broker_reply(b, c, h->seq, EACCES, FDB_REPLY_DENIED, -1);
@@ -195,10 +198,10 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 		}
 	}
 	if (d.verdict != VERDICT_ALLOW) {
-		if (!d.rule) {
+		/* no rule at all: what is learned is a bind rule, never an accept */
+		if (!d.rule)
 			r.op = OP_BIND;
-			broker_learn(b, c, &r);
-		}
+		broker_learn(b, c, &r, d.rule, EACCES, NULL, NULL);
 		client_audit(b, c, "bind", object, detail, "deny", d.rule, EACCES);
 		unix_target_close(&ut);
 		return broker_reply(b, c, h->seq, EACCES, FDB_REPLY_DENIED, -1);
@@ -211,6 +214,7 @@ int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
 	} else {
 		err = bind(fds[0], sa, req.a.len) < 0 ? errno : 0;
 	}
+	broker_learn(b, c, &r, d.rule, err, NULL, NULL);
 	client_audit(b, c, "bind", object, detail, err ? "error" : "allow", d.rule, err);
 	return broker_reply(b, c, h->seq, err, 0, -1);
 }

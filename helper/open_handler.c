@@ -201,6 +201,7 @@ static bool foreign(int fd, struct open_result *out)
 static void resolve_failed(const struct policy *p, const struct subject *s, const char *written,
 			   bool told, unsigned rights, int err, struct open_result *out)
 {
+	out->walk_err = err;
 	if (told && written[0] && allowed(p, s, written, rights, out))
 		out->err = err;
 	else
@@ -222,6 +223,7 @@ static void open_existing(const struct policy *p, const struct subject *s,
 		deny(out);
 		return;
 	}
+	out->resolved = true;
 	if ((req->flags & O_CREAT) && (req->flags & O_EXCL))
 		rights |= RIGHT_CREATE;
 	if (!allowed(p, s, canon, rights, out)) {
@@ -261,6 +263,7 @@ static bool open_direct(const struct policy *p, const struct subject *s,
 		return false; /* a symlink may still lead somewhere allowed */
 	fd = syscall(SYS_openat2, AT_FDCWD, req->path, &how, sizeof(how));
 	if (fd >= 0) {
+		out->resolved = true; /* no symlink followed: the path is the object's */
 		open_hand_over((int)fd, req->flags, out);
 		return true;
 	}
@@ -337,6 +340,7 @@ static int create_new(const struct policy *p, const struct subject *s,
 		return 0;
 	}
 	snprintf(canon, sizeof(canon), "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", base);
+	out->resolved = true;
 	if (!allowed(p, s, canon, rights, out)) {
 		close(pfd);
 		deny(out);
@@ -405,6 +409,8 @@ void open_serve(const struct policy *p, const struct subject *s, const struct fd
 	if (req->path[0] == '/' && !(req->flags & O_CREAT) && strcmp(written, req->path) == 0 &&
 	    open_direct(p, s, req, (unsigned)rights, out))
 		return;
+	/* what the path as written was granted does not speak for where it leads */
+	out->rule = NULL;
 
 	told = !path_has_dotdot(req->path);
 	/* a creation that loses a race with another creator tries again */

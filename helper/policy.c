@@ -749,6 +749,7 @@ void policy_init(struct policy *p)
 {
 	p->rules = NULL;
 	p->n = p->cap = 0;
+	p->permissive = false;
 }
 
 void policy_free(struct policy *p)

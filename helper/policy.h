@@ -78,6 +78,12 @@ struct rule {
 struct policy {
 	struct rule *rules;
 	size_t n, cap;
+	/*
+	 * --learn=permissive (run only): a request no rule matches is allowed,
+	 * by policy_learn_rule, when a rule could be written for it
+	 * (policy_learnable).  A matching deny rule still decides.
+	 */
+	bool permissive;
 };
 
 /* Who asks: kernel-supplied credentials of the requesting process. */
@@ -136,9 +142,36 @@ int policy_parse_file(struct policy *p, const char *file, policy_error_fn err, v
 int policy_parse_inline(struct policy *p, uid_t uid, const char *file, unsigned line,
 			const char *rule, policy_error_fn err, void *ctx);
 
-/* First matching rule wins; no match is deny. */
+/*
+ * First matching rule wins; no match is deny, or under p->permissive an
+ * allow by &policy_learn_rule for a learnable request.  For a tcp bind an
+ * accept rule that matches the address speaks too: no learned grant then,
+ * so the caller's accept decision is taken as without permissive.
+ */
 struct decision policy_decide(const struct policy *p, const struct subject *s,
 			      const struct request *r);
+
+/*
+ * The rule of a permissive grant: allow, every field zero (a file it lets
+ * a program create is the program's, an address any peer may reach).  It
+ * is no rule of the policy; the audit log names it "default" with
+ * verdict=allow-learn.
+ */
+extern const struct rule policy_learn_rule;
+bool rule_is_learned(const struct rule *r);
+
+/*
+ * Can a policy line grant exactly this request, and would the broker then
+ * serve it?  Not an open of "/", of a name that is not absolute and
+ * canonical or does not fit on a line, or of anything under /proc or
+ * /dev/fd (the names there are the broker's own or change from run to
+ * run); not a socket the policy has no words for; never an accept (what
+ * is learned for a tcp bind is a bind rule).  false with *why (may be
+ * NULL) a static reason for --learn's comment.
+ */
+bool policy_learnable(const struct request *r, const char **why);
+/* The longest path token a learned line holds: a policy line is 4096 bytes at most. */
+#define POLICY_TOKEN_MAX 3900
 
 /* Does the rule match this request?  (policy_decide's step, for explain.) */
 bool rule_matches(const struct rule *rule, const struct subject *s, const struct request *r);

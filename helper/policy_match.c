@@ -1,10 +1,12 @@
 /*
  * The decision over parsed rules: first matching rule wins, no match is deny
- * (fdbroker-policy(5), "Matching").  No I/O, no allocation.
+ * (fdbroker-policy(5), "Matching"), and the permissive learning's grant
+ * where no rule matches (fdbroker(8), LEARNING).  No I/O, no allocation.
  */
 #include "policy.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
 bool rule_subject_matches(const struct rule *rule, const struct subject *s)
 {
@@ -90,6 +92,87 @@ bool rule_matches(const struct rule *rule, const struct subject *s, const struct
 	return false;
 }
 
+const struct rule policy_learn_rule = { .verdict = VERDICT_ALLOW };
+
+bool rule_is_learned(const struct rule *r)
+{
+	return r == &policy_learn_rule;
+}
+
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static bool path_learnable(const char *path, const char **why)
+{
+	size_t n = strlen(path);
+
+	if (!strcmp(path, "/")) {
+		*why = "a rule for / would be the tree of every file";
+		return false;
+	}
+	if (addr_check_path(path, NULL, 0) < 0 || path[n - 1] == '/') {
+		*why = "not one absolute canonical file name";
+		return false;
+	}
+	if (under(path, "/proc") || under(path, "/dev/fd")) {
+		*why = "a name under /proc or /dev/fd: the broker's own there, or one that changes "
+		       "from run to run";
+		return false;
+	}
+	if (policy_quote_path(path, NULL, 0) >= POLICY_TOKEN_MAX) {
+		*why = "as a rule it would not fit on a policy line";
+		return false;
+	}
+	return true;
+}
+
+bool policy_learnable(const struct request *r, const char **why)
+{
+	const char *dummy;
+
+	if (!why)
+		why = &dummy;
+	switch (r->op) {
+	case OP_OPEN:
+		if (!r->u.open.rights) {
+			*why = "it asks for no right a rule grants";
+			return false;
+		}
+		return r->u.open.path && path_learnable(r->u.open.path, why);
+	case OP_SOCKET:
+		if (!socket_family_name(r->u.socket.family) || !socket_type_name(r->u.socket.type)) {
+			*why = "a socket family or type the policy has no word for";
+			return false;
+		}
+		return true;
+	case OP_BIND:
+		return r->u.net.ep.family != AF_UNIX || path_learnable(r->u.net.ep.path, why);
+	case OP_ACCEPT:
+		break;
+	}
+	*why = "not an operation --learn writes rules for";
+	return false;
+}
+
+/* A tcp bind an accept rule speaks for is the accept rule's (serve_bind). */
+static bool accept_speaks(const struct policy *p, const struct subject *s,
+			  const struct request *r)
+{
+	struct request a = *r;
+
+	if (r->op != OP_BIND || r->u.net.proto != PROTO_TCP)
+		return false;
+	a.op = OP_ACCEPT;
+	for (size_t i = 0; i < p->n; i++)
+		if (rule_matches(&p->rules[i], s, &a))
+			return true;
+	return false;
+}
+
 struct decision policy_decide(const struct policy *p, const struct subject *s,
 			      const struct request *r)
 {
@@ -100,8 +183,13 @@ struct decision policy_decide(const struct policy *p, const struct subject *s,
 		if (rule_matches(&p->rules[i], s, r)) {
 			d.verdict = p->rules[i].verdict;
 			d.rule = &p->rules[i];
-			break;
+			return d;
 		}
+	}
+	/* only where no rule speaks: a deny rule is never overridden */
+	if (p->permissive && policy_learnable(r, NULL) && !accept_speaks(p, s, r)) {
+		d.verdict = VERDICT_ALLOW;
+		d.rule = &policy_learn_rule;
 	}
 	return d;
 }

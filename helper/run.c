@@ -147,7 +147,7 @@ static void child_exec(const struct identity *id, const char *shim, char **argv,
 struct run_opts {
 	const char *user;
 	const char *log;
-	bool learn;
+	struct learn_opts learn;
 	unsigned stop_grace;
 	struct limits limits;
 	struct strlist policies, rules;
@@ -178,10 +178,10 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "allow", required_argument, NULL, 'a' },
 		{ "log", required_argument, NULL, 'l' },
-		{ "learn", no_argument, NULL, 'L' },
 		{ "stop-grace", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		LIMITS_OPTIONS,
+		LEARN_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -192,6 +192,8 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 	while ((c = getopt_long(argc, argv, "+:u:p:a:h", longs, NULL)) != -1) {
 		int lim = limits_option(&o->limits, c, optarg);
 
+		if (lim == 0)
+			lim = learn_option(&o->learn, c, optarg, argv, optind);
 		if (lim < 0)
 			return -1;
 		if (lim > 0)
@@ -208,9 +210,6 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'l':
 			o->log = optarg;
-			break;
-		case 'L':
-			o->learn = true;
 			break;
 		case 'G':
 			if (parse_grace(optarg, &o->stop_grace) < 0)
@@ -338,7 +337,8 @@ int cmd_run(int argc, char **argv)
 	struct preflight pf = { .id = &id };
 	sigset_t sigs, oldmask;
 	struct rlimit nofile = { 0 }; /* stays 0 if it could not be read */
-	int lfd = -1, rc = EXIT_BROKER_FAILED;
+	struct learn *learn = NULL;
+	int lfd = -1, learn_fd = -1, rc = EXIT_BROKER_FAILED;
 
 	policy_init(&policy);
 	if (parse_run(argc, argv, &o) < 0 || setup_identity(&o, &id) < 0)
@@ -347,6 +347,9 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "fdbroker: policy refused\n");
 		goto out;
 	}
+	policy.permissive = o.learn.mode == LEARN_PERMISSIVE;
+	if (learn_begin(&o.learn, "run", &learn, &learn_fd) < 0)
+		goto out;
 	dumpable_warning();
 	if (find_shim(shim, sizeof(shim)) < 0) {
 		fprintf(stderr, "fdbroker: cannot find libfdshim.so (tried %s)\n", shim);
@@ -402,16 +405,13 @@ int cmd_run(int argc, char **argv)
 			waitpid(st.child, NULL, 0);
 			goto out;
 		}
-		b.learn = o.learn ? learn_new() : NULL;
+		b.learn = learn;
 		broker_run(&b);
 		rc = st.exited ? exit_status(st.status) : EXIT_BROKER_FAILED;
-		preflight_denials(o.argv[0], rc, b.denied, o.learn);
-		if (b.learn) {
-			fprintf(stderr, "# fdbroker --learn: policy lines that would have allowed "
-					"what was denied\n");
-			learn_print(b.learn, stderr);
-			learn_free(b.learn);
-		}
+		preflight_denials(o.argv[0], rc, b.denied, o.learn.mode != LEARN_OFF);
+		learn_end(learn, &o.learn, learn_fd, true);
+		learn = NULL;
+		learn_fd = -1;
 	}
 out:
 	broker_close(&b);
@@ -421,6 +421,9 @@ out:
 		unlink(sock);
 	if (dir[0])
 		rmdir(dir);
+	learn_free(learn);
+	if (learn_fd >= 0)
+		close(learn_fd);
 	audit_close(&audit);
 	policy_free(&policy);
 	identity_free(&id);

@@ -34,6 +34,8 @@ struct serve_state {
 	const char *log;
 	struct policy *policy;
 	uint64_t caps; /* what this broker kept */
+	struct learn_opts learn;
+	int learn_fd;  /* --learn-out, or -1 */
 };
 
 /* Collects reload errors for the audit log. */
@@ -90,8 +92,7 @@ static void on_signal(struct broker *b, const struct signalfd_siginfo *si)
 		reload(b, st);
 		break;
 	case SIGUSR1:
-		if (b->learn)
-			learn_print(b->learn, stderr);
+		learn_flush(b->learn, &st->learn, st->learn_fd, false);
 		break;
 	default:
 		b->stop = true;
@@ -212,16 +213,16 @@ int cmd_serve(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "log", required_argument, NULL, 'l' },
-		{ "learn", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		LIMITS_OPTIONS,
+		LEARN_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct serve_state st = { 0 };
+	struct serve_state st = { .learn_fd = -1 };
 	struct broker b = { .epfd = -1, .sigfd = -1 };
 	struct audit audit = { .fd = -1 };
 	const char *sock = DEFAULT_SOCKET;
-	bool learn = false, own = false;
+	bool own = false;
 	char caps[256];
 	sigset_t sigs;
 	struct rlimit nofile;
@@ -232,6 +233,8 @@ int cmd_serve(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":p:s:h", longs, NULL)) != -1) {
 		int lim = limits_option(&b.limits, c, optarg);
 
+		if (lim == 0)
+			lim = learn_option(&st.learn, c, optarg, argv, optind);
 		if (lim < 0)
 			return EXIT_BROKER_FAILED;
 		if (lim > 0)
@@ -240,7 +243,6 @@ int cmd_serve(int argc, char **argv)
 		case 'p': strlist_add(&st.policies, optarg); break;
 		case 's': sock = optarg; break;
 		case 'l': st.log = optarg; break;
-		case 'L': learn = true; break;
 		case 'h': usage_print("serve", stdout); return 0;
 		default: usage_error("serve", c, argv); return EXIT_BROKER_FAILED;
 		}
@@ -250,10 +252,11 @@ int cmd_serve(int argc, char **argv)
 			argv[optind]);
 		return EXIT_BROKER_FAILED;
 	}
-
+	if (learn_begin(&st.learn, "serve", &b.learn, &st.learn_fd) < 0)
+		goto out;
 	st.policy = malloc(sizeof(*st.policy));
 	if (!st.policy)
-		return EXIT_BROKER_FAILED;
+		goto out;
 	policy_init(st.policy);
 	if (load_policy_files(st.policy, &st.policies, 1, print_policy_error, NULL) > 0) {
 		fprintf(stderr, "fdbroker: policy refused\n");
@@ -293,7 +296,6 @@ int cmd_serve(int argc, char **argv)
 	b.audit = &audit;
 	b.on_signal = on_signal;
 	b.ctx = &st;
-	b.learn = learn ? learn_new() : NULL;
 	if (broker_init(&b, lfd, &sigs) < 0) {
 		fprintf(stderr, "fdbroker: broker: %s\n", strerror(errno));
 		goto out;
@@ -306,18 +308,21 @@ int cmd_serve(int argc, char **argv)
 		   caps);
 	notify_ready();
 	rc = broker_run(&b) < 0 ? EXIT_BROKER_FAILED : 0;
-	if (b.learn) {
-		learn_print(b.learn, stderr);
-		learn_free(b.learn);
-	}
+	learn_end(b.learn, &st.learn, st.learn_fd, false);
+	b.learn = NULL;
+	st.learn_fd = -1;
 out:
+	learn_free(b.learn);
+	if (st.learn_fd >= 0)
+		close(st.learn_fd);
 	broker_close(&b);
 	if (lfd >= 0)
 		close(lfd);
 	if (own)
 		unlink(sock);
 	audit_close(&audit);
-	policy_free(st.policy);
+	if (st.policy)
+		policy_free(st.policy);
 	free(st.policy);
 	free(st.policies.v);
 	return rc;

@@ -27,12 +27,14 @@ struct cmd_usage {
 
 static const struct cmd_usage cmds[] = {
 	{ "run", C_RUN,
-	  "[-u USER[:GROUP]] [-p POLICY]... [-a RULE]... [--log DEST] [--learn]\n"
+	  "[-u USER[:GROUP]] [-p POLICY]... [-a RULE]... [--log DEST]\n"
+	  "          [--learn[=permissive]] [--learn-out FILE] [--learn-force]\n"
 	  LIMITS_SYNOPSIS
 	  "          [--stop-grace SECONDS] -- PROGRAM [ARG]...\n",
 	  "run PROGRAM as USER under a private broker" },
 	{ "serve", C_SERVE,
-	  "[-p POLICY]... [-s SOCKET] [--log DEST] [--learn]\n" LIMITS_SYNOPSIS,
+	  "[-p POLICY]... [-s SOCKET] [--log DEST] [--learn] [--learn-out FILE]\n"
+	  LIMITS_SYNOPSIS,
 	  "the system-wide broker (default socket /run/fdbroker/socket)" },
 	{ "exec", C_EXEC, "[-s SOCKET] -- PROGRAM [ARG]...\n",
 	  "run PROGRAM with the shim, against a serve broker" },
@@ -75,6 +77,15 @@ static const struct opt_usage opts[] = {
 	{ C_RUN | C_SERVE,
 	  "  --learn                  at exit (serve: also on SIGUSR1), print the policy lines\n"
 	  "                           that would have allowed every denied request\n" },
+	{ C_RUN,
+	  "  --learn=permissive       run only: grant and record what no rule decides (deny\n"
+	  "                           rules hold); needs a terminal on stdin or --learn-force\n" },
+	{ C_RUN | C_SERVE,
+	  "  --learn-out FILE         write the learned policy to FILE, not stderr (implies\n"
+	  "                           --learn)\n" },
+	{ C_RUN,
+	  "  --learn-force            permissive learning without a terminal (tests, CI); also\n"
+	  "                           FDBROKER_LEARN_PERMISSIVE=1\n" },
 	{ C_RUN,
 	  "  --stop-grace SECONDS     once PROGRAM has exited, SIGTERM stops the rest of its\n"
 	  "                           tree; SIGKILL what is left after SECONDS (default 10)\n" },
