@@ -252,8 +252,8 @@ Test(reopen, nginx_error_log_file)
 	struct proc p;
 	char *text;
 
-	nginx_start(&p, 671, err, -1);
-	nginx_requests(671);
+	nginx_start(&p, 691, err, -1);
+	nginx_requests(691);
 	/* the worker's line: it writes to the descriptor the master reopened */
 	cr_assert_eq(wait_for_text(err, "/missing\" failed (2:", 20000), 0);
 	p_stop(&p);
@@ -271,9 +271,9 @@ Test(reopen, nginx_error_log_pipe)
 	int fds[2];
 
 	cr_assert_eq(pipe2(fds, O_CLOEXEC), 0);
-	nginx_start(&p, 672, NULL, fds[1]);
+	nginx_start(&p, 692, NULL, fds[1]);
 	close(fds[1]);
-	nginx_requests(672);
+	nginx_requests(692);
 	cr_assert(pipe_has(fds[0], "/missing\" failed (2:", buf, sizeof(buf), 20000), "%s", buf);
 	cr_assert(strstr(buf, "start worker process"), "%s", buf);
 	cr_assert(!strstr(buf, "Permission denied"), "%s", buf);
