@@ -29,7 +29,7 @@ static const char usage[] =
 	"                           to /etc/fdbroker/policy and /etc/fdbroker/policy.d/*.policy)\n"
 	"  -a, --allow RULE         inline rule for PROGRAM's user, e.g. 'open /etc/shadow read'\n"
 	"  -s, --socket SOCKET      the serve broker's socket (default /run/fdbroker/socket)\n"
-	"  --log DEST               audit log: stderr (default), syslog, or a file\n"
+	"  --log DEST               audit log: stderr (default), syslog, journal, or a file\n"
 	"  --learn                  at exit (serve: also on SIGUSR1), print the policy lines\n"
 	"                           that would have allowed every denied request\n"
 	"  limits of run and serve (fdbroker(8), LIMITS):\n"
