@@ -12,6 +12,7 @@ MANDIR  ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 EXAMPLEDIR ?= $(PREFIX)/share/doc/fdbroker/examples
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 BUILD   ?= build
 SAN     ?=
 
@@ -131,7 +132,7 @@ fuzz: deps
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man5 \
 	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
-	  $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(SYSCONFDIR)/fdbroker/policy.d
+	  $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(SYSCONFDIR)/fdbroker/policy.d
 	install -m 0755 $(FDBROKER) $(DESTDIR)$(BINDIR)/fdbroker
 	install -m 0644 $(SHIM) $(DESTDIR)$(LIBDIR)/libfdshim.so
 	install -m 0644 man/fdbroker.8 $(DESTDIR)$(MANDIR)/man8/
@@ -142,6 +143,7 @@ install: all
 	install -m 0644 systemd/fdbroker.socket $(DESTDIR)$(UNITDIR)/
 	install -m 0644 examples/*.policy examples/README.md $(DESTDIR)$(EXAMPLEDIR)/
 	install -m 0755 examples/icmp-probe.py $(DESTDIR)$(EXAMPLEDIR)/
+	install -m 0644 completion/fdbroker $(DESTDIR)$(COMPLETIONDIR)/fdbroker
 	test -e $(DESTDIR)$(SYSCONFDIR)/fdbroker/policy || \
 	  install -m 0644 examples/fdbroker.policy $(DESTDIR)$(SYSCONFDIR)/fdbroker/policy
 
