@@ -39,7 +39,7 @@ Test(package, lintian_clean, .timeout = 900)
 		"env", "-u", "LD_PRELOAD", "-u", "ASAN_OPTIONS", "-u", "LSAN_OPTIONS", "-u",
 		"UBSAN_OPTIONS", "sh", (char *)h_srcfile("scripts", "deb.sh"), out, NULL,
 	};
-	char *list[] = { "sh", "-c", deb, NULL };
+	char *list[] = { "env", "-u", "LD_PRELOAD", "sh", "-c", deb, NULL };
 	struct result r, c;
 
 	snprintf(out, sizeof(out), "%s/deb", h_tmpdir());
