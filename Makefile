@@ -12,6 +12,7 @@ MANDIR  ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 EXAMPLEDIR ?= $(PREFIX)/share/doc/fdbroker/examples
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 BUILD   ?= build
 SAN     ?=
 # The version is the newest entry of debian/changelog: "fdbroker (0.1.0-1) ..."
@@ -25,7 +26,7 @@ HARDEN = -fstack-protector-strong -D_FORTIFY_SOURCE=2
 BASE_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Icommon $(WARN) $(HARDEN) $(CFLAGS) $(SAN)
 
 COMMON_SRC = common/wire.c common/fdpass.c common/addr.c common/fdname.c
-HELPER_LIB = helper/elfinfo.c helper/policy.c helper/policy_file.c helper/policy_match.c helper/path.c helper/audit.c helper/users.c helper/listener.c helper/net_handler.c helper/unix_bind.c helper/caps.c helper/learn.c \
+HELPER_LIB = helper/elfinfo.c helper/policy.c helper/policy_file.c helper/policy_match.c helper/path.c helper/audit.c helper/users.c helper/listener.c helper/net_handler.c helper/unix_bind.c helper/caps.c helper/learn.c helper/journal.c \
              helper/mounts.c helper/open_handler.c helper/reopen_handler.c helper/shares.c helper/broker.c
 # explain's near misses and check's warnings: policy code, reached by the unit tests
 HELPER_LIB += helper/policy_explain.c helper/policy_lint.c
@@ -148,7 +149,7 @@ fuzz:
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man5 \
 	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
-	  $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(SYSCONFDIR)/fdbroker/policy.d
+	  $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(SYSCONFDIR)/fdbroker/policy.d
 	install -m 0755 $(FDBROKER) $(DESTDIR)$(BINDIR)/fdbroker
 	install -m 0644 $(SHIM) $(DESTDIR)$(LIBDIR)/libfdshim.so
 	install -m 0644 man/fdbroker.8 $(DESTDIR)$(MANDIR)/man8/
@@ -159,6 +160,7 @@ install: all
 	install -m 0644 systemd/fdbroker.socket $(DESTDIR)$(UNITDIR)/
 	install -m 0644 examples/*.policy examples/README.md $(DESTDIR)$(EXAMPLEDIR)/
 	install -m 0755 examples/icmp-probe.py $(DESTDIR)$(EXAMPLEDIR)/
+	install -m 0644 completion/fdbroker $(DESTDIR)$(COMPLETIONDIR)/fdbroker
 	test -e $(DESTDIR)$(SYSCONFDIR)/fdbroker/policy || \
 	  install -m 0644 examples/fdbroker.policy $(DESTDIR)$(SYSCONFDIR)/fdbroker/policy
 

@@ -44,7 +44,8 @@ int audit_open(struct audit *a, const char *dest)
 	 * serve does not fork; run forks PROGRAM only to exec it, and that child
 	 * (child_exec in run.c) reports its failures on stderr, not here.
 	 */
-	*a = (struct audit){ .fd = -1, .path = dest ? dest : "stderr", .pid = getpid(), .sec = -1 };
+	*a = (struct audit){ .fd = -1, .path = dest ? dest : "stderr", .pid = getpid(), .sec = -1,
+			     .journal = { .fd = -1 } };
 	if (!dest || strcmp(dest, "stderr") == 0) {
 		a->fd = STDERR_FILENO;
 		a->is_stderr = true;
@@ -53,6 +54,12 @@ int audit_open(struct audit *a, const char *dest)
 	if (strcmp(dest, "syslog") == 0) {
 		openlog("fdbroker", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
 		a->use_syslog = true;
+		return 0;
+	}
+	if (strcmp(dest, "journal") == 0) {
+		if (journal_open(&a->journal) < 0)
+			return -1;
+		a->use_journal = true;
 		return 0;
 	}
 	a->fd = open(dest, LOG_FLAGS, 0640);
@@ -71,6 +78,13 @@ void audit_close(struct audit *a)
 		close(a->fd);
 	if (a->use_syslog)
 		closelog();
+	if (a->use_journal) {
+		/* no entry went through since: the count would otherwise be told nowhere */
+		if (a->lost)
+			fprintf(stderr, "fdbroker: audit log journal: %lu %s lost\n", a->lost,
+				a->lost == 1 ? "line was" : "lines were");
+		journal_close(&a->journal);
+	}
 	a->fd = -1;
 }
 
@@ -256,6 +270,59 @@ static int write_all(struct audit *a, const char *p, size_t len)
 	return 0;
 }
 
+/* s as the broker's own text of a line: control and non-ASCII bytes "\xHH". */
+static const char *text_escape(const char *s, char *buf, size_t cap)
+{
+	struct line l = { buf, 0, cap };
+
+	put_text(&l, s ? s : "?");
+	buf[l.len] = '\0';
+	return buf;
+}
+
+/*
+ * One journal entry: the line (already escaped) as MESSAGE, and for a
+ * decision its parts as fields, escaped as the line escapes them, so no
+ * field holds a byte the line would not (a newline, a terminal escape).
+ */
+static int journal_entry(struct audit *a, const char *message, int prio, const struct audit_rec *r)
+{
+	char pri[16], pid[24], uid[24], gid[24], prog[AUDIT_PROG_ESC];
+	char op[64], verdict[64], rule[1024], detail[1024], object[4 * 4096 + 1];
+	const char *ename;
+	struct journal_field f[16] = {
+		{ "MESSAGE", message },
+		{ "PRIORITY", pri },
+		{ "SYSLOG_IDENTIFIER", "fdbroker" },
+		{ "SYSLOG_FACILITY", "10" }, /* authpriv, as --log syslog */
+	};
+	size_t n = 4;
+
+	snprintf(pri, sizeof(pri), "%d", prio);
+	if (r) {
+		ename = r->err ? strerrorname_np(r->err) : "0";
+		snprintf(pid, sizeof(pid), "%ld", (long)r->pid);
+		snprintf(uid, sizeof(uid), "%lu", (unsigned long)r->uid);
+		snprintf(gid, sizeof(gid), "%lu", (unsigned long)r->gid);
+		f[n++] = (struct journal_field){ "FDBROKER_OP", text_escape(r->op, op, sizeof(op)) };
+		f[n++] = (struct journal_field){ "FDBROKER_OBJECT",
+						 audit_escape(r->object, object, sizeof(object)) };
+		if (r->detail)
+			f[n++] = (struct journal_field){ "FDBROKER_DETAIL",
+							 text_escape(r->detail, detail, sizeof(detail)) };
+		f[n++] = (struct journal_field){ "FDBROKER_VERDICT",
+						 text_escape(r->verdict, verdict, sizeof(verdict)) };
+		f[n++] = (struct journal_field){ "FDBROKER_RULE", text_escape(r->rule, rule, sizeof(rule)) };
+		f[n++] = (struct journal_field){ "FDBROKER_ERRNO", ename ? ename : "?" };
+		f[n++] = (struct journal_field){ "FDBROKER_UID", uid };
+		f[n++] = (struct journal_field){ "FDBROKER_GID", gid };
+		f[n++] = (struct journal_field){ "FDBROKER_PROG",
+						 audit_escape(r->prog, prog, sizeof(prog)) };
+		f[n++] = (struct journal_field){ "OBJECT_PID", pid };
+	}
+	return journal_send(&a->journal, f, n);
+}
+
 /* Lines that did not make it: counted; the first of an outage is told on stderr. */
 static void lost_lines(struct audit *a, int err, unsigned long n)
 {
@@ -282,9 +349,14 @@ static bool back_again(struct audit *a)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	snprintf(note, sizeof(note), "audit log writable again; %lu %s lost", a->lost,
 		 a->lost == 1 ? "line was" : "lines were");
-	len = format_line(a, &ts, note, line, sizeof(line));
-	if (write_all(a, line, len) < 0)
-		return false;
+	if (a->use_journal) {
+		if (journal_entry(a, note, LOG_WARNING, NULL) < 0)
+			return false;
+	} else {
+		len = format_line(a, &ts, note, line, sizeof(line));
+		if (write_all(a, line, len) < 0)
+			return false;
+	}
 	if (!a->is_stderr)
 		fprintf(stderr, "fdbroker: audit log %s writable again; %lu %s lost\n", a->path,
 			a->lost, a->lost == 1 ? "line was" : "lines were");
@@ -317,7 +389,7 @@ void audit_flush(struct audit *a)
 
 void audit_hold(struct audit *a, bool on)
 {
-	a->hold = on && !a->use_syslog;
+	a->hold = on && !a->use_syslog && !a->use_journal;
 	if (!a->hold)
 		audit_flush(a);
 }
@@ -380,12 +452,39 @@ static void check_removed(struct audit *a, const struct timespec *ts)
 	put_line(a, line, format_line(a, ts, note, line, sizeof(line)));
 }
 
-/* Start a line: its prefix, unless syslog adds its own. */
+/*
+ * A line to the journal, or counted lost as a line the disk refused: a full
+ * journal (its queue of net.unix.max_dgram_qlen entries waiting) fails at
+ * once with EAGAIN, never blocks the broker.
+ */
+static void journal_line(struct audit *a, const char *message, int prio, const struct audit_rec *r)
+{
+	if (a->lost && !back_again(a)) {
+		a->lost++;
+		return;
+	}
+	if (journal_entry(a, message, prio, r) < 0)
+		lost_lines(a, errno, 1);
+}
+
+/* A decision's journal priority: see audit.h. */
+static int verdict_priority(const char *verdict)
+{
+	if (strcmp(verdict, "allow") == 0)
+		return LOG_INFO;
+	if (strcmp(verdict, "deny") == 0)
+		return LOG_NOTICE;
+	if (strcmp(verdict, "error") == 0)
+		return LOG_ERR;
+	return LOG_WARNING;
+}
+
+/* Start a line: its prefix, unless syslog or the journal adds its own. */
 static void line_begin(struct audit *a, struct line *l)
 {
 	struct timespec ts;
 
-	if (a->use_syslog)
+	if (a->use_syslog || a->use_journal)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (ts.tv_sec != a->sec) {
@@ -396,8 +495,13 @@ static void line_begin(struct audit *a, struct line *l)
 	put_prefix(l, a, &ts);
 }
 
-static void line_end(struct audit *a, struct line *l)
+static void line_end(struct audit *a, struct line *l, int prio, const struct audit_rec *r)
 {
+	if (a->use_journal) {
+		l->p[l->len] = '\0';
+		journal_line(a, l->p, prio, r);
+		return;
+	}
 	if (a->use_syslog) {
 		l->p[l->len] = '\0';
 		syslog(LOG_NOTICE, "%s", l->p);
@@ -437,22 +541,38 @@ void audit_decision(struct audit *a, const struct audit_rec *r)
 	put_text(&l, r->rule);
 	put_str(&l, " errno=");
 	put_str(&l, ename ? ename : "?");
-	line_end(a, &l);
+	line_end(a, &l, verdict_priority(r->verdict), r);
+	errno = saved;
+}
+
+__attribute__((format(printf, 3, 0)))
+static void note(struct audit *a, int prio, const char *fmt, va_list ap)
+{
+	char body[2048], buf[8192]; /* room for body escaped */
+	struct line l = { buf, 0, sizeof(buf) };
+	int saved = errno;
+
+	vsnprintf(body, sizeof(body), fmt, ap);
+	line_begin(a, &l);
+	put_text(&l, body);
+	line_end(a, &l, prio, NULL);
 	errno = saved;
 }
 
 void audit_note(struct audit *a, const char *fmt, ...)
 {
-	char body[2048], buf[8192]; /* room for body escaped */
-	struct line l = { buf, 0, sizeof(buf) };
 	va_list ap;
-	int saved = errno;
 
 	va_start(ap, fmt);
-	vsnprintf(body, sizeof(body), fmt, ap);
+	note(a, LOG_WARNING, fmt, ap);
 	va_end(ap);
-	line_begin(a, &l);
-	put_text(&l, body);
-	line_end(a, &l);
-	errno = saved;
+}
+
+void audit_info(struct audit *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	note(a, LOG_INFO, fmt, ap);
+	va_end(ap);
 }

@@ -5,7 +5,15 @@
  *        [DETAIL] verdict=allow|allow-learn|deny|error rule=FILE:LINE|default errno=NAME
  *
  * (one line; OBJ and NAME escaped so a line never contains spaces it did not
- * write; no line, notes included, contains a control byte: see audit_note).  Destinations: "stderr", "syslog", or a file path (appended).
+ * write; no line, notes included, contains a control byte: see audit_note).  Destinations: "stderr", "syslog", "journal", or a file path (appended).
+ *
+ * "journal" sends each line as a journal entry (journal.h): MESSAGE= is the
+ * line without its time and pid prefix, and a decision carries its parts as
+ * fields, escaped as in the line: FDBROKER_OP, FDBROKER_OBJECT,
+ * FDBROKER_DETAIL (when the line has one), FDBROKER_VERDICT, FDBROKER_RULE,
+ * FDBROKER_ERRNO, FDBROKER_UID, FDBROKER_GID, FDBROKER_PROG and OBJECT_PID
+ * (the client).  PRIORITY: 6 (info) for allow and audit_info, 5 (notice) for
+ * deny, 4 (warning) for notes and any other verdict, 3 (err) for error.
  *
  * A log that cannot be written never stops the broker: the first failed
  * line of an outage is reported on stderr, the rest are counted, and the
@@ -20,9 +28,13 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "journal.h"
+
 struct audit {
 	int fd;            /* -1 with use_syslog */
 	bool use_syslog;
+	bool use_journal;  /* fd is -1 too; entries go to journal */
+	struct journal journal;
 	bool own_fd;       /* opened by us (a file) */
 	bool regular;      /* a regular file: may be removed, and re-created */
 	bool is_stderr;    /* fd is our stderr: failures cannot be told there */
@@ -65,6 +77,8 @@ void audit_decision(struct audit *a, const struct audit_rec *r);
  * audit_escape, so it is escaped exactly as in a decision line.
  */
 void audit_note(struct audit *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A note that reports, not warns (serving, reloaded): the journal gets it as info. */
+void audit_info(struct audit *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /*
  * s escaped as a decision line escapes client bytes ("\xHH" for spaces,
  * backslashes, control and non-ASCII bytes), into buf, cut to fit; returns

@@ -73,7 +73,7 @@ static void reload(struct broker *b, struct serve_state *st)
 	if (need != st->caps && caps_limit(need) == 0)
 		st->caps = need;
 	caps_format(st->caps, missing, sizeof(missing));
-	audit_note(b->audit, "policy reloaded: rules=%zu capabilities kept: %s", fresh->n, missing);
+	audit_info(b->audit, "policy reloaded: rules=%zu capabilities kept: %s", fresh->n, missing);
 	return;
 refuse:
 	policy_free(fresh);
@@ -301,10 +301,10 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	caps_format(st.caps, caps, sizeof(caps));
-	audit_note(&audit, "limits: connections %u in all, %u per user; held listeners %u in all, "
+	audit_info(&audit, "limits: connections %u in all, %u per user; held listeners %u in all, "
 		   "%u per user, kept %u s unheld", b.limits.clients, b.limits.clients_per_user,
 		   b.limits.listeners, b.limits.listeners_per_user, b.limits.grace_s);
-	audit_note(&audit, "serving %s: rules=%zu capabilities kept: %s", sock, st.policy->n,
+	audit_info(&audit, "serving %s: rules=%zu capabilities kept: %s", sock, st.policy->n,
 		   caps);
 	notify_ready();
 	rc = broker_run(&b) < 0 ? EXIT_BROKER_FAILED : 0;

@@ -73,7 +73,7 @@ static const struct opt_usage opts[] = {
 	{ C_RUN, "  -a, --allow RULE         inline rule for PROGRAM's user, e.g. 'open /etc/shadow read'\n" },
 	{ C_SERVE | C_EXEC | C_DOCTOR,
 	  "  -s, --socket SOCKET      the serve broker's socket (default /run/fdbroker/socket)\n" },
-	{ C_RUN | C_SERVE, "  --log DEST               audit log: stderr (default), syslog, or a file\n" },
+	{ C_RUN | C_SERVE, "  --log DEST               audit log: stderr (default), syslog, journal, or a file\n" },
 	{ C_RUN | C_SERVE,
 	  "  --learn                  at exit (serve: also on SIGUSR1), print the policy lines\n"
 	  "                           that would have allowed every denied request\n" },

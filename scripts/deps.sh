@@ -18,6 +18,8 @@ demo="$build python3 curl passwd"
 test="$build libcriterion-dev python3 perl curl passwd nginx-light lighttpd systemd mandoc dnsmasq-base"
 # the preflight tests: a statically linked program (busybox) and setcap
 test="$test busybox-static libcap2-bin"
+# the completion and package tests: bash-completion, and lintian on the .deb
+test="$test bash-completion lintian dpkg-dev debhelper"
 # clang and its libFuzzer runtime (which clang only recommends) for make fuzz
 fuzz="clang libclang-rt-14-dev"
 all="$test $fuzz"
