@@ -102,3 +102,37 @@ Test(completion, options_files_rules)
 	cr_assert_str_eq(r.out, "journal\n");
 	h_free(&r);
 }
+
+/*
+ * Every long option that `fdbroker help COMMAND` lists is offered after
+ * `fdbroker COMMAND --`: the completion cannot fall behind the program.
+ */
+Test(completion, every_option_of_help)
+{
+	static const char *const cmds[] = { "run", "serve", "exec", "check", "explain", "doctor" };
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		char words[128], opt[64];
+		struct result help = h_run((char *[]){ (char *)h_fdbroker(), "help", (char *)cmds[i],
+						       NULL },
+					   NULL, false);
+		struct result r;
+
+		cr_assert_eq(help.status, 0, "help %s: %s", cmds[i], help.err);
+		snprintf(words, sizeof(words), "fdbroker %s --", cmds[i]);
+		r = complete(words);
+		for (const char *p = help.out; (p = strstr(p, " --")); p += 3) {
+			size_t n = strspn(p + 1, "-abcdefghijklmnopqrstuvwxyz");
+
+			if (n <= 2 || n >= sizeof(opt))
+				continue;
+			snprintf(opt, sizeof(opt), "%.*s", (int)n, p + 1);
+			if (!strcmp(opt, "--version"))
+				continue; /* fdbroker's, not the command's */
+			cr_assert(offers(r.out, opt), "fdbroker %s %s: not offered by the completion:\n%s",
+				  cmds[i], opt, r.out);
+		}
+		h_free(&r);
+		h_free(&help);
+	}
+}
