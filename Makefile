@@ -23,9 +23,9 @@ BASE_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Icommon $(WARN) $(HARDEN) $(CFLAGS) $(SA
 
 COMMON_SRC = common/wire.c common/fdpass.c common/addr.c
 HELPER_LIB = helper/policy.c helper/policy_file.c helper/policy_match.c helper/path.c helper/audit.c helper/users.c helper/listener.c helper/net_handler.c helper/unix_bind.c helper/caps.c helper/learn.c \
-             helper/mounts.c helper/open_handler.c helper/shares.c helper/broker.c
+             helper/mounts.c helper/open_handler.c helper/stat_handler.c helper/shares.c helper/broker.c
 HELPER_SRC = $(HELPER_LIB) helper/main.c helper/run.c helper/explain.c helper/load.c helper/shimenv.c helper/serve.c
-SHIM_SRC   = shim/init.c shim/channel.c shim/open.c shim/stdio.c shim/socket.c shim/bind.c shim/accept.c
+SHIM_SRC   = shim/init.c shim/channel.c shim/open.c shim/stdio.c shim/socket.c shim/bind.c shim/accept.c shim/object.c shim/stat.c shim/access.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 pic = $(patsubst %.c,$(BUILD)/pic/%.o,$(1))
