@@ -91,6 +91,7 @@ const char *h_probe(void) { return build_path("tests/probe"); }
 const char *h_netprobe(void) { return build_path("tests/netprobe"); }
 const char *h_stress(void) { return build_path("tests/stress"); }
 const char *h_rawclient(void) { return build_path("tests/rawclient"); }
+const char *h_statprobe(void) { return build_path("tests/statprobe"); }
 
 const char *h_srcfile(const char *dir, const char *name)
 {
