@@ -6,7 +6,7 @@
 set -eu
 
 # clang and its libFuzzer runtime (which clang only recommends) for `make fuzz`.
-PKGS="make gcc libc6-dev libcriterion-dev libcap-dev python3 perl curl passwd nginx-light lighttpd systemd mandoc dnsmasq-base
+PKGS="make gcc libc6-dev libcriterion-dev libcap-dev python3 perl curl openssl passwd nginx-light lighttpd systemd mandoc dnsmasq-base
       clang libclang-rt-14-dev"
 
 [ $# -gt 0 ] && PKGS="$*"
