@@ -9,6 +9,8 @@
  * nobody's own stat of either fails with EACCES and the broker is asked.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -256,4 +258,39 @@ Test(stat, python_os_calls)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, want, "%s", r.err);
 	h_free(&r);
+}
+
+/*
+ * Why handing the program an O_PATH descriptor for a moment is safe (another
+ * of its threads could take it before the shim closes it): as nobody, an
+ * O_PATH descriptor of a root-only file reads nothing, and reopening it
+ * through /proc/self/fd is checked against nobody's own permissions.
+ */
+Test(stat, o_path_descriptor_carries_no_access)
+{
+	const char *f = h_file("rootonly", "secret\n", 0600);
+	int status;
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		char proc[64], buf[8];
+		int fd, code = 0;
+
+		if (setgid(NOBODY_GID) < 0 || setuid(NOBODY_UID) < 0)
+			_exit(10);
+		fd = open(f, O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			_exit(11);
+		if (read(fd, buf, sizeof(buf)) >= 0 || errno != EBADF)
+			code |= 1;
+		if (write(fd, "x", 1) >= 0 || errno != EBADF)
+			code |= 2;
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (open(proc, O_RDONLY) >= 0 || errno != EACCES)
+			code |= 4;
+		_exit(code);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
 }
