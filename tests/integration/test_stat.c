@@ -294,3 +294,33 @@ Test(stat, o_path_descriptor_carries_no_access)
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
 }
+
+/*
+ * A directory descriptor on a mount of the client's own namespace is
+ * refused for stat as for open (issue 12): the client binds a root-only
+ * directory into the granted tree and stats a name below it from there.
+ * Needs unprivileged user namespaces (as the mountns suite).
+ */
+Test(stat, foreign_mount_dirfd_refused)
+{
+	const char *w = h_dir("w", 0777), *secret = h_dir("secret", 0700);
+	char script[2048], *log;
+	struct result r;
+
+	h_file("secret/key", "root only\n", 0600);
+	snprintf(policy, sizeof(policy), "allow user nobody open %s/ read\n", w);
+	snprintf(script, sizeof(script),
+		 "mkdir -p %s/m && mount --bind %s %s/m && echo mounted && %s fstatat %s/m key",
+		 w, secret, w, h_statprobe(), w);
+	r = h_broker_run("nobody", policy,
+			 (char *[]){ "env", "FDBROKER_DUMPABLE=1", "unshare", "-rm", "sh", "-c",
+				     script, NULL });
+	cr_assert(strstr(r.out, "mounted\n"), "no namespace of its own: %s %s", r.out, r.err);
+	cr_assert(strstr(r.out, "err EACCES\n"), "out=%s err=%s", r.out, r.err);
+	log = h_audit();
+	cr_assert(strstr(log, "op=stat object=key rights=read reason=foreign-mount verdict=deny"),
+		  "%s", log);
+	cr_assert_null(strstr(log, "verdict=allow"), "%s", log);
+	free(log);
+	h_free(&r);
+}
