@@ -634,7 +634,9 @@ static void amode_format(uint32_t amode, char *buf, size_t cap)
 /*
  * stat and access: judged as an open (stat_handler.c), logged and learned
  * as one: op=stat or op=access, and --learn writes the open rule that would
- * allow the request.
+ * allow the request.  A name that led to no object is not learned: no rule
+ * would make it answer more than ENOENT, and programs probe many (a shell
+ * or Python searching a PATH through directories they may not search).
  */
 static int serve_stat(struct broker *b, struct client *c, const struct fdb_hdr *h,
 		      const unsigned char *msg, size_t len, const int *fds, size_t nfds)
@@ -660,7 +662,7 @@ static int serve_stat(struct broker *b, struct client *c, const struct fdb_hdr *
 		amode_format(req.amode, mode, sizeof(mode));
 	snprintf(detail, sizeof(detail), "rights=%s%s%s%s%s", rights, is_stat ? "" : " mode=", mode,
 		 res.reason ? " reason=" : "", res.reason ? res.reason : "");
-	if (res.denied && !res.rule && !res.reason && res.rights) {
+	if (res.denied && !res.rule && !res.reason && res.rights && !res.unresolved) {
 		struct request r = { .op = OP_OPEN,
 				     .u.open = { .path = res.object, .rights = res.rights } };
 

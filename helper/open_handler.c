@@ -461,6 +461,7 @@ int object_resolve(const struct policy *p, const struct subject *s, const char *
 		return -1;
 	opath = resolve_object(start, path, extra, &walk_told);
 	if (opath < 0) {
+		out->unresolved = true;
 		resolve_failed(p, s, written, !path_has_dotdot(path) && walk_told, rights, -opath,
 			       out);
 		return -1;

@@ -17,6 +17,7 @@ struct open_result {
 	int err;     /* when not: the errno of the broker's attempt */
 	bool denied; /* no rule allowed it (the program keeps its own errno) */
 	bool any_right; /* asked: any one of rights is enough (stat) */
+	bool unresolved; /* object_resolve: the walk reached no object to judge */
 	unsigned rights;
 	const struct rule *rule; /* deciding rule, NULL = default deny or refused */
 	const char *reason;      /* refused before the policy: why, for the log; or NULL */

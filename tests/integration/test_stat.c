@@ -192,6 +192,13 @@ Test(stat, learn_records_open_rules)
 	cr_assert_str_eq(r.out, "err EACCES\n", "%s", r.err);
 	cr_assert_eq(h_count_lines(r.err, "allow user nobody open ", " write"), 1, "%s", r.err);
 	h_free(&r);
+	/* a name that leads nowhere is no rule to propose */
+	r = h_run((char *[]){ (char *)h_fdbroker(), "run", "-u", "nobody", "--learn", "--",
+			      (char *)h_statprobe(), "stat", missing, NULL },
+		  NULL, false);
+	cr_assert_str_eq(r.out, "err EACCES\n", "%s", r.err);
+	cr_assert_eq(h_count_lines(r.err, "allow user nobody open ", NULL), 0, "%s", r.err);
+	h_free(&r);
 }
 
 /*
