@@ -2,6 +2,7 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 static void put_u32(unsigned char *p, uint32_t v)
@@ -29,14 +30,16 @@ static void put_hdr(unsigned char *p, uint16_t op, uint32_t len, uint32_t seq)
 	put_u32(p + 12, seq);
 }
 
-int wire_encode_open(void *buf, size_t cap, uint32_t seq, const struct fdb_open_req *r)
+/* OPEN and STAT: three u32 and a path filling the record. */
+static int encode_path_req(void *buf, size_t cap, uint16_t op, uint32_t seq, const uint32_t v[3],
+			   const char *path)
 {
 	unsigned char *p = buf;
 	size_t plen, len;
 
-	if (!r->path)
+	if (!path)
 		return -EINVAL;
-	plen = strnlen(r->path, FDB_PATH_MAX);
+	plen = strnlen(path, FDB_PATH_MAX);
 	if (plen == 0)
 		return -EINVAL;
 	if (plen >= FDB_PATH_MAX)
@@ -44,12 +47,25 @@ int wire_encode_open(void *buf, size_t cap, uint32_t seq, const struct fdb_open_
 	len = FDB_HDR_LEN + 12 + plen + 1;
 	if (len > cap || len > FDB_MSG_MAX)
 		return -EMSGSIZE;
-	put_hdr(p, FDB_OP_OPEN, (uint32_t)len, seq);
-	put_u32(p + FDB_HDR_LEN, r->flags);
-	put_u32(p + FDB_HDR_LEN + 4, r->mode);
-	put_u32(p + FDB_HDR_LEN + 8, r->has_dirfd ? 1 : 0);
-	memcpy(p + FDB_HDR_LEN + 12, r->path, plen + 1);
+	put_hdr(p, op, (uint32_t)len, seq);
+	for (int i = 0; i < 3; i++)
+		put_u32(p + FDB_HDR_LEN + 4 * i, v[i]);
+	memcpy(p + FDB_HDR_LEN + 12, path, plen + 1);
 	return (int)len;
+}
+
+int wire_encode_open(void *buf, size_t cap, uint32_t seq, const struct fdb_open_req *r)
+{
+	const uint32_t v[3] = { r->flags, r->mode, r->has_dirfd ? 1 : 0 };
+
+	return encode_path_req(buf, cap, FDB_OP_OPEN, seq, v, r->path);
+}
+
+int wire_encode_stat(void *buf, size_t cap, uint32_t seq, const struct fdb_stat_req *r)
+{
+	const uint32_t v[3] = { r->at_flags, r->amode, r->has_dirfd ? 1 : 0 };
+
+	return encode_path_req(buf, cap, FDB_OP_STAT, seq, v, r->path);
 }
 
 int wire_encode_reply(void *buf, size_t cap, uint32_t seq, const struct fdb_reply *r)
@@ -92,7 +108,8 @@ int wire_decode_hdr(const void *buf, size_t len, struct fdb_hdr *out)
 	return 0;
 }
 
-int wire_decode_open(const void *buf, size_t len, struct fdb_open_req *out)
+/* OPEN and STAT: three u32 (the last one has_dirfd, 0 or 1) and the path. */
+static int decode_path_req(const void *buf, size_t len, uint32_t v[3], const char **out)
 {
 	const unsigned char *p = buf;
 	const char *path;
@@ -101,17 +118,44 @@ int wire_decode_open(const void *buf, size_t len, struct fdb_open_req *out)
 	/* header, three u32, at least one path byte and its NUL */
 	if (len < FDB_HDR_LEN + 12 + 2 || len > FDB_MSG_MAX)
 		return -EBADMSG;
-	out->flags = get_u32(p + FDB_HDR_LEN);
-	out->mode = get_u32(p + FDB_HDR_LEN + 4);
-	out->has_dirfd = get_u32(p + FDB_HDR_LEN + 8);
-	if (out->has_dirfd > 1)
+	for (int i = 0; i < 3; i++)
+		v[i] = get_u32(p + FDB_HDR_LEN + 4 * i);
+	if (v[2] > 1)
 		return -EBADMSG;
 	path = (const char *)p + FDB_HDR_LEN + 12;
 	plen = len - (FDB_HDR_LEN + 12);
 	/* exactly one NUL, and it is the last byte */
 	if (path[plen - 1] != '\0' || strnlen(path, plen) != plen - 1)
 		return -EBADMSG;
-	out->path = path;
+	*out = path;
+	return 0;
+}
+
+int wire_decode_open(const void *buf, size_t len, struct fdb_open_req *out)
+{
+	uint32_t v[3];
+	int rc = decode_path_req(buf, len, v, &out->path);
+
+	if (rc < 0)
+		return rc;
+	out->flags = v[0];
+	out->mode = v[1];
+	out->has_dirfd = v[2];
+	return 0;
+}
+
+int wire_decode_stat(const void *buf, size_t len, struct fdb_stat_req *out)
+{
+	uint32_t v[3];
+	int rc = decode_path_req(buf, len, v, &out->path);
+
+	if (rc < 0)
+		return rc;
+	if ((v[0] & ~(uint32_t)AT_SYMLINK_NOFOLLOW) || (v[1] != FDB_AMODE_STAT && v[1] > 7))
+		return -EBADMSG;
+	out->at_flags = v[0];
+	out->amode = v[1];
+	out->has_dirfd = v[2];
 	return 0;
 }
 

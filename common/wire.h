@@ -11,6 +11,11 @@
  *     OPEN   u32 flags, u32 mode, u32 has_dirfd, then the path, NUL-terminated,
  *            filling the record exactly; with has_dirfd one descriptor rides
  *            along (the directory a relative path starts from)
+ *     STAT   u32 at_flags (AT_SYMLINK_NOFOLLOW or 0), u32 amode, u32 has_dirfd,
+ *            then the path as for OPEN, and its descriptor likewise; amode
+ *            is FDB_AMODE_STAT for stat (the reply carries an O_PATH
+ *            descriptor of the object judged), else access(2)'s mode
+ *            (F_OK, or R_OK|W_OK|X_OK; the reply is only a status)
  *     SOCKET i32 family, i32 type (SOCK_CLOEXEC/SOCK_NONBLOCK included),
  *            i32 protocol
  *     BIND   u32 addrlen, u32 umask (the program's, for a unix socket
@@ -23,7 +28,7 @@
  *            broker: helper/reopen_handler.c)
  *     REPLY  i32 status (0 or an errno), u32 rflags; a descriptor rides along
  *            when status is 0 and the request makes one (SOCKET, OPEN,
- *            REOPEN), or
+ *            REOPEN, STAT for stat), or
  *            when rflags has FDB_REPLY_LISTENER (BIND under an accept rule)
  *     CONN   u32 addrlen, then the peer's sockaddr; the accepted connection
  *            rides along.  Sent by the broker, unasked, on a listener
@@ -52,6 +57,7 @@ enum fdb_op {
 	FDB_OP_SOCKET = 2,
 	FDB_OP_BIND = 3,
 	FDB_OP_REOPEN = 4,
+	FDB_OP_STAT = 5,
 	FDB_OP_REPLY = 0x100,
 	FDB_OP_CONN = 0x101,
 };
@@ -89,6 +95,16 @@ struct fdb_reopen_req {
 	const char *name; /* points into the decoded buffer */
 };
 
+/* STAT's amode for a stat (any other value is an access(2) mode). */
+#define FDB_AMODE_STAT 0xffffffffu
+
+struct fdb_stat_req {
+	uint32_t at_flags; /* AT_SYMLINK_NOFOLLOW or 0 */
+	uint32_t amode;    /* FDB_AMODE_STAT, or F_OK / R_OK|W_OK|X_OK */
+	uint32_t has_dirfd;
+	const char *path; /* points into the decoded buffer */
+};
+
 struct fdb_socket_req {
 	int32_t family, type, protocol;
 };
@@ -111,6 +127,7 @@ struct fdb_reply {
 
 /* Encoders: return the record length, or -EMSGSIZE / -EINVAL. */
 int wire_encode_open(void *buf, size_t cap, uint32_t seq, const struct fdb_open_req *r);
+int wire_encode_stat(void *buf, size_t cap, uint32_t seq, const struct fdb_stat_req *r);
 int wire_encode_reply(void *buf, size_t cap, uint32_t seq, const struct fdb_reply *r);
 int wire_encode_socket(void *buf, size_t cap, uint32_t seq, const struct fdb_socket_req *r);
 /* op: FDB_OP_CONN (the one op whose body is only an address) */
@@ -132,6 +149,7 @@ int wire_decode_hdr(const void *buf, size_t len, struct fdb_hdr *out);
 
 /* Bodies: -EBADMSG on any length, termination or field error. */
 int wire_decode_open(const void *buf, size_t len, struct fdb_open_req *out);
+int wire_decode_stat(const void *buf, size_t len, struct fdb_stat_req *out);
 int wire_decode_reply(const void *buf, size_t len, struct fdb_reply *out);
 int wire_decode_socket(const void *buf, size_t len, struct fdb_socket_req *out);
 int wire_decode_addr(const void *buf, size_t len, struct fdb_addr *out);

@@ -15,6 +15,7 @@
 #include "listener.h"
 #include "open_handler.h"
 #include "reopen_handler.h"
+#include "stat_handler.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -696,6 +697,59 @@ static int serve_reopen(struct broker *b, struct client *c, const struct fdb_hdr
 			    res.o.denied ? FDB_REPLY_DENIED : 0, res.o.fd);
 }
 
+/* access(2)'s mode for the log: "F_OK", or "R_OK|W_OK" and so on. */
+static void amode_format(uint32_t amode, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s%s%s%s", amode ? "" : "F_OK", (amode & R_OK) ? "R_OK" : "",
+		 (amode & W_OK) ? ((amode & R_OK) ? "|W_OK" : "W_OK") : "",
+		 (amode & X_OK) ? ((amode & (R_OK | W_OK)) ? "|X_OK" : "X_OK") : "");
+}
+
+/*
+ * stat and access: judged as an open (stat_handler.c), logged and learned
+ * as one: op=stat or op=access, and --learn writes the open rule that would
+ * allow the request.  A name that led to no object is not learned: no rule
+ * would make it answer more than ENOENT, and programs probe many (a shell
+ * or Python searching a PATH through directories they may not search).
+ */
+static int serve_stat(struct broker *b, struct client *c, const struct fdb_hdr *h,
+		      const unsigned char *msg, size_t len, const int *fds, size_t nfds)
+{
+	struct subject s = client_subject(c);
+	struct fdb_stat_req req;
+	struct open_result res;
+	char rights[64], mode[32] = "", detail[128];
+	bool is_stat, ok;
+	int rc = wire_decode_stat(msg, len, &req);
+
+	if (rc == 0 && nfds != req.has_dirfd)
+		rc = -EBADMSG;
+	if (rc < 0) {
+		audit_note(b->audit, "pid=%d: malformed stat request: client dropped",
+			   (int)c->cred.pid);
+		return -1;
+	}
+	is_stat = req.amode == FDB_AMODE_STAT;
+	stat_serve(b->policy, &s, &req, nfds ? fds[0] : -1, &res);
+	rights_format(res.rights, rights, sizeof(rights));
+	if (!is_stat)
+		amode_format(req.amode, mode, sizeof(mode));
+	snprintf(detail, sizeof(detail), "rights=%s%s%s%s%s", rights, is_stat ? "" : " mode=", mode,
+		 res.reason ? " reason=" : "", res.reason ? res.reason : "");
+	ok = !res.denied && (is_stat ? res.fd >= 0 : res.err == 0);
+	if (b->learn && res.rights && !res.unresolved) {
+		struct request r = { .op = OP_OPEN,
+				     .u.open = { .path = res.object, .rights = res.rights } };
+
+		broker_learn(b, c, &r, res.rule, ok ? 0 : res.err,
+			     res.reason ? "refused beside the policy" : NULL, res.reason);
+	}
+	client_audit(b, c, is_stat ? "stat" : "access", res.object, detail,
+		     res.denied ? "deny" : ok ? "allow" : "error", res.rule, ok ? 0 : res.err);
+	return broker_reply(b, c, h->seq, ok ? 0 : res.err, res.denied ? FDB_REPLY_DENIED : 0,
+			    res.fd);
+}
+
 /* One record from c; -1 means drop the client. */
 static int client_request(struct broker *b, struct client *c)
 {
@@ -741,6 +795,9 @@ static int client_request(struct broker *b, struct client *c)
 			break;
 		case FDB_OP_REOPEN:
 			rc = serve_reopen(b, c, &h, msg, (size_t)n, fds, nfds);
+			break;
+		case FDB_OP_STAT:
+			rc = serve_stat(b, c, &h, msg, (size_t)n, fds, nfds);
 			break;
 		default:
 			audit_note(b->audit, "pid=%d: unknown operation %u: client dropped",

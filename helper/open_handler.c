@@ -156,15 +156,35 @@ int open_rights(int flags)
 	return r;
 }
 
+/*
+ * Does the policy allow rights on path?  With out->any_right, any one of
+ * them is enough (a stat, which reveals no more than an open and fstat of
+ * the object would); out->rights then says which.
+ */
 static bool allowed(const struct policy *p, const struct subject *s, const char *path,
 		    unsigned rights, struct open_result *out)
 {
 	struct request rq = { .op = OP_OPEN, .u.open = { .path = path, .rights = rights } };
-	struct decision d = policy_decide(p, s, &rq);
+	struct decision d;
 
-	out->rule = d.rule;
-	out->rights = rights;
 	snprintf(out->object, sizeof(out->object), "%s", path);
+	out->rights = rights;
+	if (out->any_right) {
+		for (unsigned bit = 1; bit <= rights; bit <<= 1) {
+			if (!(rights & bit))
+				continue;
+			rq.u.open.rights = bit;
+			d = policy_decide(p, s, &rq);
+			out->rule = d.rule;
+			if (d.verdict == VERDICT_ALLOW) {
+				out->rights = bit;
+				return true;
+			}
+		}
+		return false;
+	}
+	d = policy_decide(p, s, &rq);
+	out->rule = d.rule;
 	return d.verdict == VERDICT_ALLOW;
 }
 
@@ -208,25 +228,43 @@ static void resolve_failed(const struct policy *p, const struct subject *s, cons
 		deny(out);
 }
 
+/*
+ * Step 4: judge the object opath resolved to by its canonical path.  false
+ * when it is refused (out says why).
+ */
+static bool judge(const struct policy *p, const struct subject *s, int opath, unsigned rights,
+		  struct open_result *out)
+{
+	char canon[PATH_MAX];
+
+	if (foreign(opath, out))
+		return false;
+	if (path_of_fd(opath, canon, sizeof(canon)) < 0) {
+		deny(out);
+		return false;
+	}
+	out->resolved = true;
+	if (!allowed(p, s, canon, rights, out)) {
+		deny(out);
+		return false;
+	}
+	return true;
+}
+
 /* The file exists: judge what it is, then re-open that inode. */
 static void open_existing(const struct policy *p, const struct subject *s,
 			  const struct fdb_open_req *req, int opath, unsigned rights,
 			  struct open_result *out)
 {
-	char canon[PATH_MAX], proc[64];
+	char proc[64];
 	struct stat st;
 	int fd;
 
-	if (foreign(opath, out))
-		return;
-	if (path_of_fd(opath, canon, sizeof(canon)) < 0 || fstat(opath, &st) < 0) {
-		deny(out);
-		return;
-	}
-	out->resolved = true;
 	if ((req->flags & O_CREAT) && (req->flags & O_EXCL))
 		rights |= RIGHT_CREATE;
-	if (!allowed(p, s, canon, rights, out)) {
+	if (!judge(p, s, opath, rights, out))
+		return;
+	if (fstat(opath, &st) < 0) {
 		deny(out);
 		return;
 	}
@@ -372,40 +410,84 @@ static int create_new(const struct policy *p, const struct subject *s,
 	return 0;
 }
 
+/*
+ * Step 1, and the path as written, folded, for reporting resolution errors
+ * (written[0] == '\0' when it has no such meaning).  false when refused.
+ */
+static bool walk_start(const char *path, int dirfd, int *start, char *written,
+		       struct open_result *out)
+{
+	char base[PATH_MAX];
+
+	*start = AT_FDCWD; /* an absolute path: the broker's root */
+	written[0] = '\0';
+	if (path[0] != '/') {
+		if (dirfd < 0) {
+			deny(out);
+			return false;
+		}
+		/* the log names the path as written */
+		if (foreign(dirfd, out))
+			return false;
+		*start = dirfd;
+	}
+	if (path[0] == '/')
+		path_fold(path, written, PATH_MAX);
+	else if (path_of_fd(dirfd, base, sizeof(base)) < 0 ||
+		 path_join_fold(base, path, written, PATH_MAX) < 0)
+		written[0] = '\0';
+	return true;
+}
+
+static void result_init(struct open_result *out, const char *path, unsigned rights)
+{
+	memset(out, 0, sizeof(*out));
+	out->fd = -1;
+	out->rights = rights; /* what the log says was asked */
+	snprintf(out->object, sizeof(out->object), "%s", path);
+}
+
+int object_resolve(const struct policy *p, const struct subject *s, const char *path, int dirfd,
+		   int extra, unsigned rights, bool any, struct open_result *out)
+{
+	char written[PATH_MAX];
+	int start, opath;
+	bool walk_told;
+
+	result_init(out, path, rights);
+	out->any_right = any;
+	if (!walk_start(path, dirfd, &start, written, out))
+		return -1;
+	opath = resolve_object(start, path, extra, &walk_told);
+	if (opath < 0) {
+		out->unresolved = true;
+		resolve_failed(p, s, written, !path_has_dotdot(path) && walk_told, rights, -opath,
+			       out);
+		return -1;
+	}
+	if (!judge(p, s, opath, rights, out)) {
+		close(opath);
+		return -1;
+	}
+	return opath;
+}
+
 void open_serve(const struct policy *p, const struct subject *s, const struct fdb_open_req *req,
 		int dirfd, struct open_result *out)
 {
-	char written[PATH_MAX], base[PATH_MAX];
+	char written[PATH_MAX];
 	int rights = open_rights((int)req->flags);
 	int extra = (int)(req->flags & (O_NOFOLLOW | O_DIRECTORY));
-	int start = AT_FDCWD; /* an absolute path: the broker's root */
+	int start;
 	bool told;
 
-	memset(out, 0, sizeof(*out));
-	out->fd = -1;
-	out->rights = rights > 0 ? (unsigned)rights : 0; /* what the log says was asked */
-	snprintf(out->object, sizeof(out->object), "%s", req->path);
-	written[0] = '\0';
+	result_init(out, req->path, rights > 0 ? (unsigned)rights : 0);
 	if (rights < 0 || (req->flags & O_PATH) || (req->flags & O_TMPFILE) == O_TMPFILE) {
 		deny(out);
 		return;
 	}
-	if (req->path[0] != '/') {
-		if (dirfd < 0) {
-			deny(out);
-			return;
-		}
-		/* step 1; the log names the path as written */
-		if (foreign(dirfd, out))
-			return;
-		start = dirfd;
-	}
-	/* the path as written, folded, for reporting resolution errors */
-	if (req->path[0] == '/')
-		path_fold(req->path, written, sizeof(written));
-	else if (path_of_fd(dirfd, base, sizeof(base)) < 0 ||
-		 path_join_fold(base, req->path, written, sizeof(written)) < 0)
-		written[0] = '\0';
+	if (!walk_start(req->path, dirfd, &start, written, out))
+		return;
 	if (req->path[0] == '/' && !(req->flags & O_CREAT) && strcmp(written, req->path) == 0 &&
 	    open_direct(p, s, req, (unsigned)rights, out))
 		return;

@@ -16,6 +16,8 @@ struct open_result {
 	int fd;      /* >= 0 when opened */
 	int err;     /* when not: the errno of the broker's attempt */
 	bool denied; /* no rule allowed it (the program keeps its own errno) */
+	bool any_right; /* asked: any one of rights is enough (stat) */
+	bool unresolved; /* object_resolve: the walk reached no object to judge */
 	unsigned rights;
 	const struct rule *rule; /* deciding rule, NULL = default deny or refused */
 	const char *reason;      /* refused before the policy: why, for the log; or NULL */
@@ -62,5 +64,16 @@ void open_serve(const struct policy *p, const struct subject *s, const struct fd
  * mounts (-EXDEV).
  */
 int open_judged_path(const char *path, bool create, char *out, size_t cap);
+
+/*
+ * Steps 1, 3 and 4 of an open, for a request that opens nothing (stat,
+ * access): resolve path (from dirfd as for open_serve; extra: O_NOFOLLOW or
+ * 0) to an O_PATH descriptor and judge the object it reached for rights
+ * (any one of them if any).  Returns that descriptor, which the caller
+ * closes, or -1 with out filled as open_serve fills it: denied, or (inside
+ * the policy) err the kernel's error for the path.
+ */
+int object_resolve(const struct policy *p, const struct subject *s, const char *path, int dirfd,
+		   int extra, unsigned rights, bool any, struct open_result *out);
 
 #endif

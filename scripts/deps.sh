@@ -15,7 +15,7 @@ build="make gcc libc6-dev libcap-dev"
 demo="$build python3 curl passwd"
 # the whole suite (make test, make asan): real programs under the broker,
 # mandoc to lint the man pages, dnsmasq for its example
-test="$build libcriterion-dev python3 perl curl passwd nginx-light lighttpd systemd mandoc dnsmasq-base"
+test="$build libcriterion-dev python3 perl curl openssl passwd nginx-light lighttpd systemd mandoc dnsmasq-base"
 # the preflight tests: a statically linked program (busybox) and setcap
 test="$test busybox-static libcap2-bin"
 # the completion and package tests: bash-completion, and lintian on the .deb

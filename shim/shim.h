@@ -13,10 +13,12 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <dirent.h>
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
 #define SHIM_TLS __thread __attribute__((tls_model("initial-exec")))
@@ -44,6 +46,25 @@ struct real_fns {
 	int (*accept)(int, struct sockaddr *, socklen_t *);
 	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
 	int (*getsockname)(int, struct sockaddr *, socklen_t *);
+	/* stat.c: the stat family, and what answers from a brokered descriptor */
+	int (*stat)(const char *, struct stat *);
+	int (*stat64)(const char *, struct stat64 *);
+	int (*lstat)(const char *, struct stat *);
+	int (*lstat64)(const char *, struct stat64 *);
+	int (*fstatat)(int, const char *, struct stat *, int);
+	int (*fstatat64)(int, const char *, struct stat64 *, int);
+	int (*statx)(int, const char *, int, unsigned, struct statx *);
+	int (*xstat)(int, const char *, struct stat *);
+	int (*xstat64)(int, const char *, struct stat64 *);
+	int (*lxstat)(int, const char *, struct stat *);
+	int (*lxstat64)(int, const char *, struct stat64 *);
+	int (*fxstatat)(int, int, const char *, struct stat *, int);
+	int (*fxstatat64)(int, int, const char *, struct stat64 *, int);
+	/* access.c */
+	int (*access)(const char *, int);
+	int (*faccessat)(int, const char *, int, int);
+	int (*euidaccess)(const char *, int);
+	int (*eaccess)(const char *, int);
 };
 
 extern struct real_fns shim_real;
@@ -98,6 +119,24 @@ int shim_fdname(const char *path);
  */
 int shim_broker_reopen(int fd, int named, const char *name, int flags, int orig_errno,
 		       bool *policy_road);
+
+/*
+ * The directory a relative path starts from, to send the broker: dirfd
+ * itself, or for AT_FDCWD a new O_PATH descriptor of "." (*own set: the
+ * caller's to close).  -1 for an absolute path, or when "." cannot be had.
+ */
+int shim_start_dir(int dirfd, const char *path, bool *own);
+
+/*
+ * Ask the broker about the object at path (from dirfd as fstatat would;
+ * at_flags: AT_SYMLINK_NOFOLLOW counts).  amode FDB_AMODE_STAT: returns an
+ * O_PATH descriptor of the object (the caller closes it); an access mode:
+ * returns 0 for yes.  Otherwise -1 with errno = orig_errno when the broker
+ * denies, is absent or fails, or the broker's errno when the object is
+ * inside the policy.  (object.c)
+ */
+int shim_broker_object(int dirfd, const char *path, int at_flags, uint32_t amode,
+		       int orig_errno);
 
 /*
  * The program's umask, which the kernel would have applied to a mode it

@@ -31,6 +31,7 @@ static void same(int len, const uint8_t *data, size_t size)
 static void body(uint16_t op, uint32_t seq, const uint8_t *data, size_t size, bool hdr_ok)
 {
 	struct fdb_open_req o;
+	struct fdb_stat_req st;
 	struct fdb_socket_req s;
 	struct fdb_reply r;
 	struct fdb_addr a;
@@ -51,6 +52,12 @@ static void body(uint16_t op, uint32_t seq, const uint8_t *data, size_t size, bo
 			abort();
 		if (hdr_ok && op == FDB_OP_REOPEN)
 			same(wire_encode_reopen(out, sizeof(out), seq, &ro), data, size);
+	}
+	if (wire_decode_stat(data, size, &st) == 0) {
+		if (strlen(st.path) >= size || (st.amode != FDB_AMODE_STAT && st.amode > 7))
+			abort();
+		if (hdr_ok && op == FDB_OP_STAT)
+			same(wire_encode_stat(out, sizeof(out), seq, &st), data, size);
 	}
 	if (wire_decode_socket(data, size, &s) == 0 && hdr_ok && op == FDB_OP_SOCKET)
 		same(wire_encode_socket(out, sizeof(out), seq, &s), data, size);

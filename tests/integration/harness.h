@@ -43,6 +43,8 @@ const char *h_probe(void);
 const char *h_netprobe(void);
 /* build/tests/rawclient: raw wire records to a broker (tests/bin/rawclient.c). */
 const char *h_rawclient(void);
+/* build/tests/statprobe: the stat and access families (tests/bin/statprobe.c). */
+const char *h_statprobe(void);
 /* The source tree's DIR/NAME (the parent of the build directory): man pages, examples. */
 const char *h_srcfile(const char *dir, const char *name);
 
