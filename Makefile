@@ -27,7 +27,7 @@ BASE_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Icommon $(WARN) $(HARDEN) $(CFLAGS) $(SA
 
 COMMON_SRC = common/wire.c common/fdpass.c common/addr.c common/fdname.c
 HELPER_LIB = helper/elfinfo.c helper/policy.c helper/policy_file.c helper/policy_match.c helper/path.c helper/audit.c helper/users.c helper/listener.c helper/net_handler.c helper/unix_bind.c helper/caps.c helper/learn.c helper/journal.c \
-             helper/mounts.c helper/open_handler.c helper/reopen_handler.c helper/stat_handler.c helper/shares.c helper/broker.c
+             helper/mounts.c helper/open_handler.c helper/reopen_handler.c helper/stat_handler.c helper/shares.c helper/proc.c helper/broker.c
 # explain's near misses and check's warnings: policy code, reached by the unit tests
 HELPER_LIB += helper/policy_explain.c helper/policy_lint.c
 HELPER_SRC = $(HELPER_LIB) helper/main.c helper/run.c helper/learn_cli.c helper/explain.c helper/load.c helper/shimenv.c helper/serve.c \

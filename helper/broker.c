@@ -14,6 +14,7 @@
 #include "learn.h"
 #include "listener.h"
 #include "open_handler.h"
+#include "proc.h"
 #include "reopen_handler.h"
 #include "stat_handler.h"
 #include "wire.h"
@@ -67,24 +68,10 @@ static void prog_name(pid_t pid, char *out, size_t cap)
 
 static pid_t parent_of(pid_t pid)
 {
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd, ppid;
+	pid_t ppid;
+	char state;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* "pid (comm) S ppid ...": comm may hold anything, even ')' */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
-		return -1;
-	return ppid;
+	return proc_stat(pid, &ppid, &state) < 0 ? -1 : ppid;
 }
 
 /*

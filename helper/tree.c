@@ -1,5 +1,6 @@
 /* The descendants of a process, from /proc, signalled through pidfds. */
 #include "tree.h"
+#include "proc.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -26,27 +27,13 @@ struct proc_entry {
 	bool member; /* root or a descendant of it */
 };
 
-/* Parent and state from /proc/PID/stat; 0, or -1 when it is gone. */
+/* Parent and liveness from /proc/PID/stat; 0, or -1 when it is gone. */
 static int read_stat(pid_t pid, pid_t *ppid, bool *live)
 {
-	char path[64], buf[512], *close_paren, state;
-	int fd, ppid_i;
-	ssize_t n;
+	char state;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (proc_stat(pid, ppid, &state) < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* the command name may hold spaces and parentheses: the last ')' ends it */
-	close_paren = strrchr(buf, ')');
-	if (!close_paren || sscanf(close_paren + 1, " %c %d", &state, &ppid_i) != 2)
-		return -1;
-	*ppid = (pid_t)ppid_i;
 	*live = state != 'Z' && state != 'X';
 	return 0;
 }

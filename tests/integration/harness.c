@@ -380,3 +380,53 @@ pid_t h_broker_spawn(const char *user, const char *policy, char *const argv[],
 	cr_assert_not_null(*out);
 	return pid;
 }
+
+bool h_has_line(const char *text, const char *line)
+{
+	size_t len = strlen(line);
+
+	for (const char *s = text; (s = strstr(s, line)); s += len)
+		if ((s == text || s[-1] == '\n') && (s[len] == '\n' || s[len] == '\0'))
+			return true;
+	return false;
+}
+
+const char *h_line_with(const char *text, const char *needle)
+{
+	static char line[4096];
+	const char *at = strstr(text, needle), *start;
+
+	if (!at)
+		return "";
+	for (start = at; start > text && start[-1] != '\n'; start--)
+		;
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(start, "\n"), start);
+	return line;
+}
+
+struct result h_fdbroker_cmd(char *const args[], char *const env[], bool as_nobody)
+{
+	char *argv[32] = { (char *)h_fdbroker() };
+	int n = 1;
+
+	for (; *args && n < 31; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	return h_run(argv, env, as_nobody);
+}
+
+void h_audit_has(const char *what)
+{
+	char *log = h_audit();
+
+	cr_assert(strstr(log, what), "audit log lacks '%s':\n%s", what, log);
+	free(log);
+}
+
+void h_audit_lacks(const char *what)
+{
+	char *log = h_audit();
+
+	cr_assert(!strstr(log, what), "audit log has '%s':\n%s", what, log);
+	free(log);
+}

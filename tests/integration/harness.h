@@ -82,6 +82,15 @@ char *h_slurp(const char *path);
 char *h_slurp_must(const char *path);
 /* Lines of text holding a (and b too, unless b is NULL). */
 long h_count_lines(const char *text, const char *a, const char *b);
+/* fdbroker ARGS... (NULL-terminated, at most 30), run to completion; env as for h_run. */
+struct result h_fdbroker_cmd(char *const args[], char *const env[], bool as_nobody);
+/* The audit log of the last h_broker_probe/h_broker_run holds (lacks) what. */
+void h_audit_has(const char *what);
+void h_audit_lacks(const char *what);
+/* Does text hold this exact line (ended by a newline or the end of text)? */
+bool h_has_line(const char *text, const char *line);
+/* The first line of text holding needle, without its newline (static buffer), or "". */
+const char *h_line_with(const char *text, const char *needle);
 
 /*
  * "LD_PRELOAD=..." for a client: the shim after whatever is preloaded (a

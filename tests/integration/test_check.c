@@ -9,13 +9,7 @@ TestSuite(check, .fini = h_cleanup, .timeout = 60);
 
 static struct result tool(char *const *args)
 {
-	char *argv[16] = { (char *)h_fdbroker() };
-	int n = 1;
-
-	for (; *args && n < 15; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	return h_run(argv, NULL, false);
+	return h_fdbroker_cmd(args, NULL, false);
 }
 
 /* Each mistake warns at its place; warnings alone leave the policy good (exit 0). */

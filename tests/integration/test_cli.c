@@ -22,13 +22,7 @@ TestSuite(cli, .fini = cli_fini, .timeout = 60);
 
 static struct result run_tool(char *const *args)
 {
-	char *argv[32] = { (char *)h_fdbroker() };
-	int n = 1;
-
-	for (; *args && n < 31; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	return h_run(argv, NULL, false);
+	return h_fdbroker_cmd(args, NULL, false);
 }
 
 Test(cli, cat_shadow_with_rule)

@@ -36,12 +36,7 @@ static struct result complete(const char *words)
 /* out holds word as a line of its own. */
 static bool offers(const char *out, const char *word)
 {
-	size_t n = strlen(word);
-
-	for (const char *p = out; (p = strstr(p, word)); p += n)
-		if ((p == out || p[-1] == '\n') && p[n] == '\n')
-			return true;
-	return false;
+	return h_has_line(out, word);
 }
 
 TestSuite(completion, .fini = h_cleanup, .timeout = 30);

@@ -15,13 +15,7 @@ TestSuite(conventions, .fini = h_cleanup, .timeout = 60);
 
 static struct result tool(char *const *args, char *const *env, bool as_nobody)
 {
-	char *argv[32] = { (char *)h_fdbroker() };
-	int n = 1;
-
-	for (; *args && n < 31; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	return h_run(argv, env, as_nobody);
+	return h_fdbroker_cmd(args, env, as_nobody);
 }
 
 /* "fdbroker (0.1.0-1) unstable; ..." -> "fdbroker 0.1.0-1\n" */

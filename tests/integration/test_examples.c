@@ -158,14 +158,6 @@ static struct result run_example(const char *user, const char *policy, char *con
 	return h_run(full, NULL, false);
 }
 
-static void audit_has(const char *what)
-{
-	char *log = h_audit();
-
-	cr_assert(strstr(log, what), "audit log lacks '%s':\n%s", what, log);
-	free(log);
-}
-
 static void owned_by(const char *path, const char *user)
 {
 	struct passwd *pw = getpwnam(user);
@@ -306,8 +298,8 @@ Test(examples, python_http_server)
 	cr_assert_gt(tcp_talk(NULL, 681, "GET /index.html HTTP/1.0\r\n\r\n", out, sizeof(out)), 0);
 	cr_assert(strstr(out, "200 OK") && strstr(out, "hello from the python example"), "%s", out);
 	p_stop(&p);
-	audit_has("op=bind object=127.0.0.1:681 proto=tcp verdict=allow rule=");
-	audit_has("python-http-server.policy:7 errno=0");
+	h_audit_has("op=bind object=127.0.0.1:681 proto=tcp verdict=allow rule=");
+	h_audit_has("python-http-server.policy:7 errno=0");
 }
 
 /* ---- nginx ------------------------------------------------------------ */
@@ -361,10 +353,10 @@ Test(examples, nginx)
 		cr_assert(strstr(out, "hello from the nginx example"), "port %d: %s", port, out);
 	}
 	p_stop(&p);
-	audit_has("op=bind object=127.0.0.1:682 proto=tcp verdict=allow");
-	audit_has("op=bind object=127.0.0.1:683 proto=tcp verdict=allow");
-	audit_has("/run/nginx.pid rights=read,write,create verdict=allow");
-	audit_has("/log/access.log rights=write,create verdict=allow");
+	h_audit_has("op=bind object=127.0.0.1:682 proto=tcp verdict=allow");
+	h_audit_has("op=bind object=127.0.0.1:683 proto=tcp verdict=allow");
+	h_audit_has("/run/nginx.pid rights=read,write,create verdict=allow");
+	h_audit_has("/log/access.log rights=write,create verdict=allow");
 	/* what the broker creates belongs to the user who asked */
 	owned_by(pid, user);
 	owned_by(h_path("log/access.log"), user);
@@ -456,8 +448,8 @@ static void dnsmasq_policy_with_netprobe(const char *user, const char *policy)
 			(char *[]){ (char *)h_netprobe(), "bind", "127.0.0.1", "684", "tcp", NULL });
 	cr_assert(!strncmp(r.out, "ok fd=", 6), "netprobe bind tcp: %s%s", r.out, r.err);
 	h_free(&r);
-	audit_has("op=bind object=127.0.0.1:684 proto=udp verdict=allow");
-	audit_has("op=bind object=127.0.0.1:684 proto=tcp verdict=allow");
+	h_audit_has("op=bind object=127.0.0.1:684 proto=udp verdict=allow");
+	h_audit_has("op=bind object=127.0.0.1:684 proto=tcp verdict=allow");
 }
 
 Test(examples, dnsmasq)
@@ -486,9 +478,9 @@ Test(examples, dnsmasq)
 	dns_udp(684);
 	dns_tcp(684);
 	p_stop(&p);
-	audit_has("op=bind object=127.0.0.1:684 proto=udp verdict=allow");
-	audit_has("op=bind object=127.0.0.1:684 proto=tcp verdict=allow");
-	audit_has("dnsmasq.policy:11 errno=0");
+	h_audit_has("op=bind object=127.0.0.1:684 proto=udp verdict=allow");
+	h_audit_has("op=bind object=127.0.0.1:684 proto=tcp verdict=allow");
+	h_audit_has("dnsmasq.policy:11 errno=0");
 }
 
 /* ---- blackbox ICMP prober -------------------------------------------- */
@@ -510,7 +502,7 @@ Test(examples, blackbox_icmp)
 	cr_assert(strstr(r.out, "probe_success{target=\"127.0.0.1\"} 1\n"), "%s", r.out);
 	cr_assert(strstr(r.out, "probe_icmp_rtt_seconds{target=\"127.0.0.1\"} "), "%s", r.out);
 	h_free(&r);
-	audit_has("prog=python3 op=socket object=inet/raw/1 verdict=allow");
+	h_audit_has("prog=python3 op=socket object=inet/raw/1 verdict=allow");
 	r = run_example("nobody", NULL,
 			(char *[]){ "python3", probe, "--timeout", "1", "127.0.0.1", NULL });
 	cr_assert_eq(r.status, 1, "icmp-probe.py without a rule: %s%s", r.out, r.err);
@@ -539,8 +531,8 @@ Test(examples, backup_reads_root_only_dump)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "38\n-- dump of db\nCREATE TABLE t (x int);\n");
 	h_free(&r);
-	audit_has("prog=cat op=open object=");
-	audit_has("/db/dump.sql rights=read verdict=allow");
+	h_audit_has("prog=cat op=open object=");
+	h_audit_has("/db/dump.sql rights=read verdict=allow");
 	/* read only, and only below the directory */
 	snprintf(script, sizeof(script), "echo x >> %s", dump);
 	r = run_example(user, policy, (char *[]){ "sh", "-c", script, NULL });

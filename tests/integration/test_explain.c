@@ -16,13 +16,7 @@ TestSuite(explain, .fini = h_cleanup, .timeout = 60);
 
 static struct result tool(char *const *args)
 {
-	char *argv[32] = { (char *)h_fdbroker() };
-	int n = 1;
-
-	for (; *args && n < 31; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	return h_run(argv, NULL, false);
+	return h_fdbroker_cmd(args, NULL, false);
 }
 
 /* fdbroker explain -p POLICY --from-log, with line on its stdin. */

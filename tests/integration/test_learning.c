@@ -27,31 +27,6 @@ static void learning_fini(void)
 
 TestSuite(learning, .fini = learning_fini, .timeout = 60);
 
-/* Does text hold this exact line? */
-static bool has_line(const char *text, const char *line)
-{
-	size_t len = strlen(line);
-
-	for (const char *s = text; (s = strstr(s, line)); s += len)
-		if ((s == text || s[-1] == '\n') && (s[len] == '\n' || s[len] == '\0'))
-			return true;
-	return false;
-}
-
-/* The line of text holding needle (static buffer), or "". */
-static const char *line_with(const char *text, const char *needle)
-{
-	static char line[4096];
-	const char *at = strstr(text, needle), *start;
-
-	if (!at)
-		return "";
-	for (start = at; start > text && start[-1] != '\n'; start--)
-		;
-	snprintf(line, sizeof(line), "%.*s", (int)strcspn(start, "\n"), start);
-	return line;
-}
-
 /* Lines of text starting with "allow" that hold needle. */
 static int rules_with(const char *text, const char *needle)
 {
@@ -120,23 +95,23 @@ Test(learning, permissive_run_writes_the_policy_a_normal_run_needs)
 	cr_assert_eq(st.st_mode & 07777, 0644, "mode %o", st.st_mode & 07777);
 	cr_assert_eq(st.st_uid, 0);
 	text = h_slurp_must(out);
-	cr_assert(has_line(text, "# fdbroker --learn=permissive: policy lines for what was "
+	cr_assert(h_has_line(text, "# fdbroker --learn=permissive: policy lines for what was "
 				 "granted while learning"), "%s", text);
 	snprintf(want, sizeof(want), "allow user nobody open %s read", f1);
-	cr_assert(has_line(text, want), "no '%s' in:\n%s", want, text);
+	cr_assert(h_has_line(text, want), "no '%s' in:\n%s", want, text);
 	snprintf(want, sizeof(want), "# open %s read: 1 request granted while learning, by cat",
 		 f1);
-	cr_assert(has_line(text, want), "no '%s' in:\n%s", want, text);
+	cr_assert(h_has_line(text, want), "no '%s' in:\n%s", want, text);
 	snprintf(want, sizeof(want), "allow user nobody open %s read", f2);
-	cr_assert(has_line(text, want), "no '%s' in:\n%s", want, text);
+	cr_assert(h_has_line(text, want), "no '%s' in:\n%s", want, text);
 	/* read by cat, written by sh: one rule with both rights, both programs named */
 	snprintf(want, sizeof(want), "allow user nobody open %s read,write", f3);
-	cr_assert(has_line(text, want), "no '%s' in:\n%s", want, text);
+	cr_assert(h_has_line(text, want), "no '%s' in:\n%s", want, text);
 	snprintf(want, sizeof(want),
 		 "# open %s read,write: 2 requests granted while learning, by cat, sh", f3);
-	cr_assert(has_line(text, want), "no '%s' in:\n%s", want, text);
-	cr_assert(has_line(text, "allow user nobody bind tcp 127.0.0.1:670"), "%s", text);
-	cr_assert(has_line(text, "# bind tcp 127.0.0.1:670: 1 request granted while learning, "
+	cr_assert(h_has_line(text, want), "no '%s' in:\n%s", want, text);
+	cr_assert(h_has_line(text, "allow user nobody bind tcp 127.0.0.1:670"), "%s", text);
+	cr_assert(h_has_line(text, "# bind tcp 127.0.0.1:670: 1 request granted while learning, "
 				 "by python3"), "%s", text);
 	cr_assert_eq(rules_with(text, ""), 4, "%s", text);
 	free(text);
@@ -144,7 +119,7 @@ Test(learning, permissive_run_writes_the_policy_a_normal_run_needs)
 	log = h_slurp_must(log1);
 	cr_assert_eq(h_count_lines(log, "verdict=allow-learn rule=default errno=0", NULL), 5,
 		     "%s", log);
-	cr_assert(strstr(line_with(log, "op=bind object=127.0.0.1:670 "), "verdict=allow-learn"),
+	cr_assert(strstr(h_line_with(log, "op=bind object=127.0.0.1:670 "), "verdict=allow-learn"),
 		  "%s", log);
 	cr_assert_null(strstr(log, "verdict=deny"), "%s", log);
 	free(log);
@@ -213,9 +188,9 @@ Test(learning, permissive_never_overrides_a_deny_rule)
 	/* by its name and through the symlink: both judged as the object, by the rule */
 	cr_assert_eq(h_count_lines(audit, obj, "verdict=deny rule="), 2, "%s", audit);
 	cr_assert_eq(h_count_lines(audit, obj, "allow"), 0, "%s", audit);
-	cr_assert(strstr(line_with(audit, "op=bind object=127.0.0.1:672 "), "verdict=deny rule="),
+	cr_assert(strstr(h_line_with(audit, "op=bind object=127.0.0.1:672 "), "verdict=deny rule="),
 		  "%s", audit);
-	cr_assert(strstr(line_with(audit, "op=bind object=127.0.0.1:671 "),
+	cr_assert(strstr(h_line_with(audit, "op=bind object=127.0.0.1:671 "),
 			 "verdict=allow-learn"), "%s", audit);
 	free(audit);
 
@@ -224,7 +199,7 @@ Test(learning, permissive_never_overrides_a_deny_rule)
 	cr_assert_eq(rules_with(text, link), 0, "%s", text);
 	cr_assert_eq(rules_with(text, ":672"), 0, "%s", text);
 	cr_assert_eq(rules_with(text, f1), 1, "%s", text);
-	cr_assert(has_line(text, "allow user nobody bind tcp 127.0.0.1:671"), "%s", text);
+	cr_assert(h_has_line(text, "allow user nobody bind tcp 127.0.0.1:671"), "%s", text);
 	cr_assert_eq(rules_with(text, ""), 2, "%s", text);
 	free(text);
 }
@@ -416,7 +391,7 @@ Test(learning, serve_learn_out_on_sigusr1_and_exit)
 	cr_assert_eq(wait_for_text(out, want, 20000), 0, "%s", h_slurp(out));
 	cr_assert_eq(served_stop(&s), 0);
 	text = h_slurp_must(out);
-	cr_assert(has_line(text, "# fdbroker --learn: policy lines that would have allowed what "
+	cr_assert(h_has_line(text, "# fdbroker --learn: policy lines that would have allowed what "
 				 "was denied"), "%s", text);
 	cr_assert_eq(rules_with(text, ""), 1, "written whole, once: %s", text);
 	free(text);

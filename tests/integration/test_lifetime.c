@@ -30,31 +30,6 @@ TestSuite(lifetime, .fini = lifetime_fini, .timeout = 60);
 
 #define WAIT_MS 20000
 
-/* Does text hold this exact line? */
-static bool has_line(const char *text, const char *line)
-{
-	size_t len = strlen(line);
-
-	for (const char *s = text; (s = strstr(s, line)); s += len)
-		if ((s == text || s[-1] == '\n') && (s[len] == '\n' || s[len] == '\0'))
-			return true;
-	return false;
-}
-
-/* The line of text holding needle (static buffer), or "". */
-static const char *line_with(const char *text, const char *needle)
-{
-	static char line[4096];
-	const char *at = strstr(text, needle), *start;
-
-	if (!at)
-		return "";
-	for (start = at; start > text && start[-1] != '\n'; start--)
-		;
-	snprintf(line, sizeof(line), "%.*s", (int)strcspn(start, "\n"), start);
-	return line;
-}
-
 /*
  * 5. --learn grants nothing but prints the rules that would have allowed
  * what was denied; fed back with -p they let the same command through.
@@ -76,14 +51,14 @@ Test(lifetime, learn_then_allow)
 			      (char *)log1, "--", "sh", "-c", script, NULL },
 		  NULL, false);
 	snprintf(want_open, sizeof(want_open), "allow user nobody open %s read", secret);
-	cr_assert(has_line(r.err, want_open), "no '%s' in:\n%s", want_open, r.err);
-	cr_assert(has_line(r.err, "allow user nobody bind tcp 127.0.0.1:660"), "%s", r.err);
+	cr_assert(h_has_line(r.err, want_open), "no '%s' in:\n%s", want_open, r.err);
+	cr_assert(h_has_line(r.err, "allow user nobody bind tcp 127.0.0.1:660"), "%s", r.err);
 	/* learning granted nothing */
 	cr_assert_null(strstr(r.out, "root-only-secret"), "cat read the file while learning");
 	char *text = h_slurp(log1);
 	snprintf(obj, sizeof(obj), "op=open object=%s ", secret);
-	cr_assert(strstr(line_with(text, obj), "verdict=deny"), "%s", text);
-	cr_assert(strstr(line_with(text, "op=bind object=127.0.0.1:660 "), "verdict=deny"), "%s",
+	cr_assert(strstr(h_line_with(text, obj), "verdict=deny"), "%s", text);
+	cr_assert(strstr(h_line_with(text, "op=bind object=127.0.0.1:660 "), "verdict=deny"), "%s",
 		  text);
 	free(text);
 
@@ -109,8 +84,8 @@ Test(lifetime, learn_then_allow)
 	cr_assert(strstr(r.out, "root-only-secret"), "cat failed: %s%s", r.out, r.err);
 	h_free(&r);
 	text = h_slurp(log2);
-	cr_assert(strstr(line_with(text, obj), "verdict=allow"), "%s", text);
-	cr_assert(strstr(line_with(text, "op=bind object=127.0.0.1:660 "), "verdict=allow"),
+	cr_assert(strstr(h_line_with(text, obj), "verdict=allow"), "%s", text);
+	cr_assert(strstr(h_line_with(text, "op=bind object=127.0.0.1:660 "), "verdict=allow"),
 		  "the server did not bind: %s", text);
 	cr_assert_null(strstr(text, "verdict=deny"), "%s", text);
 	free(text);

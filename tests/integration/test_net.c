@@ -70,19 +70,11 @@ static void expect(char *const rules[], char *const args[], const char *want)
 	h_free(&r);
 }
 
-static void audit_has(const char *what)
-{
-	char *log = h_audit();
-
-	cr_assert(strstr(log, what), "audit log lacks '%s':\n%s", what, log);
-	free(log);
-}
-
 Test(net, options_survive_bind)
 {
 	expect((char *[]){ "bind tcp 127.0.0.1:601", NULL }, (char *[]){ "opts", "601", NULL },
 	       "ok reuseport=1 nodelay=1 samefd=1");
-	audit_has("op=bind object=127.0.0.1:601 proto=tcp verdict=allow rule=-a:1 errno=0");
+	h_audit_has("op=bind object=127.0.0.1:601 proto=tcp verdict=allow rule=-a:1 errno=0");
 }
 
 Test(net, udp_server_answers)
@@ -106,12 +98,12 @@ Test(net, errno_fidelity)
 	/* in use: the kernel's errno from the broker's bind */
 	expect((char *[]){ "bind tcp 127.0.0.1:605", NULL },
 	       (char *[]){ "twice", "127.0.0.1", "605", NULL }, "err EADDRINUSE second");
-	audit_has("verdict=error rule=-a:1 errno=EADDRINUSE");
+	h_audit_has("verdict=error rule=-a:1 errno=EADDRINUSE");
 	/* denied port, denied raw socket: as without the shim */
 	expect(NULL, (char *[]){ "bind", "127.0.0.1", "606", "tcp", NULL }, "err EACCES bind");
-	audit_has("op=bind object=127.0.0.1:606 proto=tcp verdict=deny rule=default errno=EACCES");
+	h_audit_has("op=bind object=127.0.0.1:606 proto=tcp verdict=deny rule=default errno=EACCES");
 	expect(NULL, (char *[]){ "icmp", NULL }, "err EPERM socket");
-	audit_has("op=socket object=inet/raw/1 verdict=deny rule=default errno=EPERM");
+	h_audit_has("op=socket object=inet/raw/1 verdict=deny rule=default errno=EPERM");
 	expect((char *[]){ "bind tcp 127.0.0.1:607", NULL },
 	       (char *[]){ "bind", "127.0.0.1", "608", "tcp", NULL }, "err EACCES bind");
 }
@@ -120,7 +112,7 @@ Test(net, raw_icmp_echo)
 {
 	expect((char *[]){ "socket inet raw icmp", NULL }, (char *[]){ "icmp", NULL },
 	       "ok echo reply");
-	audit_has("op=socket object=inet/raw/1 verdict=allow");
+	h_audit_has("op=socket object=inet/raw/1 verdict=allow");
 }
 
 Test(net, packet_socket_sees_lo)
@@ -192,8 +184,8 @@ Test(net, python_http_server_dual_stack)
 Test(net, python_http_server_accept_rule)
 {
 	http_server("127.0.0.1", "accept tcp 127.0.0.1:613", 613);
-	audit_has("op=bind object=127.0.0.1:613 proto=tcp listener=held verdict=allow");
-	audit_has("op=accept object=127.0.0.1:613 peer=127.0.0.1:");
+	h_audit_has("op=bind object=127.0.0.1:613 proto=tcp listener=held verdict=allow");
+	h_audit_has("op=accept object=127.0.0.1:613 peer=127.0.0.1:");
 }
 
 Test(net, accept_from_filters_peers)
@@ -209,9 +201,9 @@ Test(net, accept_from_filters_peers)
 	cr_assert_str_eq(out, "hello\n");
 	cr_assert_str_eq(p_line(&p, 20000), "ok peers=127.0.0.2,");
 	p_stop(&p);
-	audit_has("op=accept object=127.0.0.1:621 peer=127.0.0.1:");
-	audit_has("verdict=deny rule=-a:1");
-	audit_has("peer=127.0.0.2:");
+	h_audit_has("op=accept object=127.0.0.1:621 peer=127.0.0.1:");
+	h_audit_has("verdict=deny rule=-a:1");
+	h_audit_has("peer=127.0.0.2:");
 }
 
 static void serve_mode(int port, const char *mode)
@@ -310,7 +302,7 @@ Test(net, nginx_bind_rule)
 Test(net, nginx_accept_rule)
 {
 	nginx_serves("accept tcp 127.0.0.1:632", 632);
-	audit_has("op=accept object=127.0.0.1:632");
+	h_audit_has("op=accept object=127.0.0.1:632");
 }
 
 /* A program that restarts finds connections made meanwhile queued, not refused. */
@@ -382,12 +374,12 @@ Test(net, foreign_netns_refused)
 		cr_assert_str_eq(r.out, "err EACCES bind\n", "port %s: %s", port, r.err);
 		h_free(&r);
 	}
-	audit_has("op=bind object=127.0.0.1:641 proto=tcp netns=foreign verdict=deny");
-	audit_has("op=bind object=127.0.0.1:642 proto=tcp netns=foreign verdict=deny");
+	h_audit_has("op=bind object=127.0.0.1:641 proto=tcp netns=foreign verdict=deny");
+	h_audit_has("op=bind object=127.0.0.1:642 proto=tcp netns=foreign verdict=deny");
 	expect((char *[]){ "bind tcp 127.0.0.1:641", NULL },
 	       (char *[]){ "bind", "127.0.0.1", "641", "tcp", NULL }, "ok fd=3");
-	audit_has("op=bind object=127.0.0.1:641 proto=tcp verdict=allow rule=-a:1");
+	h_audit_has("op=bind object=127.0.0.1:641 proto=tcp verdict=allow rule=-a:1");
 	expect((char *[]){ "accept tcp 127.0.0.1:642", NULL },
 	       (char *[]){ "bind", "127.0.0.1", "642", "tcp", NULL }, "ok fd=3");
-	audit_has("op=bind object=127.0.0.1:642 proto=tcp listener=held verdict=allow");
+	h_audit_has("op=bind object=127.0.0.1:642 proto=tcp listener=held verdict=allow");
 }

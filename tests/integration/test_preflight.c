@@ -18,13 +18,7 @@ TestSuite(preflight, .fini = h_cleanup, .timeout = 30);
 
 static struct result tool(char *const env[], char *const *args)
 {
-	char *argv[32] = { (char *)h_fdbroker() };
-	int n = 1;
-
-	for (; *args && n < 31; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	return h_run(argv, env, false);
+	return h_fdbroker_cmd(args, env, false);
 }
 
 static void sh(const char *cmd)

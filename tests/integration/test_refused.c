@@ -33,13 +33,7 @@ TestSuite(refused, .fini = refused_fini, .timeout = 60);
 
 static struct result fdbroker(char *const args[])
 {
-	char *argv[16] = { (char *)h_fdbroker() };
-	int n = 1;
-
-	for (; *args && n < 15; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	return h_run(argv, NULL, false);
+	return h_fdbroker_cmd(args, NULL, false);
 }
 
 /*

@@ -23,22 +23,6 @@ static void reopen_fini(void)
 
 TestSuite(reopen, .fini = reopen_fini, .timeout = 60);
 
-static void audit_has(const char *what)
-{
-	char *log = h_audit();
-
-	cr_assert(strstr(log, what), "audit log lacks '%s':\n%s", what, log);
-	free(log);
-}
-
-static void audit_lacks(const char *what)
-{
-	char *log = h_audit();
-
-	cr_assert(!strstr(log, what), "audit log has '%s':\n%s", what, log);
-	free(log);
-}
-
 /* fdbroker run -u nobody [-a RULE] --log audit.log -- ARGV...: room for 32. */
 static void run_argv(char **out, const char *rule, char *const argv[])
 {
@@ -86,12 +70,12 @@ Test(reopen, write_only_stderr_not_readable)
 	struct result r = h_broker_probe(NULL, (char *[]){ "open", "/proc/self/fd/2", "b", NULL });
 
 	cr_assert_str_eq(r.out, "err EACCES\n", "%s %s", r.out, r.err);
-	audit_has("op=reopen object=/proc/self/fd/2 fd=2 rights=read,write kind=pipe "
+	h_audit_has("op=reopen object=/proc/self/fd/2 fd=2 rights=read,write kind=pipe "
 		  "reason=access verdict=deny rule=default errno=EACCES");
 	h_free(&r);
 	r = h_broker_probe(NULL, (char *[]){ "open", "/dev/stderr", "r", NULL });
 	cr_assert_str_eq(r.out, "err EACCES\n", "%s %s", r.out, r.err);
-	audit_has("op=reopen object=/dev/stderr fd=2 rights=read kind=pipe reason=access "
+	h_audit_has("op=reopen object=/dev/stderr fd=2 rights=read kind=pipe reason=access "
 		  "verdict=deny");
 	h_free(&r);
 }
@@ -102,7 +86,7 @@ Test(reopen, write_only_file_not_readable)
 
 	cr_assert_str_eq(probe_err_file(err, (char *[]){ "open", "/proc/self/fd/2", "b", NULL }),
 			 "err EACCES");
-	audit_has("op=reopen object=/proc/self/fd/2 fd=2 rights=read,write kind=file "
+	h_audit_has("op=reopen object=/proc/self/fd/2 fd=2 rights=read,write kind=file "
 		  "reason=access verdict=deny");
 }
 
@@ -123,7 +107,7 @@ Test(reopen, stderr_file_own_offset)
 	text = h_slurp_must(err);
 	cr_assert_str_eq(text, "DATAo\n");
 	free(text);
-	audit_has("op=reopen object=/dev/stderr fd=2 rights=write kind=file verdict=allow "
+	h_audit_has("op=reopen object=/dev/stderr fd=2 rights=write kind=file verdict=allow "
 		  "rule=default errno=0");
 }
 
@@ -136,7 +120,7 @@ Test(reopen, stderr_pipe)
 	cr_assert_str_eq(r.out, "ok off=-1 held=-1 append=1 heldappend=0 same=1\n", "%s %s",
 			 r.out, r.err);
 	cr_assert(strstr(r.err, "PIPEDATA"), "%s", r.err);
-	audit_has("op=reopen object=/dev/stderr fd=2 rights=write kind=pipe verdict=allow");
+	h_audit_has("op=reopen object=/dev/stderr fd=2 rights=write kind=pipe verdict=allow");
 	h_free(&r);
 }
 
@@ -153,14 +137,14 @@ Test(reopen, every_name)
 		cr_assert(strncmp(r.out, "ok fd=3 ", 8) == 0, "%s: %s %s", names[i], r.out, r.err);
 		h_free(&r);
 	}
-	audit_has("op=reopen object=/proc/thread-self/fd/2 fd=2 rights=write kind=pipe "
+	h_audit_has("op=reopen object=/proc/thread-self/fd/2 fd=2 rights=write kind=pipe "
 		  "verdict=allow");
 	/* pid 1's descriptor: an ordinary open, judged (and denied) by the policy */
 	struct result r = h_broker_probe(NULL, (char *[]){ "open", "/proc/1/fd/2", "w", NULL });
 
 	cr_assert_str_eq(r.out, "err EACCES\n", "%s %s", r.out, r.err);
-	audit_lacks("object=/proc/1/fd/2 fd=");
-	audit_has("op=open object=/proc/1/fd/2 rights=write verdict=deny");
+	h_audit_lacks("object=/proc/1/fd/2 fd=");
+	h_audit_has("op=open object=/proc/1/fd/2 rights=write verdict=deny");
 	h_free(&r);
 }
 
@@ -175,8 +159,8 @@ Test(reopen, truncate_goes_to_policy)
 	text = h_slurp_must(err);
 	cr_assert_str_eq(text, "keep me\n");
 	free(text);
-	audit_lacks("op=reopen");
-	audit_has("op=open object=/dev/stderr rights=write verdict=deny");
+	h_audit_lacks("op=reopen");
+	h_audit_has("op=open object=/dev/stderr rights=write verdict=deny");
 }
 
 /* freopen of stdout's own name, and freopen(NULL): the stream keeps descriptor 1. */
@@ -187,12 +171,12 @@ Test(reopen, freopen_stdout)
 
 	cr_assert_str_eq(r.out, "FREOPENED\n", "%s %s", r.out, r.err);
 	cr_assert(strstr(r.err, "ok fd=1"), "%s", r.err);
-	audit_has("op=reopen object=/dev/stdout fd=1 rights=write kind=pipe verdict=allow");
+	h_audit_has("op=reopen object=/dev/stdout fd=1 rights=write kind=pipe verdict=allow");
 	h_free(&r);
 	r = h_broker_probe(NULL, (char *[]){ "freopen", "-", "a", "NULLNAME", NULL });
 	cr_assert_str_eq(r.out, "NULLNAME\n", "%s %s", r.out, r.err);
 	cr_assert(strstr(r.err, "ok fd=1"), "%s", r.err);
-	audit_has("op=reopen object=/proc/self/fd/1 fd=1 rights=write kind=pipe verdict=allow");
+	h_audit_has("op=reopen object=/proc/self/fd/1 fd=1 rights=write kind=pipe verdict=allow");
 	h_free(&r);
 }
 
@@ -261,7 +245,7 @@ Test(reopen, nginx_error_log_file)
 	cr_assert(strstr(text, "start worker process"), "%s", text);
 	cr_assert(!strstr(text, "Permission denied"), "%s", text);
 	free(text);
-	audit_has("op=reopen object=/dev/stderr fd=2 rights=write kind=file verdict=allow");
+	h_audit_has("op=reopen object=/dev/stderr fd=2 rights=write kind=file verdict=allow");
 }
 
 Test(reopen, nginx_error_log_pipe)
@@ -279,5 +263,5 @@ Test(reopen, nginx_error_log_pipe)
 	cr_assert(!strstr(buf, "Permission denied"), "%s", buf);
 	p_stop(&p);
 	close(fds[0]);
-	audit_has("op=reopen object=/dev/stderr fd=2 rights=write kind=pipe verdict=allow");
+	h_audit_has("op=reopen object=/dev/stderr fd=2 rights=write kind=pipe verdict=allow");
 }

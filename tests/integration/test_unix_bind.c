@@ -51,22 +51,6 @@ static char *probe_unix(const char *dir, const char *path, const char *mask)
 	return out;
 }
 
-static void audit_has(const char *what)
-{
-	char *log = h_audit();
-
-	cr_assert(strstr(log, what), "audit log lacks '%s':\n%s", what, log);
-	free(log);
-}
-
-static void audit_lacks(const char *what)
-{
-	char *log = h_audit();
-
-	cr_assert(!strstr(log, what), "audit log has '%s':\n%s", what, log);
-	free(log);
-}
-
 /* A root-owned 0755 directory under root-owned ones, like /run/app. */
 Test(unix_bind, asked_path_and_umask)
 {
@@ -80,7 +64,7 @@ Test(unix_bind, asked_path_and_umask)
 	cr_assert(!strncmp(out, want, strlen(want)), "got '%s', want '%s'", out, want);
 	free(out);
 	snprintf(line, sizeof(line), "op=bind object=%s proto=unix verdict=allow", a);
-	audit_has(line);
+	h_audit_has(line);
 	out = probe_unix(dir, b, "022");
 	snprintf(want, sizeof(want), "ok name=%s mode=755 uid=%d sock=1", b, NOBODY_UID);
 	cr_assert(!strncmp(out, want, strlen(want)), "got '%s', want '%s'", out, want);
@@ -110,7 +94,7 @@ Test(unix_bind, client_directory_binds_relative)
 	cr_assert_eq(lstat(c, &st), 0);
 	cr_assert(S_ISSOCK(st.st_mode));
 	snprintf(line, sizeof(line), "op=bind object=%s proto=unix name=relative verdict=allow", c);
-	audit_has(line);
+	h_audit_has(line);
 }
 
 /* A socket file bound by root at path, given to uid; listening if live. */
@@ -167,7 +151,7 @@ Test(unix_bind, stale_replaced_nothing_else_removed)
 	free(out);
 	(void)before; /* the new file may well reuse the inode number */
 	snprintf(line, sizeof(line), "object=%s proto=unix stale=replaced verdict=allow", stale);
-	audit_has(line);
+	h_audit_has(line);
 
 	/* live (stream, datagram), root's, not a socket: EADDRINUSE, left alone */
 	for (int i = 0; i < 4; i++) {
@@ -177,9 +161,9 @@ Test(unix_bind, stale_replaced_nothing_else_removed)
 		cr_assert_str_eq(out, "err EADDRINUSE bind\n", "%s", p);
 		free(out);
 		snprintf(line, sizeof(line), "object=%s proto=unix verdict=error", p);
-		audit_has(line);
+		h_audit_has(line);
 		snprintf(line, sizeof(line), "object=%s proto=unix stale=replaced", p);
-		audit_lacks(line);
+		h_audit_lacks(line);
 	}
 	cr_assert_eq(ino_of(live), live_ino);
 	cr_assert_eq(ino_of(dgram), dgram_ino);
@@ -201,7 +185,7 @@ Test(unix_bind, stale_replaced_nothing_else_removed)
 		cr_assert_str_eq(out, "err EADDRINUSE bind\n");
 		free(out);
 		snprintf(line, sizeof(line), "object=%s ", own);
-		audit_lacks(line);
+		h_audit_lacks(line);
 	}
 	/* the live listener still takes connections */
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", live);
