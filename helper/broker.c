@@ -242,8 +242,11 @@ void broker_refusal(struct broker *b, struct share *s, const struct ucred *cred,
 			 (unsigned)cred->uid);
 	audit_note(b->audit, "refused pid=%d uid=%u prog=%s: %s%s", (int)cred->pid,
 		   (unsigned)cred->uid, audit_escape(prog, esc, sizeof(esc)), what, more);
-	if (s)
-		broker_tick_by(b, now + 1000);
+	if (s) {
+		/* a second from the line's own stamp, not from before prog_name read /proc */
+		s->noted = broker_now_ms();
+		broker_tick_by(b, s->noted + 1000);
+	}
 }
 
 /* What shares_tick has to say: refusals of a uid not logged in the last second. */
