@@ -7,6 +7,13 @@
 set -eu
 
 build=${1:-build}
+# The PATH and HOME of a fresh Debian root: a PATH through directories
+# nobody may not search (/root/.local/bin, pyenv shims) would make every
+# lookup the programs do a denied stat in the audit log (README,
+# Troubleshooting).
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+HOME=/nonexistent
+export PATH HOME
 fdbroker="$(cd "$build" && pwd)/fdbroker"
 work=$(mktemp -d /tmp/fdbroker-demo.XXXXXX)
 chmod 0755 "$work"
