@@ -17,7 +17,8 @@
  *            descriptor of the object judged), else access(2)'s mode
  *            (F_OK, or R_OK|W_OK|X_OK; the reply is only a status)
  *     SOCKET i32 family, i32 type (SOCK_CLOEXEC/SOCK_NONBLOCK included),
- *            i32 protocol
+ *            i32 protocol; a socket the program made rides along (its
+ *            network namespace is the program's)
  *     BIND   u32 addrlen, u32 umask (the program's, for a unix socket
  *            file), then the sockaddr (addrlen bytes, at most 128); the
  *            program's socket rides along

@@ -22,73 +22,14 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71
 #endif
-
-int serve_socket(struct broker *b, struct client *c, const struct fdb_hdr *h,
-		 const unsigned char *msg, size_t len, const int *fds, size_t nfds)
-{
-	struct fdb_socket_req req;
-	struct subject s = client_subject(c);
-	struct request r = { .op = OP_SOCKET };
-	struct decision d;
-	const char *fam, *tname;
-	char object[64];
-	int fd, type, err;
-
-	if (wire_decode_socket(msg, len, &req) < 0 || nfds != 0) {
-		(void)fds;
-		audit_note(b->audit, "pid=%d: malformed socket request: client dropped",
-			   (int)c->cred.pid);
-		return -1;
-	}
-	type = req.type & ~(SOCK_CLOEXEC | SOCK_NONBLOCK);
-	r.u.socket.family = req.family;
-	r.u.socket.type = type;
-	r.u.socket.protocol = req.protocol;
-	fam = socket_family_name(req.family);
-	tname = socket_type_name(type);
-	snprintf(object, sizeof(object), "%s/%s/%d", fam ? fam : "?", tname ? tname : "?",
-		 req.protocol);
-	d = policy_decide(b->policy, &s, &r);
-	if (d.verdict != VERDICT_ALLOW) {
-		broker_learn(b, c, &r, d.rule, EPERM, NULL, NULL);
-		client_audit(b, c, "socket", object, NULL, "deny", d.rule, EPERM);
-		return broker_reply(b, c, h->seq, EPERM, FDB_REPLY_DENIED, -1);
-	}
-	fd = socket(req.family, type | (req.type & SOCK_NONBLOCK) | SOCK_CLOEXEC, req.protocol);
-	err = fd >= 0 ? 0 : errno;
-	broker_learn(b, c, &r, d.rule, err, NULL, NULL);
-	client_audit(b, c, "socket", object, NULL, fd >= 0 ? "allow" : "error", d.rule, err);
-	if (fd < 0)
-		return broker_reply(b, c, h->seq, err, 0, -1);
-	return broker_reply(b, c, h->seq, 0, 0, fd);
-}
-
-/* tcp, udp or unix, from what the socket is; -1 for anything else. */
-static int socket_proto(int sock, int family)
-{
-	int domain, type, protocol;
-	socklen_t len = sizeof(int);
-
-	if (getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
-	    getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
-	    getsockopt(sock, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) < 0 || domain != family)
-		return -1;
-	if (domain == AF_UNIX)
-		return PROTO_UNIX;
-	if (domain != AF_INET && domain != AF_INET6)
-		return -1;
-	if (type == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP))
-		return PROTO_TCP;
-	if (type == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP))
-		return PROTO_UDP;
-	return -1;
-}
 
 /*
  * The network namespace a socket belongs to, by its never-reused cookie
@@ -126,15 +67,92 @@ static uint64_t broker_netns(void)
 /*
  * A socket made in a network namespace of the program's own (unshare -n, a
  * container) is not the broker's to bind: an address there is not the
- * host's address the policy names, and a held listener would hand a host
- * socket to a program its administrator put in a private network.  Unknown
- * (a kernel without SO_NETNS_COOKIE) counts as foreign.
+ * host's address the policy names, and a held listener or a socket rule's
+ * socket would hand a host socket to a program its administrator put in a
+ * private network.  Unknown (a kernel without SO_NETNS_COOKIE) counts as
+ * foreign.
  */
 static bool foreign_netns(int sock)
 {
 	uint64_t mine = broker_netns();
 
 	return !mine || netns_cookie(sock) != mine;
+}
+
+/* Is fd a socket at all? (A socket request's descriptor must be.) */
+static bool is_socket(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+int serve_socket(struct broker *b, struct client *c, const struct fdb_hdr *h,
+		 const unsigned char *msg, size_t len, const int *fds, size_t nfds)
+{
+	struct fdb_socket_req req;
+	struct subject s = client_subject(c);
+	struct request r = { .op = OP_SOCKET };
+	struct decision d;
+	const char *fam, *tname;
+	char object[64];
+	int fd, type, err;
+
+	/* the one descriptor: a socket the program made, to tell its network namespace */
+	if (wire_decode_socket(msg, len, &req) < 0 || nfds != 1 || !is_socket(fds[0])) {
+		audit_note(b->audit, "pid=%d: malformed socket request: client dropped",
+			   (int)c->cred.pid);
+		return -1;
+	}
+	type = req.type & ~(SOCK_CLOEXEC | SOCK_NONBLOCK);
+	r.u.socket.family = req.family;
+	r.u.socket.type = type;
+	r.u.socket.protocol = req.protocol;
+	fam = socket_family_name(req.family);
+	tname = socket_type_name(type);
+	snprintf(object, sizeof(object), "%s/%s/%d", fam ? fam : "?", tname ? tname : "?",
+		 req.protocol);
+	if (foreign_netns(fds[0])) {
+		/* the broker's socket would be the host's: not what the program's namespace has */
+		broker_learn(b, c, &r, NULL, 0, "refused beside the policy: a program in another "
+			     "network namespace", NULL);
+		client_audit(b, c, "socket", object, "netns=foreign", "deny", NULL, EPERM);
+		return broker_reply(b, c, h->seq, EPERM, FDB_REPLY_DENIED, -1);
+	}
+	d = policy_decide(b->policy, &s, &r);
+	if (d.verdict != VERDICT_ALLOW) {
+		broker_learn(b, c, &r, d.rule, EPERM, NULL, NULL);
+		client_audit(b, c, "socket", object, NULL, "deny", d.rule, EPERM);
+		return broker_reply(b, c, h->seq, EPERM, FDB_REPLY_DENIED, -1);
+	}
+	fd = socket(req.family, type | (req.type & SOCK_NONBLOCK) | SOCK_CLOEXEC, req.protocol);
+	err = fd >= 0 ? 0 : errno;
+	broker_learn(b, c, &r, d.rule, err, NULL, NULL);
+	client_audit(b, c, "socket", object, NULL, fd >= 0 ? "allow" : "error", d.rule, err);
+	if (fd < 0)
+		return broker_reply(b, c, h->seq, err, 0, -1);
+	return broker_reply(b, c, h->seq, 0, 0, fd);
+}
+
+/* tcp, udp or unix, from what the socket is; -1 for anything else. */
+static int socket_proto(int sock, int family)
+{
+	int domain, type, protocol;
+	socklen_t len = sizeof(int);
+
+	if (getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
+	    getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    getsockopt(sock, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) < 0 || domain != family)
+		return -1;
+	if (domain == AF_UNIX)
+		return PROTO_UNIX;
+	if (domain != AF_INET && domain != AF_INET6)
+		return -1;
+	if (type == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP))
+		return PROTO_TCP;
+	if (type == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP))
+		return PROTO_UDP;
+	return -1;
 }
 
 int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,

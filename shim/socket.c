@@ -1,6 +1,9 @@
 /*
  * socket(): a raw, packet or otherwise privileged socket the kernel refuses
- * is asked of the broker, which creates it if a socket rule allows.
+ * is asked of the broker, which creates it if a socket rule allows.  The
+ * request carries a socket the program makes itself (AF_UNIX, the cheapest),
+ * so the broker can tell the program's network namespace from its own: a
+ * program in a private network gets no host socket.
  */
 #include "shim.h"
 #include "wire.h"
@@ -11,13 +14,15 @@ static int broker_socket(int family, int type, int protocol, int orig_errno)
 {
 	unsigned char req[FDB_HDR_LEN + 16];
 	struct fdb_socket_req r = { .family = family, .type = type, .protocol = protocol };
-	int len, status, fd;
+	int len, status, fd, probe;
 	unsigned rflags;
 
 	len = wire_encode_socket(req, sizeof(req), 0, &r);
-	if (len < 0 || shim_call(req, (size_t)len, -1, false,
-				 (type & SOCK_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0, &status, &rflags,
-				 &fd) < 0) {
+	probe = len < 0 ? -1 : shim_real.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	/* the channel closes probe, sent or not */
+	if (probe < 0 || shim_call(req, (size_t)len, probe, true,
+				   (type & SOCK_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0, &status, &rflags,
+				   &fd) < 0) {
 		errno = orig_errno;
 		return -1;
 	}

@@ -303,11 +303,12 @@ static int send_case(int s, const char *name, const char *path)
 		for (int i = 0; i < MAX_SEND_FDS; i++)
 			close(many[i]);
 		return n == (ssize_t)len ? 0 : (printf("send %s\n", ename(errno)), exit(2), 0);
-	} else if (!strcmp(name, "fd_socket_req")) {
+	} else if (!strcmp(name, "fd_socket_req") || !strcmp(name, "socket_nofd")) {
 		struct fdb_socket_req r = { AF_INET, SOCK_STREAM, 0 };
 
 		len = (size_t)wire_encode_socket(b, sizeof(b), 7, &r);
-		fds[nfds++] = devnull();
+		if (!strcmp(name, "fd_socket_req"))
+			fds[nfds++] = devnull(); /* not a socket */
 	} else if (!strcmp(name, "bind_nofd") || !strcmp(name, "bind_2fd") ||
 		   !strcmp(name, "bind_dir") || !strcmp(name, "bind_opath") ||
 		   !strcmp(name, "bind_pipe")) {

@@ -179,6 +179,7 @@ static struct hcase cases[] = {
 	C("fds_2", DROP, 0, "unreadable record (Protocol error)"),
 	C("fds_253", DROP, 0, "unreadable record (Protocol error)"),
 	C("fd_socket_req", DROP, 0, "malformed socket request"),
+	C("socket_nofd", DROP, 0, "malformed socket request"),
 	C("bind_nofd", DROP, 0, "malformed bind request"),
 	C("bind_2fd", DROP, 0, "unreadable record (Protocol error)"),
 	/* descriptors of the wrong kind */

@@ -374,6 +374,15 @@ Test(net, foreign_netns_refused)
 		cr_assert_str_eq(r.out, "err EACCES bind\n", "port %s: %s", port, r.err);
 		h_free(&r);
 	}
+	/* a socket rule: the broker's socket would be the host's */
+	sh = h_file("nsraw.sh", "exec setpriv --bounding-set -net_raw --inh-caps -all \"$1\" icmp\n",
+		    0644);
+	broker_argv(argv, (char *[]){ "socket inet raw icmp", NULL },
+		    (char *[]){ "unshare", "-rn", "sh", (char *)sh, (char *)h_netprobe(), NULL });
+	r = h_run(argv, (char *[]){ "FDBROKER_DUMPABLE=1", NULL }, false);
+	cr_assert_str_eq(r.out, "err EPERM socket\n", "%s", r.err);
+	h_free(&r);
+	h_audit_has("op=socket object=inet/raw/1 netns=foreign verdict=deny");
 	h_audit_has("op=bind object=127.0.0.1:641 proto=tcp netns=foreign verdict=deny");
 	h_audit_has("op=bind object=127.0.0.1:642 proto=tcp netns=foreign verdict=deny");
 	expect((char *[]){ "bind tcp 127.0.0.1:641", NULL },
