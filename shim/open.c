@@ -79,18 +79,10 @@ int shim_broker_open(int dirfd, const char *path, int flags, mode_t mode, int or
 	len = wire_encode_open(req, sizeof(req), 0, &r);
 	if (len < 0)
 		goto refuse;
-	if (r.has_dirfd) {
-		/* the broker resolves a relative path from the program's own directory */
-		if (dirfd == AT_FDCWD) {
-			sendfd = (int)syscall(SYS_openat, AT_FDCWD, ".",
-					      O_PATH | O_DIRECTORY | O_CLOEXEC);
-			if (sendfd < 0)
-				goto refuse;
-			own_sendfd = true;
-		} else {
-			sendfd = dirfd;
-		}
-	}
+	/* the broker resolves a relative path from the program's own directory */
+	sendfd = shim_start_dir(dirfd, path, &own_sendfd);
+	if (r.has_dirfd && sendfd < 0)
+		goto refuse;
 	if (shim_call(req, (size_t)len, sendfd, own_sendfd,
 		      (flags & O_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0, &status, &rflags, &fd) < 0)
 		goto refuse;
