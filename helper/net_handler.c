@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -33,16 +32,15 @@
 
 /*
  * The network namespace a socket belongs to, by its never-reused cookie
- * (SO_NETNS_COOKIE, kernel 5.14); 0 if the kernel cannot say.
+ * (SO_NETNS_COOKIE, kernel 5.14): 0 and the cookie, or -errno (ENOTSOCK for
+ * a descriptor that is no socket; ENOPROTOOPT on a kernel that cannot say).
  */
-static uint64_t netns_cookie(int sock)
+static int netns_cookie(int sock, uint64_t *cookie)
 {
-	uint64_t cookie = 0;
-	socklen_t len = sizeof(cookie);
+	socklen_t len = sizeof(*cookie);
 
-	if (getsockopt(sock, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0)
-		return 0;
-	return cookie;
+	*cookie = 0;
+	return getsockopt(sock, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len) < 0 ? -errno : 0;
 }
 
 /*
@@ -52,12 +50,14 @@ static uint64_t netns_cookie(int sock)
 static uint64_t broker_netns(void)
 {
 	static uint64_t cookie;
+	static bool asked;
 
-	if (!cookie) {
+	if (!asked) {
 		int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 		if (s >= 0) {
-			cookie = netns_cookie(s);
+			asked = true; /* a kernel that cannot say will not say later */
+			netns_cookie(s, &cookie);
 			close(s);
 		}
 	}
@@ -70,21 +70,15 @@ static uint64_t broker_netns(void)
  * host's address the policy names, and a held listener or a socket rule's
  * socket would hand a host socket to a program its administrator put in a
  * private network.  Unknown (a kernel without SO_NETNS_COOKIE) counts as
- * foreign.
+ * foreign.  -1 when sock is no socket at all.
  */
-static bool foreign_netns(int sock)
+static int foreign_netns(int sock)
 {
-	uint64_t mine = broker_netns();
+	uint64_t mine = broker_netns(), theirs;
 
-	return !mine || netns_cookie(sock) != mine;
-}
-
-/* Is fd a socket at all? (A socket request's descriptor must be.) */
-static bool is_socket(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+	if (netns_cookie(sock, &theirs) == -ENOTSOCK)
+		return -1;
+	return !mine || theirs != mine;
 }
 
 int serve_socket(struct broker *b, struct client *c, const struct fdb_hdr *h,
@@ -96,10 +90,11 @@ int serve_socket(struct broker *b, struct client *c, const struct fdb_hdr *h,
 	struct decision d;
 	const char *fam, *tname;
 	char object[64];
-	int fd, type, err;
+	int fd, type, err, foreign;
 
 	/* the one descriptor: a socket the program made, to tell its network namespace */
-	if (wire_decode_socket(msg, len, &req) < 0 || nfds != 1 || !is_socket(fds[0])) {
+	if (wire_decode_socket(msg, len, &req) < 0 || nfds != 1 ||
+	    (foreign = foreign_netns(fds[0])) < 0) {
 		audit_note(b->audit, "pid=%d: malformed socket request: client dropped",
 			   (int)c->cred.pid);
 		return -1;
@@ -112,7 +107,7 @@ int serve_socket(struct broker *b, struct client *c, const struct fdb_hdr *h,
 	tname = socket_type_name(type);
 	snprintf(object, sizeof(object), "%s/%s/%d", fam ? fam : "?", tname ? tname : "?",
 		 req.protocol);
-	if (foreign_netns(fds[0])) {
+	if (foreign) {
 		/* the broker's socket would be the host's: not what the program's namespace has */
 		broker_learn(b, c, &r, NULL, 0, "refused beside the policy: a program in another "
 			     "network namespace", NULL);

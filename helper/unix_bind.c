@@ -137,30 +137,6 @@ static bool path_locked(const char *dir, int dirfd)
 	return ok;
 }
 
-/* bind sock to base from the directory dirfd holds, as the broker's cwd for the call. */
-static int bind_at(int sock, int dirfd, const char *base)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), rc, err;
-
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", base);
-	if (fchdir(dirfd) < 0) {
-		err = errno;
-		if (cwd >= 0)
-			close(cwd);
-		return err;
-	}
-	rc = bind(sock, (struct sockaddr *)&sun,
-		  (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(base) + 1));
-	err = rc < 0 ? errno : 0;
-	/* back where the broker was: a relative policy path is reloaded from there */
-	if (cwd < 0 || fchdir(cwd) < 0)
-		(void)!chdir("/");
-	if (cwd >= 0)
-		close(cwd);
-	return err;
-}
-
 static int bind_path(int sock, const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -171,6 +147,27 @@ static int bind_path(int sock, const char *path)
 		       ? errno
 		       : 0;
 }
+
+/* bind sock to base from the directory dirfd holds, as the broker's cwd for the call. */
+static int bind_at(int sock, int dirfd, const char *base)
+{
+	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), err;
+
+	if (fchdir(dirfd) < 0) {
+		err = errno;
+		if (cwd >= 0)
+			close(cwd);
+		return err;
+	}
+	err = bind_path(sock, base);
+	/* back where the broker was: a relative policy path is reloaded from there */
+	if (cwd < 0 || fchdir(cwd) < 0)
+		(void)!chdir("/");
+	if (cwd >= 0)
+		close(cwd);
+	return err;
+}
+
 
 /* One bind, with the program's umask: the broker runs with umask 0 and one thread. */
 static int bind_once(int sock, const struct unix_target *t, mode_t mask)
