@@ -14,8 +14,6 @@
 #define FDB_SYSCONFDIR "/etc"
 #endif
 #define DEFAULT_POLICY_HOME FDB_SYSCONFDIR "/fdbroker"
-#define DEFAULT_POLICY FDB_SYSCONFDIR "/fdbroker/policy"
-#define DEFAULT_POLICY_DIR FDB_SYSCONFDIR "/fdbroker/policy.d"
 
 /* Exit statuses of fdbroker's own failures, as env(1) and chroot(8) use them. */
 #define EXIT_BROKER_FAILED 125

@@ -23,7 +23,8 @@
 
 int shim_fdname(const char *path)
 {
-	return fdname_parse(path, getpid());
+	/* getpid only for a /proc name: every brokered absolute open passes here */
+	return fdname_parse(path, strncmp(path, "/proc/", 6) == 0 ? getpid() : 0);
 }
 
 int shim_broker_reopen(int fd, int named, const char *name, int flags, int orig_errno,
