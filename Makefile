@@ -25,13 +25,13 @@ WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 HARDEN = -fstack-protector-strong -D_FORTIFY_SOURCE=2
 BASE_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Icommon $(WARN) $(HARDEN) $(CFLAGS) $(SAN)
 
-COMMON_SRC = common/wire.c common/fdpass.c common/addr.c common/fdname.c
-HELPER_LIB = helper/elfinfo.c helper/policy.c helper/policy_file.c helper/policy_match.c helper/path.c helper/audit.c helper/users.c helper/listener.c helper/net_handler.c helper/unix_bind.c helper/caps.c helper/learn.c helper/journal.c \
-             helper/mounts.c helper/open_handler.c helper/reopen_handler.c helper/stat_handler.c helper/shares.c helper/proc.c helper/broker.c
-# explain's near misses and check's warnings: policy code, reached by the unit tests
-HELPER_LIB += helper/policy_explain.c helper/policy_lint.c
-HELPER_SRC = $(HELPER_LIB) helper/main.c helper/run.c helper/learn_cli.c helper/explain.c helper/load.c helper/shimenv.c helper/serve.c \
-             helper/preflight.c helper/doctor.c helper/tree.c helper/usage.c helper/exec_search.c
+COMMON_SRC = common/wire.c common/fdpass.c common/fdname.c
+# helper/: one folder per part (README, Layout).  HELPER_LIB is what the unit
+# tests link; the commands (cli/) come on top of it in fdbroker.
+POLICY_SRC = $(wildcard helper/policy/*.c)
+HELPER_LIB = $(POLICY_SRC) $(wildcard helper/conf/*.c helper/sys/*.c helper/audit/*.c \
+             helper/learn/*.c helper/grant/*.c helper/core/*.c helper/front/*.c)
+HELPER_SRC = $(HELPER_LIB) $(wildcard helper/cli/*.c)
 SHIM_SRC   = shim/init.c shim/channel.c shim/open.c shim/reopen.c shim/stdio.c shim/socket.c shim/bind.c shim/accept.c shim/object.c shim/stat.c shim/access.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -56,10 +56,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Ihelper -Itests/integration -DFDB_SHIM_PATH='"$(LIBDIR)/libfdshim.so"' \
 	  -DFDB_BUILD_DIR='"$(abspath $(BUILD))"' -DFDB_SYSCONFDIR='"$(SYSCONFDIR)"' \
-	  $(if $(filter helper/main.c,$<),-DFDB_VERSION_STRING='"$(VERSION)"') -MMD -MP -c -o $@ $<
+	  $(if $(filter helper/cli/main.c,$<),-DFDB_VERSION_STRING='"$(VERSION)"') -MMD -MP -c -o $@ $<
 
 # a new changelog entry is a new version
-$(BUILD)/helper/main.o: debian/changelog
+$(BUILD)/helper/cli/main.o: debian/changelog
 
 # The shim: position independent, nothing exported but the interposed calls.
 # open.c defines open() itself, which fortify's inline wrappers would shadow.
@@ -129,9 +129,9 @@ FUZZ_CFLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 	       -std=gnu11 -D_GNU_SOURCE -Icommon -Ihelper $(WARN)
 FUZZERS = wire policy addr
 
-build-fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c common/wire.c common/wire.h common/addr.c common/addr.h
-build-fuzz/fuzz_policy: tests/fuzz/fuzz_policy.c helper/policy.c helper/policy_match.c helper/policy.h common/addr.c common/addr.h
-build-fuzz/fuzz_addr: tests/fuzz/fuzz_addr.c common/addr.c common/addr.h
+build-fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c common/wire.c common/wire.h
+build-fuzz/fuzz_policy: tests/fuzz/fuzz_policy.c $(POLICY_SRC) $(wildcard helper/policy/*.h)
+build-fuzz/fuzz_addr: tests/fuzz/fuzz_addr.c helper/policy/addr.c helper/policy/addr.h
 build-fuzz/fuzz_%:
 	@mkdir -p build-fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)

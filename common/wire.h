@@ -26,7 +26,7 @@
  *            as the program wrote it (for the log), NUL-terminated, filling
  *            the record exactly; the program's descriptor rides along (the
  *            program's own /dev/stderr, /proc/self/fd/N, ..., reopened by the
- *            broker: helper/reopen_handler.c)
+ *            broker: helper/grant/reopen.c)
  *     REPLY  i32 status (0 or an errno), u32 rflags; a descriptor rides along
  *            when status is 0 and the request makes one (SOCKET, OPEN,
  *            REOPEN, STAT for stat), or

@@ -2,7 +2,7 @@
  * listen, accept, accept4 and getsockname on a listener the broker holds.
  *
  * After a bind under an accept rule the program's descriptor is one end of a
- * SOCK_SEQPACKET channel to the broker (helper/listener.c); each record on
+ * SOCK_SEQPACKET channel to the broker (helper/core/listener.c); each record on
  * it is one accepted connection: its peer address as data, the connection
  * as SCM_RIGHTS.  The channel is recognised statelessly, so fork, exec and
  * dup cannot confuse it: the broker's end is bound to an abstract name with

@@ -8,7 +8,7 @@
  *
  * A unix path in use in a directory the program cannot write is asked
  * about too: the file may be the program's own stale socket, which it
- * could not remove and the broker replaces (helper/unix_bind.c).  Its own
+ * could not remove and the broker replaces (helper/grant/unix_bind.c).  Its own
  * errno stays EADDRINUSE whenever the broker does not help.
  */
 #include "shim.h"

@@ -8,7 +8,7 @@
  * created): EACCES although the program holds the object.  On that EACCES
  * the shim sends descriptor N itself to the broker (FDB_OP_REOPEN), which
  * reopens it with at most the access the descriptor has
- * (helper/reopen_handler.c).  The result is what a reopen gives without the
+ * (helper/grant/reopen.c).  The result is what a reopen gives without the
  * user switch: a new open file with its own offset and status flags, not a
  * dup of N.
  */

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the address parsers (common/addr.c).
+ * libFuzzer target for the address parsers (helper/policy/addr.c).
  *
  * The bytes are read twice: as text, the way a policy line hands a token to
  * addr_parse_inet, addr_parse_unix, cidr_parse and addr_check_path; and as a
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "addr.h"
+#include "policy/addr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the policy parser (helper/policy.c).
+ * libFuzzer target for the policy parser (helper/policy/).
  *
  * The bytes are a policy file's text (and, when they are one line, a `run
  * -a` rule).  Whatever parses is then asked a fixed set of questions, so the
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 const char *__asan_default_options(void);

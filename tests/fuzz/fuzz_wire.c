@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "addr.h"
+#include "policy/addr.h"
 #include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -74,7 +74,7 @@ static void body(uint16_t op, uint32_t seq, const uint8_t *data, size_t size, bo
 			abort();
 		if (hdr_ok && op == FDB_OP_BIND)
 			same(wire_encode_bind(out, sizeof(out), seq, &br), data, size);
-		/* what helper/net_handler.c does next with a BIND body */
+		/* what helper/grant/net.c does next with a BIND body */
 		if (endpoint_from_sockaddr((const struct sockaddr *)br.a.addr, br.a.len, &ep) == 0)
 			endpoint_format(&ep, text, sizeof(text));
 	}

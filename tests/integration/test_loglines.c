@@ -247,15 +247,15 @@ static size_t literal_chars(const char *fmt)
 	return n;
 }
 
-/* Every string literal of helper/, adjacent ones joined, as regexes. */
-static int code_regexes(regex_t *re, size_t *lits, int cap)
+/* Every string literal of the .c files in folder, adjacent ones joined, as regexes. */
+static int folder_regexes(const char *folder, regex_t *re, size_t *lits, int cap)
 {
 	char dirpath[512];
 	struct dirent *d;
 	DIR *dir;
 	int n = 0;
 
-	snprintf(dirpath, sizeof(dirpath), "%s", h_srcfile("helper", ""));
+	snprintf(dirpath, sizeof(dirpath), "%s", h_srcfile(folder, ""));
 	dir = opendir(dirpath);
 	cr_assert_not_null(dir, "%s", dirpath);
 	while ((d = readdir(dir))) {
@@ -266,7 +266,7 @@ static int code_regexes(regex_t *re, size_t *lits, int cap)
 
 		if (l < 3 || strcmp(d->d_name + l - 2, ".c"))
 			continue;
-		src = h_slurp_must(h_srcfile("helper", d->d_name));
+		src = h_slurp_must(h_srcfile(folder, d->d_name));
 		for (char *p = src; *p; p++) {
 			/* comments may hold a lone quote */
 			if (!in && p[0] == '/' && p[1] == '*') {
@@ -323,6 +323,27 @@ static int code_regexes(regex_t *re, size_t *lits, int cap)
 			}
 		}
 		free(src);
+	}
+	closedir(dir);
+	return n;
+}
+
+/* Every string literal of helper/ (each part in a folder of its own), as regexes. */
+static int code_regexes(regex_t *re, size_t *lits, int cap)
+{
+	char dirpath[512], folder[300];
+	struct dirent *d;
+	DIR *dir;
+	int n = 0;
+
+	snprintf(dirpath, sizeof(dirpath), "%s", h_srcfile("helper", ""));
+	dir = opendir(dirpath);
+	cr_assert_not_null(dir, "%s", dirpath);
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.' || d->d_type != DT_DIR)
+			continue;
+		snprintf(folder, sizeof(folder), "helper/%s", d->d_name);
+		n += folder_regexes(folder, re + n, lits + n, cap - n);
 	}
 	closedir(dir);
 	return n;

@@ -1,5 +1,5 @@
 /*
- * common/addr.c: policy addresses, CIDRs, endpoints from sockaddrs, matching
+ * helper/policy/addr.c: policy addresses, CIDRs, endpoints from sockaddrs, matching
  * and the text forms.  No sockets are opened: sockaddrs are built by hand.
  */
 #include <criterion/criterion.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "addr.h"
+#include "policy/addr.h"
 
 TestSuite(addr, .timeout = 10);
 

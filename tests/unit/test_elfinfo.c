@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "elfinfo.h"
+#include "sys/elfinfo.h"
 
 TestSuite(elfinfo);
 

@@ -1,10 +1,10 @@
-/* helper/policy_lint.c: check's warnings.  Numeric ids only; the directory test is a stub. */
+/* helper/policy/lint.c: check's warnings.  Numeric ids only; the directory test is a stub. */
 #include <criterion/criterion.h>
 
 #include <stdio.h>
 #include <string.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 
 #define MAX_WARN 16
 

@@ -1,4 +1,4 @@
-/* Whose mount a descriptor is on (helper/mounts.c); needs root for the namespace case. */
+/* Whose mount a descriptor is on (helper/grant/mounts.c); needs root for the namespace case. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "mounts.h"
+#include "grant/mounts.h"
 
 TestSuite(mounts, .timeout = 10);
 

@@ -1,5 +1,5 @@
 /*
- * helper/policy_explain.c: the allow rule nearest to a request no rule
+ * helper/policy/near_miss.c: the allow rule nearest to a request no rule
  * allows, and what explain says differs.  Numeric ids only.
  */
 #include <criterion/criterion.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 
 static struct policy pol;
 

@@ -6,7 +6,7 @@
 #include <limits.h>
 #include <unistd.h>
 
-#include "path.h"
+#include "grant/path.h"
 
 TestSuite(path);
 

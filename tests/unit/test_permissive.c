@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caps.h"
-#include "learn.h"
+#include "sys/caps.h"
+#include "learn/learn.h"
 
 TestSuite(permissive);
 

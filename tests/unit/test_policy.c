@@ -1,5 +1,5 @@
 /*
- * helper/policy.c: the policy language of SPEC §3 and the decisions over it.
+ * helper/policy/policy.c: the policy language of SPEC §3 and the decisions over it.
  *
  * Users and groups: only names every Debian system has (root, nobody,
  * nogroup, www-data) are looked up; everything else uses numeric ids.
@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 
 #define MAX_ERRS 32
 

@@ -1,5 +1,5 @@
 /*
- * helper/policy.c, policy_parse_file: a policy that anyone but root (or the
+ * helper/conf/policy_file.c, policy_parse_file: a policy that anyone but root (or the
  * user the broker runs as) could change is refused unread, as sudo refuses
  * such a sudoers file.  Each test has a fresh directory (0755, root) under
  * $TMPDIR; files and directories get their modes and owners explicitly, so
@@ -21,7 +21,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 
 #define NOBODY 65534
 #define MAX_ERRS 8

@@ -1,5 +1,5 @@
 /*
- * helper/policy.c: quoted paths (names with blanks, '#', quotes and control
+ * helper/policy/policy.c: quoted paths (names with blanks, '#', quotes and control
  * characters), the errors a bad quote gives, the removed `append` right, and
  * policy_quote_path, whose output must read back as exactly its input.
  */
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 
 #define MAX_ERRS 8
 

@@ -1,5 +1,5 @@
 /*
- * The broker's reopen of a program's descriptor (helper/reopen_handler.c),
+ * The broker's reopen of a program's descriptor (helper/grant/reopen.c),
  * called directly on descriptors of this test (run as root): what a reopen
  * as root could give beyond the descriptor is refused.
  */
@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "reopen_handler.h"
+#include "grant/reopen.h"
 
 TestSuite(reopen_handler, .timeout = 10);
 

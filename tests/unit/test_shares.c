@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <getopt.h>
 
-#include "shares.h"
+#include "core/shares.h"
 
 TestSuite(shares);
 

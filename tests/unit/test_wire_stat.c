@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "stat_handler.h"
+#include "grant/stat.h"
 #include "wire.h"
 
 TestSuite(wire_stat);

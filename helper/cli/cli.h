@@ -1,0 +1,77 @@
+/*
+ * The commands of fdbroker(8) and what they share.
+ * cmd_* functions return the process exit status.
+ */
+#ifndef FDB_CLI_H
+#define FDB_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "policy/policy.h"
+
+#ifndef FDB_SYSCONFDIR
+#define FDB_SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_POLICY_HOME FDB_SYSCONFDIR "/fdbroker"
+
+/* Exit statuses of fdbroker's own failures, as env(1) and chroot(8) use them. */
+#define EXIT_BROKER_FAILED 125
+#define EXIT_CANNOT_EXEC 126
+#define EXIT_NOT_FOUND 127
+
+/* A growable list of option arguments (-p, -a). */
+struct strlist {
+	char **v;
+	size_t n;
+};
+int strlist_add(struct strlist *l, char *s);
+
+/*
+ * Parse the -p files into p (the default policy files when none is named
+ * and use_default is set), handing each error (FILE:LINE:COL: message) to
+ * err.  Returns the number of errors.
+ */
+int load_policy_files(struct policy *p, const struct strlist *files, int use_default,
+		      policy_error_fn err, void *ctx);
+
+/*
+ * The default set in dir (DEFAULT_POLICY_HOME, or check's and explain's
+ * --policy-dir): dir/policy, then dir/policy.d/NAME.policy in name order;
+ * *nfiles counts the files found.  Returns the number of errors.
+ */
+int load_default_policy(struct policy *p, const char *dir, size_t *nfiles, policy_error_fn err,
+			void *ctx);
+
+/* A policy_error_fn that prints the message on stderr. */
+void print_policy_error(void *ctx, const char *msg);
+
+/*
+ * The full usage of cmd (NULL: of every command) on f (usage.c); -1 if no
+ * such command.
+ */
+int usage_print(const char *cmd, FILE *f);
+/*
+ * Say a getopt_long error on stderr as "fdbroker CMD: ...": c is what it
+ * returned ('?' or ':'), with opterr = 0 and an optstring with ':' first
+ * (after any '+').
+ */
+void usage_error(const char *cmd, int c, char **argv);
+
+/*
+ * Exec argv[0] searched in PATH as a shell does it, with the caller's own
+ * access (run calls it after the switch to USER): a directory the caller
+ * cannot search is skipped, not an error, so a name found nowhere is
+ * ENOENT (exit 127) and one found but not executable EACCES (126).
+ * Returns only on failure, with errno set (exec_search.c).
+ */
+void exec_search(char **argv);
+
+int cmd_run(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+
+#endif

@@ -1,0 +1,433 @@
+/*
+ * fdbroker run: start PROGRAM as an unprivileged user under a private
+ * broker that answers only PROGRAM's process tree.
+ *
+ * The broker is PROGRAM's parent and a child subreaper, so every process of
+ * the tree, daemonized ones included, stays its descendant: that is how it
+ * tells its own clients from other processes of the same user, and how it
+ * knows when the last of them is gone.
+ */
+#include "core/broker.h"
+#include "sys/caps.h"
+#include "learn/learn.h"
+#include "cli/preflight.h"
+#include "cli/cli.h"
+#include "cli/shimenv.h"
+#include "cli/tree.h"
+#include "sys/users.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct run_state {
+	pid_t child;
+	int status;    /* PROGRAM's wait status, once known */
+	bool exited;
+	bool stopping; /* SIGTERM went to the tree; SIGKILL follows */
+	unsigned grace; /* --stop-grace: seconds from SIGTERM to SIGKILL */
+};
+
+#define DEFAULT_STOP_GRACE 10
+
+/*
+ * Stop what is left of the tree once PROGRAM's first process is gone (a
+ * daemon it forked, adopted by us as subreaper): SIGTERM to every process,
+ * SIGKILL to those left after the grace period, and SIGKILL again each
+ * second to any a fork hid from the last walk, until ECHILD ends the loop.
+ * A second SIGTERM or SIGINT does not wait for the grace period.
+ */
+static void stop_tree(struct run_state *st, int signo)
+{
+	bool kill_now = signo == SIGALRM || st->stopping || st->grace == 0;
+	int n = tree_signal(getpid(), kill_now ? SIGKILL : SIGTERM);
+
+	if (n < 0) {
+		fprintf(stderr, "fdbroker run: cannot list the process tree: %s\n", strerror(errno));
+		n = 0;
+	}
+	if (!kill_now) {
+		fprintf(stderr, "fdbroker run: stopping: SIGTERM to %d process%s; SIGKILL after %u s\n",
+			n, n == 1 ? "" : "es", st->grace);
+		st->stopping = true;
+		alarm(st->grace);
+		return;
+	}
+	if (n > 0)
+		fprintf(stderr, "fdbroker run: SIGKILL to %d process%s\n", n, n == 1 ? "" : "es");
+	st->stopping = true;
+	alarm(1);
+}
+
+/* Collect every child that exited; the last one gone stops the broker. */
+static void reap(struct broker *b, struct run_state *st)
+{
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+
+		if (pid == 0)
+			return;
+		if (pid < 0) {
+			/* ECHILD: the last process of the tree is gone */
+			b->stop = true;
+			return;
+		}
+		if (pid == st->child) {
+			st->status = status;
+			st->exited = true;
+		}
+	}
+}
+
+static void on_signal(struct broker *b, const struct signalfd_siginfo *si)
+{
+	struct run_state *st = b->ctx;
+
+	if (si->ssi_signo == SIGALRM) {
+		if (st->stopping)
+			stop_tree(st, SIGALRM);
+		return;
+	}
+	if (si->ssi_signo != SIGCHLD) {
+		/*
+		 * Termination signals are PROGRAM's to handle.  One the terminal
+		 * sent (SI_KERNEL) reached PROGRAM's process group already.
+		 * Once PROGRAM is gone, SIGTERM and SIGINT stop the rest of the
+		 * tree.  Reap first: signalfd hands out SIGTERM (15) before a
+		 * SIGCHLD (17) that came with it, and PROGRAM may be gone already.
+		 */
+		reap(b, st);
+		if (!st->exited && si->ssi_code != SI_KERNEL)
+			kill(st->child, (int)si->ssi_signo);
+		else if (st->exited && (si->ssi_signo == SIGTERM || si->ssi_signo == SIGINT))
+			stop_tree(st, (int)si->ssi_signo);
+		return;
+	}
+	reap(b, st);
+}
+
+/*
+ * In the vfork()ed child: become the user and exec PROGRAM.  The child
+ * shares our memory until it execs or exits, so it only makes system calls
+ * (stderr is unbuffered), and on failure leaves its errno in *err.
+ */
+static void child_exec(const struct identity *id, const char *shim, char **argv,
+		       const sigset_t *oldmask, const struct rlimit *nofile, volatile int *err)
+{
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	if (nofile->rlim_max) /* the program's own limit, not the broker's */
+		setrlimit(RLIMIT_NOFILE, nofile);
+	if (geteuid() == 0 && identity_assume(id) < 0) {
+		*err = EPERM;
+		_exit(EXIT_CANNOT_EXEC);
+	}
+	/* a shim the user cannot read is silently skipped by the loader: say so */
+	if (access(shim, R_OK) < 0) {
+		fprintf(stderr, "fdbroker: %s cannot read %s (is a parent directory private?)\n",
+			id->name, shim);
+		*err = EACCES;
+		_exit(EXIT_CANNOT_EXEC);
+	}
+	exec_search(argv);
+	*err = errno;
+	fprintf(stderr, "fdbroker: cannot run %s: %s\n", argv[0], strerror(*err));
+	_exit(*err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
+}
+
+struct run_opts {
+	const char *user;
+	const char *log;
+	struct learn_opts learn;
+	unsigned stop_grace;
+	struct limits limits;
+	struct strlist policies, rules;
+	char **argv;
+};
+
+/* --stop-grace SECONDS: 0 (SIGKILL at once) to a day */
+static int parse_grace(const char *arg, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v > 86400) {
+		fprintf(stderr, "fdbroker run: --stop-grace wants seconds from 0 to 86400, not %s\n",
+			arg);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_run(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longs[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "allow", required_argument, NULL, 'a' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "stop-grace", required_argument, NULL, 'G' },
+		{ "help", no_argument, NULL, 'h' },
+		LIMITS_OPTIONS,
+		LEARN_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	o->stop_grace = DEFAULT_STOP_GRACE;
+	while ((c = getopt_long(argc, argv, "+:u:p:a:h", longs, NULL)) != -1) {
+		int lim = limits_option(&o->limits, c, optarg);
+
+		if (lim == 0)
+			lim = learn_option(&o->learn, c, optarg, argv, optind);
+		if (lim < 0)
+			return -1;
+		if (lim > 0)
+			continue;
+		switch (c) {
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'p':
+			strlist_add(&o->policies, optarg);
+			break;
+		case 'a':
+			strlist_add(&o->rules, optarg);
+			break;
+		case 'l':
+			o->log = optarg;
+			break;
+		case 'G':
+			if (parse_grace(optarg, &o->stop_grace) < 0)
+				return -1;
+			break;
+		case 'h':
+			usage_print("run", stdout);
+			exit(0);
+		default:
+			usage_error("run", c, argv);
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "fdbroker run: no PROGRAM given\nTry 'fdbroker help run'.\n");
+		return -1;
+	}
+	o->argv = argv + optind;
+	return 0;
+}
+
+static int setup_identity(const struct run_opts *o, struct identity *id)
+{
+	char self[32];
+
+	if (geteuid() == 0 && !o->user) {
+		fprintf(stderr, "fdbroker: refusing to run %s as root: name a user with -u USER\n",
+			o->argv[0]);
+		return -1;
+	}
+	if (geteuid() != 0) {
+		/* with the group: a uid without a passwd entry is still itself */
+		snprintf(self, sizeof(self), "%u:%u", (unsigned)getuid(), (unsigned)getgid());
+		if (o->user) {
+			fprintf(stderr, "fdbroker: -u needs root\n");
+			return -1;
+		}
+		return identity_lookup(self, id);
+	}
+	if (identity_lookup(o->user, id) < 0)
+		return -1;
+	if (id->uid == 0) {
+		fprintf(stderr, "fdbroker: refusing to run %s as root: name an unprivileged user\n",
+			o->argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+static int load_run_policy(const struct run_opts *o, const struct identity *id, struct policy *p)
+{
+	int errors = load_policy_files(p, &o->policies, 0, print_policy_error, NULL);
+
+	for (size_t i = 0; i < o->rules.n; i++)
+		errors += policy_parse_inline(p, id->uid, "-a", (unsigned)i + 1, o->rules.v[i],
+					      print_policy_error, NULL);
+	return errors;
+}
+
+/* A private directory the user can pass through but not list, in base. */
+static int make_socket_dir(const char *base, char *dir, size_t cap, char *sock, size_t scap)
+{
+	snprintf(dir, cap, "%s/fdbroker.XXXXXX", base);
+	if (!mkdtemp(dir) || chmod(dir, 0711) < 0) {
+		fprintf(stderr, "fdbroker: cannot make a socket directory: %s\n", strerror(errno));
+		return -1;
+	}
+	snprintf(sock, scap, "%s/socket", dir);
+	return 0;
+}
+
+static int exit_status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return EXIT_BROKER_FAILED;
+}
+
+/*
+ * Start PROGRAM; returns its pid, or -1 with the exit status in *fail.
+ * vfork: no page tables to copy, which is most of what a fork costs here
+ * (B6 of make bench); the environment is set in our own before, since the
+ * broker execs nothing itself.
+ */
+static pid_t spawn(const struct identity *id, const char *shim, const char *sock, char **argv,
+		   const sigset_t *oldmask, const struct rlimit *nofile, int *fail)
+{
+	volatile int err = 0;
+	pid_t pid;
+
+	if (shim_environment(shim, sock) < 0) {
+		*fail = EXIT_BROKER_FAILED;
+		return -1;
+	}
+	pid = vfork();
+	if (pid < 0) {
+		fprintf(stderr, "fdbroker: fork: %s\n", strerror(errno));
+		*fail = EXIT_BROKER_FAILED;
+		return -1;
+	}
+	if (pid == 0)
+		child_exec(id, shim, argv, oldmask, nofile, &err);
+	if (err) {
+		int status;
+
+		/* the child said why on stderr */
+		waitpid(pid, &status, 0);
+		*fail = exit_status(status);
+		return -1;
+	}
+	return pid;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = { 0 };
+	struct identity id = { 0 };
+	struct policy policy;
+	struct audit audit = { .fd = -1 };
+	struct run_state st = { 0 };
+	struct broker b = { .epfd = -1, .sigfd = -1 };
+	char dir[PATH_MAX] = "", sock[PATH_MAX + 16] = "", shim[PATH_MAX + 16], base[PATH_MAX - 32];
+	struct preflight pf = { .id = &id };
+	sigset_t sigs, oldmask;
+	struct rlimit nofile = { 0 }; /* stays 0 if it could not be read */
+	struct learn *learn = NULL;
+	int lfd = -1, learn_fd = -1, rc = EXIT_BROKER_FAILED;
+
+	policy_init(&policy);
+	if (parse_run(argc, argv, &o) < 0 || setup_identity(&o, &id) < 0)
+		goto out;
+	if (load_run_policy(&o, &id, &policy) > 0) {
+		fprintf(stderr, "fdbroker: policy refused\n");
+		goto out;
+	}
+	policy.permissive = o.learn.mode == LEARN_PERMISSIVE;
+	if (learn_begin(&o.learn, "run", &learn, &learn_fd) < 0)
+		goto out;
+	dumpable_warning();
+	if (find_shim(shim, sizeof(shim)) < 0) {
+		fprintf(stderr, "fdbroker: cannot find libfdshim.so (tried %s)\n", shim);
+		goto out;
+	}
+	if (audit_open(&audit, o.log) < 0) {
+		fprintf(stderr, "fdbroker: cannot open log %s: %s\n", o.log, strerror(errno));
+		goto out;
+	}
+	if (preflight_socket_base(&pf, base, sizeof(base)) < 0)
+		goto out;
+	if (preflight_shim(&pf, shim) < 0) {
+		rc = EXIT_CANNOT_EXEC;
+		goto out;
+	}
+	preflight_program(&pf, o.argv[0]);
+	if (make_socket_dir(base, dir, sizeof(dir), sock, sizeof(sock)) < 0)
+		goto out;
+	lfd = broker_listen(sock);
+	if (lfd < 0)
+		goto out;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGCHLD);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGQUIT);
+	sigaddset(&sigs, SIGALRM); /* the grace period of stop_tree */
+	sigprocmask(SIG_BLOCK, &sigs, &oldmask);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	broker_raise_nofile(&nofile);
+	b.policy = &policy;
+	b.audit = &audit;
+	b.tree_root = getpid();
+	b.allow_dumpable = dumpable_opted_out();
+	b.limits = o.limits;
+	b.on_signal = on_signal;
+	b.ctx = &st;
+	st.grace = o.stop_grace;
+	if (broker_init(&b, lfd, &sigs) < 0) {
+		fprintf(stderr, "fdbroker: broker: %s\n", strerror(errno));
+		goto out;
+	}
+	st.child = spawn(&id, shim, sock, o.argv, &oldmask, &nofile, &rc);
+	if (st.child > 0) {
+		/* modes of created files come from the program, its umask applied */
+		umask(0);
+		/* after the exec: an ignored signal would be inherited by PROGRAM */
+		signal(SIGXFSZ, SIG_IGN);
+		/* what the rules need, and CAP_KILL to forward signals to PROGRAM's user */
+		if (caps_limit(caps_needed(&policy) | (geteuid() == 0 ? UINT64_C(1) << CAP_KILL : 0)) < 0) {
+			kill(st.child, SIGKILL);
+			waitpid(st.child, NULL, 0);
+			goto out;
+		}
+		b.learn = learn;
+		broker_run(&b);
+		rc = st.exited ? exit_status(st.status) : EXIT_BROKER_FAILED;
+		preflight_denials(o.argv[0], rc, b.denied, o.learn.mode != LEARN_OFF);
+		learn_end(learn, &o.learn, learn_fd, true);
+		learn = NULL;
+		learn_fd = -1;
+	}
+out:
+	broker_close(&b);
+	if (lfd >= 0)
+		close(lfd);
+	if (sock[0])
+		unlink(sock);
+	if (dir[0])
+		rmdir(dir);
+	learn_free(learn);
+	if (learn_fd >= 0)
+		close(learn_fd);
+	audit_close(&audit);
+	policy_free(&policy);
+	identity_free(&id);
+	free(o.policies.v);
+	free(o.rules.v);
+	return rc;
+}

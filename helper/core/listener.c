@@ -1,0 +1,483 @@
+/*
+ * Broker-held listeners (accept rules).
+ *
+ * The program never holds the listening socket: it could then accept
+ * connections the rule's "from" list refuses.  Instead its descriptor becomes
+ * one end of a SOCK_SEQPACKET channel; the broker accepts on the real
+ * listener, drops peers outside "from", logs each connection, and sends the
+ * ones it keeps down the channel, one record (peer address + descriptor)
+ * each.  So the channel is readable exactly when a connection waits, which
+ * keeps poll/epoll and blocking accept() working, and prefork workers that
+ * share the descriptor each receive whole records.
+ *
+ * Backpressure: when no channel can take a connection, the broker holds the
+ * one it accepted and stops polling the listener, so further connections
+ * wait in the kernel's backlog; a channel becoming writable resumes it.  The
+ * listener outlives its programs, so a restarted program finds its backlog,
+ * for a grace period (b->limits.grace_s, 60 s by default): a listener no
+ * program has held for that long is closed.
+ *
+ * Shares: a listener counts against the uid that opened it (at most
+ * limits.listeners_per_user, and limits.listeners in all); a channel is a
+ * connection of the uid that bound it, counted with its clients.  Past a
+ * limit the bind fails with EDQUOT, and a note (once a second per uid)
+ * says which limit.
+ */
+#include "core/listener.h"
+#include "fdpass.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct channel {
+	struct evsrc src;
+	int fd; /* broker's end */
+	struct listener *l;
+	struct channel *next;
+	struct share *share; /* of the uid that bound it: one of its connections */
+	bool blocked; /* waiting for EPOLLOUT */
+};
+
+struct listener {
+	struct evsrc src;
+	int fd;
+	struct endpoint ep;
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	struct cidr from[POLICY_MAX_FROM];
+	unsigned nfrom;
+	char rule[PATH_MAX + 16];
+	/* who bound it, for the audit lines of its connections */
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	char prog[17];
+	struct channel *channels;
+	int pending;                /* accepted, not yet delivered; -1 = none */
+	struct sockaddr_storage pending_peer;
+	socklen_t pending_len;
+	bool polling;
+	struct share *owner; /* the uid that opened it: counted in owner->listeners */
+	long idle_since;     /* CLOCK_MONOTONIC ms since no channel is left; 0: held */
+	struct listener *next;
+};
+
+static void set_events(struct broker *b, int fd, void *ptr, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = ptr };
+
+	epoll_ctl(b->epfd, EPOLL_CTL_MOD, fd, &ev);
+}
+
+static void listener_poll(struct broker *b, struct listener *l, bool on)
+{
+	if (l->polling != on)
+		set_events(b, l->fd, l, on ? EPOLLIN : 0);
+	l->polling = on;
+}
+
+/* Copy what a program set on its socket before bind to the real listener. */
+static void copy_options(int from, int to)
+{
+	static const struct {
+		int level, name;
+	} opts[] = {
+		{ SOL_SOCKET, SO_REUSEADDR },  { SOL_SOCKET, SO_REUSEPORT },
+		{ SOL_SOCKET, SO_KEEPALIVE },  { SOL_SOCKET, SO_RCVBUF },
+		{ SOL_SOCKET, SO_SNDBUF },     { SOL_SOCKET, SO_LINGER },
+		{ IPPROTO_IPV6, IPV6_V6ONLY }, { IPPROTO_TCP, TCP_NODELAY },
+		{ IPPROTO_TCP, TCP_DEFER_ACCEPT }, { IPPROTO_TCP, TCP_KEEPIDLE },
+	};
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		unsigned char val[64];
+		socklen_t len = sizeof(val);
+
+		if (getsockopt(from, opts[i].level, opts[i].name, val, &len) < 0)
+			continue;
+		if (opts[i].name == SO_RCVBUF || opts[i].name == SO_SNDBUF) {
+			int v;
+
+			memcpy(&v, val, sizeof(v));
+			v /= 2; /* the kernel reports twice what was set */
+			memcpy(val, &v, sizeof(v));
+		}
+		setsockopt(to, opts[i].level, opts[i].name, val, len);
+	}
+}
+
+static bool same_endpoint(const struct endpoint *a, const struct endpoint *b)
+{
+	return a->family == b->family && a->port == b->port && !memcmp(a->ip, b->ip, 16);
+}
+
+static struct listener *listener_find(struct broker *b, const struct endpoint *ep)
+{
+	for (struct listener *l = b->listeners; l; l = l->next)
+		if (same_endpoint(&l->ep, ep))
+			return l;
+	return NULL;
+}
+
+/* No program holds l: it is closed grace_s from now unless one binds it again. */
+static void listener_idle(struct broker *b, struct listener *l)
+{
+	l->idle_since = broker_now_ms();
+	broker_tick_by(b, l->idle_since + (long)b->limits.grace_s * 1000);
+}
+
+static int listener_open(struct broker *b, struct share *owner, int progsock,
+			 const struct sockaddr *sa, socklen_t salen, const struct endpoint *ep,
+			 struct listener **out)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct listener *l;
+	int domain, type, protocol, fd, e;
+	socklen_t len = sizeof(int);
+
+	getsockopt(progsock, SOL_SOCKET, SO_DOMAIN, &domain, &len);
+	getsockopt(progsock, SOL_SOCKET, SO_PROTOCOL, &protocol, &len);
+	type = SOCK_STREAM;
+	fd = socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+	if (fd < 0)
+		return -errno;
+	copy_options(progsock, fd);
+	if (bind(fd, sa, salen) < 0 || listen(fd, SOMAXCONN) < 0) {
+		e = errno;
+		close(fd);
+		return -e;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		close(fd);
+		return -ENOMEM;
+	}
+	l->src.kind = SRC_LISTENER;
+	l->fd = fd;
+	l->ep = *ep;
+	memcpy(&l->sa, sa, salen);
+	l->salen = salen;
+	l->pending = -1;
+	ev.data.ptr = l;
+	if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		e = errno;
+		close(fd);
+		free(l);
+		return -e;
+	}
+	l->polling = true;
+	l->owner = owner;
+	owner->listeners++;
+	b->shares.listeners++;
+	listener_idle(b, l); /* until its first channel */
+	l->next = b->listeners;
+	b->listeners = l;
+	*out = l;
+	return 0;
+}
+
+/* A new channel for l: the broker's end bound to the name the shim reads. */
+static int channel_open(struct broker *b, struct listener *l, struct share *share,
+			int *progend)
+{
+	struct sockaddr_un name = { .sun_family = AF_UNIX };
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct channel *ch;
+	int sv[2], n;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	n = snprintf(name.sun_path + 1, sizeof(name.sun_path) - 1, "%s%d:%u:", FDB_LISTENER_PREFIX,
+		     (int)getpid(), ++b->channel_seq);
+	for (socklen_t i = 0; i < l->salen && n + 2 < (int)sizeof(name.sun_path) - 1; i++)
+		n += snprintf(name.sun_path + 1 + n, 3, "%02x", ((unsigned char *)&l->sa)[i]);
+	ch = calloc(1, sizeof(*ch));
+	if (!ch || bind(sv[0], (struct sockaddr *)&name,
+			(socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n)) < 0) {
+		int e = ch ? errno : ENOMEM;
+
+		free(ch);
+		close(sv[0]);
+		close(sv[1]);
+		return -e;
+	}
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	ch->src.kind = SRC_CHANNEL;
+	ch->fd = sv[0];
+	ch->l = l;
+	ch->share = share;
+	share->conns++;
+	b->shares.conns++;
+	l->idle_since = 0;
+	ev.data.ptr = ch;
+	epoll_ctl(b->epfd, EPOLL_CTL_ADD, ch->fd, &ev);
+	ch->next = l->channels;
+	l->channels = ch;
+	*progend = sv[1];
+	return 0;
+}
+
+/*
+ * Within c's uid's shares: a channel is one more connection, a new listener
+ * one more held listener.  0, or -EDQUOT with the refusal noted.
+ */
+static int within_shares(struct broker *b, const struct client *c, bool new_listener)
+{
+	const struct limits *lim = &b->limits;
+	struct share *s = c->share;
+	char what[128];
+
+	if (b->shares.conns >= lim->clients)
+		snprintf(what, sizeof(what), "bind: %u connections in all already (--max-clients)",
+			 b->shares.conns);
+	else if (s->conns >= lim->clients_per_user)
+		snprintf(what, sizeof(what), "bind: uid %u has %u connection%s already "
+			 "(--max-clients-per-user)", (unsigned)s->uid, s->conns,
+			 s->conns == 1 ? "" : "s");
+	else if (new_listener && b->shares.listeners >= lim->listeners)
+		snprintf(what, sizeof(what), "bind: %u held listeners in all already "
+			 "(--max-listeners)", b->shares.listeners);
+	else if (new_listener && s->listeners >= lim->listeners_per_user)
+		snprintf(what, sizeof(what), "bind: uid %u holds %u listener%s already "
+			 "(--max-listeners-per-user)", (unsigned)s->uid, s->listeners,
+			 s->listeners == 1 ? "" : "s");
+	else
+		return 0;
+	broker_refusal(b, s, &c->cred, c->prog, what);
+	return -EDQUOT;
+}
+
+int listener_attach(struct broker *b, const struct client *c, const struct rule *rule,
+		    int progsock, const struct sockaddr *sa, socklen_t salen,
+		    const struct endpoint *ep, int *chfd)
+{
+	struct listener *l = listener_find(b, ep);
+	int rc;
+
+	if (salen > sizeof(struct sockaddr_storage))
+		return -EINVAL;
+	rc = within_shares(b, c, !l);
+	if (rc < 0)
+		return rc;
+	if (!l) {
+		rc = listener_open(b, c->share, progsock, sa, salen, ep, &l);
+		if (rc < 0)
+			return rc;
+	}
+	/* the latest rule that granted the address decides who may connect */
+	l->nfrom = rule->u.net.nfrom < POLICY_MAX_FROM ? rule->u.net.nfrom : POLICY_MAX_FROM;
+	for (unsigned i = 0; i < l->nfrom; i++)
+		l->from[i] = rule->u.net.from[i];
+	rule_name(rule, l->rule, sizeof(l->rule));
+	l->pid = c->cred.pid;
+	l->uid = c->cred.uid;
+	l->gid = c->cred.gid;
+	memcpy(l->prog, c->prog, sizeof(l->prog));
+	rc = channel_open(b, l, c->share, chfd);
+	if (rc == 0) {
+		listener_poll(b, l, true);
+		/* a connection held back while no program listened goes first */
+		if (l->pending >= 0)
+			listener_ready(b, l);
+	}
+	return rc;
+}
+
+static void conn_audit(struct broker *b, struct listener *l, const struct endpoint *peer,
+		       const char *verdict, int err)
+{
+	char object[128], detail[160];
+	struct audit_rec rec = {
+		.pid = l->pid, .uid = l->uid, .gid = l->gid, .prog = l->prog, .op = "accept",
+		.object = object, .detail = detail, .verdict = verdict, .rule = l->rule,
+		.err = err,
+	};
+
+	endpoint_format(&l->ep, object, sizeof(object));
+	strcpy(detail, "peer=");
+	endpoint_format(peer, detail + 5, sizeof(detail) - 5);
+	audit_decision(b->audit, &rec);
+}
+
+static bool peer_allowed(const struct listener *l, const struct endpoint *peer)
+{
+	if (l->nfrom == 0)
+		return true;
+	for (unsigned i = 0; i < l->nfrom; i++)
+		if (cidr_matches(&l->from[i], peer))
+			return true;
+	return false;
+}
+
+/* Send l's pending connection to a channel that takes it; false if none can. */
+static bool deliver(struct broker *b, struct listener *l)
+{
+	unsigned char msg[FDB_HDR_LEN + 4 + FDB_SOCKADDR_MAX];
+	struct fdb_addr a = { .len = l->pending_len };
+	int len;
+
+	memcpy(a.addr, &l->pending_peer, l->pending_len);
+	len = wire_encode_addr(msg, sizeof(msg), FDB_OP_CONN, 0, &a);
+	/* the connection's audit line goes out before the connection does */
+	audit_flush(b->audit);
+	for (struct channel *ch = l->channels; ch; ch = ch->next) {
+		ssize_t n;
+
+		if (ch->blocked)
+			continue;
+		n = fdpass_send(ch->fd, msg, (size_t)len, &l->pending, 1, MSG_DONTWAIT);
+		if (n >= 0) {
+			close(l->pending);
+			l->pending = -1;
+			return true;
+		}
+		if (n == -EAGAIN) {
+			ch->blocked = true;
+			set_events(b, ch->fd, ch, EPOLLIN | EPOLLOUT);
+		}
+	}
+	return false;
+}
+
+void listener_ready(struct broker *b, struct listener *l)
+{
+	for (int i = 0; i < 64; i++) {
+		struct endpoint peer;
+		int fd;
+
+		if (l->pending >= 0 && !deliver(b, l)) {
+			listener_poll(b, l, false);
+			return;
+		}
+		l->pending_len = sizeof(l->pending_peer);
+		fd = accept4(l->fd, (struct sockaddr *)&l->pending_peer, &l->pending_len,
+			     SOCK_CLOEXEC);
+		if (fd < 0) {
+			int err = errno;
+
+			/* out of descriptors: reset the client rather than spin on it */
+			if ((err == EMFILE || err == ENFILE) &&
+			    broker_refuse_pending(b, l->fd, err) > 0)
+				continue;
+			if (err != EAGAIN && err != EINTR && err != ECONNABORTED)
+				audit_note(b->audit, "accept on a held listener: %s", strerror(err));
+			return;
+		}
+		broker_accepted(b);
+		if (endpoint_from_sockaddr((struct sockaddr *)&l->pending_peer, l->pending_len,
+					   &peer) < 0 || !peer_allowed(l, &peer)) {
+			conn_audit(b, l, &peer, "deny", 0);
+			close(fd);
+			continue;
+		}
+		conn_audit(b, l, &peer, "allow", 0);
+		l->pending = fd;
+	}
+	if (l->pending >= 0 && !deliver(b, l))
+		listener_poll(b, l, false);
+}
+
+static void channel_remove(struct broker *b, struct channel *ch)
+{
+	struct channel **pp = &ch->l->channels;
+
+	while (*pp != ch)
+		pp = &(*pp)->next;
+	*pp = ch->next;
+	epoll_ctl(b->epfd, EPOLL_CTL_DEL, ch->fd, NULL);
+	close(ch->fd);
+	ch->share->conns--;
+	b->shares.conns--;
+	share_release(&b->shares, ch->share, broker_now_ms());
+	if (!ch->l->channels)
+		listener_idle(b, ch->l);
+	free(ch);
+}
+
+void channel_event(struct broker *b, struct channel *ch, uint32_t events)
+{
+	struct listener *l = ch->l;
+
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		char buf[64];
+		int fds[FDB_FDS_MAX];
+		size_t nfds;
+		ssize_t n = fdpass_recv(ch->fd, buf, sizeof(buf), fds, FDB_FDS_MAX, &nfds,
+					MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+		fdpass_close_all(fds, nfds);
+		/* programs only ever read from a channel: anything else ends it */
+		if (n != -EAGAIN) {
+			channel_remove(b, ch);
+			return;
+		}
+	}
+	if (events & EPOLLOUT) {
+		ch->blocked = false;
+		set_events(b, ch->fd, ch, EPOLLIN);
+		listener_poll(b, l, true);
+		listener_ready(b, l);
+	}
+}
+
+/* Close l (it has no channels), unlinked from b->listeners by the caller. */
+static void listener_close(struct broker *b, struct listener *l)
+{
+	if (l->pending >= 0)
+		close(l->pending);
+	epoll_ctl(b->epfd, EPOLL_CTL_DEL, l->fd, NULL);
+	close(l->fd);
+	l->owner->listeners--;
+	b->shares.listeners--;
+	share_release(&b->shares, l->owner, broker_now_ms());
+	free(l);
+}
+
+long listeners_expire(struct broker *b, long now)
+{
+	long grace = (long)b->limits.grace_s * 1000, next = 0;
+
+	for (struct listener **pp = &b->listeners; *pp;) {
+		struct listener *l = *pp;
+		char object[128];
+
+		if (l->channels || !l->idle_since) {
+			pp = &l->next;
+			continue;
+		}
+		if (now - l->idle_since < grace) {
+			if (!next || l->idle_since + grace < next)
+				next = l->idle_since + grace;
+			pp = &l->next;
+			continue;
+		}
+		endpoint_format(&l->ep, object, sizeof(object));
+		audit_note(b->audit, "released the held listener %s of uid=%u: no program held "
+			   "it for %u s", object, (unsigned)l->owner->uid, b->limits.grace_s);
+		*pp = l->next;
+		listener_close(b, l);
+	}
+	return next;
+}
+
+void listeners_free(struct broker *b)
+{
+	while (b->listeners) {
+		struct listener *l = b->listeners;
+
+		while (l->channels)
+			channel_remove(b, l->channels);
+		b->listeners = l->next;
+		listener_close(b, l);
+	}
+}

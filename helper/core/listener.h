@@ -1,0 +1,35 @@
+/*
+ * Listeners the broker holds for accept rules, and the channels that carry
+ * their connections to programs (see listener.c).
+ * Functions return 0 or a negative errno (EDQUOT: past a limit of the
+ * binding uid, see listener.c).
+ */
+#ifndef FDB_LISTENER_H
+#define FDB_LISTENER_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/broker.h"
+
+struct channel;
+
+/*
+ * Give the program a channel for the listener on sa (created, or reused if
+ * the broker holds one for that address already), set up like progsock.
+ * *chfd is the program's end.
+ */
+int listener_attach(struct broker *b, const struct client *c, const struct rule *rule,
+		    int progsock, const struct sockaddr *sa, socklen_t salen,
+		    const struct endpoint *ep, int *chfd);
+
+void listener_ready(struct broker *b, struct listener *l);
+void channel_event(struct broker *b, struct channel *ch, uint32_t events);
+void listeners_free(struct broker *b);
+/*
+ * Close the listeners no program has held for the grace period; the
+ * CLOCK_MONOTONIC ms at which the next idle one is due, or 0 if none is idle.
+ */
+long listeners_expire(struct broker *b, long now);
+
+#endif

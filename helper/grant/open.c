@@ -1,0 +1,563 @@
+/*
+ * The privileged open.
+ *
+ * The object checked must be the object opened, whatever races the client
+ * runs against us (renames, symlink swaps, /proc tricks, mounts of its own),
+ * and no request may make the broker wait.  The order of the steps, and why
+ * each is safe:
+ *
+ *   1. Where the walk starts.  An absolute path starts at the broker's root,
+ *      whatever descriptor came along.  A relative one starts at the
+ *      program's directory descriptor, and only if that descriptor's mount is
+ *      one of the broker's (mount_is_ours: statx STATX_MNT_ID_UNIQUE, then
+ *      statmount).  A directory on a mount of the client's own namespace
+ *      would make every name below read back (/proc/self/fd/N) as the
+ *      client's namespace spells it, not as the policy means it: refused,
+ *      reason=foreign-mount.
+ *   2. The short road.  An absolute path in canonical form (no ".", "..",
+ *      "//", trailing "/") that the policy allows as written is opened
+ *      directly with openat2(RESOLVE_NO_SYMLINKS): no symlink, magic or not,
+ *      is followed anywhere, so the object reached is the one at that very
+ *      path, from the broker's root, through the broker's mounts only (a
+ *      walk crosses into the children of the mount it is on, which belong to
+ *      the same namespace).  Nothing more to check, so no mount check: the
+ *      one call added to this road is the fcntl that clears O_NONBLOCK.
+ *   3. The long road resolves the name as O_PATH, first with
+ *      RESOLVE_NO_SYMLINKS.  If that fails for another reason than a
+ *      symlink (ELOOP), no symlink was followed before the failure, so the
+ *      error belongs to the path as written: it is told iff that path
+ *      (folded, and without ".." which a concurrent rename can make land
+ *      elsewhere) is allowed.  On ELOOP it resolves again with
+ *      RESOLVE_NO_MAGICLINKS, following ordinary symlinks but never
+ *      /proc/self/fd/N, /proc/PID/root and the like; if that fails, the
+ *      failure is somewhere the symlinks led, perhaps outside the policy,
+ *      and is never told (EACCES: the program keeps its own errno).  No
+ *      error is ever told from comparing two walks.
+ *   4. The object resolved is judged by its canonical path (/proc/self/fd/N)
+ *      after checking that its mount is the broker's.  A walk that starts on
+ *      a broker mount without magic links cannot leave the broker's mounts,
+ *      so this check only guards that reasoning (two syscalls, long road
+ *      only).
+ *   5. The very same inode is re-opened through /proc/self/fd/N.
+ *      A creation resolves the parent directory as in 3 and 4 and creates the
+ *      last component with O_EXCL | O_NOFOLLOW relative to it; the new file
+ *      never gets set-id bits, and an owner=root file is never group- or
+ *      world-writable.
+ *
+ * Every open (short road, re-open, creation) is made with O_NONBLOCK, so a
+ * FIFO, a device or a file under a lease cannot hold the broker; O_NONBLOCK
+ * is cleared afterwards unless the program asked for it.  The O_PATH walks
+ * open nothing, so no FIFO, device or lease can make them wait (a file
+ * system whose lookups stall, a hung FUSE or NFS mount of the broker's own
+ * namespace, still can).
+ */
+#include "grant/open.h"
+#include "grant/mounts.h"
+#include "grant/path.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Flags that make no sense from the broker, or that it always chooses itself. */
+#define BROKER_CHOOSES (O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_PATH)
+
+/* The flags every open of the broker uses, from the program's. */
+int open_broker_flags(unsigned flags)
+{
+	return (int)(flags & ~(unsigned)BROKER_CHOOSES) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+}
+
+/* O_PATH walk of path from start with RESOLVE_* how; fd or -errno. */
+static int resolve(int start, const char *path, int extra, uint64_t how_resolve)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(O_PATH | O_CLOEXEC | extra),
+		.resolve = how_resolve,
+	};
+	long fd = syscall(SYS_openat2, start, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/*
+ * Step 3: resolve without symlinks, then with them.  *told: on failure,
+ * whether no symlink was followed before it (its error may be told).
+ */
+static int resolve_object(int start, const char *path, int extra, bool *told)
+{
+	int fd = resolve(start, path, extra, RESOLVE_NO_SYMLINKS);
+
+	*told = fd != -ELOOP;
+	if (fd != -ELOOP)
+		return fd;
+	return resolve(start, path, extra, RESOLVE_NO_MAGICLINKS);
+}
+
+/*
+ * Undo the broker's O_NONBLOCK unless the program asked for it.  F_SETFL
+ * sets all status flags at once; they are the program's minus the broker's
+ * (O_ASYNC is read back, as open does not arm it and F_SETFL would).  An
+ * append-only inode (chattr +a) refuses only a change of O_APPEND, and the
+ * flags given keep the program's O_APPEND, so nothing changes there.
+ */
+static int clear_nonblock(int fd, unsigned flags)
+{
+	int fl = (int)(flags & (O_APPEND | O_DIRECT | O_NOATIME));
+
+	if (flags & O_NONBLOCK)
+		return 0;
+	if (flags & O_ASYNC) {
+		fl = fcntl(fd, F_GETFL);
+		if (fl < 0)
+			return -errno;
+		fl &= ~O_NONBLOCK;
+	}
+	return fcntl(fd, F_SETFL, fl) == 0 ? 0 : -errno;
+}
+
+/* An opened descriptor to hand over: NONBLOCK as asked, or the error. */
+void open_hand_over(int fd, unsigned flags, struct open_result *out)
+{
+	int rc = clear_nonblock(fd, flags);
+
+	if (rc < 0) {
+		close(fd);
+		out->err = -rc;
+		return;
+	}
+	out->fd = fd;
+}
+
+/*
+ * O_APPEND needs write like any other write: the program can clear O_APPEND
+ * with fcntl(F_SETFL) or ftruncate the descriptor, so the kernel offers no
+ * append-only descriptor the policy could grant.
+ */
+int open_rights(int flags)
+{
+	int r = 0, acc = flags & O_ACCMODE;
+
+	if (acc == O_RDONLY)
+		r = RIGHT_READ;
+	else if (acc == O_WRONLY)
+		r = RIGHT_WRITE;
+	else if (acc == O_RDWR)
+		r = RIGHT_READ | RIGHT_WRITE;
+	else
+		return -1;
+	if (flags & O_TRUNC)
+		r |= RIGHT_WRITE;
+	return r;
+}
+
+/*
+ * Does the policy allow rights on path?  With out->any_right, any one of
+ * them is enough (a stat, which reveals no more than an open and fstat of
+ * the object would); out->rights then says which.
+ */
+static bool allowed(const struct policy *p, const struct subject *s, const char *path,
+		    unsigned rights, struct open_result *out)
+{
+	struct request rq = { .op = OP_OPEN, .u.open = { .path = path, .rights = rights } };
+	struct decision d;
+
+	snprintf(out->object, sizeof(out->object), "%s", path);
+	out->rights = rights;
+	if (out->any_right) {
+		for (unsigned bit = 1; bit <= rights; bit <<= 1) {
+			if (!(rights & bit))
+				continue;
+			rq.u.open.rights = bit;
+			d = policy_decide(p, s, &rq);
+			out->rule = d.rule;
+			if (d.verdict == VERDICT_ALLOW) {
+				out->rights = bit;
+				return true;
+			}
+		}
+		return false;
+	}
+	d = policy_decide(p, s, &rq);
+	out->rule = d.rule;
+	return d.verdict == VERDICT_ALLOW;
+}
+
+static void deny(struct open_result *out)
+{
+	out->denied = true;
+	out->err = EACCES;
+}
+
+/* A refusal before or beside the policy: no rule, and why for the log. */
+static void refuse(struct open_result *out, const char *reason)
+{
+	out->rule = NULL;
+	out->reason = reason;
+	deny(out);
+}
+
+/* Refuse an object (or a starting directory) not on one of the broker's mounts. */
+static bool foreign(int fd, struct open_result *out)
+{
+	int rc = mount_is_ours(fd);
+
+	if (rc == 0)
+		return false;
+	refuse(out, rc == -EXDEV ? "foreign-mount" : "mount-unknown");
+	return true;
+}
+
+/*
+ * Report a failed resolution.  told: the error belongs to the path as
+ * written (written[0] == '\0' when it has no such meaning); it is revealed
+ * only if that path is allowed.
+ */
+static void resolve_failed(const struct policy *p, const struct subject *s, const char *written,
+			   bool told, unsigned rights, int err, struct open_result *out)
+{
+	out->walk_err = err;
+	if (told && written[0] && allowed(p, s, written, rights, out))
+		out->err = err;
+	else
+		deny(out);
+}
+
+/*
+ * Step 4: judge the object opath resolved to by its canonical path.  false
+ * when it is refused (out says why).
+ */
+static bool judge(const struct policy *p, const struct subject *s, int opath, unsigned rights,
+		  struct open_result *out)
+{
+	char canon[PATH_MAX];
+
+	if (foreign(opath, out))
+		return false;
+	if (path_of_fd(opath, canon, sizeof(canon)) < 0) {
+		deny(out);
+		return false;
+	}
+	out->resolved = true;
+	if (!allowed(p, s, canon, rights, out)) {
+		deny(out);
+		return false;
+	}
+	return true;
+}
+
+/* The file exists: judge what it is, then re-open that inode. */
+static void open_existing(const struct policy *p, const struct subject *s,
+			  const struct fdb_open_req *req, int opath, unsigned rights,
+			  struct open_result *out)
+{
+	char proc[64];
+	struct stat st;
+	int fd;
+
+	if ((req->flags & O_CREAT) && (req->flags & O_EXCL))
+		rights |= RIGHT_CREATE;
+	if (!judge(p, s, opath, rights, out))
+		return;
+	if (fstat(opath, &st) < 0) {
+		deny(out);
+		return;
+	}
+	if ((req->flags & O_CREAT) && (req->flags & O_EXCL)) {
+		out->err = EEXIST;
+		return;
+	}
+	if (S_ISLNK(st.st_mode)) { /* O_NOFOLLOW on a symlink */
+		out->err = ELOOP;
+		return;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", opath);
+	fd = open(proc, open_broker_flags(req->flags));
+	if (fd < 0)
+		out->err = errno;
+	else
+		open_hand_over(fd, req->flags, out);
+}
+
+/*
+ * The short road: path (absolute, canonical form) is allowed as written and
+ * the kernel follows no symlink opening it.  false: take the long road.
+ */
+static bool open_direct(const struct policy *p, const struct subject *s,
+			const struct fdb_open_req *req, unsigned rights, struct open_result *out)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(unsigned)open_broker_flags(req->flags),
+		.resolve = RESOLVE_NO_SYMLINKS,
+	};
+	long fd;
+
+	if (!allowed(p, s, req->path, rights, out))
+		return false; /* a symlink may still lead somewhere allowed */
+	fd = syscall(SYS_openat2, AT_FDCWD, req->path, &how, sizeof(how));
+	if (fd >= 0) {
+		out->resolved = true; /* no symlink followed: the path is the object's */
+		open_hand_over((int)fd, req->flags, out);
+		return true;
+	}
+	/*
+	 * A symlink on the way, or flags openat2 is stricter about than open.
+	 * EAGAIN is also a lease (O_NONBLOCK): the long road reports it.
+	 */
+	if (errno == ELOOP || errno == EINVAL || errno == EXDEV || errno == EAGAIN)
+		return false;
+	out->err = errno; /* inside the policy: the kernel's answer is the program's */
+	return true;
+}
+
+/* The mode of a new file: the program's (its umask applied by the shim), no set-id. */
+static mode_t create_mode(const struct rule *rule, unsigned mode)
+{
+	mode_t m = (mode_t)(mode & 0777);
+
+	/* a file root keeps is written by whom the rule says, not by its group or the world */
+	if (rule->u.open.owner_root)
+		m &= (mode_t)~022;
+	return m;
+}
+
+/*
+ * The file does not exist and O_CREAT asks for it.  told as for
+ * resolve_failed, for the path as written.  Returns 1 if another creator
+ * won a race and the caller may try again (not O_EXCL); 0 when out says
+ * what happened.
+ */
+static int create_new(const struct policy *p, const struct subject *s,
+		      const struct fdb_open_req *req, int start, const char *written, bool told,
+		      struct open_result *out)
+{
+	char dir[PATH_MAX], canon[PATH_MAX + NAME_MAX + 2];
+	const char *slash = strrchr(req->path, '/'), *base;
+	const struct rule *rule;
+	unsigned rights = (unsigned)open_rights((int)req->flags) | RIGHT_CREATE;
+	bool dir_told;
+	int pfd, fd;
+
+	if (slash) {
+		size_t n = (size_t)(slash - req->path);
+
+		if (n >= sizeof(dir)) {
+			resolve_failed(p, s, written, told, rights, ENAMETOOLONG, out);
+			return 0;
+		}
+		memcpy(dir, req->path, n);
+		dir[n] = '\0';
+		if (n == 0)
+			strcpy(dir, "/");
+		base = slash + 1;
+	} else {
+		strcpy(dir, ".");
+		base = req->path;
+	}
+	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		resolve_failed(p, s, written, told, rights, EISDIR, out);
+		return 0;
+	}
+	pfd = resolve_object(start, dir, O_DIRECTORY, &dir_told);
+	if (pfd < 0) {
+		resolve_failed(p, s, written, told && dir_told, rights, -pfd, out);
+		return 0;
+	}
+	if (foreign(pfd, out)) {
+		close(pfd);
+		return 0;
+	}
+	if (path_of_fd(pfd, dir, sizeof(dir)) < 0) {
+		close(pfd);
+		deny(out);
+		return 0;
+	}
+	snprintf(canon, sizeof(canon), "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", base);
+	out->resolved = true;
+	if (!allowed(p, s, canon, rights, out)) {
+		close(pfd);
+		deny(out);
+		return 0;
+	}
+	/* from here on the canonical name is allowed: its errors are the program's */
+	rule = out->rule;
+	fd = openat(pfd, base, open_broker_flags(req->flags) | O_CREAT | O_EXCL | O_NOFOLLOW,
+		    create_mode(rule, req->mode));
+	if (fd < 0) {
+		int e = errno;
+
+		close(pfd);
+		if (e == EEXIST && !(req->flags & O_EXCL))
+			return 1;
+		out->err = e;
+		return 0;
+	}
+	/* the program's file, unless the rule keeps it root's */
+	if (!rule->u.open.owner_root && fchown(fd, s->uid, s->gid) < 0) {
+		out->err = errno;
+		unlinkat(pfd, base, 0);
+		close(fd);
+		close(pfd);
+		return 0;
+	}
+	close(pfd);
+	open_hand_over(fd, req->flags, out);
+	return 0;
+}
+
+/*
+ * Step 1, and the path as written, folded, for reporting resolution errors
+ * (written[0] == '\0' when it has no such meaning).  false when refused.
+ */
+static bool walk_start(const char *path, int dirfd, int *start, char *written,
+		       struct open_result *out)
+{
+	char base[PATH_MAX];
+
+	*start = AT_FDCWD; /* an absolute path: the broker's root */
+	written[0] = '\0';
+	if (path[0] != '/') {
+		if (dirfd < 0) {
+			deny(out);
+			return false;
+		}
+		/* the log names the path as written */
+		if (foreign(dirfd, out))
+			return false;
+		*start = dirfd;
+	}
+	if (path[0] == '/')
+		path_fold(path, written, PATH_MAX);
+	else if (path_of_fd(dirfd, base, sizeof(base)) < 0 ||
+		 path_join_fold(base, path, written, PATH_MAX) < 0)
+		written[0] = '\0';
+	return true;
+}
+
+static void result_init(struct open_result *out, const char *path, unsigned rights)
+{
+	memset(out, 0, sizeof(*out));
+	out->fd = -1;
+	out->rights = rights; /* what the log says was asked */
+	snprintf(out->object, sizeof(out->object), "%s", path);
+}
+
+int object_resolve(const struct policy *p, const struct subject *s, const char *path, int dirfd,
+		   int extra, unsigned rights, bool any, struct open_result *out)
+{
+	char written[PATH_MAX];
+	int start, opath;
+	bool walk_told;
+
+	result_init(out, path, rights);
+	out->any_right = any;
+	if (!walk_start(path, dirfd, &start, written, out))
+		return -1;
+	opath = resolve_object(start, path, extra, &walk_told);
+	if (opath < 0) {
+		out->unresolved = true;
+		resolve_failed(p, s, written, !path_has_dotdot(path) && walk_told, rights, -opath,
+			       out);
+		return -1;
+	}
+	if (!judge(p, s, opath, rights, out)) {
+		close(opath);
+		return -1;
+	}
+	return opath;
+}
+
+void open_serve(const struct policy *p, const struct subject *s, const struct fdb_open_req *req,
+		int dirfd, struct open_result *out)
+{
+	char written[PATH_MAX];
+	int rights = open_rights((int)req->flags);
+	int extra = (int)(req->flags & (O_NOFOLLOW | O_DIRECTORY));
+	int start;
+	bool told;
+
+	result_init(out, req->path, rights > 0 ? (unsigned)rights : 0);
+	if (rights < 0 || (req->flags & O_PATH) || (req->flags & O_TMPFILE) == O_TMPFILE) {
+		deny(out);
+		return;
+	}
+	if (!walk_start(req->path, dirfd, &start, written, out))
+		return;
+	if (req->path[0] == '/' && !(req->flags & O_CREAT) && strcmp(written, req->path) == 0 &&
+	    open_direct(p, s, req, (unsigned)rights, out))
+		return;
+	/* what the path as written was granted does not speak for where it leads */
+	out->rule = NULL;
+
+	told = !path_has_dotdot(req->path);
+	/* a creation that loses a race with another creator tries again */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		bool walk_told;
+		int opath = resolve_object(start, req->path, extra, &walk_told);
+
+		if (opath >= 0) {
+			open_existing(p, s, req, opath, (unsigned)rights, out);
+			close(opath);
+			return;
+		}
+		if (opath != -ENOENT || !(req->flags & O_CREAT)) {
+			resolve_failed(p, s, written, told && walk_told, (unsigned)rights, -opath,
+				       out);
+			return;
+		}
+		if (create_new(p, s, req, start, written, told && walk_told, out) == 0)
+			return;
+	}
+	deny(out);
+}
+
+/* The object fd stands for, by its canonical name, if it is on our mounts. */
+static int judged_name(int fd, const char *base, char *out, size_t cap)
+{
+	char canon[PATH_MAX];
+	int rc = mount_is_ours(fd);
+
+	if (rc == 0)
+		rc = path_of_fd(fd, canon, sizeof(canon));
+	close(fd);
+	if (rc < 0)
+		return rc;
+	if (!base)
+		return snprintf(out, cap, "%s", canon) < (int)cap ? 0 : -ENAMETOOLONG;
+	if (snprintf(out, cap, "%s%s%s", canon, strcmp(canon, "/") ? "/" : "", base) >= (int)cap)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int open_judged_path(const char *path, bool create, char *out, size_t cap)
+{
+	char written[PATH_MAX], dir[PATH_MAX];
+	const char *slash;
+	bool told, dir_told;
+	int fd;
+
+	if (path[0] != '/' || path_fold(path, written, sizeof(written)) < 0)
+		return -EINVAL;
+	fd = resolve_object(AT_FDCWD, path, 0, &told);
+	if (fd >= 0)
+		return judged_name(fd, NULL, out, cap);
+	/* a creation: the directory is resolved, the last component is created in it */
+	slash = strrchr(written, '/');
+	if (fd == -ENOENT && create && slash[1]) {
+		snprintf(dir, sizeof(dir), "%.*s", slash == written ? 1 : (int)(slash - written),
+			 written);
+		fd = resolve_object(AT_FDCWD, dir, O_DIRECTORY, &dir_told);
+		if (fd >= 0)
+			return judged_name(fd, slash + 1, out, cap);
+		told = told && dir_told;
+	}
+	if (!told || path_has_dotdot(path))
+		return fd;
+	snprintf(out, cap, "%s", written);
+	return 1;
+}

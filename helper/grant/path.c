@@ -1,0 +1,86 @@
+/* Path text; see path.h. */
+#include "grant/path.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int path_fold(const char *in, char *out, size_t cap)
+{
+	size_t len = 0;
+	const char *p = in;
+
+	if (in[0] != '/' || cap < 2)
+		return -EINVAL;
+	while (*p) {
+		const char *start, *end;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		start = p;
+		while (*p && *p != '/')
+			p++;
+		end = p;
+		n = (size_t)(end - start);
+		if (n == 0 || (n == 1 && start[0] == '.'))
+			continue;
+		if (n == 2 && start[0] == '.' && start[1] == '.') {
+			/* back to the '/' that starts the last component */
+			while (len > 0 && out[len] != '/')
+				len--;
+			out[len] = '\0';
+			continue;
+		}
+		if (n + 1 > cap - 1 - len)
+			return -ENAMETOOLONG;
+		out[len++] = '/';
+		memcpy(out + len, start, n);
+		len += n;
+		out[len] = '\0';
+	}
+	if (len == 0)
+		out[len++] = '/';
+	out[len] = '\0';
+	return 0;
+}
+
+int path_join_fold(const char *base, const char *rel, char *out, size_t cap)
+{
+	char joined[PATH_MAX * 2 + 2];
+	int n;
+
+	if (rel[0] == '/')
+		return path_fold(rel, out, cap);
+	n = snprintf(joined, sizeof(joined), "%s/%s", base, rel);
+	if (n < 0 || (size_t)n >= sizeof(joined))
+		return -ENAMETOOLONG;
+	return path_fold(joined, out, cap);
+}
+
+bool path_has_dotdot(const char *path)
+{
+	for (const char *c = path; (c = strstr(c, "..")); c++)
+		if ((c == path || c[-1] == '/') && (c[2] == '/' || c[2] == '\0'))
+			return true;
+	return false;
+}
+
+int path_of_fd(int fd, char *out, size_t cap)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, out, cap);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= cap)
+		return -ENAMETOOLONG;
+	out[n] = '\0';
+	if (out[0] != '/')
+		return -ENOENT; /* "socket:[...]", "anon_inode:..." */
+	return 0;
+}

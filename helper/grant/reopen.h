@@ -1,0 +1,24 @@
+/*
+ * The program's own descriptor, reopened: what open("/dev/stderr") or
+ * open("/proc/self/fd/N") would give the program without the user switch,
+ * never more than the descriptor it holds.  No policy rule is consulted: a
+ * reopen grants nothing the program does not hold already.
+ */
+#ifndef FDB_REOPEN_HANDLER_H
+#define FDB_REOPEN_HANDLER_H
+
+#include "grant/open.h"
+#include "wire.h"
+
+struct reopen_result {
+	struct open_result o; /* fd, err, denied (rule always NULL), rights, reason */
+	const char *kind;     /* file, dir, fifo, pipe, tty; NULL if not told */
+};
+
+/*
+ * Reopen fd, the program's descriptor that came with req, with req->flags.
+ * fd stays the caller's.  Refusals (out->o.denied) carry a reason.
+ */
+void reopen_serve(const struct fdb_reopen_req *req, int fd, struct reopen_result *out);
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * Least privilege.  The broker keeps only what its rules can use:
+ *   open (read only)            CAP_DAC_READ_SEARCH
+ *   open with write             CAP_DAC_OVERRIDE
+ *   open with create            CAP_DAC_OVERRIDE, CAP_CHOWN (the file is the user's)
+ *   socket raw or packet        CAP_NET_RAW
+ *   bind/accept on a port <1024 CAP_NET_BIND_SERVICE
+ *   bind unix                   CAP_DAC_OVERRIDE, CAP_CHOWN
+ *   --learn=permissive          all of the above: what any learned rule may need
+ * Everything else leaves the bounding set, and no_new_privs is set, so not
+ * even an exec could bring a capability back.
+ */
+#include "sys/caps.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+
+#define BIT(c) (UINT64_C(1) << (c))
+
+static uint64_t rule_caps(const struct rule *r)
+{
+	if (r->verdict != VERDICT_ALLOW)
+		return 0;
+	switch (r->op) {
+	case OP_OPEN:
+		if (r->u.open.rights & RIGHT_CREATE)
+			return BIT(CAP_DAC_OVERRIDE) | (r->u.open.owner_root ? 0 : BIT(CAP_CHOWN));
+		if (r->u.open.rights & RIGHT_WRITE)
+			return BIT(CAP_DAC_OVERRIDE);
+		return BIT(CAP_DAC_READ_SEARCH);
+	case OP_SOCKET:
+		if (r->u.socket.type == SOCK_RAW || r->u.socket.family == AF_PACKET)
+			return BIT(CAP_NET_RAW);
+		return 0;
+	case OP_BIND:
+	case OP_ACCEPT:
+		if (r->u.net.proto == PROTO_UNIX)
+			return BIT(CAP_DAC_OVERRIDE) | BIT(CAP_CHOWN);
+		return r->u.net.addr.port_lo < 1024 ? BIT(CAP_NET_BIND_SERVICE) : 0;
+	}
+	return 0;
+}
+
+uint64_t caps_needed(const struct policy *p)
+{
+	uint64_t caps = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		caps |= rule_caps(&p->rules[i]);
+	/* a permissive grant may be any rule --learn writes (never an accept) */
+	if (p->permissive)
+		caps |= BIT(CAP_DAC_READ_SEARCH) | BIT(CAP_DAC_OVERRIDE) | BIT(CAP_CHOWN) |
+			BIT(CAP_NET_BIND_SERVICE) | BIT(CAP_NET_RAW);
+	return caps;
+}
+
+void caps_format(uint64_t caps, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int c = 0; c <= CAP_LAST_CAP && c < 64; c++) {
+		char *name;
+
+		if (!(caps & BIT(c)))
+			continue;
+		name = cap_to_name((cap_value_t)c);
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
+					 used ? "," : "", name ? name : "?");
+		cap_free(name);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "none");
+}
+
+/* Is c in set of cur (the capabilities read once at the start)? */
+static bool has_cap(cap_t cur, cap_value_t c, cap_flag_t set)
+{
+	cap_flag_value_t v = CAP_CLEAR;
+
+	if (cur)
+		cap_get_flag(cur, c, set, &v);
+	return v == CAP_SET;
+}
+
+int caps_limit(uint64_t keep)
+{
+	cap_t cur = cap_get_proc(), caps = cap_init();
+	cap_value_t list[64];
+	bool setpcap = has_cap(cur, CAP_SETPCAP, CAP_EFFECTIVE);
+	int n = 0, rc = -1;
+
+	/* nobody can keep what it does not have (a broker run without root) */
+	for (int c = 0; c <= CAP_LAST_CAP && c < 64; c++)
+		if ((keep & BIT(c)) && has_cap(cur, c, CAP_PERMITTED))
+			list[n++] = c;
+	/*
+	 * Only a broker holding CAP_SETPCAP (root) can shrink the bounding
+	 * set; one started with file capabilities narrows what it has.  A
+	 * capability this kernel does not know is refused with EINVAL: fine.
+	 */
+	for (int c = 0; c <= CAP_LAST_CAP && c < 64 && setpcap; c++) {
+		if (keep & BIT(c))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) {
+			fprintf(stderr, "fdbroker: cannot drop capability %d from the bounding set: %s\n",
+				c, strerror(errno));
+			goto out;
+		}
+	}
+	if (!caps || (n && (cap_set_flag(caps, CAP_EFFECTIVE, n, list, CAP_SET) < 0 ||
+			    cap_set_flag(caps, CAP_PERMITTED, n, list, CAP_SET) < 0)) ||
+	    cap_set_proc(caps) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		fprintf(stderr, "fdbroker: cannot give up capabilities: %s\n", strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	cap_free(caps);
+	cap_free(cur);
+	return rc;
+}

@@ -1,0 +1,25 @@
+/*
+ * Least privilege: the capabilities a policy needs, and giving up the rest.
+ * Capability sets are bitmasks of 1 << CAP_*.
+ * caps_limit returns 0, or -1 after a message on stderr.
+ */
+#ifndef FDB_CAPS_H
+#define FDB_CAPS_H
+
+#include <stdint.h>
+
+#include "policy/policy.h"
+
+/* What p's rules need (all that any rule may, under p->permissive). */
+uint64_t caps_needed(const struct policy *p);
+
+/*
+ * Keep only keep in the effective and permitted sets, drop every other
+ * capability from the bounding set, and set no_new_privs.
+ */
+int caps_limit(uint64_t keep);
+
+/* "cap_net_bind_service,cap_chown" for messages. */
+void caps_format(uint64_t caps, char *buf, size_t len);
+
+#endif
