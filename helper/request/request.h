@@ -1,0 +1,115 @@
+/*
+ * A request as the core sees it, whichever way it arrived (the shim's wire
+ * record, later a seccomp notification), and its outcome.
+ *
+ * A front end fills a struct req from what it received: who asks (the
+ * credentials the kernel recorded, never what the program says) and the
+ * object, with the program's descriptors it came with.  A grant
+ * (helper/grant/) takes the request and fills a struct outcome: the
+ * descriptor or errno for the program, and what the core writes in the
+ * audit line and teaches the learn table.  The core does the writing and
+ * the learning; the front end turns the outcome into its own reply.
+ *
+ * No functions return errors here: these are types, and outcome_* fill or
+ * read an outcome.
+ */
+#ifndef FDB_REQUEST_H
+#define FDB_REQUEST_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "policy/policy.h"
+
+enum req_op {
+	REQ_OPEN,   /* open family */
+	REQ_STAT,   /* stat or access of a path, judged as an open */
+	REQ_REOPEN, /* a name of the program's own descriptor: /dev/stderr, /proc/self/fd/N */
+	REQ_SOCKET, /* a socket the kernel would refuse the program */
+	REQ_BIND,   /* the program's own socket, bound in place (or a held listener) */
+};
+
+/* Who asks: the kernel's word for the process at the time of the request. */
+struct req_who {
+	pid_t pid;
+	struct subject id; /* uid, gid, supplementary groups */
+	const char *prog;  /* the program's name (comm), for the log */
+};
+
+/* "stat" in req.u.stat.amode: a stat (any other value is an access(2) mode). */
+#define REQ_AMODE_STAT 0xffffffffu
+
+struct req {
+	enum req_op op;
+	struct req_who who;
+	union {
+		struct {
+			const char *path;
+			int dirfd;      /* the program's directory for a relative path; -1: none */
+			unsigned flags; /* open(2) flags as the program passed them */
+			unsigned mode;  /* creation mode, the program's umask applied */
+		} open;
+		struct {
+			const char *path;
+			int dirfd;         /* as for open */
+			unsigned at_flags; /* AT_SYMLINK_NOFOLLOW or 0 */
+			uint32_t amode;    /* REQ_AMODE_STAT, or F_OK / R_OK|W_OK|X_OK */
+		} stat;
+		struct {
+			const char *name; /* the name the program opened */
+			unsigned fd;      /* N of that name */
+			unsigned flags;   /* open(2) flags as the program passed them */
+			int held;         /* the program's descriptor N, passed along */
+		} reopen;
+		struct {
+			int family, type, protocol; /* type with SOCK_NONBLOCK/SOCK_CLOEXEC as given */
+			int probe; /* a socket the program made: its network namespace */
+		} socket;
+		struct {
+			int sock; /* the program's socket */
+			const struct sockaddr *sa;
+			socklen_t salen;
+			mode_t umask; /* the program's, for a unix socket file */
+		} bind;
+	} u;
+};
+
+/*
+ * What became of a request.  The descriptor is the outcome's: whoever
+ * delivers it closes it afterwards.
+ */
+struct outcome {
+	int fd;        /* for the program; -1: none */
+	int err;       /* 0, or the errno of the broker's attempt (the program's errno) */
+	bool denied;   /* refused: the program keeps its own result and errno */
+	bool listener; /* fd is the channel of a held listener (accept rules) */
+	const struct rule *rule; /* the deciding rule; NULL: default, or refused beside the policy */
+
+	/* the audit line: op=OP object=OBJECT DETAIL ... */
+	const char *op;
+	char object[PATH_MAX + 16];
+	char detail[192];
+
+	/* --learn: what the decision teaches, if anything */
+	bool teach;
+	struct request taught; /* what policy_decide was (or would have been) asked */
+	const char *why;       /* learn_decision's why and reason (learn.h) */
+	const char *reason;
+
+	/*
+	 * A bind that an accept rule grants: the core holds the listener for the
+	 * program (the loop must watch it), and then fills fd, err and listener.
+	 */
+	bool hold;
+};
+
+/* An outcome with nothing decided yet: no descriptor, no error, op as given. */
+void outcome_init(struct outcome *o, const char *op);
+
+/* The audit line's verdict: "deny", "error" or "allow". */
+const char *outcome_verdict(const struct outcome *o);
+
+#endif
