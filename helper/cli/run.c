@@ -8,6 +8,7 @@
  * knows when the last of them is gone.
  */
 #include "core/broker.h"
+#include "front/preload.h"
 #include "sys/caps.h"
 #include "learn/learn.h"
 #include "cli/preflight.h"
@@ -387,6 +388,7 @@ int cmd_run(int argc, char **argv)
 	b.allow_dumpable = dumpable_opted_out();
 	b.limits = o.limits;
 	b.on_signal = on_signal;
+	b.client_ready = preload_client_ready; /* the shim speaks the wire */
 	b.ctx = &st;
 	st.grace = o.stop_grace;
 	if (broker_init(&b, lfd, &sigs) < 0) {

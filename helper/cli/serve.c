@@ -8,6 +8,7 @@
  * is ready.
  */
 #include "core/broker.h"
+#include "front/preload.h"
 #include "sys/caps.h"
 #include "cli/cli.h"
 #include "learn/learn.h"
@@ -295,6 +296,7 @@ int cmd_serve(int argc, char **argv)
 	b.policy = st.policy;
 	b.audit = &audit;
 	b.on_signal = on_signal;
+	b.client_ready = preload_client_ready; /* the shim speaks the wire */
 	b.ctx = &st;
 	if (broker_init(&b, lfd, &sigs) < 0) {
 		fprintf(stderr, "fdbroker: broker: %s\n", strerror(errno));

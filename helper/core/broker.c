@@ -11,12 +11,8 @@
  */
 #include "core/broker.h"
 #include "fdpass.h"
-#include "learn/learn.h"
 #include "core/listener.h"
-#include "grant/open.h"
 #include "sys/proc.h"
-#include "grant/reopen.h"
-#include "grant/stat.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -479,15 +475,6 @@ static void accept_clients(struct broker *b)
 	}
 }
 
-void rule_name(const struct rule *r, char *buf, size_t len)
-{
-	/* a permissive grant is the default's, under --learn=permissive */
-	if (r && !rule_is_learned(r))
-		snprintf(buf, len, "%s:%u", r->file, r->line);
-	else
-		snprintf(buf, len, "default");
-}
-
 /* Send one encoded reply; -1 (logged) if the client must go. */
 static int reply_send(struct broker *b, struct client *c, const unsigned char *buf, size_t len,
 		      int fd)
@@ -581,223 +568,10 @@ int broker_reply(struct broker *b, struct client *c, uint32_t seq, int status, u
 	return reply(b, c, seq, status, rflags, fd, false);
 }
 
-struct subject client_subject(const struct client *c)
+int broker_reply_now(struct broker *b, struct client *c, uint32_t seq, int status,
+		     unsigned rflags, int fd)
 {
-	struct subject s = {
-		.uid = c->cred.uid,
-		.gid = c->cred.gid,
-		.groups = c->groups,
-		.ngroups = c->ngroups,
-	};
-
-	return s;
-}
-
-void client_audit(struct broker *b, const struct client *c, const char *op, const char *object,
-		  const char *detail, const char *verdict, const struct rule *rule, int err)
-{
-	char name[PATH_MAX + 16];
-	struct audit_rec rec = {
-		.pid = c->cred.pid, .uid = c->cred.uid, .gid = c->cred.gid,
-		.prog = c->prog, .op = op, .object = object, .detail = detail,
-		.verdict = verdict, .rule = name, .err = err,
-	};
-
-	if (rule_is_learned(rule) && !strcmp(verdict, "allow"))
-		rec.verdict = "allow-learn";
-	rule_name(rule, name, sizeof(name));
-	audit_decision(b->audit, &rec);
-	if (strcmp(verdict, "deny") == 0)
-		b->denied++;
-}
-
-void broker_learn(struct broker *b, const struct client *c, const struct request *r,
-		  const struct rule *rule, int err, const char *why, const char *reason)
-{
-	struct subject s;
-
-	if (!b->learn)
-		return;
-	s = client_subject(c);
-	learn_decision(b->learn, &s, c->prog, r, rule, err, why, reason);
-}
-
-static int serve_open(struct broker *b, struct client *c, const struct fdb_hdr *h,
-		      const unsigned char *msg, size_t len, const int *fds, size_t nfds)
-{
-	struct subject s = client_subject(c);
-	struct fdb_open_req req;
-	struct open_result res;
-	char rights[64], detail[80];
-	int rc = wire_decode_open(msg, len, &req);
-
-	if (rc == 0 && nfds != req.has_dirfd)
-		rc = -EBADMSG;
-	if (rc < 0) {
-		audit_note(b->audit, "pid=%d: malformed open request: client dropped",
-			   (int)c->cred.pid);
-		return -1;
-	}
-	open_serve(b->policy, &s, &req, nfds ? fds[0] : -1, &res);
-	rights_format(res.rights, rights, sizeof(rights));
-	snprintf(detail, sizeof(detail), "rights=%s%s%s", rights, res.reason ? " reason=" : "",
-		 res.reason ? res.reason : "");
-	if (b->learn) {
-		/* a refusal beside the policy, or a name not resolved, is no rule to learn */
-		struct request r = { .op = OP_OPEN,
-				     .u.open = { .path = res.object, .rights = res.rights } };
-		const char *why = res.reason ? "refused beside the policy" :
-				  !res.resolved ? learn_why_unresolved(res.walk_err) : NULL;
-
-		broker_learn(b, c, &r, res.rule, res.fd >= 0 ? 0 : res.err, why, res.reason);
-	}
-	client_audit(b, c, "open", res.object, detail,
-		     res.denied ? "deny" : res.fd >= 0 ? "allow" : "error", res.rule,
-		     res.fd >= 0 ? 0 : res.err);
-	return broker_reply(b, c, h->seq, res.fd >= 0 ? 0 : res.err,
-			    res.denied ? FDB_REPLY_DENIED : 0, res.fd);
-}
-
-/*
- * A reopen of the program's own descriptor: no rule decides it (it grants
- * nothing the program does not hold), so nothing is learnt, and the line
- * says rule=default.
- */
-static int serve_reopen(struct broker *b, struct client *c, const struct fdb_hdr *h,
-			const unsigned char *msg, size_t len, const int *fds, size_t nfds)
-{
-	struct fdb_reopen_req req;
-	struct reopen_result res;
-	char rights[64], detail[128];
-
-	if (wire_decode_reopen(msg, len, &req) < 0 || nfds != 1) {
-		audit_note(b->audit, "pid=%d: malformed reopen request: client dropped",
-			   (int)c->cred.pid);
-		return -1;
-	}
-	reopen_serve(&req, fds[0], &res);
-	rights_format(res.o.rights, rights, sizeof(rights));
-	snprintf(detail, sizeof(detail), "fd=%u rights=%s%s%s%s%s", (unsigned)req.fd, rights,
-		 res.kind ? " kind=" : "", res.kind ? res.kind : "",
-		 res.o.reason ? " reason=" : "", res.o.reason ? res.o.reason : "");
-	client_audit(b, c, "reopen", res.o.object, detail,
-		     res.o.denied ? "deny" : res.o.fd >= 0 ? "allow" : "error", NULL,
-		     res.o.fd >= 0 ? 0 : res.o.err);
-	return broker_reply(b, c, h->seq, res.o.fd >= 0 ? 0 : res.o.err,
-			    res.o.denied ? FDB_REPLY_DENIED : 0, res.o.fd);
-}
-
-/* access(2)'s mode for the log: "F_OK", or "R_OK|W_OK" and so on. */
-static void amode_format(uint32_t amode, char *buf, size_t cap)
-{
-	snprintf(buf, cap, "%s%s%s%s", amode ? "" : "F_OK", (amode & R_OK) ? "R_OK" : "",
-		 (amode & W_OK) ? ((amode & R_OK) ? "|W_OK" : "W_OK") : "",
-		 (amode & X_OK) ? ((amode & (R_OK | W_OK)) ? "|X_OK" : "X_OK") : "");
-}
-
-/*
- * stat and access: judged as an open (stat_handler.c), logged and learned
- * as one: op=stat or op=access, and --learn writes the open rule that would
- * allow the request.  A name that led to no object is not learned: no rule
- * would make it answer more than ENOENT, and programs probe many (a shell
- * or Python searching a PATH through directories they may not search).
- */
-static int serve_stat(struct broker *b, struct client *c, const struct fdb_hdr *h,
-		      const unsigned char *msg, size_t len, const int *fds, size_t nfds)
-{
-	struct subject s = client_subject(c);
-	struct fdb_stat_req req;
-	struct open_result res;
-	char rights[64], mode[32] = "", detail[128];
-	bool is_stat, ok;
-	int rc = wire_decode_stat(msg, len, &req);
-
-	if (rc == 0 && nfds != req.has_dirfd)
-		rc = -EBADMSG;
-	if (rc < 0) {
-		audit_note(b->audit, "pid=%d: malformed stat request: client dropped",
-			   (int)c->cred.pid);
-		return -1;
-	}
-	is_stat = req.amode == FDB_AMODE_STAT;
-	stat_serve(b->policy, &s, &req, nfds ? fds[0] : -1, &res);
-	rights_format(res.rights, rights, sizeof(rights));
-	if (!is_stat)
-		amode_format(req.amode, mode, sizeof(mode));
-	snprintf(detail, sizeof(detail), "rights=%s%s%s%s%s", rights, is_stat ? "" : " mode=", mode,
-		 res.reason ? " reason=" : "", res.reason ? res.reason : "");
-	ok = !res.denied && (is_stat ? res.fd >= 0 : res.err == 0);
-	if (b->learn && res.rights && !res.unresolved) {
-		struct request r = { .op = OP_OPEN,
-				     .u.open = { .path = res.object, .rights = res.rights } };
-
-		broker_learn(b, c, &r, res.rule, ok ? 0 : res.err,
-			     res.reason ? "refused beside the policy" : NULL, res.reason);
-	}
-	client_audit(b, c, is_stat ? "stat" : "access", res.object, detail,
-		     res.denied ? "deny" : ok ? "allow" : "error", res.rule, ok ? 0 : res.err);
-	return broker_reply(b, c, h->seq, ok ? 0 : res.err, res.denied ? FDB_REPLY_DENIED : 0,
-			    res.fd);
-}
-
-/* One record from c; -1 means drop the client. */
-static int client_request(struct broker *b, struct client *c)
-{
-	unsigned char msg[FDB_MSG_MAX];
-	struct fdb_hdr h;
-	int fds[FDB_FDS_MAX], rc;
-	size_t nfds;
-	ssize_t n = fdpass_recv(c->fd, msg, sizeof(msg), fds, FDB_FDS_MAX, &nfds,
-				MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-
-	if (n == -EAGAIN)
-		return 0;
-	if (n == 0)
-		return -1;
-	if (n < 0) {
-		audit_note(b->audit, "pid=%d: unreadable record (%s): client dropped",
-			   (int)c->cred.pid, strerror((int)-n));
-		return -1;
-	}
-	rc = wire_decode_hdr(msg, (size_t)n, &h);
-	if (rc == -EPROTONOSUPPORT) {
-		char esc[AUDIT_PROG_ESC];
-
-		audit_note(b->audit, "pid=%d prog=%s: protocol version %u, this broker speaks %u: "
-			   "client refused", (int)c->cred.pid,
-			   audit_escape(c->prog, esc, sizeof(esc)), h.version, FDB_VERSION);
-		reply(b, c, h.seq, EPROTONOSUPPORT, FDB_REPLY_DENIED, -1, true);
-		rc = -1;
-	} else if (rc < 0) {
-		audit_note(b->audit, "pid=%d: bad record header (%s): client dropped",
-			   (int)c->cred.pid, strerror(-rc));
-		rc = -1;
-	} else {
-		switch (h.op) {
-		case FDB_OP_OPEN:
-			rc = serve_open(b, c, &h, msg, (size_t)n, fds, nfds);
-			break;
-		case FDB_OP_SOCKET:
-			rc = serve_socket(b, c, &h, msg, (size_t)n, fds, nfds);
-			break;
-		case FDB_OP_BIND:
-			rc = serve_bind(b, c, &h, msg, (size_t)n, fds, nfds);
-			break;
-		case FDB_OP_REOPEN:
-			rc = serve_reopen(b, c, &h, msg, (size_t)n, fds, nfds);
-			break;
-		case FDB_OP_STAT:
-			rc = serve_stat(b, c, &h, msg, (size_t)n, fds, nfds);
-			break;
-		default:
-			audit_note(b->audit, "pid=%d: unknown operation %u: client dropped",
-				   (int)c->cred.pid, h.op);
-			rc = -1;
-			break;
-		}
-	}
-	fdpass_close_all(fds, nfds);
-	return rc;
+	return reply(b, c, seq, status, rflags, fd, true);
 }
 
 /*
@@ -944,7 +718,7 @@ int broker_run(struct broker *b)
 				drain_signals(b);
 				break;
 			case SRC_CLIENT:
-				if (client_request(b, (struct client *)src) < 0)
+				if (b->client_ready(b, (struct client *)src) < 0)
 					client_free(b, (struct client *)src);
 				break;
 			case SRC_LISTENER:

@@ -63,6 +63,11 @@ struct broker {
 	pid_t tree_root;           /* > 0: serve only this process's descendants */
 	bool allow_dumpable;       /* run with FDBROKER_DUMPABLE=1: serve dumpable members too */
 	broker_signal_fn on_signal; /* signals in the set given to broker_init */
+	/*
+	 * A client's connection is readable: the front end that speaks its
+	 * protocol serves it (front/preload.h); -1 drops the client.
+	 */
+	int (*client_ready)(struct broker *b, struct client *c);
 	void *ctx;
 	struct learn *learn;        /* --learn: what the decisions teach (learn.h) */
 	struct limits limits;       /* 0s: the defaults (shares.h); fitted by broker_init */
@@ -104,13 +109,6 @@ int broker_init(struct broker *b, int listen_fd, const sigset_t *sigs);
 int broker_run(struct broker *b);
 void broker_close(struct broker *b);
 
-/* For the request handlers (net_handler.c and broker.c). */
-/* Under --learn, what a decision on c's request teaches: learn_decision (learn.h). */
-void broker_learn(struct broker *b, const struct client *c, const struct request *r,
-		  const struct rule *rule, int err, const char *why, const char *reason);
-struct fdb_hdr;
-struct subject client_subject(const struct client *c);
-void rule_name(const struct rule *r, char *buf, size_t len);
 /*
  * Reply to c's request, passing fd (-1: none), which the broker closes.
  * In a batch the reply waits until the batch's audit lines are written, so
@@ -119,14 +117,9 @@ void rule_name(const struct rule *r, char *buf, size_t len);
  */
 int broker_reply(struct broker *b, struct client *c, uint32_t seq, int status,
 		 unsigned rflags, int fd);
-/* One audit line for a decision on c's request. */
-void client_audit(struct broker *b, const struct client *c, const char *op, const char *object,
-		  const char *detail, const char *verdict, const struct rule *rule, int err);
-
-int serve_socket(struct broker *b, struct client *c, const struct fdb_hdr *h,
-		 const unsigned char *msg, size_t len, const int *fds, size_t nfds);
-int serve_bind(struct broker *b, struct client *c, const struct fdb_hdr *h,
-	       const unsigned char *msg, size_t len, const int *fds, size_t nfds);
+/* The same, sent at once, batch or not: for a client dropped next. */
+int broker_reply_now(struct broker *b, struct client *c, uint32_t seq, int status,
+		     unsigned rflags, int fd);
 
 /* For listener.c: accept() on lfd failed with err (EMFILE/ENFILE). */
 /* Refuse one pending connection; 1 refused, 0 none pending, -1 cannot. */

@@ -24,6 +24,7 @@
  * says which limit.
  */
 #include "core/listener.h"
+#include "core/dispatch.h"
 #include "fdpass.h"
 #include "wire.h"
 

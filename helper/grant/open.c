@@ -253,7 +253,7 @@ static bool judge(const struct policy *p, const struct subject *s, int opath, un
 
 /* The file exists: judge what it is, then re-open that inode. */
 static void open_existing(const struct policy *p, const struct subject *s,
-			  const struct fdb_open_req *req, int opath, unsigned rights,
+			  const struct req_open *req, int opath, unsigned rights,
 			  struct open_result *out)
 {
 	char proc[64];
@@ -289,7 +289,7 @@ static void open_existing(const struct policy *p, const struct subject *s,
  * the kernel follows no symlink opening it.  false: take the long road.
  */
 static bool open_direct(const struct policy *p, const struct subject *s,
-			const struct fdb_open_req *req, unsigned rights, struct open_result *out)
+			const struct req_open *req, unsigned rights, struct open_result *out)
 {
 	struct open_how how = {
 		.flags = (uint64_t)(unsigned)open_broker_flags(req->flags),
@@ -333,7 +333,7 @@ static mode_t create_mode(const struct rule *rule, unsigned mode)
  * what happened.
  */
 static int create_new(const struct policy *p, const struct subject *s,
-		      const struct fdb_open_req *req, int start, const char *written, bool told,
+		      const struct req_open *req, int start, const char *written, bool told,
 		      struct open_result *out)
 {
 	char dir[PATH_MAX], canon[PATH_MAX + NAME_MAX + 2];
@@ -472,8 +472,8 @@ int object_resolve(const struct policy *p, const struct subject *s, const char *
 	return opath;
 }
 
-void open_serve(const struct policy *p, const struct subject *s, const struct fdb_open_req *req,
-		int dirfd, struct open_result *out)
+void open_serve(const struct policy *p, const struct subject *s, const struct req_open *req,
+		struct open_result *out)
 {
 	char written[PATH_MAX];
 	int rights = open_rights((int)req->flags);
@@ -486,7 +486,7 @@ void open_serve(const struct policy *p, const struct subject *s, const struct fd
 		deny(out);
 		return;
 	}
-	if (!walk_start(req->path, dirfd, &start, written, out))
+	if (!walk_start(req->path, req->dirfd, &start, written, out))
 		return;
 	if (req->path[0] == '/' && !(req->flags & O_CREAT) && strcmp(written, req->path) == 0 &&
 	    open_direct(p, s, req, (unsigned)rights, out))

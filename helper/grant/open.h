@@ -10,7 +10,7 @@
 #include <stdbool.h>
 
 #include "policy/policy.h"
-#include "wire.h"
+#include "request/request.h"
 
 struct open_result {
 	int fd;      /* >= 0 when opened */
@@ -43,13 +43,13 @@ int open_broker_flags(unsigned flags);
 void open_hand_over(int fd, unsigned flags, struct open_result *out);
 
 /*
- * Serve one open request for subject s.  dirfd is the program's directory
- * for a relative path (-1 for an absolute one, or ignored); it stays the
- * caller's, and a relative path is refused unless it is on one of the
- * broker's mounts (reason "foreign-mount").
+ * Serve one open request for subject s.  req->dirfd is the program's
+ * directory for a relative path (-1 for an absolute one, or ignored); it
+ * stays the caller's, and a relative path is refused unless it is on one
+ * of the broker's mounts (reason "foreign-mount").
  */
-void open_serve(const struct policy *p, const struct subject *s, const struct fdb_open_req *req,
-		int dirfd, struct open_result *out);
+void open_serve(const struct policy *p, const struct subject *s, const struct req_open *req,
+		struct open_result *out);
 
 /*
  * What open_serve would judge for an absolute path, for explain: resolved

@@ -212,8 +212,9 @@ static bool mount_fits(int fd, const char *kind, struct reopen_result *out)
 	return true;
 }
 
-void reopen_serve(const struct fdb_reopen_req *req, int fd, struct reopen_result *out)
+void reopen_serve(const struct req_reopen *req, struct reopen_result *out)
 {
+	int fd = req->held;
 	int asked = (int)req->flags, rights = open_rights(asked), held, nfd;
 	const char *reason = NULL;
 	struct stat st, now;

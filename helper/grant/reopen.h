@@ -8,7 +8,7 @@
 #define FDB_REOPEN_HANDLER_H
 
 #include "grant/open.h"
-#include "wire.h"
+#include "request/request.h"
 
 struct reopen_result {
 	struct open_result o; /* fd, err, denied (rule always NULL), rights, reason */
@@ -16,9 +16,10 @@ struct reopen_result {
 };
 
 /*
- * Reopen fd, the program's descriptor that came with req, with req->flags.
- * fd stays the caller's.  Refusals (out->o.denied) carry a reason.
+ * Reopen req->held, the program's descriptor that came with the request,
+ * with req->flags.  The descriptor stays the caller's.  Refusals
+ * (out->o.denied) carry a reason.
  */
-void reopen_serve(const struct fdb_reopen_req *req, int fd, struct reopen_result *out);
+void reopen_serve(const struct req_reopen *req, struct reopen_result *out);
 
 #endif

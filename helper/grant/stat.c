@@ -47,7 +47,7 @@ unsigned stat_rights(uint32_t amode, bool *any)
 {
 	unsigned r = 0;
 
-	*any = amode == FDB_AMODE_STAT || amode == F_OK;
+	*any = amode == REQ_AMODE_STAT || amode == F_OK;
 	if (*any)
 		return RIGHT_READ | RIGHT_WRITE;
 	if (amode & (R_OK | X_OK))
@@ -80,13 +80,13 @@ static int root_access(int opath, uint32_t amode)
 	return 0;
 }
 
-void stat_serve(const struct policy *p, const struct subject *s, const struct fdb_stat_req *req,
-		int dirfd, struct open_result *out)
+void stat_serve(const struct policy *p, const struct subject *s, const struct req_stat *req,
+		struct open_result *out)
 {
 	bool any;
 	unsigned rights = stat_rights(req->amode, &any);
 	int extra = (req->at_flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0;
-	int opath = object_resolve(p, s, req->path, dirfd, extra, rights, any, out);
+	int opath = object_resolve(p, s, req->path, req->dirfd, extra, rights, any, out);
 
 	if (opath < 0) {
 		/* what learning would grant, and what the log says was asked */
@@ -94,7 +94,7 @@ void stat_serve(const struct policy *p, const struct subject *s, const struct fd
 			out->rights = RIGHT_READ;
 		return;
 	}
-	if (req->amode == FDB_AMODE_STAT) {
+	if (req->amode == REQ_AMODE_STAT) {
 		out->fd = opath;
 		return;
 	}

@@ -7,7 +7,6 @@
 #define FDB_STAT_HANDLER_H
 
 #include "grant/open.h"
-#include "wire.h"
 
 /*
  * The open rights a STAT request needs: stat and F_OK any right on the
@@ -16,12 +15,12 @@
 unsigned stat_rights(uint32_t amode, bool *any);
 
 /*
- * Serve one STAT request for subject s, dirfd as for open_serve.  out is
+ * Serve one STAT request for subject s, req->dirfd as for open_serve.  out is
  * filled as open_serve fills it: for a stat, out->fd is the O_PATH
  * descriptor of the object judged; for an access question, out->fd stays
  * -1 and out->err is 0 (yes) or the errno the program gets.
  */
-void stat_serve(const struct policy *p, const struct subject *s, const struct fdb_stat_req *req,
-		int dirfd, struct open_result *out);
+void stat_serve(const struct policy *p, const struct subject *s, const struct req_stat *req,
+		struct open_result *out);
 
 #endif

@@ -144,7 +144,7 @@ static int bind_path(int sock, const char *path)
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	return bind(sock, (struct sockaddr *)&sun,
 		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1)) < 0
-		       ? errno
+		       ? -errno
 		       : 0;
 }
 
@@ -154,7 +154,7 @@ static int bind_at(int sock, int dirfd, const char *base)
 	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), err;
 
 	if (fchdir(dirfd) < 0) {
-		err = errno;
+		err = -errno;
 		if (cwd >= 0)
 			close(cwd);
 		return err;
@@ -184,7 +184,7 @@ static int bind_once(int sock, const struct unix_target *t, mode_t mask)
  * UDIAG_SHOW_VFS, CONFIG_UNIX_DIAG): 1 with its device and inode, 0 when
  * the kernel cannot say (no unix_diag), -1 when it says the socket has no
  * file.  The lookup is in the broker's network namespace, which is the
- * socket's (serve_bind refuses others).
+ * socket's (grant_bind refuses others).
  */
 static int bound_file(int sock, uint32_t *dev, uint32_t *ino)
 {
@@ -299,7 +299,7 @@ int unix_bind(int sock, struct unix_target *t, uid_t uid, gid_t gid, mode_t umas
 	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(t->canon, '/') - t->canon), t->canon);
 	t->relative = !path_locked(dir, t->dirfd);
 	err = bind_once(sock, t, umask_);
-	if (err == EADDRINUSE && stale(t, uid)) {
+	if (err == -EADDRINUSE && stale(t, uid)) {
 		/*
 		 * By name, but only in the judged directory, and only what the
 		 * program's user could have put there: a socket of its own.
@@ -320,10 +320,10 @@ int unix_bind(int sock, struct unix_target *t, uid_t uid, gid_t gid, mode_t umas
 		 */
 		if (pfd >= 0)
 			close(pfd);
-		return EACCES;
+		return -EACCES;
 	}
 	/* the socket file is the program's, like a file it creates */
-	err = fchownat(pfd, "", uid, gid, AT_EMPTY_PATH) < 0 ? errno : 0;
+	err = fchownat(pfd, "", uid, gid, AT_EMPTY_PATH) < 0 ? -errno : 0;
 	close(pfd);
 	return err;
 }

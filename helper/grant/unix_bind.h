@@ -1,8 +1,8 @@
 /*
  * Binding a unix socket path for a bind rule, through the directory the
  * broker resolved and judged (see unix_bind.c).
- * unix_resolve returns 0 or a negative errno; unix_bind returns 0 or the
- * positive errno the program's bind(2) gets.
+ * Functions return 0 or a negative errno (for unix_bind, the one the
+ * program's bind(2) gets).
  */
 #ifndef FDB_UNIX_BIND_H
 #define FDB_UNIX_BIND_H

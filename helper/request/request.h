@@ -46,29 +46,29 @@ struct req {
 	enum req_op op;
 	struct req_who who;
 	union {
-		struct {
+		struct req_open {
 			const char *path;
 			int dirfd;      /* the program's directory for a relative path; -1: none */
 			unsigned flags; /* open(2) flags as the program passed them */
 			unsigned mode;  /* creation mode, the program's umask applied */
 		} open;
-		struct {
+		struct req_stat {
 			const char *path;
 			int dirfd;         /* as for open */
 			unsigned at_flags; /* AT_SYMLINK_NOFOLLOW or 0 */
 			uint32_t amode;    /* REQ_AMODE_STAT, or F_OK / R_OK|W_OK|X_OK */
 		} stat;
-		struct {
+		struct req_reopen {
 			const char *name; /* the name the program opened */
 			unsigned fd;      /* N of that name */
 			unsigned flags;   /* open(2) flags as the program passed them */
 			int held;         /* the program's descriptor N, passed along */
 		} reopen;
-		struct {
+		struct req_socket {
 			int family, type, protocol; /* type with SOCK_NONBLOCK/SOCK_CLOEXEC as given */
 			int probe; /* a socket the program made: its network namespace */
 		} socket;
-		struct {
+		struct req_bind {
 			int sock; /* the program's socket */
 			const struct sockaddr *sa;
 			socklen_t salen;
@@ -93,17 +93,29 @@ struct outcome {
 	char object[PATH_MAX + 16];
 	char detail[192];
 
-	/* --learn: what the decision teaches, if anything */
+	/*
+	 * --learn: what the decision teaches, if anything.  taught's path, if
+	 * any, points into object: an outcome is filled and read in place.
+	 */
 	bool teach;
 	struct request taught; /* what policy_decide was (or would have been) asked */
+	int taught_err;        /* the error learned: 0 for a refusal beside the policy */
 	const char *why;       /* learn_decision's why and reason (learn.h) */
 	const char *reason;
+	bool unresolved;       /* no why yet: the name reached no object ... */
+	int walk_err;          /* ... with this errno (0: not told) */
 
 	/*
 	 * A bind that an accept rule grants: the core holds the listener for the
 	 * program (the loop must watch it), and then fills fd, err and listener.
 	 */
 	bool hold;
+
+	/*
+	 * Not a request at all (a descriptor of the wrong kind came with it):
+	 * nothing was decided or logged; the front end drops the asker.
+	 */
+	bool malformed;
 };
 
 /* An outcome with nothing decided yet: no descriptor, no error, op as given. */

@@ -23,10 +23,10 @@ static char dir[] = "/tmp/fdb-reopen-XXXXXX";
 
 static void serve(int fd, int flags, struct reopen_result *out)
 {
-	struct fdb_reopen_req req = { .flags = (uint32_t)flags, .fd = (uint32_t)fd,
-				      .name = "/proc/self/fd/N" };
+	struct req_reopen req = { .flags = (unsigned)flags, .fd = (unsigned)fd,
+				  .name = "/proc/self/fd/N", .held = fd };
 
-	reopen_serve(&req, fd, out);
+	reopen_serve(&req, out);
 }
 
 static void refused(int fd, int flags, const char *reason)

@@ -1,0 +1,83 @@
+/*
+ * Dispatch: a table of grants by operation (an unknown operation never
+ * gets here: the front end drops its sender), then what every decision
+ * shares: the held listener of an accept rule, learning, the audit line.
+ */
+#include "core/dispatch.h"
+#include "core/listener.h"
+#include "grant/grant.h"
+#include "learn/learn.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef void (*grant_fn)(const struct policy *p, const struct req *r, struct outcome *o);
+
+static const grant_fn grants[] = {
+	[REQ_OPEN] = grant_open,     [REQ_STAT] = grant_stat,   [REQ_REOPEN] = grant_reopen,
+	[REQ_SOCKET] = grant_socket, [REQ_BIND] = grant_bind,
+};
+
+void rule_name(const struct rule *r, char *buf, size_t len)
+{
+	/* a permissive grant is the default's, under --learn=permissive */
+	if (r && !rule_is_learned(r))
+		snprintf(buf, len, "%s:%u", r->file, r->line);
+	else
+		snprintf(buf, len, "default");
+}
+
+/* A bind an accept rule grants: the program gets a channel of the held listener. */
+static void hold(struct broker *b, struct client *c, const struct req *r, struct outcome *o)
+{
+	const struct req_bind *q = &r->u.bind;
+	int chfd = -1;
+
+	o->err = -listener_attach(b, c, o->rule, q->sock, q->sa, q->salen, &o->taught.u.net.ep,
+				  &chfd);
+	if (!o->err) {
+		o->fd = chfd;
+		o->listener = true;
+	}
+}
+
+static void learn(struct broker *b, const struct req *r, const struct outcome *o)
+{
+	const char *why = o->why;
+
+	if (!why && o->unresolved)
+		why = learn_why_unresolved(o->walk_err);
+	learn_decision(b->learn, &r->who.id, r->who.prog, &o->taught, o->rule, o->taught_err, why,
+		       o->reason);
+}
+
+/* One audit line for the decision. */
+static void audit(struct broker *b, const struct req_who *who, const struct outcome *o)
+{
+	char name[PATH_MAX + 16];
+	const char *verdict = outcome_verdict(o);
+	struct audit_rec rec = {
+		.pid = who->pid, .uid = who->id.uid, .gid = who->id.gid, .prog = who->prog,
+		.op = o->op, .object = o->object, .detail = o->detail[0] ? o->detail : NULL,
+		.verdict = verdict, .rule = name, .err = o->err,
+	};
+
+	if (rule_is_learned(o->rule) && !strcmp(verdict, "allow"))
+		rec.verdict = "allow-learn";
+	rule_name(o->rule, name, sizeof(name));
+	audit_decision(b->audit, &rec);
+	if (o->denied)
+		b->denied++;
+}
+
+void dispatch(struct broker *b, struct client *c, const struct req *r, struct outcome *o)
+{
+	grants[r->op](b->policy, r, o);
+	if (o->malformed)
+		return;
+	if (o->hold)
+		hold(b, c, r, o);
+	if (o->teach && b->learn)
+		learn(b, r, o);
+	audit(b, &r->who, o);
+}

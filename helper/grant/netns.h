@@ -1,0 +1,15 @@
+/*
+ * Whose network namespace a socket is in: the broker's, or another one (a
+ * program under unshare -n, a container).
+ */
+#ifndef FDB_NETNS_H
+#define FDB_NETNS_H
+
+/*
+ * 1 if sock was made in another network namespace than the broker's (or
+ * the kernel cannot say: SO_NETNS_COOKIE, kernel 5.14), 0 if in the
+ * broker's, -ENOTSOCK when sock is no socket at all.
+ */
+int netns_foreign(int sock);
+
+#endif
