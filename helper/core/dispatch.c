@@ -18,15 +18,6 @@ static const grant_fn grants[] = {
 	[REQ_SOCKET] = grant_socket, [REQ_BIND] = grant_bind,
 };
 
-void rule_name(const struct rule *r, char *buf, size_t len)
-{
-	/* a permissive grant is the default's, under --learn=permissive */
-	if (r && !rule_is_learned(r))
-		snprintf(buf, len, "%s:%u", r->file, r->line);
-	else
-		snprintf(buf, len, "default");
-}
-
 /* A bind an accept rule grants: the program gets a channel of the held listener. */
 static void hold(struct broker *b, struct client *c, const struct req *r, struct outcome *o)
 {

@@ -6,8 +6,6 @@
 #ifndef FDB_DISPATCH_H
 #define FDB_DISPATCH_H
 
-#include <stddef.h>
-
 #include "core/broker.h"
 #include "request/request.h"
 
@@ -19,8 +17,5 @@
  * decided or logged, and the front end drops c.
  */
 void dispatch(struct broker *b, struct client *c, const struct req *r, struct outcome *o);
-
-/* The audit line's name of a rule: FILE:LINE, or "default". */
-void rule_name(const struct rule *r, char *buf, size_t len);
 
 #endif

@@ -24,7 +24,6 @@
  * says which limit.
  */
 #include "core/listener.h"
-#include "core/dispatch.h"
 #include "fdpass.h"
 #include "wire.h"
 

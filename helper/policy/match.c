@@ -5,6 +5,7 @@
  */
 #include "policy/policy.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -97,6 +98,15 @@ const struct rule policy_learn_rule = { .verdict = VERDICT_ALLOW };
 bool rule_is_learned(const struct rule *r)
 {
 	return r == &policy_learn_rule;
+}
+
+void rule_name(const struct rule *r, char *buf, size_t len)
+{
+	/* a permissive grant is the default's, under --learn=permissive */
+	if (r && !rule_is_learned(r))
+		snprintf(buf, len, "%s:%u", r->file, r->line);
+	else
+		snprintf(buf, len, "default");
 }
 
 static bool under(const char *path, const char *dir)

@@ -159,6 +159,8 @@ struct decision policy_decide(const struct policy *p, const struct subject *s,
  */
 extern const struct rule policy_learn_rule;
 bool rule_is_learned(const struct rule *r);
+/* The audit line's name of a rule: FILE:LINE, or "default" (none, or a permissive grant). */
+void rule_name(const struct rule *r, char *buf, size_t len);
 
 /*
  * Can a policy line grant exactly this request, and would the broker then
