@@ -128,12 +128,7 @@ int policy_parse_text(struct policy *p, const char *file, const char *text,
 /* The same for len bytes that need not end in a NUL. */
 int policy_parse_buffer(struct policy *p, const char *file, const char *buf, size_t len,
 			policy_error_fn err, void *ctx);
-/*
- * Read and parse a file (policy_file.c; "cannot read" is one error).  A file, or the
- * directory it is named in, that anyone but root or the broker's own user
- * may change is refused unread, with one error for each such problem.
- */
-int policy_parse_file(struct policy *p, const char *file, policy_error_fn err, void *ctx);
+/* Reading a policy file is conf/'s: conf/policy_file.h, policy_parse_file. */
 /*
  * An inline rule (`run -a`): written like a policy line without verdict and
  * subject; it becomes "allow user UID RULE".  file/line name it in messages
@@ -176,7 +171,7 @@ bool policy_learnable(const struct request *r, const char **why);
 /* Does the rule match this request?  (policy_decide's step, for explain.) */
 bool rule_matches(const struct rule *rule, const struct subject *s, const struct request *r);
 
-/* The steps of rule_matches, for explain's near misses (policy_match.c). */
+/* The steps of rule_matches, for explain's near misses (match.c). */
 bool rule_subject_matches(const struct rule *rule, const struct subject *s);
 /* A tree "/srv/x/" holds "/srv/x" itself and what is below it, never "/srv/xy". */
 bool rule_path_matches(const char *rule_path, bool tree, const char *path);
@@ -186,7 +181,7 @@ unsigned rights_expand(unsigned rights);
 /*
  * Why no allow rule matches a request: the allow rule of the same
  * operation that comes nearest (fewest differences, the object weighing
- * most; the first of equals), and what differs (policy_explain.c).
+ * most; the first of equals), and what differs (near_miss.c).
  */
 enum {
 	MISS_SUBJECT = 1 << 0,
@@ -219,7 +214,7 @@ const char *near_miss_format(const struct near_miss *m, const struct request *r,
 
 /*
  * check's warnings: rules that parse but likely do not say what was meant
- * (policy_lint.c).  Each goes to warn as "FILE:LINE:COL: warning: ...";
+ * (lint.c).  Each goes to warn as "FILE:LINE:COL: warning: ...";
  * isdir answers whether a path names a directory (the caller's I/O).
  * Returns the number of warnings.
  */

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf/policy_file.h"
 #include "policy/policy.h"
 
 #define MAX_ERRS 32

@@ -21,6 +21,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "conf/policy_file.h"
 #include "policy/policy.h"
 
 #define NOBODY 65534
