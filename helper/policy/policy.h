@@ -1,13 +1,21 @@
 /*
  * The policy: parsed rules and the decision over them (fdbroker-policy(5)).
  *
- * Policy code does no I/O on sockets and takes no decisions about messages;
- * it turns text into rules and a request into a verdict.  Name lookups of
- * users and groups happen while parsing, through getpwnam/getgrnam.
+ * Policy code does no I/O: no descriptors, no file or socket calls (reading
+ * a policy file is conf/'s), and it takes no decisions about messages; it
+ * turns text into rules and a request into a verdict.  Name lookups of
+ * users and groups happen while parsing, through getpwnam/getgrnam.  The
+ * parts: lex.c (tokens, quoted paths), grammar.c (rules), names.c (the
+ * policy's words), match.c (decisions), near_miss.c (explain), lint.c
+ * (check), addr.c (addresses, addr.h).
  *
  * Conventions: parsers return the number of errors they reported (0 = good)
  * and hand every error to the caller's sink as "FILE:LINE:COL: message";
- * decision functions cannot fail.
+ * policy_lint returns the number of warnings likewise.  Decision and
+ * matching functions cannot fail: they answer with a verdict or a boolean.
+ * Formatters write into the caller's buffer, cut to fit; a name lookup
+ * without a word returns NULL (op_name: "?").  Nothing here reports
+ * through errno.
  */
 #ifndef FDB_POLICY_H
 #define FDB_POLICY_H
