@@ -5,7 +5,8 @@
  *        [DETAIL] verdict=allow|allow-learn|deny|error rule=FILE:LINE|default errno=NAME
  *
  * (one line; OBJ and NAME escaped so a line never contains spaces it did not
- * write; no line, notes included, contains a control byte: see audit_note).  Destinations: "stderr", "syslog", "journal", or a file path (appended).
+ * write; no line, notes included, contains a control byte: see audit_note).
+ * Destinations: "stderr", "syslog", "journal", or a file path (appended).
  *
  * "journal" sends each line as a journal entry (journal.h): MESSAGE= is the
  * line without its time and pid prefix, and a decision carries its parts as
@@ -19,7 +20,9 @@
  * line of an outage is reported on stderr, the rest are counted, and the
  * first line that goes through again says how many were lost.  A log file
  * that was removed is re-created at its path (checked once a second).
- * Functions return 0 or -1 with errno.
+ *
+ * Conventions: audit_open and audit_reopen return 0, or -1 with errno; the
+ * rest cannot fail (a line that cannot be written is counted, as above).
  */
 #ifndef FDB_AUDIT_H
 #define FDB_AUDIT_H

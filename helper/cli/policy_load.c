@@ -1,5 +1,6 @@
 /* Policy files named on the command line, or the default set. */
 #include "cli/cli.h"
+#include "conf/policy_file.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,9 +1,9 @@
 /*
  * Reading a policy file: only one that nobody but root (or the broker's
  * own user) can change, nor anything on the way to it, whole, bounded in
- * size.  The text itself is parsed by policy.c.
+ * size.  The text itself is parsed by the policy (policy/grammar.c).
  */
-#include "policy/policy.h"
+#include "conf/policy_file.h"
 
 #include <errno.h>
 #include <fcntl.h>

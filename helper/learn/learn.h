@@ -10,10 +10,12 @@
  * comment saying why it was left out.  Requests a rule of the policy
  * decided are not listed.
  *
- * learn_open_out and learn_write return 0, or -1 (learn_open_out after a
- * message on stderr, learn_write with errno); the rest cannot fail (memory
- * short: the request is not remembered).  Nothing here does I/O but those
- * two and learn_print.
+ * Conventions: learn_new returns NULL when memory is short (errno ENOMEM);
+ * learn_open_out returns the descriptor it opened, or -1 after a message on
+ * stderr; learn_write returns 0, or -1 with errno; the rest cannot fail
+ * (memory short: the request is not remembered).  Nothing here does I/O
+ * but those two and learn_print.  The command-line part at the end
+ * (cli/learn_opts.c) says what is wrong on stderr and returns -1 after it.
  */
 #ifndef FDB_LEARN_H
 #define FDB_LEARN_H
@@ -60,7 +62,7 @@ int learn_open_out(const char *path);
 /* Replace the content of fd (from learn_open_out) with header and learn_print's lines. */
 int learn_write(const struct learn *l, int fd, const char *header);
 
-/* ---- the command line (learn_cli.c): messages on stderr, -1 after one ---- */
+/* ---- the command line (cli/learn_opts.c): messages on stderr, -1 after one ---- */
 
 enum learn_mode { LEARN_OFF, LEARN_RECORD, LEARN_PERMISSIVE };
 

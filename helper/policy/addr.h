@@ -3,7 +3,10 @@
  *
  * Parsing and matching only: no I/O, no name lookups.  Functions return 0 on
  * success and -1 on failure; parsers put a short human-readable reason in the
- * caller's buffer (no errno), matchers return a boolean.
+ * caller's buffer (no errno), matchers return a boolean, formatters cannot
+ * fail.  endpoint_from_sockaddr reads a sockaddr, not text, and says why it
+ * failed as the socket calls would, with errno (EINVAL, EAFNOSUPPORT for an
+ * abstract unix name or another family, ENAMETOOLONG).
  */
 #ifndef FDB_ADDR_H
 #define FDB_ADDR_H

@@ -1,13 +1,21 @@
 /*
  * The policy: parsed rules and the decision over them (fdbroker-policy(5)).
  *
- * Policy code does no I/O on sockets and takes no decisions about messages;
- * it turns text into rules and a request into a verdict.  Name lookups of
- * users and groups happen while parsing, through getpwnam/getgrnam.
+ * Policy code does no I/O: no descriptors, no file or socket calls (reading
+ * a policy file is conf/'s), and it takes no decisions about messages; it
+ * turns text into rules and a request into a verdict.  Name lookups of
+ * users and groups happen while parsing, through getpwnam/getgrnam.  The
+ * parts: lex.c (tokens, quoted paths), grammar.c (rules), names.c (the
+ * policy's words), match.c (decisions), near_miss.c (explain), lint.c
+ * (check), addr.c (addresses, addr.h).
  *
  * Conventions: parsers return the number of errors they reported (0 = good)
  * and hand every error to the caller's sink as "FILE:LINE:COL: message";
- * decision functions cannot fail.
+ * policy_lint returns the number of warnings likewise.  Decision and
+ * matching functions cannot fail: they answer with a verdict or a boolean.
+ * Formatters write into the caller's buffer, cut to fit; a name lookup
+ * without a word returns NULL (op_name: "?").  Nothing here reports
+ * through errno.
  */
 #ifndef FDB_POLICY_H
 #define FDB_POLICY_H
@@ -128,12 +136,7 @@ int policy_parse_text(struct policy *p, const char *file, const char *text,
 /* The same for len bytes that need not end in a NUL. */
 int policy_parse_buffer(struct policy *p, const char *file, const char *buf, size_t len,
 			policy_error_fn err, void *ctx);
-/*
- * Read and parse a file (policy_file.c; "cannot read" is one error).  A file, or the
- * directory it is named in, that anyone but root or the broker's own user
- * may change is refused unread, with one error for each such problem.
- */
-int policy_parse_file(struct policy *p, const char *file, policy_error_fn err, void *ctx);
+/* Reading a policy file is conf/'s: conf/policy_file.h, policy_parse_file. */
 /*
  * An inline rule (`run -a`): written like a policy line without verdict and
  * subject; it becomes "allow user UID RULE".  file/line name it in messages
@@ -178,7 +181,7 @@ bool policy_learnable(const struct request *r, const char **why);
 /* Does the rule match this request?  (policy_decide's step, for explain.) */
 bool rule_matches(const struct rule *rule, const struct subject *s, const struct request *r);
 
-/* The steps of rule_matches, for explain's near misses (policy_match.c). */
+/* The steps of rule_matches, for explain's near misses (match.c). */
 bool rule_subject_matches(const struct rule *rule, const struct subject *s);
 /* A tree "/srv/x/" holds "/srv/x" itself and what is below it, never "/srv/xy". */
 bool rule_path_matches(const char *rule_path, bool tree, const char *path);
@@ -188,7 +191,7 @@ unsigned rights_expand(unsigned rights);
 /*
  * Why no allow rule matches a request: the allow rule of the same
  * operation that comes nearest (fewest differences, the object weighing
- * most; the first of equals), and what differs (policy_explain.c).
+ * most; the first of equals), and what differs (near_miss.c).
  */
 enum {
 	MISS_SUBJECT = 1 << 0,
@@ -221,7 +224,7 @@ const char *near_miss_format(const struct near_miss *m, const struct request *r,
 
 /*
  * check's warnings: rules that parse but likely do not say what was meant
- * (policy_lint.c).  Each goes to warn as "FILE:LINE:COL: warning: ...";
+ * (lint.c).  Each goes to warn as "FILE:LINE:COL: warning: ...";
  * isdir answers whether a path names a directory (the caller's I/O).
  * Returns the number of warnings.
  */

@@ -1,7 +1,7 @@
 /*
  * Least privilege: the capabilities a policy needs, and giving up the rest.
  * Capability sets are bitmasks of 1 << CAP_*.
- * caps_limit returns 0, or -1 after a message on stderr.
+ * caps_limit returns 0, or -1 after a message on stderr; the rest cannot fail.
  */
 #ifndef FDB_CAPS_H
 #define FDB_CAPS_H

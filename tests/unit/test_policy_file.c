@@ -21,38 +21,21 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "policy/policy.h"
+#include "conf/policy_file.h"
+#include "policy_fixture.h"
 
 #define NOBODY 65534
-#define MAX_ERRS 8
 
 static const char good[] = "allow user nobody open /etc/ssl/private/ read\n";
 
-struct errs {
-	int n;
-	char msg[MAX_ERRS][1024];
-};
-
-static struct policy pol;
-static struct errs errs;
 static char tmpdir[PATH_MAX];
-
-static void collect(void *ctx, const char *msg)
-{
-	struct errs *e = ctx;
-
-	if (e->n < MAX_ERRS)
-		snprintf(e->msg[e->n], sizeof(e->msg[0]), "%s", msg);
-	e->n++;
-}
 
 static void setup(void)
 {
 	const char *t = getenv("TMPDIR");
 
 	cr_assert_eq(geteuid(), 0, "these tests change owners: run them as root");
-	policy_init(&pol);
-	memset(&errs, 0, sizeof(errs));
+	policy_fixture_init();
 	snprintf(tmpdir, sizeof(tmpdir), "%s/fdb-policy-file-XXXXXX", t ? t : "/tmp");
 	cr_assert_not_null(mkdtemp(tmpdir));
 	/* nobody (the euid test) must reach the files below */
@@ -63,7 +46,7 @@ static void teardown(void)
 {
 	char cmd[PATH_MAX + 16];
 
-	policy_free(&pol);
+	policy_fixture_fini();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	cr_assert_eq(system(cmd), 0);
 }

@@ -1,70 +1,59 @@
 /*
- * helper/policy/policy.c: quoted paths (names with blanks, '#', quotes and control
- * characters), the errors a bad quote gives, the removed `append` right, and
- * policy_quote_path, whose output must read back as exactly its input.
+ * helper/policy/lex.c: blanks, comments and columns; quoted paths (names
+ * with blanks, '#', quotes and control characters) and the errors a bad
+ * quote gives; and policy_quote_path, whose output must read back as
+ * exactly its input.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "policy/policy.h"
+#include "policy_fixture.h"
 
-#define MAX_ERRS 8
+TestSuite(policy_lex, .init = policy_fixture_init, .fini = policy_fixture_fini,
+	  .timeout = 10);
 
-struct errs {
-	int n;
-	char msg[MAX_ERRS][1024];
-};
+/* ---- lexing: whitespace, comments, locations ---------------------------- */
 
-static struct policy pol;
-static struct errs errs;
-
-static void collect(void *ctx, const char *msg)
+Test(policy_lex, whitespace_comments_and_locations)
 {
-	struct errs *e = ctx;
-
-	for (const char *c = msg; *c; c++)
-		cr_assert((unsigned char)*c >= 0x20 && *c != 0x7f,
-			  "error message with a control character: %s", msg);
-	if (e->n < MAX_ERRS)
-		snprintf(e->msg[e->n], sizeof(e->msg[0]), "%s", msg);
-	e->n++;
+	parse_ok("# a comment\n"
+		 "\n"
+		 "   \t  \n"
+		 "  allow\tuser  1000   open /srv/x/   read,write  # why: uploads\n"
+		 "\t# indented comment\n"
+		 "deny any open /srv/a#b#still-path\n"
+		 "allow any open /crlf read\r\n"
+		 "allow any open /last read");
+	cr_assert_eq(pol.n, 4);
+	cr_assert_str_eq(pol.rules[0].text, "allow user 1000 open /srv/x/ read,write");
+	cr_assert_eq(pol.rules[0].line, 4);
+	cr_assert_str_eq(pol.rules[1].u.open.path, "/srv/a#b#still-path");
+	cr_assert_eq(pol.rules[1].line, 6);
+	cr_assert_str_eq(pol.rules[2].text, "allow any open /crlf read");
+	cr_assert_eq(pol.rules[3].line, 8, "a last line without newline still counts");
 }
 
-static void setup(void)
+Test(policy_lex, hash_inside_a_token_is_not_a_comment)
 {
-	policy_init(&pol);
-	memset(&errs, 0, sizeof(errs));
+	cr_assert_eq(parse("allow any open /x read#comment\n"), 1);
+	cr_assert_str_eq(errs.msg[0], "t.policy:1:19: unknown right 'read#comment' "
+				      "(expected read, write or create)");
 }
 
-static void teardown(void)
+Test(policy_lex, empty_text_is_an_empty_policy)
 {
-	policy_free(&pol);
-}
-
-TestSuite(quoted, .init = setup, .fini = teardown, .timeout = 10);
-
-static int parse(const char *text)
-{
-	int n = policy_parse_text(&pol, "t.policy", text, collect, &errs);
-
-	cr_assert_eq(n, errs.n, "returned %d errors, reported %d", n, errs.n);
-	return n;
-}
-
-static void parse_ok(const char *text)
-{
-	int n = parse(text);
-
-	cr_assert_eq(n, 0, "%d errors, first: %s", n, errs.msg[0]);
+	parse_ok("");
+	cr_assert_eq(pol.n, 0);
+	parse_ok("\n\n# nothing\n");
+	cr_assert_eq(pol.n, 0);
 }
 
 /* ---- the quoted forms ------------------------------------------------------ */
 
-Test(quoted, every_escape_decodes)
+Test(policy_lex, every_escape_decodes)
 {
 	parse_ok("allow any open \"/srv/a b\" read\n"
 		 "allow any open \"/srv/#x\" read   # a comment after it\n"
@@ -92,7 +81,7 @@ Test(quoted, every_escape_decodes)
 	cr_assert_str_eq(pol.rules[3].text, "allow any open \"/srv/n\\nt\\tr\\r\" read");
 }
 
-Test(quoted, matching_uses_the_decoded_path)
+Test(policy_lex, matching_uses_the_decoded_path)
 {
 	struct subject s = { 1000, 1000, NULL, 0 };
 	struct request r = { .op = OP_OPEN, .u.open = { "/srv/a b/c", RIGHT_READ } };
@@ -103,7 +92,7 @@ Test(quoted, matching_uses_the_decoded_path)
 	cr_assert_eq(policy_decide(&pol, &s, &r).verdict, VERDICT_DENY);
 }
 
-Test(quoted, unix_socket_paths)
+Test(policy_lex, unix_socket_paths)
 {
 	parse_ok("allow any bind unix \"/run/my app/s.sock\"\n"
 		 "allow any accept unix \"/run/tab\\there/\"\n");
@@ -113,7 +102,7 @@ Test(quoted, unix_socket_paths)
 	cr_assert(pol.rules[1].u.net.addr.prefix);
 }
 
-Test(quoted, inline_rule)
+Test(policy_lex, inline_rule)
 {
 	cr_assert_eq(policy_parse_inline(&pol, 1000, "-a", 1, "open \"/srv/a b\" read", collect,
 					 &errs), 0, "%s", errs.msg[0]);
@@ -131,7 +120,7 @@ struct bad {
 	char msg[160];
 };
 
-ParameterizedTestParameters(quoted, errors)
+ParameterizedTestParameters(policy_lex, quoted_errors)
 {
 	static struct bad cases[] = {
 		{ "allow any open \"/srv/a b read", "16: unterminated quoted path (no closing '\"')" },
@@ -163,7 +152,7 @@ ParameterizedTestParameters(quoted, errors)
 	return cr_make_param_array(struct bad, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct bad *c, quoted, errors)
+ParameterizedTest(struct bad *c, policy_lex, quoted_errors)
 {
 	char text[160], want[200];
 
@@ -173,24 +162,6 @@ ParameterizedTest(struct bad *c, quoted, errors)
 	cr_assert_eq(parse(text), 1, "'%s' accepted", c->line);
 	cr_assert_str_eq(errs.msg[0], want, "for '%s'", c->line);
 	cr_assert_eq(pol.n, 1, "the bad line must not become a rule");
-}
-
-/* ---- append is gone -------------------------------------------------------- */
-
-#define APPEND_GONE "'append' is gone: the kernel cannot keep a descriptor append-only " \
-		    "(fcntl F_SETFL clears O_APPEND, ftruncate works on it); grant 'write'"
-
-Test(quoted, append_is_refused_with_why)
-{
-	cr_assert_eq(parse("allow any open /var/log/a.log append\n"
-			   "allow any open /var/log/b.log read,append,create\n"
-			   "deny any open /var/log/c.log append\n"), 3);
-	cr_assert_str_eq(errs.msg[0], "t.policy:1:31: " APPEND_GONE);
-	cr_assert_str_eq(errs.msg[1], "t.policy:2:36: " APPEND_GONE);
-	cr_assert_str_eq(errs.msg[2], "t.policy:3:30: " APPEND_GONE);
-	cr_assert_eq(pol.n, 0);
-	cr_assert_eq(policy_parse_inline(&pol, 0, "-a", 4, "open /x append", collect, &errs), 1);
-	cr_assert_str_eq(errs.msg[3], "-a:4:9: " APPEND_GONE);
 }
 
 /* ---- policy_quote_path: what --learn writes reads back exactly ------------- */
@@ -217,7 +188,7 @@ static void round_trip(const char *path)
 	policy_free(&p);
 }
 
-Test(quoted, quote_path_round_trips)
+Test(policy_lex, quote_path_round_trips)
 {
 	static const char *const paths[] = {
 		"/etc/shadow",
