@@ -1,0 +1,111 @@
+#!/bin/sh
+# The layering of helper/ (README, Layout), checked on what the compiler
+# made rather than on include lines, which `#include "../core/x.h"` or a
+# prototype written by hand would get past.  Each layer is an archive
+# LIBDIR/LAYER.a; every symbol an archive leaves undefined (nm -u) must be
+# defined by the archive itself, by a layer it may use, or by none of ours
+# (libc, libcap).  The policy layer may not call the system's I/O either.
+#
+#   scripts/layers.sh LIBDIR [LAYER:SYMBOL]...
+#
+# LAYER:SYMBOL arguments are known violations let through (the Makefile's
+# LAYER_EXCEPTIONS); one no longer used is reported, so it can go.
+# Exits 1 on any other violation.
+set -eu
+
+# LAYER: the layers it may use ("*": any).  The one copy of the table.
+table='
+common:
+policy:
+conf: policy
+audit:
+learn: policy audit
+sys: policy
+request: policy
+grant: request policy sys common
+core: request grant policy audit learn sys common
+front: core request policy common
+cli: *
+'
+
+# What the policy layer may not call: descriptors and I/O.  Names are
+# compared after fortify's and glibc's spellings are undone (__open_2,
+# __read_chk, open64 are open and read).
+policy_io='open openat creat close dup dup2 dup3 pipe pipe2 fcntl ioctl
+read pread readv preadv write pwrite writev pwritev sendfile splice
+socket socketpair bind connect listen accept accept4 shutdown getsockopt setsockopt
+send sendto sendmsg recv recvfrom recvmsg
+epoll_create epoll_create1 epoll_ctl epoll_wait epoll_pwait epoll_pwait2
+poll ppoll select pselect signalfd eventfd timerfd_create inotify_init inotify_init1
+mmap mount umount umount2 syscall
+stat fstat lstat fstatat statx statfs fstatvfs statvfs access faccessat readlink readlinkat
+mkdir mkdirat unlink unlinkat rename renameat renameat2 chmod fchmod chown fchown fchownat
+opendir fdopendir readdir scandir
+fopen fdopen freopen fclose fread fwrite fgets fputs fputc fgetc getc putc puts putchar
+printf fprintf vprintf vfprintf dprintf vdprintf getline getdelim fflush
+syslog vsyslog openlog'
+
+[ $# -ge 1 ] || { echo "usage: layers.sh LIBDIR [LAYER:SYMBOL]..." >&2; exit 2; }
+lib=$1
+shift
+exceptions=" $* "
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+layers=$(printf '%s\n' "$table" | sed -n 's/^\([a-z]*\):.*/\1/p')
+
+# LAYER SYMBOL: what each present archive defines (a folder not there yet
+# has no archive and is skipped).
+present=""
+for l in $layers; do
+	[ -f "$lib/$l.a" ] || continue
+	present="$present $l"
+	nm -P -g --defined-only "$lib/$l.a" |
+		awk -v l="$l" 'NF >= 2 && $2 ~ /^[A-Za-z]$/ { print l, $1 }' >>"$tmp/defs"
+done
+touch "$tmp/defs"
+
+allowed() {
+	printf '%s\n' "$table" | sed -n "s/^$1:[ ]*//p"
+}
+
+bad=0
+for l in $present; do
+	may=$(allowed "$l")
+	[ "$may" = "*" ] && continue
+	# MEMBER SYMBOL for each undefined reference of the archive
+	nm -A -P -u "$lib/$l.a" |
+		sed -n 's/^[^[]*\[\([^]]*\)\]: \([^ ]*\) U.*/\1 \2/p' | sort -u >"$tmp/undef"
+	while read -r member sym; do
+		owners=$(awk -v s="$sym" '$2 == s { print $1 }' "$tmp/defs" | sort -u)
+		case " $owners " in *" $l "*) continue ;; esac
+		if [ -z "$owners" ]; then
+			[ "$l" = policy ] || continue
+			base=$(printf '%s' "$sym" | sed 's/^__//; s/_chk$//; s/_2$//; s/64$//')
+			case " $(echo $policy_io) " in
+			*" $base "*)
+				echo "layers: $l.a ($member) calls $sym: the policy layer does no I/O" >&2
+				bad=1 ;;
+			esac
+			continue
+		fi
+		for o in $owners; do
+			case " $may " in *" $o "*) continue ;; esac
+			case "$exceptions" in
+			*" $l:$sym "*)
+				echo "$l:$sym" >>"$tmp/used"
+				continue ;;
+			esac
+			echo "layers: $l.a ($member) uses $sym, defined by layer $o ($o.a); $l may use only: ${may:-nothing of ours}" >&2
+			bad=1
+		done
+	done <"$tmp/undef"
+done
+
+touch "$tmp/used"
+for e in $exceptions; do
+	grep -qx "$e" "$tmp/used" ||
+		echo "layers: exception $e is no longer needed: remove it from LAYER_EXCEPTIONS" >&2
+done
+exit $bad
