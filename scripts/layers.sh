@@ -7,6 +7,7 @@
 # (libc, libcap).  The policy layer may not call the system's I/O either.
 #
 #   scripts/layers.sh LIBDIR [LAYER:SYMBOL]...
+#   scripts/layers.sh --layers     (the layers of the table, for the Makefile)
 #
 # LAYER:SYMBOL arguments are known violations let through (the Makefile's
 # LAYER_EXCEPTIONS); one no longer used is reported, so it can go.
@@ -45,6 +46,11 @@ fopen fdopen freopen fclose fread fwrite fgets fputs fputc fgetc getc putc puts 
 printf fprintf vprintf vfprintf dprintf vdprintf getline getdelim fflush
 syslog vsyslog openlog'
 
+layers=$(printf '%s\n' "$table" | sed -n 's/^\([a-z]*\):.*/\1/p')
+if [ "${1:-}" = --layers ]; then
+	echo $layers
+	exit 0
+fi
 [ $# -ge 1 ] || { echo "usage: layers.sh LIBDIR [LAYER:SYMBOL]..." >&2; exit 2; }
 lib=$1
 shift
@@ -52,8 +58,6 @@ exceptions=" $* "
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-layers=$(printf '%s\n' "$table" | sed -n 's/^\([a-z]*\):.*/\1/p')
 
 # LAYER SYMBOL: what each present archive defines (a folder not there yet
 # has no archive and is skipped).
