@@ -4,13 +4,15 @@
 # prototype written by hand would get past.  Each layer is an archive
 # LIBDIR/LAYER.a; every symbol an archive leaves undefined (nm -u) must be
 # defined by the archive itself, by a layer it may use, or by none of ours
-# (libc, libcap).  The policy layer may not call the system's I/O either.
+# (libc, libcap).  The policy layer may not call the system's I/O either,
+# and a file of helper/ may include only headers of those layers.
 #
 #   scripts/layers.sh LIBDIR [LAYER:SYMBOL]...
 #   scripts/layers.sh --layers     (the layers of the table, for the Makefile)
 #
-# LAYER:SYMBOL arguments are known violations let through (the Makefile's
-# LAYER_EXCEPTIONS); one no longer used is reported, so it can go.
+# LAYER:SYMBOL and LAYER:INCLUDE arguments are known violations let through
+# (the Makefile's LAYER_EXCEPTIONS); one no longer used is reported, so it
+# can go.  Run from the top of the tree.
 # Exits 1 on any other violation.
 set -eu
 
@@ -105,6 +107,40 @@ for l in $present; do
 			bad=1
 		done
 	done <"$tmp/undef"
+done
+
+# The include lines too (a header gives away struct layouts and macros that
+# nm never sees): each "FILE" is found as the compiler finds it (beside the
+# includer, then -Icommon, then -Ihelper) and belongs to the layer of its
+# folder; common/ is the layer common.  Not found (gen/, the system): fine.
+layer_of() {
+	case $1 in
+	common/*) echo common ;;
+	helper/*/*) echo "$1" | cut -d/ -f2 ;;
+	esac
+}
+for l in $present; do
+	may=$(allowed "$l")
+	[ "$may" = "*" ] || [ "$l" = common ] && continue
+	for f in helper/"$l"/*.[ch]; do
+		[ -f "$f" ] || continue
+		for inc in $(sed -n 's/^[ \t]*#[ \t]*include[ \t]*"\([^"]*\)".*/\1/p' "$f"); do
+			to=""
+			for c in "$(dirname "$f")/$inc" "common/$inc" "helper/$inc"; do
+				[ -f "$c" ] && { to=$(realpath -m --relative-to=. "$c"); break; }
+			done
+			o=$(layer_of "$to")
+			[ -z "$o" ] || [ "$o" = "$l" ] && continue
+			case " $may " in *" $o "*) continue ;; esac
+			case "$exceptions" in
+			*" $l:$inc "*)
+				echo "$l:$inc" >>"$tmp/used"
+				continue ;;
+			esac
+			echo "layers: $f includes $inc, of layer $o; $l may use only: ${may:-nothing of ours}" >&2
+			bad=1
+		done
+	done
 done
 
 touch "$tmp/used"
