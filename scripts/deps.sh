@@ -2,11 +2,18 @@
 # Install the Debian packages a make target needs, if any is missing.  Runs
 # apt-get update at most once.  Needs root to install.
 #
-#   scripts/deps.sh [SET|PACKAGE]...
+#   scripts/deps.sh [--check] [SET|PACKAGE]...
 #
 # SET is one of the package sets below; any other word is a package name
-# (deb.sh names its own).  No argument: the set "all".
+# (deb.sh names its own).  No argument: the set "all".  --check (make unit):
+# only say what is missing and fail, never install.
 set -eu
+
+check=0
+if [ "${1:-}" = --check ]; then
+	check=1
+	shift
+fi
 
 # fdbroker itself
 build="make gcc libc6-dev libcap-dev"
@@ -46,8 +53,8 @@ for p in $PKGS; do
 done
 [ -z "$missing" ] && exit 0
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "deps: missing packages:$missing (run as root, or install them)" >&2
+if [ "$check" = 1 ] || [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages:$missing (install them: make deps as root)" >&2
 	exit 1
 fi
 echo "deps: installing$missing"

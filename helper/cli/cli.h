@@ -8,11 +8,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "gen/paths.h"
 #include "policy/policy.h"
 
-#ifndef FDB_SYSCONFDIR
-#define FDB_SYSCONFDIR "/etc"
-#endif
 #define DEFAULT_POLICY_HOME FDB_SYSCONFDIR "/fdbroker"
 
 /* Exit statuses of fdbroker's own failures, as env(1) and chroot(8) use them. */

@@ -1,5 +1,6 @@
 /* The environment a brokered program gets; see shimenv.h. */
 #include "cli/shimenv.h"
+#include "gen/paths.h"
 
 #include <fcntl.h>
 #include <limits.h>
