@@ -14,6 +14,8 @@
 #define FDB_SYSCONFDIR "/etc"
 #endif
 #define DEFAULT_POLICY_HOME FDB_SYSCONFDIR "/fdbroker"
+/* serve's socket, and where exec looks for it without -s or FDBROKER_SOCKET */
+#define DEFAULT_SOCKET "/run/fdbroker/socket"
 
 /* Exit statuses of fdbroker's own failures, as env(1) and chroot(8) use them. */
 #define EXIT_BROKER_FAILED 125
@@ -42,6 +44,14 @@ int load_policy_files(struct policy *p, const struct strlist *files, int use_def
  */
 int load_default_policy(struct policy *p, const char *dir, size_t *nfiles, policy_error_fn err,
 			void *ctx);
+
+/*
+ * check and explain: the -p files, or the default set in dir, where
+ * finding no file at all is an error ("fdbroker CMD: no policy file: ...").
+ * Returns the number of errors, or -1 when no file was found (said).
+ */
+int load_check_policy(struct policy *p, const struct strlist *files, const char *dir,
+		      const char *cmd);
 
 /* A policy_error_fn that prints the message on stderr. */
 void print_policy_error(void *ctx, const char *msg);

@@ -1,5 +1,6 @@
 /*
- * fdbroker check and fdbroker explain: the policy without a broker.
+ * fdbroker explain: which rule decides a request, without a broker (check,
+ * its sibling, is check.c).
  *
  * explain reads its request with the policy parser itself (as an inline
  * rule), so a request is spelled exactly like a rule and no second set of
@@ -20,16 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 enum { OPT_POLICY_DIR = 256, OPT_AS_WRITTEN, OPT_FROM_LOG };
-
-static const struct option check_opts[] = {
-	{ "policy", required_argument, NULL, 'p' },
-	{ "policy-dir", required_argument, NULL, OPT_POLICY_DIR },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
 
 static const struct option explain_opts[] = {
 	{ "policy", required_argument, NULL, 'p' },
@@ -40,79 +33,6 @@ static const struct option explain_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
-
-static const char *plural(size_t n, const char *one, const char *many)
-{
-	return n == 1 ? one : many;
-}
-
-/* The -p files, or the default set in dir; a default set with no file at all is an error. */
-static int load(struct policy *p, const struct strlist *files, const char *dir, const char *cmd)
-{
-	size_t nfiles;
-	int errors;
-
-	if (files->n)
-		return load_policy_files(p, files, 0, print_policy_error, NULL);
-	errors = load_default_policy(p, dir, &nfiles, print_policy_error, NULL);
-	if (nfiles == 0) {
-		fprintf(stderr, "fdbroker %s: no policy file: neither %s/policy nor "
-			"%s/policy.d/*.policy exists (name one with -p)\n", cmd, dir, dir);
-		return -1;
-	}
-	return errors;
-}
-
-static bool is_directory(void *ctx, const char *path)
-{
-	struct stat st;
-
-	(void)ctx;
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-int cmd_check(int argc, char **argv)
-{
-	struct strlist files = { 0 };
-	const char *dir = DEFAULT_POLICY_HOME;
-	struct policy p;
-	unsigned warnings;
-	int c, errors;
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:h", check_opts, NULL)) != -1) {
-		if (c == 'p') {
-			strlist_add(&files, optarg);
-		} else if (c == OPT_POLICY_DIR) {
-			dir = optarg;
-		} else if (c == 'h') {
-			usage_print("check", stdout);
-			return 0;
-		} else {
-			usage_error("check", c, argv);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "fdbroker check: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
-	policy_init(&p);
-	errors = load(&p, &files, dir, "check");
-	if (errors >= 0) {
-		/* warnings for what did parse, errors or not: one pass shows everything */
-		warnings = policy_lint(&p, is_directory, NULL, print_policy_error, NULL);
-		if (errors == 0 && warnings)
-			printf("%zu %s, no errors, %u %s\n", p.n, plural(p.n, "rule", "rules"),
-			       warnings, plural(warnings, "warning", "warnings"));
-		else if (errors == 0)
-			printf("%zu %s, no errors\n", p.n, plural(p.n, "rule", "rules"));
-	}
-	policy_free(&p);
-	free(files.v);
-	return errors ? 1 : 0;
-}
 
 /* Turn the request words into a request, through a one-rule policy. */
 static int read_request(char **words, int n, struct policy *tmp, struct request *r)
@@ -473,7 +393,7 @@ int cmd_explain(int argc, char **argv)
 	}
 	policy_init(&p);
 	policy_init(&tmp);
-	c = load(&p, &files, dir, "explain");
+	c = load_check_policy(&p, &files, dir, "explain");
 	if (c != 0) {
 		if (c > 0)
 			fprintf(stderr, "fdbroker explain: policy refused\n");
