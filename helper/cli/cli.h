@@ -68,15 +68,6 @@ int usage_print(const char *cmd, FILE *f);
  */
 void usage_error(const char *cmd, int c, char **argv);
 
-/*
- * Exec argv[0] searched in PATH as a shell does it, with the caller's own
- * access (run calls it after the switch to USER): a directory the caller
- * cannot search is skipped, not an error, so a name found nowhere is
- * ENOENT (exit 127) and one found but not executable EACCES (126).
- * Returns only on failure, with errno set (exec_search.c).
- */
-void exec_search(char **argv);
-
 int cmd_run(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_exec(int argc, char **argv);

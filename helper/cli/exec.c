@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/preflight.h"
 #include "cli/shimenv.h"
+#include "sys/pathsearch.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/shimenv.h"
 #include "cli/tree.h"
+#include "sys/pathsearch.h"
 #include "sys/users.h"
 
 #include <errno.h>
