@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
-#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,21 +251,37 @@ static unsigned long log_number(const char *line, const char *key, bool *ok)
 	return n;
 }
 
+static struct subject subject_of(const struct identity *id)
+{
+	return (struct subject){
+		.uid = id->uid, .gid = id->gid,
+		.groups = id->groups, .ngroups = (size_t)id->ngroups,
+	};
+}
+
+/* Who the verdict speaks of: a uid without a passwd entry is named by its number. */
+static void subject_name(const struct identity *id, char *who, size_t cap)
+{
+	if (getpwuid(id->uid))
+		snprintf(who, cap, "%s", id->name);
+	else
+		snprintf(who, cap, "uid %u", (unsigned)id->uid);
+}
+
 /*
  * explain --from-log: the first line on stdin that holds "op=", as the
  * audit log writes it (fdbroker(8), THE AUDIT LOG), asked about again.
- * The log has the uid and gid; supplementary groups come from the group
- * database, as they do for -u.
+ * The log has the uid and gid; name and supplementary groups come from
+ * the passwd and group databases (identity_of), as they do for -u.
  */
 static int from_log(const struct policy *p, struct policy *tmp)
 {
 	char line[16384], op[32], object[PATH_MAX], rights[64], proto[16], peer[128], reason[64];
-	char logged[PATH_MAX + 32], now[PATH_MAX + 32], who[64], fam[16], type[16], num[16];
+	char logged[PATH_MAX + 32], now[PATH_MAX + 32], who[80], fam[16], type[16], num[16];
 	char *words[4];
 	const struct rule *decided = NULL;
-	gid_t *groups = NULL;
-	int ngroups = 0, rc, n = 0;
-	struct passwd *pw;
+	struct identity id;
+	int rc, n = 0;
 	struct request r;
 	bool ok = true;
 	uid_t uid;
@@ -318,19 +333,13 @@ static int from_log(const struct policy *p, struct policy *tmp)
 	}
 	if (read_request(words, n, tmp, &r) < 0)
 		return 2;
-	pw = getpwuid(uid);
-	if (pw) {
-		snprintf(who, sizeof(who), "%s", pw->pw_name);
-		ngroups = 64;
-		groups = malloc(sizeof(gid_t) * (size_t)ngroups);
-		if (groups && getgrouplist(pw->pw_name, gid, groups, &ngroups) < 0)
-			ngroups = 0;
-	} else {
-		snprintf(who, sizeof(who), "uid %u", (unsigned)uid);
+	if (identity_of(uid, gid, &id) < 0) {
+		identity_free(&id);
+		return 2;
 	}
-	struct subject s = { .uid = uid, .gid = gid, .groups = groups,
-			     .ngroups = groups ? (size_t)ngroups : 0 };
+	struct subject s = subject_of(&id);
 
+	subject_name(&id, who, sizeof(who));
 	/* the object in the log is what the broker judged: no second resolution */
 	rc = judge(p, &s, who, &r, true, &decided);
 	if (strcmp(op, "accept") == 0 && log_field(line, "peer", peer, sizeof(peer)))
@@ -343,7 +352,7 @@ static int from_log(const struct policy *p, struct policy *tmp)
 	if (logged[0] && strcmp(logged, now) != 0)
 		printf("  (the log says rule=%s: the policy has changed since, or is not the one "
 		       "the broker read)\n", logged);
-	free(groups);
+	identity_free(&id);
 	return rc;
 }
 
@@ -405,15 +414,9 @@ int cmd_explain(int argc, char **argv)
 	}
 	if (read_request(argv + optind, argc - optind, &tmp, &r) < 0)
 		goto out;
-	struct subject s = {
-		.uid = id.uid, .gid = id.gid,
-		.groups = id.groups, .ngroups = (size_t)id.ngroups,
-	};
-	/* a uid without a passwd entry is named by its number */
-	if (getpwuid(id.uid))
-		snprintf(who, sizeof(who), "%s", id.name);
-	else
-		snprintf(who, sizeof(who), "uid %u", (unsigned)id.uid);
+	struct subject s = subject_of(&id);
+
+	subject_name(&id, who, sizeof(who));
 	rc = judge(&p, &s, who, &r, as_written, &decided);
 out:
 	policy_free(&tmp);

@@ -447,12 +447,12 @@ int preflight_exec(const char *socket_path, const char *shim, const char *progra
 {
 	struct identity self;
 	struct preflight pf = { .id = &self };
-	char uid[32];
 	int rc = 0;
 
-	snprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
-	if (identity_lookup(uid, &self) < 0)
-		return 0; /* no passwd entry: nothing to judge by; exec goes on */
+	if (identity_self(&self) < 0) {
+		identity_free(&self);
+		return 0; /* out of memory (said): nothing to judge by; exec goes on */
+	}
 	preflight_socket(&pf, socket_path);
 	if (preflight_shim(&pf, shim) < 0)
 		rc = -1;

@@ -234,21 +234,17 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 
 static int setup_identity(const struct run_opts *o, struct identity *id)
 {
-	char self[32];
-
 	if (geteuid() == 0 && !o->user) {
 		fprintf(stderr, "fdbroker: refusing to run %s as root: name a user with -u USER\n",
 			o->argv[0]);
 		return -1;
 	}
 	if (geteuid() != 0) {
-		/* with the group: a uid without a passwd entry is still itself */
-		snprintf(self, sizeof(self), "%u:%u", (unsigned)getuid(), (unsigned)getgid());
 		if (o->user) {
 			fprintf(stderr, "fdbroker: -u needs root\n");
 			return -1;
 		}
-		return identity_lookup(self, id);
+		return identity_self(id);
 	}
 	if (identity_lookup(o->user, id) < 0)
 		return -1;
