@@ -1,6 +1,12 @@
 /*
  * The commands of fdbroker(8) and what they share.
- * cmd_* functions return the process exit status.
+ *
+ * Errors: cmd_* functions return the process exit status (0, 1 or 2 for
+ * check, explain and doctor; PROGRAM's own, or EXIT_* below, for run and
+ * exec; 0 or EXIT_BROKER_FAILED for serve) and never exit themselves.
+ * The helpers below say what they return: the policy loaders the number
+ * of errors (each handed to the error function), the others as their
+ * comments say.
  */
 #ifndef FDB_CLI_H
 #define FDB_CLI_H
@@ -27,6 +33,7 @@ struct strlist {
 	char **v;
 	size_t n;
 };
+/* Append s (not copied); 0, or -1 when out of memory (nothing said, l unchanged). */
 int strlist_add(struct strlist *l, char *s);
 
 /*
@@ -57,8 +64,8 @@ int load_check_policy(struct policy *p, const struct strlist *files, const char 
 void print_policy_error(void *ctx, const char *msg);
 
 /*
- * The full usage of cmd (NULL: of every command) on f (usage.c); -1 if no
- * such command.
+ * The full usage of cmd (NULL: of every command) on f (usage.c); 0, or -1
+ * (nothing printed) if no such command.
  */
 int usage_print(const char *cmd, FILE *f);
 /*

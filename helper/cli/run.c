@@ -172,6 +172,7 @@ static int parse_grace(const char *arg, unsigned *out)
 	return 0;
 }
 
+/* The command line into o: 0, 1 after --help (printed), -1 on an error (said). */
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option longs[] = {
@@ -218,7 +219,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'h':
 			usage_print("run", stdout);
-			exit(0);
+			return 1;
 		default:
 			usage_error("run", c, argv);
 			return -1;
@@ -335,10 +336,13 @@ int cmd_run(int argc, char **argv)
 	sigset_t sigs, oldmask;
 	struct rlimit nofile = { 0 }; /* stays 0 if it could not be read */
 	struct learn *learn = NULL;
-	int lfd = -1, learn_fd = -1, rc = EXIT_BROKER_FAILED;
+	int lfd = -1, learn_fd = -1, rc = EXIT_BROKER_FAILED, parsed;
 
 	policy_init(&policy);
-	if (parse_run(argc, argv, &o) < 0 || setup_identity(&o, &id) < 0)
+	parsed = parse_run(argc, argv, &o);
+	if (parsed > 0)
+		rc = 0;
+	if (parsed != 0 || setup_identity(&o, &id) < 0)
 		goto out;
 	if (load_run_policy(&o, &id, &policy) > 0) {
 		fprintf(stderr, "fdbroker: policy refused\n");
