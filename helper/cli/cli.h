@@ -1,6 +1,12 @@
 /*
  * The commands of fdbroker(8) and what they share.
- * cmd_* functions return the process exit status.
+ *
+ * Errors: cmd_* functions return the process exit status (0, 1 or 2 for
+ * check, explain and doctor; PROGRAM's own, or EXIT_* below, for run and
+ * exec; 0 or EXIT_BROKER_FAILED for serve) and never exit themselves.
+ * The helpers below say what they return: the policy loaders the number
+ * of errors (each handed to the error function), the others as their
+ * comments say.
  */
 #ifndef FDB_CLI_H
 #define FDB_CLI_H
@@ -12,6 +18,8 @@
 #include "policy/policy.h"
 
 #define DEFAULT_POLICY_HOME FDB_SYSCONFDIR "/fdbroker"
+/* serve's socket, and where exec looks for it without -s or FDBROKER_SOCKET */
+#define DEFAULT_SOCKET "/run/fdbroker/socket"
 
 /* Exit statuses of fdbroker's own failures, as env(1) and chroot(8) use them. */
 #define EXIT_BROKER_FAILED 125
@@ -23,6 +31,7 @@ struct strlist {
 	char **v;
 	size_t n;
 };
+/* Append s (not copied); 0, or -1 when out of memory (nothing said, l unchanged). */
 int strlist_add(struct strlist *l, char *s);
 
 /*
@@ -41,12 +50,20 @@ int load_policy_files(struct policy *p, const struct strlist *files, int use_def
 int load_default_policy(struct policy *p, const char *dir, size_t *nfiles, policy_error_fn err,
 			void *ctx);
 
+/*
+ * check and explain: the -p files, or the default set in dir, where
+ * finding no file at all is an error ("fdbroker CMD: no policy file: ...").
+ * Returns the number of errors, or -1 when no file was found (said).
+ */
+int load_check_policy(struct policy *p, const struct strlist *files, const char *dir,
+		      const char *cmd);
+
 /* A policy_error_fn that prints the message on stderr. */
 void print_policy_error(void *ctx, const char *msg);
 
 /*
- * The full usage of cmd (NULL: of every command) on f (usage.c); -1 if no
- * such command.
+ * The full usage of cmd (NULL: of every command) on f (usage.c); 0, or -1
+ * (nothing printed) if no such command.
  */
 int usage_print(const char *cmd, FILE *f);
 /*
@@ -55,15 +72,6 @@ int usage_print(const char *cmd, FILE *f);
  * (after any '+').
  */
 void usage_error(const char *cmd, int c, char **argv);
-
-/*
- * Exec argv[0] searched in PATH as a shell does it, with the caller's own
- * access (run calls it after the switch to USER): a directory the caller
- * cannot search is skipped, not an error, so a name found nowhere is
- * ENOENT (exit 127) and one found but not executable EACCES (126).
- * Returns only on failure, with errno set (exec_search.c).
- */
-void exec_search(char **argv);
 
 int cmd_run(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

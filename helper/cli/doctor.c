@@ -24,8 +24,6 @@ static const struct option doctor_opts[] = {
 /* USER as run takes it: required as root (never root itself), the caller otherwise. */
 static int doctor_identity(const char *user, const char *sock, struct identity *id)
 {
-	char self[32];
-
 	if (user && geteuid() != 0) {
 		fprintf(stderr, "fdbroker: -u needs root\n");
 		return -1;
@@ -34,8 +32,7 @@ static int doctor_identity(const char *user, const char *sock, struct identity *
 		fprintf(stderr, "fdbroker: name the user run would run PROGRAM as, with -u USER\n");
 		return -1;
 	}
-	snprintf(self, sizeof(self), "%u", (unsigned)getuid());
-	return identity_lookup(user ? user : self, id);
+	return user ? identity_lookup(user, id) : identity_self(id);
 }
 
 int cmd_doctor(int argc, char **argv)

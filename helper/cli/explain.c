@@ -1,5 +1,6 @@
 /*
- * fdbroker check and fdbroker explain: the policy without a broker.
+ * fdbroker explain: which rule decides a request, without a broker (check,
+ * its sibling, is check.c).
  *
  * explain reads its request with the policy parser itself (as an inline
  * rule), so a request is spelled exactly like a rule and no second set of
@@ -15,21 +16,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
-#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 enum { OPT_POLICY_DIR = 256, OPT_AS_WRITTEN, OPT_FROM_LOG };
-
-static const struct option check_opts[] = {
-	{ "policy", required_argument, NULL, 'p' },
-	{ "policy-dir", required_argument, NULL, OPT_POLICY_DIR },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
 
 static const struct option explain_opts[] = {
 	{ "policy", required_argument, NULL, 'p' },
@@ -40,79 +32,6 @@ static const struct option explain_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
-
-static const char *plural(size_t n, const char *one, const char *many)
-{
-	return n == 1 ? one : many;
-}
-
-/* The -p files, or the default set in dir; a default set with no file at all is an error. */
-static int load(struct policy *p, const struct strlist *files, const char *dir, const char *cmd)
-{
-	size_t nfiles;
-	int errors;
-
-	if (files->n)
-		return load_policy_files(p, files, 0, print_policy_error, NULL);
-	errors = load_default_policy(p, dir, &nfiles, print_policy_error, NULL);
-	if (nfiles == 0) {
-		fprintf(stderr, "fdbroker %s: no policy file: neither %s/policy nor "
-			"%s/policy.d/*.policy exists (name one with -p)\n", cmd, dir, dir);
-		return -1;
-	}
-	return errors;
-}
-
-static bool is_directory(void *ctx, const char *path)
-{
-	struct stat st;
-
-	(void)ctx;
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-int cmd_check(int argc, char **argv)
-{
-	struct strlist files = { 0 };
-	const char *dir = DEFAULT_POLICY_HOME;
-	struct policy p;
-	unsigned warnings;
-	int c, errors;
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:h", check_opts, NULL)) != -1) {
-		if (c == 'p') {
-			strlist_add(&files, optarg);
-		} else if (c == OPT_POLICY_DIR) {
-			dir = optarg;
-		} else if (c == 'h') {
-			usage_print("check", stdout);
-			return 0;
-		} else {
-			usage_error("check", c, argv);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "fdbroker check: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
-	policy_init(&p);
-	errors = load(&p, &files, dir, "check");
-	if (errors >= 0) {
-		/* warnings for what did parse, errors or not: one pass shows everything */
-		warnings = policy_lint(&p, is_directory, NULL, print_policy_error, NULL);
-		if (errors == 0 && warnings)
-			printf("%zu %s, no errors, %u %s\n", p.n, plural(p.n, "rule", "rules"),
-			       warnings, plural(warnings, "warning", "warnings"));
-		else if (errors == 0)
-			printf("%zu %s, no errors\n", p.n, plural(p.n, "rule", "rules"));
-	}
-	policy_free(&p);
-	free(files.v);
-	return errors ? 1 : 0;
-}
 
 /* Turn the request words into a request, through a one-rule policy. */
 static int read_request(char **words, int n, struct policy *tmp, struct request *r)
@@ -332,21 +251,37 @@ static unsigned long log_number(const char *line, const char *key, bool *ok)
 	return n;
 }
 
+static struct subject subject_of(const struct identity *id)
+{
+	return (struct subject){
+		.uid = id->uid, .gid = id->gid,
+		.groups = id->groups, .ngroups = (size_t)id->ngroups,
+	};
+}
+
+/* Who the verdict speaks of: a uid without a passwd entry is named by its number. */
+static void subject_name(const struct identity *id, char *who, size_t cap)
+{
+	if (getpwuid(id->uid))
+		snprintf(who, cap, "%s", id->name);
+	else
+		snprintf(who, cap, "uid %u", (unsigned)id->uid);
+}
+
 /*
  * explain --from-log: the first line on stdin that holds "op=", as the
  * audit log writes it (fdbroker(8), THE AUDIT LOG), asked about again.
- * The log has the uid and gid; supplementary groups come from the group
- * database, as they do for -u.
+ * The log has the uid and gid; name and supplementary groups come from
+ * the passwd and group databases (identity_of), as they do for -u.
  */
 static int from_log(const struct policy *p, struct policy *tmp)
 {
 	char line[16384], op[32], object[PATH_MAX], rights[64], proto[16], peer[128], reason[64];
-	char logged[PATH_MAX + 32], now[PATH_MAX + 32], who[64], fam[16], type[16], num[16];
+	char logged[PATH_MAX + 32], now[PATH_MAX + 32], who[80], fam[16], type[16], num[16];
 	char *words[4];
 	const struct rule *decided = NULL;
-	gid_t *groups = NULL;
-	int ngroups = 0, rc, n = 0;
-	struct passwd *pw;
+	struct identity id;
+	int rc, n = 0;
 	struct request r;
 	bool ok = true;
 	uid_t uid;
@@ -398,19 +333,13 @@ static int from_log(const struct policy *p, struct policy *tmp)
 	}
 	if (read_request(words, n, tmp, &r) < 0)
 		return 2;
-	pw = getpwuid(uid);
-	if (pw) {
-		snprintf(who, sizeof(who), "%s", pw->pw_name);
-		ngroups = 64;
-		groups = malloc(sizeof(gid_t) * (size_t)ngroups);
-		if (groups && getgrouplist(pw->pw_name, gid, groups, &ngroups) < 0)
-			ngroups = 0;
-	} else {
-		snprintf(who, sizeof(who), "uid %u", (unsigned)uid);
+	if (identity_of(uid, gid, &id) < 0) {
+		identity_free(&id);
+		return 2;
 	}
-	struct subject s = { .uid = uid, .gid = gid, .groups = groups,
-			     .ngroups = groups ? (size_t)ngroups : 0 };
+	struct subject s = subject_of(&id);
 
+	subject_name(&id, who, sizeof(who));
 	/* the object in the log is what the broker judged: no second resolution */
 	rc = judge(p, &s, who, &r, true, &decided);
 	if (strcmp(op, "accept") == 0 && log_field(line, "peer", peer, sizeof(peer)))
@@ -423,7 +352,7 @@ static int from_log(const struct policy *p, struct policy *tmp)
 	if (logged[0] && strcmp(logged, now) != 0)
 		printf("  (the log says rule=%s: the policy has changed since, or is not the one "
 		       "the broker read)\n", logged);
-	free(groups);
+	identity_free(&id);
 	return rc;
 }
 
@@ -473,7 +402,7 @@ int cmd_explain(int argc, char **argv)
 	}
 	policy_init(&p);
 	policy_init(&tmp);
-	c = load(&p, &files, dir, "explain");
+	c = load_check_policy(&p, &files, dir, "explain");
 	if (c != 0) {
 		if (c > 0)
 			fprintf(stderr, "fdbroker explain: policy refused\n");
@@ -485,15 +414,9 @@ int cmd_explain(int argc, char **argv)
 	}
 	if (read_request(argv + optind, argc - optind, &tmp, &r) < 0)
 		goto out;
-	struct subject s = {
-		.uid = id.uid, .gid = id.gid,
-		.groups = id.groups, .ngroups = (size_t)id.ngroups,
-	};
-	/* a uid without a passwd entry is named by its number */
-	if (getpwuid(id.uid))
-		snprintf(who, sizeof(who), "%s", id.name);
-	else
-		snprintf(who, sizeof(who), "uid %u", (unsigned)id.uid);
+	struct subject s = subject_of(&id);
+
+	subject_name(&id, who, sizeof(who));
 	rc = judge(&p, &s, who, &r, as_written, &decided);
 out:
 	policy_free(&tmp);

@@ -77,3 +77,21 @@ int load_policy_files(struct policy *p, const struct strlist *files, int use_def
 		errors += policy_parse_file(p, files->v[i], err, ctx);
 	return errors;
 }
+
+/* The -p files, or the default set in dir; a default set with no file at all is an error. */
+int load_check_policy(struct policy *p, const struct strlist *files, const char *dir,
+		      const char *cmd)
+{
+	size_t nfiles;
+	int errors;
+
+	if (files->n)
+		return load_policy_files(p, files, 0, print_policy_error, NULL);
+	errors = load_default_policy(p, dir, &nfiles, print_policy_error, NULL);
+	if (nfiles == 0) {
+		fprintf(stderr, "fdbroker %s: no policy file: neither %s/policy nor "
+			"%s/policy.d/*.policy exists (name one with -p)\n", cmd, dir, dir);
+		return -1;
+	}
+	return errors;
+}

@@ -1,6 +1,7 @@
 /* Will the way in work?  See preflight.h. */
 #include "cli/preflight.h"
 #include "sys/elfinfo.h"
+#include "sys/pathsearch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -265,7 +266,7 @@ int preflight_shim(struct preflight *pf, const char *shim)
  */
 static bool find_program(const struct identity *id, const char *program, char *out, size_t cap)
 {
-	const char *path = getenv("PATH"), *p;
+	const char *dirs = path_list();
 	char why[2 * PATH_MAX];
 	struct stat st;
 
@@ -273,19 +274,11 @@ static bool find_program(const struct identity *id, const char *program, char *o
 		snprintf(out, cap, "%s", program);
 		return true;
 	}
-	if (!path)
-		path = "/bin:/usr/bin"; /* glibc's execvp without PATH */
-	for (p = path;; p++) {
-		size_t n = strcspn(p, ":");
-
-		snprintf(out, cap, "%.*s%s%s", (int)n, n ? p : ".", "/", program);
+	while (path_next(&dirs, program, out, cap))
 		if (reaches(id, out, X_OK, why, sizeof(why)) == WALK_OK && stat(out, &st) == 0 &&
 		    S_ISREG(st.st_mode))
 			return true;
-		p += n;
-		if (!*p)
-			return false;
-	}
+	return false;
 }
 
 /* Would running the file raise privilege, so that the loader drops LD_PRELOAD? */
@@ -454,12 +447,12 @@ int preflight_exec(const char *socket_path, const char *shim, const char *progra
 {
 	struct identity self;
 	struct preflight pf = { .id = &self };
-	char uid[32];
 	int rc = 0;
 
-	snprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
-	if (identity_lookup(uid, &self) < 0)
-		return 0; /* no passwd entry: nothing to judge by; exec goes on */
+	if (identity_self(&self) < 0) {
+		identity_free(&self);
+		return 0; /* out of memory (said): nothing to judge by; exec goes on */
+	}
 	preflight_socket(&pf, socket_path);
 	if (preflight_shim(&pf, shim) < 0)
 		rc = -1;

@@ -15,7 +15,8 @@
  * that grants access is never reported as a problem.
  *
  * Functions return 0 when the check passed, 1 when it found a problem
- * (already printed), -1 when the run cannot go on (printed).
+ * (already printed), -1 when the run cannot go on (printed), unless they
+ * say otherwise.
  */
 #ifndef FDB_PREFLIGHT_H
 #define FDB_PREFLIGHT_H

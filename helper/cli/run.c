@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "cli/shimenv.h"
 #include "cli/tree.h"
+#include "sys/pathsearch.h"
 #include "sys/users.h"
 
 #include <errno.h>
@@ -172,6 +173,7 @@ static int parse_grace(const char *arg, unsigned *out)
 	return 0;
 }
 
+/* The command line into o: 0, 1 after --help (printed), -1 on an error (said). */
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option longs[] = {
@@ -218,7 +220,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'h':
 			usage_print("run", stdout);
-			exit(0);
+			return 1;
 		default:
 			usage_error("run", c, argv);
 			return -1;
@@ -234,21 +236,17 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 
 static int setup_identity(const struct run_opts *o, struct identity *id)
 {
-	char self[32];
-
 	if (geteuid() == 0 && !o->user) {
 		fprintf(stderr, "fdbroker: refusing to run %s as root: name a user with -u USER\n",
 			o->argv[0]);
 		return -1;
 	}
 	if (geteuid() != 0) {
-		/* with the group: a uid without a passwd entry is still itself */
-		snprintf(self, sizeof(self), "%u:%u", (unsigned)getuid(), (unsigned)getgid());
 		if (o->user) {
 			fprintf(stderr, "fdbroker: -u needs root\n");
 			return -1;
 		}
-		return identity_lookup(self, id);
+		return identity_self(id);
 	}
 	if (identity_lookup(o->user, id) < 0)
 		return -1;
@@ -339,10 +337,13 @@ int cmd_run(int argc, char **argv)
 	sigset_t sigs, oldmask;
 	struct rlimit nofile = { 0 }; /* stays 0 if it could not be read */
 	struct learn *learn = NULL;
-	int lfd = -1, learn_fd = -1, rc = EXIT_BROKER_FAILED;
+	int lfd = -1, learn_fd = -1, rc = EXIT_BROKER_FAILED, parsed;
 
 	policy_init(&policy);
-	if (parse_run(argc, argv, &o) < 0 || setup_identity(&o, &id) < 0)
+	parsed = parse_run(argc, argv, &o);
+	if (parsed > 0)
+		rc = 0;
+	if (parsed != 0 || setup_identity(&o, &id) < 0)
 		goto out;
 	if (load_run_policy(&o, &id, &policy) > 0) {
 		fprintf(stderr, "fdbroker: policy refused\n");

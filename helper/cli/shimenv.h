@@ -10,7 +10,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Where the shim is: $FDBROKER_SHIM, beside this binary, or where make install put it. */
+/*
+ * Where the shim is: $FDBROKER_SHIM, beside this binary, or where make
+ * install put it.  0, or -1 with errno and nothing said: out then holds
+ * the last place tried, for the caller's message.
+ */
 int find_shim(char *out, size_t cap);
 
 /* Set LD_PRELOAD (shim first, a sanitizer runtime before it) and FDBROKER_SOCKET. */

@@ -41,6 +41,38 @@ static int lookup_group(const char *name, gid_t *gid)
 	return -1;
 }
 
+/* Supplementary groups of out->name with out->gid, from the group database. */
+static int fill_groups(struct identity *out)
+{
+	int n = 32;
+
+	for (;;) {
+		int want = n;
+		gid_t *grown = realloc(out->groups, sizeof(gid_t) * (size_t)n);
+
+		if (!grown) {
+			fprintf(stderr, "fdbroker: out of memory\n");
+			return -1; /* out->groups stays for identity_free */
+		}
+		out->groups = grown;
+		if (getgrouplist(out->name, out->gid, out->groups, &n) >= 0)
+			break;
+		if (n <= want)
+			n = want * 2;
+	}
+	out->ngroups = n;
+	return 0;
+}
+
+/* Who pw names, with gid as the group (groups not yet looked up). */
+static void from_passwd(const struct passwd *pw, gid_t gid, struct identity *out)
+{
+	out->uid = pw->pw_uid;
+	out->gid = gid;
+	snprintf(out->name, sizeof(out->name), "%s", pw->pw_name);
+	snprintf(out->home, sizeof(out->home), "%s", pw->pw_dir);
+}
+
 /*
  * A uid no passwd entry names (a container's range, a deleted account): it
  * has no primary group to look up, so the group must be given, and no
@@ -48,17 +80,36 @@ static int lookup_group(const char *name, gid_t *gid)
  */
 static int bare_uid(unsigned uid, const char *colon, struct identity *out)
 {
+	gid_t gid;
+
 	if (!colon || !colon[1]) {
 		fprintf(stderr, "fdbroker: uid %u has no passwd entry, so no group: "
 			"give one, as -u %u:GID\n", uid, uid);
 		return -1;
 	}
+	if (lookup_group(colon + 1, &gid) < 0)
+		return -1;
+	return identity_of(uid, gid, out);
+}
+
+int identity_of(uid_t uid, gid_t gid, struct identity *out)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	memset(out, 0, sizeof(*out));
+	if (pw) {
+		from_passwd(pw, gid, out);
+		return fill_groups(out);
+	}
 	out->uid = uid;
-	snprintf(out->name, sizeof(out->name), "%u", uid);
-	out->home[0] = '\0';
-	out->groups = NULL;
-	out->ngroups = 0;
-	return lookup_group(colon + 1, &out->gid);
+	out->gid = gid;
+	snprintf(out->name, sizeof(out->name), "%u", (unsigned)uid);
+	return 0;
+}
+
+int identity_self(struct identity *out)
+{
+	return identity_of(getuid(), getgid(), out);
 }
 
 int identity_lookup(const char *spec, struct identity *out)
@@ -68,7 +119,6 @@ int identity_lookup(const char *spec, struct identity *out)
 	size_t ulen = colon ? (size_t)(colon - spec) : strlen(spec);
 	struct passwd *pw;
 	unsigned id;
-	int n = 32;
 
 	memset(out, 0, sizeof(*out));
 	if (ulen == 0 || ulen >= sizeof(user)) {
@@ -87,27 +137,10 @@ int identity_lookup(const char *spec, struct identity *out)
 		fprintf(stderr, "fdbroker: unknown user '%s'\n", user);
 		return -1;
 	}
-	out->uid = pw->pw_uid;
-	out->gid = pw->pw_gid;
-	snprintf(out->name, sizeof(out->name), "%s", pw->pw_name);
-	snprintf(out->home, sizeof(out->home), "%s", pw->pw_dir);
+	from_passwd(pw, pw->pw_gid, out);
 	if (colon && lookup_group(colon + 1, &out->gid) < 0)
 		return -1;
-	for (;;) {
-		int want = n;
-
-		out->groups = realloc(out->groups, sizeof(gid_t) * (size_t)n);
-		if (!out->groups) {
-			fprintf(stderr, "fdbroker: out of memory\n");
-			return -1;
-		}
-		if (getgrouplist(out->name, out->gid, out->groups, &n) >= 0)
-			break;
-		if (n <= want)
-			n = want * 2;
-	}
-	out->ngroups = n;
-	return 0;
+	return fill_groups(out);
 }
 
 void identity_free(struct identity *id)

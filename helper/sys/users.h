@@ -23,6 +23,16 @@ struct identity {
  * groups; its name is the number and its home is empty.
  */
 int identity_lookup(const char *spec, struct identity *out);
+
+/*
+ * uid with gid as its group, by number only (an audit line's uid= and
+ * gid=): name, home and supplementary groups from the passwd entry, when
+ * there is one; without, as a bare uid of identity_lookup.
+ */
+int identity_of(uid_t uid, gid_t gid, struct identity *out);
+
+/* Who invoked us: the real uid and gid, as identity_of takes them. */
+int identity_self(struct identity *out);
 void identity_free(struct identity *id);
 
 /* Become id for good: groups, gid, uid (real, effective, saved). */
