@@ -23,13 +23,4 @@ int listener_attach(struct broker *b, const struct client *c, const struct rule 
 		    int progsock, const struct sockaddr *sa, socklen_t salen,
 		    const struct endpoint *ep, int *chfd);
 
-void listener_ready(struct broker *b, struct listener *l);
-void channel_event(struct broker *b, struct channel *ch, uint32_t events);
-void listeners_free(struct broker *b);
-/*
- * Close the listeners no program has held for the grace period; the
- * CLOCK_MONOTONIC ms at which the next idle one is due, or 0 if none is idle.
- */
-long listeners_expire(struct broker *b, long now);
-
 #endif
