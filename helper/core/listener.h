@@ -1,8 +1,12 @@
 /*
  * Listeners the broker holds for accept rules, and the channels that carry
  * their connections to programs (see listener.c).
- * Functions return 0 or a negative errno (EDQUOT: past a limit of the
- * binding uid, see listener.c).
+ *
+ * Error convention of core/: set-up functions return 0 or -1 with errno; a
+ * request-path function that may drop a client returns -1 meaning "drop this
+ * client (already logged)".  listener_attach, which the bind grant calls,
+ * never drops a client: like a grant it returns 0 or a negative errno
+ * (EDQUOT: past a limit of the binding uid, see listener.c).
  */
 #ifndef FDB_LISTENER_H
 #define FDB_LISTENER_H
