@@ -27,7 +27,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 /*
@@ -36,20 +35,6 @@
  * replies of a batch and what a request opens.
  */
 #define FD_RESERVE 256
-
-long broker_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void broker_tick_by(struct broker *b, long at_ms)
-{
-	if (!b->tick_at || at_ms < b->tick_at)
-		b->tick_at = at_ms;
-}
 
 /* What shares_tick has to say: refusals of a uid not logged in the last second. */
 static void tell_untold(void *ctx, const struct share *s)

@@ -46,7 +46,7 @@ typedef void (*broker_signal_fn)(struct broker *b, const struct signalfd_siginfo
 
 struct broker {
 	const struct policy *policy;
-	struct audit *audit;
+	struct audit *audit;       /* set before broker_init (the outbox keeps it) */
 	int listen_fd;
 	pid_t tree_root;           /* > 0: serve only this process's descendants */
 	bool allow_dumpable;       /* run with FDBROKER_DUMPABLE=1: serve dumpable members too */

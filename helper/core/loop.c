@@ -1,15 +1,31 @@
 /*
  * The event loop (see loop.h): epoll, and the list of sources it watches so
- * that housekeeping and close reach each one through its ops.
+ * that housekeeping and close reach each one through its ops; and the
+ * loop's clock, broker_now_ms and broker_tick_by (declared in broker.h).
  */
 #include "core/loop.h"
 #include "core/broker.h"
 
 #include <errno.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Most events taken from one epoll_wait. */
 #define LOOP_EVENTS 64
+
+long broker_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void broker_tick_by(struct broker *b, long at_ms)
+{
+	if (!b->tick_at || at_ms < b->tick_at)
+		b->tick_at = at_ms;
+}
 
 int loop_init(struct broker *b)
 {

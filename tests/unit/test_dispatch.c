@@ -86,7 +86,6 @@ static void start(const char *policy)
 	t.lfd = broker_listen(sock);
 	cr_assert_geq(t.lfd, 0);
 	memset(&t.b, 0, sizeof(t.b));
-	t.b.epfd = t.b.sigfd = -1;
 	t.b.policy = &t.pol;
 	t.b.audit = &t.audit;
 	cr_assert_eq(broker_init(&t.b, t.lfd, NULL), 0);
