@@ -56,7 +56,8 @@ all: $(FDBROKER) $(SHIM) $(BUILD)/lib/layers.ok
 # as an archive $(BUILD)/lib/LAYER.a, and scripts/layers.sh (which holds the
 # table of who may use whom) fails the build when an archive's undefined
 # symbol is defined by a layer it may not use, when policy does I/O, or when
-# a file includes a header of such a layer.
+# a file includes a header of such a layer; scripts/cycles.sh fails it when
+# headers include each other, or objects call each other, in a cycle.
 # fdbroker itself still links the objects.  A folder not there yet is skipped.
 AR ?= ar
 LAYERS := $(shell scripts/layers.sh --layers)
@@ -75,9 +76,10 @@ $(BUILD)/lib/$(1).a: $(call obj,$(call layer_src,$(1)))
 endef
 $(foreach l,$(LAYERS),$(if $(call layer_src,$(l)),$(eval $(call layer_archive,$(l)))))
 
-$(BUILD)/lib/layers.ok: $(LAYER_LIBS) scripts/layers.sh Makefile
+$(BUILD)/lib/layers.ok: $(LAYER_LIBS) scripts/layers.sh scripts/cycles.sh Makefile
 	@test -z "$(UNLAYERED)" || { echo "layers: no layer for helper/$(UNLAYERED) in scripts/layers.sh" >&2; exit 1; }
 	scripts/layers.sh $(BUILD)/lib $(LAYER_EXCEPTIONS)
+	scripts/cycles.sh $(BUILD)
 	@touch $@
 
 # Install paths reach the code through $(GEN)/paths.h ("gen/paths.h"), not -D

@@ -24,6 +24,8 @@
  * says which limit.
  */
 #include "core/listener.h"
+#include "core/loop.h"
+#include "core/reserve.h"
 #include "fdpass.h"
 #include "wire.h"
 
@@ -35,7 +37,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -72,17 +73,13 @@ struct listener {
 	struct listener *next;
 };
 
-static void set_events(struct broker *b, int fd, void *ptr, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = ptr };
-
-	epoll_ctl(b->epfd, EPOLL_CTL_MOD, fd, &ev);
-}
+static void listener_ready(struct broker *b, struct listener *l);
+static const struct evsrc_ops listener_ops, channel_ops;
 
 static void listener_poll(struct broker *b, struct listener *l, bool on)
 {
 	if (l->polling != on)
-		set_events(b, l->fd, l, on ? EPOLLIN : 0);
+		loop_modify(b, l->fd, &l->src, on ? EPOLLIN : 0);
 	l->polling = on;
 }
 
@@ -140,7 +137,6 @@ static int listener_open(struct broker *b, struct share *owner, int progsock,
 			 const struct sockaddr *sa, socklen_t salen, const struct endpoint *ep,
 			 struct listener **out)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
 	struct listener *l;
 	int domain, type, protocol, fd, e;
 	socklen_t len = sizeof(int);
@@ -162,14 +158,13 @@ static int listener_open(struct broker *b, struct share *owner, int progsock,
 		close(fd);
 		return -ENOMEM;
 	}
-	l->src.kind = SRC_LISTENER;
+	l->src.ops = &listener_ops;
 	l->fd = fd;
 	l->ep = *ep;
 	memcpy(&l->sa, sa, salen);
 	l->salen = salen;
 	l->pending = -1;
-	ev.data.ptr = l;
-	if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+	if (loop_add(b, fd, &l->src, EPOLLIN) < 0) {
 		e = errno;
 		close(fd);
 		free(l);
@@ -191,7 +186,6 @@ static int channel_open(struct broker *b, struct listener *l, struct share *shar
 			int *progend)
 {
 	struct sockaddr_un name = { .sun_family = AF_UNIX };
-	struct epoll_event ev = { .events = EPOLLIN };
 	struct channel *ch;
 	int sv[2], n;
 
@@ -212,15 +206,14 @@ static int channel_open(struct broker *b, struct listener *l, struct share *shar
 		return -e;
 	}
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
-	ch->src.kind = SRC_CHANNEL;
+	ch->src.ops = &channel_ops;
 	ch->fd = sv[0];
 	ch->l = l;
 	ch->share = share;
 	share->conns++;
 	b->shares.conns++;
 	l->idle_since = 0;
-	ev.data.ptr = ch;
-	epoll_ctl(b->epfd, EPOLL_CTL_ADD, ch->fd, &ev);
+	loop_add(b, ch->fd, &ch->src, EPOLLIN);
 	ch->next = l->channels;
 	l->channels = ch;
 	*progend = sv[1];
@@ -343,13 +336,13 @@ static bool deliver(struct broker *b, struct listener *l)
 		}
 		if (n == -EAGAIN) {
 			ch->blocked = true;
-			set_events(b, ch->fd, ch, EPOLLIN | EPOLLOUT);
+			loop_modify(b, ch->fd, &ch->src, EPOLLIN | EPOLLOUT);
 		}
 	}
 	return false;
 }
 
-void listener_ready(struct broker *b, struct listener *l)
+static void listener_ready(struct broker *b, struct listener *l)
 {
 	for (int i = 0; i < 64; i++) {
 		struct endpoint peer;
@@ -367,13 +360,13 @@ void listener_ready(struct broker *b, struct listener *l)
 
 			/* out of descriptors: reset the client rather than spin on it */
 			if ((err == EMFILE || err == ENFILE) &&
-			    broker_refuse_pending(b, l->fd, err) > 0)
+			    reserve_refuse_pending(b, l->fd, err) > 0)
 				continue;
 			if (err != EAGAIN && err != EINTR && err != ECONNABORTED)
 				audit_note(b->audit, "accept on a held listener: %s", strerror(err));
 			return;
 		}
-		broker_accepted(b);
+		reserve_accepted(b);
 		if (endpoint_from_sockaddr((struct sockaddr *)&l->pending_peer, l->pending_len,
 					   &peer) < 0 || !peer_allowed(l, &peer)) {
 			conn_audit(b, l, &peer, "deny", 0);
@@ -394,7 +387,7 @@ static void channel_remove(struct broker *b, struct channel *ch)
 	while (*pp != ch)
 		pp = &(*pp)->next;
 	*pp = ch->next;
-	epoll_ctl(b->epfd, EPOLL_CTL_DEL, ch->fd, NULL);
+	loop_remove(b, ch->fd, &ch->src);
 	close(ch->fd);
 	ch->share->conns--;
 	b->shares.conns--;
@@ -404,8 +397,9 @@ static void channel_remove(struct broker *b, struct channel *ch)
 	free(ch);
 }
 
-void channel_event(struct broker *b, struct channel *ch, uint32_t events)
+static void channel_event(struct broker *b, struct evsrc *src, uint32_t events)
 {
+	struct channel *ch = (struct channel *)src;
 	struct listener *l = ch->l;
 
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
@@ -424,18 +418,28 @@ void channel_event(struct broker *b, struct channel *ch, uint32_t events)
 	}
 	if (events & EPOLLOUT) {
 		ch->blocked = false;
-		set_events(b, ch->fd, ch, EPOLLIN);
+		loop_modify(b, ch->fd, &ch->src, EPOLLIN);
 		listener_poll(b, l, true);
 		listener_ready(b, l);
 	}
 }
 
-/* Close l (it has no channels), unlinked from b->listeners by the caller. */
+static void listener_unlink(struct broker *b, struct listener *l)
+{
+	struct listener **pp = &b->listeners;
+
+	while (*pp != l)
+		pp = &(*pp)->next;
+	*pp = l->next;
+}
+
+/* Close l (it has no channels left). */
 static void listener_close(struct broker *b, struct listener *l)
 {
+	listener_unlink(b, l);
 	if (l->pending >= 0)
 		close(l->pending);
-	epoll_ctl(b->epfd, EPOLL_CTL_DEL, l->fd, NULL);
+	loop_remove(b, l->fd, &l->src);
 	close(l->fd);
 	l->owner->listeners--;
 	b->shares.listeners--;
@@ -443,41 +447,55 @@ static void listener_close(struct broker *b, struct listener *l)
 	free(l);
 }
 
-long listeners_expire(struct broker *b, long now)
+static void listener_event(struct broker *b, struct evsrc *src, uint32_t events)
 {
-	long grace = (long)b->limits.grace_s * 1000, next = 0;
-
-	for (struct listener **pp = &b->listeners; *pp;) {
-		struct listener *l = *pp;
-		char object[128];
-
-		if (l->channels || !l->idle_since) {
-			pp = &l->next;
-			continue;
-		}
-		if (now - l->idle_since < grace) {
-			if (!next || l->idle_since + grace < next)
-				next = l->idle_since + grace;
-			pp = &l->next;
-			continue;
-		}
-		endpoint_format(&l->ep, object, sizeof(object));
-		audit_note(b->audit, "released the held listener %s of uid=%u: no program held "
-			   "it for %u s", object, (unsigned)l->owner->uid, b->limits.grace_s);
-		*pp = l->next;
-		listener_close(b, l);
-	}
-	return next;
+	(void)events;
+	listener_ready(b, (struct listener *)src);
 }
 
-void listeners_free(struct broker *b)
+/*
+ * A listener no program has held for the grace period is closed; else when
+ * it will be due (0: it is held).
+ */
+static long listener_expire(struct broker *b, struct evsrc *src, long now)
 {
-	while (b->listeners) {
-		struct listener *l = b->listeners;
+	struct listener *l = (struct listener *)src;
+	long grace = (long)b->limits.grace_s * 1000;
+	char object[128];
 
-		while (l->channels)
-			channel_remove(b, l->channels);
-		b->listeners = l->next;
-		listener_close(b, l);
-	}
+	if (l->channels || !l->idle_since)
+		return 0;
+	if (now - l->idle_since < grace)
+		return l->idle_since + grace;
+	endpoint_format(&l->ep, object, sizeof(object));
+	audit_note(b->audit, "released the held listener %s of uid=%u: no program held "
+		   "it for %u s", object, (unsigned)l->owner->uid, b->limits.grace_s);
+	listener_close(b, l);
+	return 0;
 }
+
+/* The broker closes: the listener's channels go with it. */
+static void listener_free(struct broker *b, struct evsrc *src)
+{
+	struct listener *l = (struct listener *)src;
+
+	while (l->channels)
+		channel_remove(b, l->channels);
+	listener_close(b, l);
+}
+
+static void channel_free(struct broker *b, struct evsrc *src)
+{
+	channel_remove(b, (struct channel *)src);
+}
+
+static const struct evsrc_ops listener_ops = {
+	.ready = listener_event,
+	.expire = listener_expire,
+	.close = listener_free,
+};
+
+static const struct evsrc_ops channel_ops = {
+	.ready = channel_event,
+	.close = channel_free,
+};

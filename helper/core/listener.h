@@ -1,8 +1,12 @@
 /*
  * Listeners the broker holds for accept rules, and the channels that carry
  * their connections to programs (see listener.c).
- * Functions return 0 or a negative errno (EDQUOT: past a limit of the
- * binding uid, see listener.c).
+ *
+ * Error convention of core/: set-up functions return 0 or -1 with errno; a
+ * request-path function that may drop a client returns -1 meaning "drop this
+ * client (already logged)".  listener_attach, which the bind grant calls,
+ * never drops a client: like a grant it returns 0 or a negative errno
+ * (EDQUOT: past a limit of the binding uid, see listener.c).
  */
 #ifndef FDB_LISTENER_H
 #define FDB_LISTENER_H
@@ -22,14 +26,5 @@ struct channel;
 int listener_attach(struct broker *b, const struct client *c, const struct rule *rule,
 		    int progsock, const struct sockaddr *sa, socklen_t salen,
 		    const struct endpoint *ep, int *chfd);
-
-void listener_ready(struct broker *b, struct listener *l);
-void channel_event(struct broker *b, struct channel *ch, uint32_t events);
-void listeners_free(struct broker *b);
-/*
- * Close the listeners no program has held for the grace period; the
- * CLOCK_MONOTONIC ms at which the next idle one is due, or 0 if none is idle.
- */
-long listeners_expire(struct broker *b, long now);
 
 #endif

@@ -4,7 +4,9 @@
  * that say a uid was refused.  One record per uid that holds something or
  * was refused in the last second; the broker's loop owns the table.
  *
- * Functions that allocate return NULL on ENOMEM; the rest cannot fail.
+ * Error convention of core/ (set-up: 0 or -1 with errno; request path: -1
+ * means "drop this client, already logged"); here, functions that allocate
+ * return NULL on ENOMEM and the rest cannot fail.
  */
 #ifndef FDB_SHARES_H
 #define FDB_SHARES_H

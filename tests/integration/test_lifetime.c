@@ -33,8 +33,8 @@ TestSuite(lifetime, .fini = lifetime_fini, .timeout = 60);
 /*
  * 5. --learn grants nothing but prints the rules that would have allowed
  * what was denied; fed back with -p they let the same command through.
- * (The sleep is the program's own, as in the issue: it gives the server
- * time to bind before the script kills it.)
+ * The server is python binding port 660 and exiting: a real program's
+ * bind, with no race between its start-up and the script killing it.
  */
 Test(lifetime, learn_then_allow)
 {
@@ -46,7 +46,8 @@ Test(lifetime, learn_then_allow)
 	FILE *f;
 
 	snprintf(script, sizeof(script),
-		 "cat %s; python3 -m http.server 660 --bind 127.0.0.1 & sleep 1; kill $!", secret);
+		 "cat %s; python3 -c 'import socket; socket.socket().bind((\"127.0.0.1\", 660))'",
+		 secret);
 	r = h_run((char *[]){ (char *)h_fdbroker(), "run", "--learn", "-u", "nobody", "--log",
 			      (char *)log1, "--", "sh", "-c", script, NULL },
 		  NULL, false);
