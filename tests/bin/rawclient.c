@@ -1,7 +1,8 @@
 /*
- * rawclient: a broker client that speaks the wire protocol by hand, for the
- * hostile-input, credential and load tests.  No shim: it crafts records
- * (well-formed or not) and reports what the broker did with them, one line:
+ * rawclient: a broker client that speaks the wire protocol itself, for the
+ * hostile-input, credential and load tests.  No shim: it sends records the
+ * codec made, or malformed ones written over them, and reports what the
+ * broker did with them, one line:
  *
  *   rawclient [-u UID -g GID] [-k] [-n NAME] SOCK COMMAND ARGS...
  *     -u/-g  become UID/GID (groups cleared) before connecting

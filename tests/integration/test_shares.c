@@ -11,7 +11,8 @@
  *    them any more (a short one here: --listener-grace 1);
  *  - a 500-thread program of one user (the shim keeps up to two connections
  *    per thread) works under the defaults.
- * Attackers are tests/bin/rawclient, which speaks the wire by hand.
+ * Attackers are tests/bin/rawclient, which speaks the wire itself (the
+ * codec's records, malformed bytes written over them by hand).
  */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
