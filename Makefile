@@ -126,7 +126,7 @@ $(SHIM): $(call pic,$(COMMON_SRC) $(SHIM_SRC)) shim/libfdshim.map
 $(UNIT): $(call obj,$(wildcard tests/unit/*.c) $(COMMON_SRC) $(HELPER_LIB))
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lcriterion -lcap
 
-$(INTEG): $(call obj,$(wildcard tests/integration/*.c))
+$(INTEG): $(call obj,$(wildcard tests/integration/*.c) $(COMMON_SRC))
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lcriterion
 
 $(BUILD)/tests/%: $(BUILD)/tests/bin/%.o $(call obj,$(COMMON_SRC))

@@ -17,6 +17,7 @@
  *       "ok getfd=R served=S seize=R attach=R", S = the first line of
  *       FILE, or the errno name, or "-" when there was no connection.
  */
+#include "cmd.h"
 #include "fdpass.h"
 #include "wire.h"
 
@@ -70,11 +71,11 @@ static int become(uid_t uid, gid_t gid, const gid_t *g, int n)
 	return 0;
 }
 
-static int cmd_groups(char **av, int ac)
+static int cmd_groups(char **av)
 {
 	uid_t uid = (uid_t)atol(av[1]);
 	gid_t gid = (gid_t)atol(av[2]), g = (gid_t)atol(av[3]);
-	int extra = ac > 4 ? atoi(av[4]) : 0;
+	int extra = av[4] ? atoi(av[4]) : 0;
 	const char *with, *without, *again;
 
 	if (become(uid, gid, &g, extra) < 0)
@@ -187,14 +188,10 @@ static int cmd_steal(char **av)
 
 int main(int argc, char **argv)
 {
+	static const struct cmd cmds[] = {
+		{ "groups", 4, cmd_groups }, { "hold", 1, cmd_hold }, { "steal", 3, cmd_steal },
+	};
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc >= 6 && !strcmp(argv[1], "groups"))
-		return cmd_groups(argv + 2, argc - 2);
-	if (argc == 3 && !strcmp(argv[1], "hold"))
-		return cmd_hold(argv + 2);
-	if (argc == 5 && !strcmp(argv[1], "steal"))
-		return cmd_steal(argv + 2);
-	fprintf(stderr, "usage: credprobe groups FILE UID GID G [N] | hold FILE | "
-			"steal PID FD FILE\n");
-	return 2;
+	return cmd_run("credprobe", cmds, CMD_COUNT(cmds), argc, argv);
 }

@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd.h"
+
 static int fail(const char *what)
 {
 	printf("err %s %s\n", strerrorname_np(errno), what);
@@ -404,11 +406,7 @@ static int cmd_unixrace(char **av)
 
 int main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int nargs;
-		int (*fn)(char **);
-	} cmds[] = {
+	static const struct cmd cmds[] = {
 		{ "bind", 3, cmd_bind }, { "twice", 2, cmd_twice }, { "opts", 1, cmd_opts },
 		{ "udp", 1, cmd_udp },   { "icmp", 0, cmd_icmp },   { "packet", 0, cmd_packet },
 		{ "serve", 3, cmd_serve }, { "prefork", 2, cmd_prefork },
@@ -416,9 +414,5 @@ int main(int argc, char **argv)
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(argv[1], cmds[i].name) && argc - 2 >= cmds[i].nargs)
-			return cmds[i].fn(argv + 2);
-	fprintf(stderr, "usage: netprobe bind|twice|opts|udp|icmp|packet|serve|prefork|unix|unixrace ARGS...\n");
-	return 2;
+	return cmd_run("netprobe", cmds, CMD_COUNT(cmds), argc, argv);
 }

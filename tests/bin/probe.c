@@ -13,16 +13,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd.h"
+
 int __open_2(const char *path, int flags);
 int __open64_2(const char *path, int flags);
 int __openat_2(int dirfd, const char *path, int flags);
 int __openat64_2(int dirfd, const char *path, int flags);
-
-static int fail(void)
-{
-	printf("err %s\n", strerrorname_np(errno));
-	return 0;
-}
 
 /* Replace "@PPID" (the broker, under fdbroker run) or "@PID" (the probe) in a path. */
 static const char *expand(const char *path)
@@ -86,7 +82,7 @@ static int cmd_open(char **av)
 	int fd = open(expand(av[0]), parse_flags(av[1]), av[2] ? (int)strtol(av[2], NULL, 8) : 0);
 
 	if (fd < 0)
-		return fail();
+		return print_err();
 	print_fd(fd);
 	return 0;
 }
@@ -140,19 +136,19 @@ static int cmd_sym(char **av)
 	else if (!strcmp(s, "freopen64")) f = freopen64(path, "r", stdin);
 	else if (!strcmp(s, "opendir")) {
 		d = opendir(path);
-		return d ? list_dir(d) : fail();
+		return d ? list_dir(d) : print_err();
 	} else {
 		fprintf(stderr, "probe: unknown symbol %s\n", s);
 		return 2;
 	}
 	if (!strncmp(s, "fopen", 5) || !strncmp(s, "freopen", 7)) {
 		if (!f)
-			return fail();
+			return print_err();
 		print_stream(f);
 		return 0;
 	}
 	if (fd < 0)
-		return fail();
+		return print_err();
 	print_fd(fd);
 	return 0;
 }
@@ -164,7 +160,7 @@ static int cmd_read(char **av)
 		int fd = open(expand(*av), O_RDONLY);
 
 		if (fd < 0) {
-			fail();
+			print_err();
 			continue;
 		}
 		print_fd(fd);
@@ -179,10 +175,10 @@ static int cmd_openat(char **av)
 	int dfd = open(av[0], O_PATH | O_DIRECTORY), fd;
 
 	if (dfd < 0)
-		return fail();
+		return print_err();
 	fd = openat(dfd, av[1], parse_flags(av[2]), 0644);
 	if (fd < 0)
-		return fail();
+		return print_err();
 	print_fd(fd);
 	return 0;
 }
@@ -193,10 +189,10 @@ static int cmd_cwd(char **av)
 	int fd;
 
 	if (chdir(av[0]) < 0)
-		return fail();
+		return print_err();
 	fd = open(av[1], parse_flags(av[2]), 0644);
 	if (fd < 0)
-		return fail();
+		return print_err();
 	print_fd(fd);
 	return 0;
 }
@@ -207,10 +203,10 @@ static int cmd_fopen(char **av)
 	FILE *f = fopen(av[0], av[1]);
 
 	if (!f)
-		return fail();
+		return print_err();
 	if (av[2]) {
 		if (fputs(av[2], f) < 0 || fclose(f) != 0)
-			return fail();
+			return print_err();
 		printf("ok wrote\n");
 		return 0;
 	}
@@ -235,7 +231,7 @@ static int cmd_loop(char **av)
 	long n = strtol(av[1], NULL, 10), outside = 0, inside = 0, denied = 0;
 
 	if (stat(av[2], &out) < 0)
-		return fail();
+		return print_err();
 	for (long i = 0; i < n; i++) {
 		int fd = open(av[0], O_RDONLY);
 
@@ -265,9 +261,9 @@ static int cmd_reopen(char **av)
 	struct stat a, b;
 
 	if (fd < 0)
-		return fail();
+		return print_err();
 	if (write(fd, av[3], strlen(av[3])) < 0)
-		return fail();
+		return print_err();
 	fstat(fd, &a);
 	fstat(n, &b);
 	printf("ok off=%ld held=%ld append=%d heldappend=%d same=%d\n",
@@ -299,22 +295,18 @@ static int cmd_lowest(char **av)
 
 	for (int i = 3; i < 10; i++)
 		if (fcntl(i, F_GETFD) < 0 && open("/dev/null", O_RDONLY) < 0)
-			return fail();
+			return print_err();
 	close(5);
 	fd = open(av[0], O_RDONLY);
 	if (fd < 0)
-		return fail();
+		return print_err();
 	print_fd(fd);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int nargs;
-		int (*fn)(char **);
-	} cmds[] = {
+	static const struct cmd cmds[] = {
 		{ "open", 2, cmd_open },     { "sym", 2, cmd_sym },     { "read", 1, cmd_read },
 		{ "openat", 3, cmd_openat }, { "cwd", 3, cmd_cwd },     { "fopen", 2, cmd_fopen },
 		{ "create", 4, cmd_create }, { "loop", 3, cmd_loop },   { "lowest", 1, cmd_lowest },
@@ -322,12 +314,5 @@ int main(int argc, char **argv)
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(argv[1], cmds[i].name)) {
-			if (argc - 2 < cmds[i].nargs)
-				break;
-			return cmds[i].fn(argv + 2);
-		}
-	fprintf(stderr, "usage: probe open|sym|read|openat|cwd|fopen|create|loop|lowest|reopen|freopen ARGS...\n");
-	return 2;
+	return cmd_run("probe", cmds, CMD_COUNT(cmds), argc, argv);
 }

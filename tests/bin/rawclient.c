@@ -1,7 +1,8 @@
 /*
- * rawclient: a broker client that speaks the wire protocol by hand, for the
- * hostile-input, credential and load tests.  No shim: it crafts records
- * (well-formed or not) and reports what the broker did with them, one line:
+ * rawclient: a broker client that speaks the wire protocol itself, for the
+ * hostile-input, credential and load tests.  No shim: it sends records the
+ * codec made, or malformed ones written over them, and reports what the
+ * broker did with them, one line:
  *
  *   rawclient [-u UID -g GID] [-k] [-n NAME] SOCK COMMAND ARGS...
  *     -u/-g  become UID/GID (groups cleared) before connecting
@@ -46,6 +47,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +59,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cmd.h"
 /* The broker's own codec (linked in), so these are exactly its records. */
 #include "fdpass.h"
 #include "wire.h"
@@ -86,9 +89,13 @@ static int connect_broker(void)
 	return fd;
 }
 
-/* One record with any number of descriptors and optional SCM_CREDENTIALS. */
-static ssize_t send_raw(int s, const void *buf, size_t len, const int *fds, size_t nfds,
-			const struct ucred *cred)
+/*
+ * The hostile record's control data, by hand: more descriptors than
+ * fdpass_send will carry (FDB_FDS_MAX), or SCM_CREDENTIALS, which it never
+ * sends.  -1 with errno.
+ */
+static ssize_t send_cmsg(int s, const void *buf, size_t len, const int *fds, size_t nfds,
+			 const struct ucred *cred)
 {
 	static union {
 		struct cmsghdr align;
@@ -125,31 +132,97 @@ static ssize_t send_raw(int s, const void *buf, size_t len, const int *fds, size
 	return sendmsg(s, &msg, MSG_NOSIGNAL);
 }
 
+/*
+ * One record with any number of descriptors and optional SCM_CREDENTIALS:
+ * through fdpass_send, as the shim sends, whenever it can carry them.
+ * Returns the bytes sent, or -1 with errno.
+ */
+static ssize_t send_raw(int s, const void *buf, size_t len, const int *fds, size_t nfds,
+			const struct ucred *cred)
+{
+	ssize_t n;
+
+	if (cred || nfds > FDB_FDS_MAX)
+		return send_cmsg(s, buf, len, fds, nfds, cred);
+	n = fdpass_send(s, buf, len, fds, nfds, 0);
+	if (n < 0) {
+		errno = (int)-n;
+		return -1;
+	}
+	return n;
+}
+
+/*
+ * The malformed bytes of a hostile case are written by hand over a record
+ * the codec made, at the offsets wire.h gives (struct fdb_hdr is the wire's
+ * header field for field); every other byte is the broker's own encoding.
+ */
+_Static_assert(sizeof(struct fdb_hdr) == FDB_HDR_LEN, "struct fdb_hdr is the wire header");
+#define AT(field) offsetof(struct fdb_hdr, field)
+#define BODY FDB_HDR_LEN
+#define OPEN_PATH (BODY + 12) /* OPEN: u32 flags, mode, has_dirfd, then the path */
+
+static void put16(unsigned char *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
 static void put32(unsigned char *p, uint32_t v)
 {
 	memcpy(p, &v, 4);
 }
 
-static void hdr(unsigned char *p, uint32_t magic, uint16_t version, uint16_t op, uint32_t len)
+/* Make the header say len (a cut or a lie); returns len, the bytes to send. */
+static size_t set_len(unsigned char *p, size_t len)
 {
-	memcpy(p, &magic, 4);
-	memcpy(p + 4, &version, 2);
-	memcpy(p + 6, &op, 2);
-	put32(p + 8, len);
-	put32(p + 12, 7);
+	put32(p + AT(len), (uint32_t)len);
+	return len;
+}
+
+static size_t encoded(int n)
+{
+	if (n < 0) {
+		printf("encode %s\n", ename(-n));
+		exit(2);
+	}
+	return (size_t)n;
 }
 
 /* A well-formed OPEN of path (O_RDONLY) into buf; its length. */
 static size_t good_open(unsigned char *buf, const char *path, uint32_t has_dirfd)
 {
 	struct fdb_open_req r = { .flags = O_RDONLY, .has_dirfd = has_dirfd, .path = path };
-	int n = wire_encode_open(buf, FDB_MSG_MAX, 7, &r);
 
-	if (n < 0) {
-		printf("encode %s\n", ename(-n));
-		exit(2);
-	}
-	return (size_t)n;
+	return encoded(wire_encode_open(buf, FDB_MSG_MAX, 7, &r));
+}
+
+/* A well-formed SOCKET (TCP over IPv4) into buf; its length. */
+static size_t good_socket(unsigned char *buf)
+{
+	struct fdb_socket_req r = { AF_INET, SOCK_STREAM, 0 };
+
+	return encoded(wire_encode_socket(buf, FDB_MSG_MAX, 7, &r));
+}
+
+/* A well-formed BIND of sin (umask 022) into buf; its length. */
+static size_t good_bind(unsigned char *buf, const struct sockaddr_in *sin)
+{
+	struct fdb_bind_req a = { .umask = 022, .a.len = sizeof(*sin) };
+
+	memcpy(a.a.addr, sin, sizeof(*sin));
+	return encoded(wire_encode_bind(buf, FDB_MSG_MAX, 7, &a));
+}
+
+/* "/./././...x", n characters (static buffer). */
+static const char *long_path(size_t n)
+{
+	static char p[FDB_PATH_MAX + 1];
+
+	for (size_t i = 0; i < n; i++)
+		p[i] = (i % 2) ? '.' : '/';
+	p[n - 1] = 'x';
+	p[n] = '\0';
+	return p;
 }
 
 enum outcome { O_REPLY, O_DROP, O_TIMEOUT };
@@ -197,94 +270,89 @@ static int send_case(int s, const char *name, const char *path)
 	static int many[MAX_SEND_FDS];
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(9),
 				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	const uint32_t M = FDB_MAGIC;
 	int fds[2] = { -1, -1 }, nfds = 0, p[2];
 	size_t len = 0;
 	ssize_t n;
 
+	/* what lies past an encoded record (a lying length sends it too) */
 	memset(b, 'a', sizeof(b));
 	if (!strcmp(name, "hdr_short")) {
-		hdr(b, M, FDB_VERSION, FDB_OP_OPEN, 8);
-		len = 8;
+		good_open(b, path, 0);
+		len = set_len(b, 8); /* half a header */
 	} else if (!strcmp(name, "hdr_only")) {
-		hdr(b, M, FDB_VERSION, FDB_OP_OPEN, FDB_HDR_LEN);
-		len = FDB_HDR_LEN;
+		good_open(b, path, 0);
+		len = set_len(b, FDB_HDR_LEN);
 	} else if (!strcmp(name, "body_short_open")) {
-		hdr(b, M, FDB_VERSION, FDB_OP_OPEN, FDB_HDR_LEN + 6);
-		len = FDB_HDR_LEN + 6;
+		good_open(b, path, 0);
+		len = set_len(b, FDB_HDR_LEN + 6);
 	} else if (!strcmp(name, "body_short_socket")) {
-		hdr(b, M, FDB_VERSION, FDB_OP_SOCKET, FDB_HDR_LEN + 8);
-		len = FDB_HDR_LEN + 8;
+		good_socket(b);
+		len = set_len(b, FDB_HDR_LEN + 8);
 	} else if (!strcmp(name, "body_long_socket")) {
-		hdr(b, M, FDB_VERSION, FDB_OP_SOCKET, FDB_HDR_LEN + 16);
-		len = FDB_HDR_LEN + 16;
+		good_socket(b);
+		len = set_len(b, FDB_HDR_LEN + 16); /* four bytes of 'a' more */
 	} else if (!strcmp(name, "body_short_bind")) {
-		hdr(b, M, FDB_VERSION, FDB_OP_BIND, FDB_HDR_LEN + 5);
-		put32(b + FDB_HDR_LEN, 1);
-		len = FDB_HDR_LEN + 5;
+		good_bind(b, &sin);
+		put32(b + BODY, 1); /* addrlen 1, and only one byte of the rest */
+		len = set_len(b, FDB_HDR_LEN + 5);
 		fds[nfds++] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	} else if (!strcmp(name, "bind_addrlen_lie")) {
-		len = FDB_HDR_LEN + 8 + sizeof(sin);
-		hdr(b, M, FDB_VERSION, FDB_OP_BIND, (uint32_t)len);
-		put32(b + FDB_HDR_LEN, FDB_SOCKADDR_MAX);
-		put32(b + FDB_HDR_LEN + 4, 022);
-		memcpy(b + FDB_HDR_LEN + 8, &sin, sizeof(sin));
+		len = good_bind(b, &sin);
+		put32(b + BODY, FDB_SOCKADDR_MAX); /* addrlen more than the record holds */
 		fds[nfds++] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	} else if (!strcmp(name, "bind_too_long")) {
-		len = FDB_HDR_LEN + 8 + FDB_SOCKADDR_MAX + 8;
-		hdr(b, M, FDB_VERSION, FDB_OP_BIND, (uint32_t)len);
-		put32(b + FDB_HDR_LEN, FDB_SOCKADDR_MAX + 8);
-		put32(b + FDB_HDR_LEN + 4, 022);
+		/* addrlen, and the record, 8 bytes past the largest sockaddr */
+		good_bind(b, &sin);
+		put32(b + BODY, FDB_SOCKADDR_MAX + 8);
+		len = set_len(b, FDB_HDR_LEN + 8 + FDB_SOCKADDR_MAX + 8);
 		fds[nfds++] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	} else if (!strcmp(name, "oversized")) {
-		hdr(b, M, FDB_VERSION, FDB_OP_OPEN, FDB_MSG_MAX + 1);
-		len = FDB_MSG_MAX + 1;
+		good_open(b, path, 0);
+		len = set_len(b, FDB_MSG_MAX + 1);
 		b[len - 1] = '\0';
 	} else if (!strcmp(name, "huge")) {
-		len = 65000;
-		hdr(b, M, FDB_VERSION, FDB_OP_OPEN, (uint32_t)len);
+		good_open(b, path, 0);
+		len = set_len(b, 65000);
 	} else if (!strcmp(name, "magic")) {
 		len = good_open(b, path, 0);
-		hdr(b, 0x46444252u, FDB_VERSION, FDB_OP_OPEN, (uint32_t)len);
+		put32(b + AT(magic), 0x46444252u); /* FDB_MAGIC byte-swapped */
 	} else if (!strcmp(name, "version2") || !strcmp(name, "version0")) {
 		len = good_open(b, path, 0);
-		hdr(b, M, name[7] == '2' ? FDB_VERSION + 1 : 0, FDB_OP_OPEN, (uint32_t)len);
+		put16(b + AT(version), name[7] == '2' ? FDB_VERSION + 1 : 0);
 	} else if (!strcmp(name, "op_unknown") || !strcmp(name, "op_reply") ||
 		   !strcmp(name, "op_conn") || !strcmp(name, "op_zero")) {
 		uint16_t op = name[3] == 'u' ? 99 : name[3] == 'r' ? FDB_OP_REPLY :
 			      name[3] == 'c' ? FDB_OP_CONN : 0;
 
 		len = good_open(b, path, 0);
-		hdr(b, M, FDB_VERSION, op, (uint32_t)len);
+		put16(b + AT(op), op);
 	} else if (!strcmp(name, "len_plus") || !strcmp(name, "len_minus") ||
 		   !strcmp(name, "len_zero") || !strcmp(name, "len_huge")) {
 		len = good_open(b, path, 0);
-		put32(b + 8, name[4] == 'p' ? (uint32_t)len + 1 : name[4] == 'm' ? (uint32_t)len - 1 :
-			     name[4] == 'z' ? 0 : 0xffffffffu);
+		put32(b + AT(len), name[4] == 'p' ? (uint32_t)len + 1 :
+				   name[4] == 'm' ? (uint32_t)len - 1 :
+				   name[4] == 'z' ? 0 : 0xffffffffu);
 	} else if (!strcmp(name, "path_nonul")) {
 		len = good_open(b, path, 0);
 		b[len - 1] = 'x';
 	} else if (!strcmp(name, "path_embedded_nul")) {
 		len = good_open(b, path, 0);
-		b[FDB_HDR_LEN + 12 + 1] = '\0';
+		b[OPEN_PATH + 1] = '\0';
 	} else if (!strcmp(name, "path_empty")) {
-		len = FDB_HDR_LEN + 12 + 1;
-		hdr(b, M, FDB_VERSION, FDB_OP_OPEN, (uint32_t)len);
-		memset(b + FDB_HDR_LEN, 0, 13);
-	} else if (!strcmp(name, "path_too_long") || !strcmp(name, "path_max")) {
-		/* "/./././..." : PATH_MAX characters (too long), or one less (the limit) */
-		size_t plen = name[5] == 't' ? FDB_PATH_MAX : FDB_PATH_MAX - 1;
-
-		len = FDB_HDR_LEN + 12 + plen + 1;
-		hdr(b, M, FDB_VERSION, FDB_OP_OPEN, (uint32_t)len);
-		memset(b + FDB_HDR_LEN, 0, 12);
-		for (size_t i = 0; i < plen; i++)
-			b[FDB_HDR_LEN + 12 + i] = (i % 2) ? '.' : '/';
-		b[FDB_HDR_LEN + 12 + plen - 1] = 'x';
-		b[len - 1] = '\0';
+		good_open(b, "x", 0);
+		b[OPEN_PATH] = '\0'; /* the codec refuses an empty path */
+		len = set_len(b, OPEN_PATH + 1);
+	} else if (!strcmp(name, "path_max")) {
+		len = good_open(b, long_path(FDB_PATH_MAX - 1), 0); /* the limit */
+	} else if (!strcmp(name, "path_too_long")) {
+		/* the longest path the codec encodes, then one character more */
+		len = good_open(b, long_path(FDB_PATH_MAX - 1), 0);
+		b[len - 1] = 'x';
+		b[len] = '\0';
+		len = set_len(b, len + 1);
 	} else if (!strcmp(name, "dirfd_flag_2")) {
 		len = good_open(b, path, 0);
-		put32(b + FDB_HDR_LEN + 8, 2);
+		put32(b + BODY + 8, 2); /* has_dirfd neither 0 nor 1 */
 		fds[nfds++] = devnull();
 	} else if (!strcmp(name, "fd_unexpected_open")) {
 		len = good_open(b, path, 0);
@@ -304,18 +372,13 @@ static int send_case(int s, const char *name, const char *path)
 			close(many[i]);
 		return n == (ssize_t)len ? 0 : (printf("send %s\n", ename(errno)), exit(2), 0);
 	} else if (!strcmp(name, "fd_socket_req") || !strcmp(name, "socket_nofd")) {
-		struct fdb_socket_req r = { AF_INET, SOCK_STREAM, 0 };
-
-		len = (size_t)wire_encode_socket(b, sizeof(b), 7, &r);
+		len = good_socket(b);
 		if (!strcmp(name, "fd_socket_req"))
 			fds[nfds++] = devnull(); /* not a socket */
 	} else if (!strcmp(name, "bind_nofd") || !strcmp(name, "bind_2fd") ||
 		   !strcmp(name, "bind_dir") || !strcmp(name, "bind_opath") ||
 		   !strcmp(name, "bind_pipe")) {
-		struct fdb_bind_req a = { .umask = 022, .a.len = sizeof(sin) };
-
-		memcpy(a.a.addr, &sin, sizeof(sin));
-		len = (size_t)wire_encode_bind(b, sizeof(b), 7, &a);
+		len = good_bind(b, &sin);
 		if (!strcmp(name, "bind_2fd")) {
 			fds[nfds++] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 			fds[nfds++] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -399,8 +462,11 @@ static void tally_print(const struct tally *t)
 	       t->timeouts, ename(t->status));
 }
 
-static int cmd_hostile(const char *name, int n, const char *path)
+/* hostile CASE N [PATH] */
+static int cmd_hostile(char **av)
 {
+	const char *name = av[0], *path = av[2] ? av[2] : "/";
+	int n = atoi(av[1]);
 	struct tally t = { 0 };
 
 	for (int i = 0; i < n; i++) {
@@ -486,8 +552,22 @@ static int open_loop(const char *dir, const char *path, int n)
 	return 0;
 }
 
-static int cmd_spoof(const char *mode, const char *path)
+/* open PATH N */
+static int cmd_open(char **av)
 {
+	return open_loop(NULL, av[0], atoi(av[1]));
+}
+
+/* dirfd DIR REL N */
+static int cmd_dirfd(char **av)
+{
+	return open_loop(av[0], av[1], atoi(av[2]));
+}
+
+/* spoof MODE PATH */
+static int cmd_spoof(char **av)
+{
+	const char *mode = av[0], *path = av[1];
 	unsigned char req[FDB_MSG_MAX];
 	struct ucred cred = { .pid = getpid(), .uid = getuid(), .gid = getgid() };
 	struct tally t = { 0 };
@@ -520,8 +600,11 @@ static int cmd_spoof(const char *mode, const char *path)
  * after sending a request (reply in flight), after sending one with a
  * descriptor attached, or holding a received descriptor.
  */
-static int cmd_die(const char *path, unsigned seed, int n)
+static int cmd_die(char **av)
 {
+	const char *path = av[0];
+	unsigned seed = (unsigned)atoi(av[1]);
+	int n = atoi(av[2]);
 	unsigned char req[FDB_MSG_MAX];
 	struct stat want;
 	size_t len = good_open(req, path, 0);
@@ -556,13 +639,15 @@ static int cmd_die(const char *path, unsigned seed, int n)
 	return 1;
 }
 
-static int cmd_stall(const char *how)
+/* stall silent|half */
+static int cmd_stall(char **av)
 {
-	unsigned char b[FDB_HDR_LEN];
+	const char *how = av[0];
+	unsigned char b[FDB_MSG_MAX];
 	int s = connect_broker();
 
 	if (!strcmp(how, "half")) {
-		hdr(b, FDB_MAGIC, FDB_VERSION, FDB_OP_OPEN, 100);
+		good_open(b, "x", 0);
 		if (send(s, b, FDB_HDR_LEN / 2, MSG_NOSIGNAL) < 0)
 			return 1;
 	}
@@ -572,8 +657,11 @@ static int cmd_stall(const char *how)
 		pause();
 }
 
-static int cmd_noread(const char *path, int n)
+/* noread PATH N */
+static int cmd_noread(char **av)
 {
+	const char *path = av[0];
+	int n = atoi(av[1]);
 	unsigned char req[FDB_MSG_MAX];
 	size_t len = good_open(req, path, 0);
 	int s = connect_broker(), k = 0;
@@ -593,8 +681,11 @@ static int cmd_noread(const char *path, int n)
 	return 0;
 }
 
-static int cmd_hold(const char *path, int n)
+/* hold PATH N */
+static int cmd_hold(char **av)
 {
+	const char *path = av[0];
+	int n = atoi(av[1]);
 	unsigned char req[FDB_MSG_MAX];
 	size_t len = good_open(req, path, 0);
 	int served = 0, refused = 0;
@@ -632,14 +723,16 @@ static int cmd_hold(const char *path, int n)
 		pause();
 }
 
-static int cmd_listeners(const char *ip, int port, int n)
+/* listeners IP PORT N */
+static int cmd_listeners(char **av)
 {
+	const char *ip = av[0];
+	int port = atoi(av[1]), n = atoi(av[2]);
 	static unsigned char b[FDB_MSG_MAX];
 	int s = connect_broker(), held = 0, refused = 0, last = 0;
 
 	for (int i = 0; i < n; i++) {
 		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)(port + i)) };
-		struct fdb_bind_req a = { .umask = 022, .a.len = sizeof(sin) };
 		int sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), status, fd;
 		size_t len;
 
@@ -647,8 +740,7 @@ static int cmd_listeners(const char *ip, int port, int n)
 			printf("bad set-up %s\n", ename(errno));
 			return 1;
 		}
-		memcpy(a.a.addr, &sin, sizeof(sin));
-		len = (size_t)wire_encode_bind(b, sizeof(b), 7, &a);
+		len = good_bind(b, &sin);
 		if (send_raw(s, b, len, &sock, 1, NULL) != (ssize_t)len ||
 		    await(s, &status, &fd) != O_REPLY) {
 			printf("bad no reply\n");
@@ -690,6 +782,13 @@ static void keep_caps(bool before)
 
 int main(int argc, char **argv)
 {
+	static const struct cmd cmds[] = {
+		{ "hostile", 2, cmd_hostile }, { "open", 2, cmd_open },
+		{ "dirfd", 3, cmd_dirfd },     { "spoof", 2, cmd_spoof },
+		{ "die", 3, cmd_die },         { "stall", 1, cmd_stall },
+		{ "listeners", 3, cmd_listeners }, { "hold", 2, cmd_hold },
+		{ "noread", 2, cmd_noread },
+	};
 	long uid = -1, gid = -1;
 	bool keep = false;
 	const char *name = NULL;
@@ -727,26 +826,7 @@ int main(int argc, char **argv)
 	if (argc - optind < 2)
 		return 2;
 	sock_path = argv[optind];
-	argv += optind + 1;
-	argc -= optind + 1;
-	if (!strcmp(argv[0], "hostile") && argc >= 3)
-		return cmd_hostile(argv[1], atoi(argv[2]), argc > 3 ? argv[3] : "/");
-	if (!strcmp(argv[0], "open") && argc == 3)
-		return open_loop(NULL, argv[1], atoi(argv[2]));
-	if (!strcmp(argv[0], "dirfd") && argc == 4)
-		return open_loop(argv[1], argv[2], atoi(argv[3]));
-	if (!strcmp(argv[0], "spoof") && argc == 3)
-		return cmd_spoof(argv[1], argv[2]);
-	if (!strcmp(argv[0], "die") && argc == 4)
-		return cmd_die(argv[1], (unsigned)atoi(argv[2]), atoi(argv[3]));
-	if (!strcmp(argv[0], "stall") && argc == 2)
-		return cmd_stall(argv[1]);
-	if (!strcmp(argv[0], "listeners") && argc == 4)
-		return cmd_listeners(argv[1], atoi(argv[2]), atoi(argv[3]));
-	if (!strcmp(argv[0], "hold") && argc == 3)
-		return cmd_hold(argv[1], atoi(argv[2]));
-	if (!strcmp(argv[0], "noread") && argc == 3)
-		return cmd_noread(argv[1], atoi(argv[2]));
-	fprintf(stderr, "rawclient: bad command\n");
-	return 2;
+	/* SOCK COMMAND ARGS...: the socket stands where a program's name would */
+	return cmd_run("rawclient [-u UID -g GID] [-k] [-n NAME] SOCK", cmds, CMD_COUNT(cmds),
+		       argc - optind, argv + optind);
 }

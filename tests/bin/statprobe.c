@@ -21,6 +21,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "cmd.h"
+
 int __xstat(int ver, const char *path, struct stat *st);
 int __xstat64(int ver, const char *path, struct stat64 *st);
 int __lxstat(int ver, const char *path, struct stat *st);
@@ -28,16 +30,10 @@ int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
 
 #define STAT_VER 1 /* _STAT_VER_LINUX on x86_64 */
 
-static int fail(void)
-{
-	printf("err %s\n", strerrorname_np(errno));
-	return 0;
-}
-
 static int print_st(int rc, const struct stat *st)
 {
 	if (rc < 0)
-		return fail();
+		return print_err();
 	printf("ok ino=%lu size=%ld mode=%o\n", (unsigned long)st->st_ino, (long)st->st_size,
 	       (unsigned)st->st_mode);
 	return 0;
@@ -161,10 +157,10 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "loop") == 0 && argc == 6)
 		return cmd_loop(argv + 2);
 	if (strcmp(argv[1], "faccessat") == 0 && argc == 5)
-		return faccessat(dir_of(argv[2]), argv[3], amode(argv[4]), 0) < 0 ? fail()
+		return faccessat(dir_of(argv[2]), argv[3], amode(argv[4]), 0) < 0 ? print_err()
 										 : puts("ok") < 0;
 	if (strstr(argv[1], "access") && argc == 4)
-		return one_access(argv[1], argv[2], amode(argv[3])) < 0 ? fail() : puts("ok") < 0;
+		return one_access(argv[1], argv[2], amode(argv[3])) < 0 ? print_err() : puts("ok") < 0;
 	if (argc == 4)
 		return cmd_at(argv[1], argv[2], argv[3]);
 	if (argc == 3)

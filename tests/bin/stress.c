@@ -26,13 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SHIM_FD_MIN 500 /* the shim keeps its descriptors above this */
+#include "cmd.h"
 
-static int fail(void)
-{
-	printf("err %s\n", strerrorname_np(errno));
-	return 0;
-}
+#define SHIM_FD_MIN 500 /* the shim keeps its descriptors above this */
 
 static long num(const char *s)
 {
@@ -141,11 +137,11 @@ static int cmd_threads(char **av)
 		snprintf(w[i].path, sizeof(w[i].path), "%s/f%ld", av[0], i);
 		w[i].n = n;
 		if (stat(w[i].path, &w[i].want) < 0)
-			return fail();
+			return print_err();
 	}
 	for (long i = 0; i < nthreads; i++)
 		if (pthread_create(&w[i].tid, NULL, thread_loop, &w[i]) != 0)
-			return fail();
+			return print_err();
 	for (long i = 0; i < nthreads; i++) {
 		pthread_join(w[i].tid, NULL);
 		wrong += w[i].wrong;
@@ -189,10 +185,10 @@ static int cmd_fork(char **av)
 	/* a channel exists before fork: the child inherits it and must not use it */
 	loop_file(av[0], 1, &wrong, &failed);
 	if (wrong || failed || pipe(go) < 0)
-		return fail();
+		return print_err();
 	pid = fork();
 	if (pid < 0)
-		return fail();
+		return print_err();
 	if (pid == 0) {
 		close(go[1]);
 		if (read(go[0], &c, 1) != 1)
@@ -223,11 +219,11 @@ static int cmd_prefork(char **av)
 	snprintf(path, sizeof(path), "%s/f0", av[0]);
 	loop_file(path, 1, &wrong, &failed);
 	if (wrong || failed || workers > 64)
-		return fail();
+		return print_err();
 	for (long i = 0; i < workers; i++) {
 		pids[i] = fork();
 		if (pids[i] < 0)
-			return fail();
+			return print_err();
 		if (pids[i] == 0) {
 			snprintf(path, sizeof(path), "%s/f%ld", av[0], i + 1);
 			loop_file(path, n, &wrong, &failed);
@@ -286,24 +282,24 @@ static int cmd_signals(char **av)
 
 	sig_path = av[2];
 	if (stat(av[1], &want) < 0 || stat(av[2], &sig_want) < 0)
-		return fail();
+		return print_err();
 	/* itimer: no SA_RESTART, so the shim's own calls see EINTR */
 	sa.sa_flags = posix ? SA_RESTART : 0;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(sig, &sa, NULL) < 0)
-		return fail();
+		return print_err();
 	if (posix) {
 		struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = sig };
 		struct itimerspec its = { .it_interval = { 0, 100000 }, .it_value = { 0, 100000 } };
 
 		if (timer_create(CLOCK_MONOTONIC, &sev, &timer) < 0 ||
 		    timer_settime(timer, 0, &its, NULL) < 0)
-			return fail();
+			return print_err();
 	} else {
 		struct itimerval it = { .it_interval = { 0, 100 }, .it_value = { 0, 100 } };
 
 		if (setitimer(ITIMER_REAL, &it, NULL) < 0)
-			return fail();
+			return print_err();
 	}
 	for (long i = 0; i < n; i++) {
 		int r;
@@ -425,11 +421,11 @@ static int cmd_closeall(char **av)
 	char c = 'x';
 
 	if (stat(path, &want) < 0 || open_check(path, &want, 0) != 1)
-		return fail();
+		return print_err();
 	first_noexec = shim_report(&first_fd);
 	if (!strcmp(mode, "close_range")) {
 		if (close_range(3, ~0U, 0) < 0)
-			return fail();
+			return print_err();
 	} else if (!strcmp(mode, "closefrom")) {
 		closefrom(3);
 	} else if (!strcmp(mode, "procfd")) {
@@ -439,7 +435,7 @@ static int cmd_closeall(char **av)
 		return 2;
 	}
 	if (pipe(p) < 0 || dup2(p[0], 20) < 0 || dup2(p[1], 21) < 0)
-		return fail();
+		return print_err();
 	close(p[0]);
 	close(p[1]);
 	if (!strcmp(mode, "dup2")) {
@@ -447,12 +443,12 @@ static int cmd_closeall(char **av)
 		nvictims = shim_fds(victims, 64);
 		for (int i = 0; i < nvictims; i++)
 			if (dup2(21, victims[i]) < 0)
-				return fail();
+				return print_err();
 	}
 	nb = snapshot(before, 256, victims, nvictims);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
-		return fail();
+		return print_err();
 	na = snapshot(after, 256, victims, nvictims);
 	if (fstat(fd, &st) < 0 || st.st_dev != want.st_dev || st.st_ino != want.st_ino) {
 		printf("bad wrong file\n");
@@ -484,10 +480,10 @@ static int cmd_daemon(char **av)
 	int r;
 
 	if (stat(av[0], &want) < 0 || open_check(av[0], &want, 0) != 1)
-		return fail();
+		return print_err();
 	pid = fork();
 	if (pid < 0)
-		return fail();
+		return print_err();
 	if (pid > 0) {
 		waitpid(pid, NULL, 0);
 		return 0;
@@ -501,7 +497,7 @@ static int cmd_daemon(char **av)
 		_exit(1);
 	r = open_check(av[0], &want, 0);
 	if (r < 0)
-		fail();
+		print_err();
 	else
 		printf(r ? "ok daemon pid=%d\n" : "bad daemon wrong file pid=%d\n", (int)getpid());
 	_exit(0);
@@ -533,20 +529,20 @@ static int cmd_identity(char **av)
 	uid_t r, e, s;
 
 	if (geteuid() != 0 || stat(av[0], &a) < 0 || stat(av[1], &b) < 0)
-		return fail();
+		return print_err();
 	printf("ok");
 	for (int step = 0; step < 4; step++) {
 		int who = step & 1;
 
 		if (become(uid[who], gid[who]) < 0)
-			return fail();
+			return print_err();
 		getresuid(&r, &e, &s);
 		printf(" %s(euid=%u,suid=%u):", who ? "B" : "A", (unsigned)e, (unsigned)s);
 		report_open("a", av[0], &a);
 		report_open("b", av[1], &b);
 	}
 	if (seteuid(0) < 0)
-		return fail();
+		return print_err();
 	printf("\n");
 	return 0;
 }
@@ -579,10 +575,10 @@ static int cmd_execself(char **av)
 
 	list_fds(before, sizeof(before));
 	if (stat(av[0], &want) < 0 || open_check(av[0], &want, 0) != 1)
-		return fail();
+		return print_err();
 	fflush(stdout);
 	execl("/proc/self/exe", "stress", "inherited", av[0], before, (char *)NULL);
-	return fail();
+	return print_err();
 }
 
 static int cmd_inherited(char **av)
@@ -601,10 +597,10 @@ static int cmd_inherited(char **av)
 				 atoi(p + 1));
 	}
 	if (stat(av[0], &want) < 0)
-		return fail();
+		return print_err();
 	r = open_check(av[0], &want, 0);
 	if (r < 0)
-		return fail();
+		return print_err();
 	printf("%s inherited=%s\n", r ? "ok" : "bad", extra[0] ? extra : "none");
 	return 0;
 }
@@ -668,9 +664,9 @@ static int cmd_gone(char **av)
 	for (long i = 0; i < n; i++) {
 		g[i].path = av[0];
 		if (stat(av[0], &g[i].want) < 0)
-			return fail();
+			return print_err();
 		if (pthread_create(&g[i].tid, NULL, gone_loop, &g[i]) != 0)
-			return fail();
+			return print_err();
 	}
 	/* a spin, not a sleep: the threads are busy brokering meanwhile */
 	while (atomic_load(&answered) < n)
@@ -701,7 +697,7 @@ static int cmd_reconnect(char **av)
 	char line[64];
 
 	if (!cmds)
-		return fail();
+		return print_err();
 	while (fgets(line, sizeof(line), cmds)) {
 		int fd = open(av[0], O_RDONLY);
 
@@ -739,7 +735,7 @@ static int cmd_flip(char **av)
 
 	sigemptyset(&sa.sa_mask);
 	if (stat(av[0], &want) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
-		return fail();
+		return print_err();
 	while (!flip_stop) {
 		double t = now_ms();
 		int r = open_check(av[0], &want, 0);
@@ -785,7 +781,7 @@ static int cmd_hold(char **av)
 	sigaddset(&sigs, SIGUSR1);
 	sigaddset(&sigs, SIGTERM);
 	if (stat(av[0], &want) < 0 || sigprocmask(SIG_BLOCK, &sigs, NULL) < 0)
-		return fail();
+		return print_err();
 	while (sig == SIGUSR1) {
 		double t = now_ms();
 		int r = open_check(av[0], &want, 0), err = errno;
@@ -796,18 +792,14 @@ static int cmd_hold(char **av)
 		else
 			printf(r ? "ok ms=%.0f\n" : "bad wrong file ms=%.0f\n", t);
 		if (sigwait(&sigs, &sig) != 0)
-			return fail();
+			return print_err();
 	}
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int nargs;
-		int (*fn)(char **);
-	} cmds[] = {
+	static const struct cmd cmds[] = {
 		{ "threads", 3, cmd_threads },   { "fork", 3, cmd_fork },
 		{ "prefork", 3, cmd_prefork },   { "signals", 4, cmd_signals },
 		{ "closeall", 2, cmd_closeall }, { "daemon", 1, cmd_daemon },
@@ -818,13 +810,5 @@ int main(int argc, char **argv)
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(argv[1], cmds[i].name)) {
-			if (argc - 2 < cmds[i].nargs)
-				break;
-			return cmds[i].fn(argv + 2);
-		}
-	fprintf(stderr, "usage: stress threads|fork|prefork|signals|closeall|daemon|identity|"
-			"execself|inherited|gone|reconnect|flip|hold ARGS...\n");
-	return 2;
+	return cmd_run("stress", cmds, CMD_COUNT(cmds), argc, argv);
 }

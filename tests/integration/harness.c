@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static char tmpdir[256];
@@ -107,6 +108,7 @@ const char *h_netprobe(void) { return build_path("tests/netprobe"); }
 const char *h_stress(void) { return build_path("tests/stress"); }
 const char *h_rawclient(void) { return build_path("tests/rawclient"); }
 const char *h_statprobe(void) { return build_path("tests/statprobe"); }
+const char *h_credprobe(void) { return build_path("tests/credprobe"); }
 
 const char *h_srcfile(const char *dir, const char *name)
 {
@@ -305,6 +307,14 @@ char *h_audit(void)
 	return buf;
 }
 
+long h_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 const char *h_line(const char *s, int n)
 {
 	static char line[4096];
@@ -320,27 +330,30 @@ const char *h_line(const char *s, int n)
 	return line;
 }
 
-/* argv for fdbroker run -u user [-p policy] --log audit.log -- prog...; room for 64. */
-static void broker_argv(const char *user, const char *policy, char *const prog[], char **argv)
+void h_run_argv(char **out, int cap, const char *user, char *const opts[], char *const prog[])
 {
 	int n = 0;
 
-	argv[n++] = (char *)h_fdbroker();
-	argv[n++] = "run";
-	argv[n++] = "-u";
-	argv[n++] = (char *)user;
-	if (policy) {
-		const char *p = h_file("test.policy", policy, 0644);
+	out[n++] = (char *)h_fdbroker();
+	out[n++] = "run";
+	out[n++] = "-u";
+	out[n++] = (char *)user;
+	for (int i = 0; opts && opts[i] && n < cap - 4; i++)
+		out[n++] = opts[i];
+	out[n++] = "--log";
+	out[n++] = (char *)h_path("audit.log");
+	out[n++] = "--";
+	for (int i = 0; prog[i] && n < cap - 1; i++)
+		out[n++] = prog[i];
+	out[n] = NULL;
+}
 
-		argv[n++] = "-p";
-		argv[n++] = (char *)p;
-	}
-	argv[n++] = "--log";
-	argv[n++] = (char *)h_path("audit.log");
-	argv[n++] = "--";
-	for (int i = 0; prog[i] && n < 63; i++)
-		argv[n++] = prog[i];
-	argv[n] = NULL;
+/* h_run_argv with -p, the policy text written to a file, into room for 64. */
+static void broker_argv(const char *user, const char *policy, char *const prog[], char **argv)
+{
+	char *opts[] = { "-p", policy ? (char *)h_file("test.policy", policy, 0644) : NULL, NULL };
+
+	h_run_argv(argv, 64, user, policy ? opts : NULL, prog);
 }
 
 struct result h_broker_run_env(const char *user, const char *policy, char *const argv[],

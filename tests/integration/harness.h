@@ -45,6 +45,8 @@ const char *h_netprobe(void);
 const char *h_rawclient(void);
 /* build/tests/statprobe: the stat and access families (tests/bin/statprobe.c). */
 const char *h_statprobe(void);
+/* build/tests/credprobe: who may use a program's connection (tests/bin/credprobe.c). */
+const char *h_credprobe(void);
 /* The source tree's DIR/NAME (the parent of the build directory): man pages, examples. */
 const char *h_srcfile(const char *dir, const char *name);
 
@@ -59,6 +61,13 @@ char *h_audit(void);
 
 /* build/tests/stress: the robustness test program (tests/bin/stress.c). */
 const char *h_stress(void);
+
+/*
+ * argv for fdbroker run -u USER OPTS... --log h_path("audit.log") -- PROG...
+ * into out (room for cap, NULL-terminated; OPTS and PROG are cut to fit).
+ * opts: option words ("-p", PATH, "-a", RULE, ...) NULL-terminated, or NULL.
+ */
+void h_run_argv(char **out, int cap, const char *user, char *const opts[], char *const prog[]);
 
 /*
  * fdbroker run -u USER [-p POLICY] --log LOG -- ARGV...: h_broker_probe for
@@ -106,6 +115,9 @@ char **h_shim_env(const char *socket_path);
  * nobody open them for reading.  Returns the directory.
  */
 const char *h_root_only_files(int n, char *policy, size_t cap);
+
+/* CLOCK_MONOTONIC in milliseconds (deadlines, durations). */
+long h_now_ms(void);
 
 /* The n-th whitespace-separated line of s (0-based), in a static buffer. */
 const char *h_line(const char *s, int n);

@@ -61,6 +61,17 @@ int served_fds(const struct served *s)
 	return pid_fd_count(s->proc.pid);
 }
 
+void served_settle_fds(const struct served *s, int base, void (*round_trip)(void))
+{
+	int n = served_fds(s);
+
+	for (int i = 0; i < 200 && n != base; i++) {
+		round_trip();
+		n = served_fds(s);
+	}
+	cr_assert_eq(n, base, "broker descriptors: %d, baseline %d", n, base);
+}
+
 long served_rss_kb(const struct served *s)
 {
 	return pid_rss_kb(s->proc.pid);

@@ -38,6 +38,13 @@ void served_start_args(struct served *s, const char *policy, char *const args[],
 int served_stop(struct served *s);
 /* The broker's open descriptors now. */
 int served_fds(const struct served *s);
+/*
+ * Round trips until the broker's descriptor count is base again: each is a
+ * full pass through its loop, so the hang-ups queued before it have been
+ * handled (no sleeping).  round_trip runs one well-behaved client to
+ * completion.  Asserts that the count gets back within 200 of them.
+ */
+void served_settle_fds(const struct served *s, int base, void (*round_trip)(void));
 /* The broker's VmRSS in kB. */
 long served_rss_kb(const struct served *s);
 

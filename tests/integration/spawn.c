@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness.h"
+
 /* Every process group started here, so a failed test still stops them all. */
 static pid_t started[32];
 static int nstarted;
@@ -29,6 +31,12 @@ void p_kill_all(void)
 		if (started[i] > 0 && kill(-started[i], SIGKILL) == 0)
 			waitpid(started[i], NULL, 0);
 	nstarted = 0;
+}
+
+void p_suite_fini(void)
+{
+	p_kill_all();
+	h_cleanup();
 }
 
 /* stderr to errpath (opened in the child), or to errfd when errpath is NULL. */

@@ -29,6 +29,8 @@ int p_wait(struct proc *p);
 int p_stop(struct proc *p);
 /* SIGKILL every process group p_start made in this test (suite .fini). */
 void p_kill_all(void);
+/* p_kill_all, then h_cleanup: the .fini of a suite that starts processes. */
+void p_suite_fini(void);
 
 /* Wait (inotify, no polling) until path exists; 0, or -1 after timeout_ms. */
 int wait_for_file(const char *path, int timeout_ms);

@@ -32,13 +32,7 @@
 #define WAIT_MS 20000
 #define REAPPEAR_MS 10000 /* the broker looks for a removed log once a second */
 
-static void faults_fini(void)
-{
-	p_kill_all();
-	h_cleanup();
-}
-
-TestSuite(audit_faults, .fini = faults_fini, .timeout = 60);
+TestSuite(audit_faults, .fini = p_suite_fini, .timeout = 60);
 
 static const char *secret;
 
@@ -105,21 +99,13 @@ static int whole_decisions(const char *log, size_t len)
 	return n;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A request at a time until path is there again (the next second's check). */
 static void request_until_back(const struct served *s, const char *path)
 {
-	long deadline = now_ms() + REAPPEAR_MS;
+	long deadline = h_now_ms() + REAPPEAR_MS;
 
 	while (access(path, F_OK) != 0) {
-		cr_assert_lt(now_ms(), deadline, "%s was not re-created:\n%s", path,
+		cr_assert_lt(h_now_ms(), deadline, "%s was not re-created:\n%s", path,
 			     h_slurp(h_path("serve.err")));
 		opens(s, 1);
 		/* an inotify wait, not a sleep: returns as soon as the file is made */
@@ -273,12 +259,12 @@ Test(audit_faults, removed_log_directory_said_once_then_recreated)
 	cr_assert_eq(unlink(srv.log), 0);
 	cr_assert_eq(rmdir(dir), 0);
 	/* requests until the next second's check has spoken */
-	deadline = now_ms() + REAPPEAR_MS;
+	deadline = h_now_ms() + REAPPEAR_MS;
 	for (;;) {
 		opens(&srv, 1);
 		if (wait_for_text(err, "cannot be re-created", 50) == 0)
 			break;
-		cr_assert_lt(now_ms(), deadline, "nothing said:\n%s", h_slurp(err));
+		cr_assert_lt(h_now_ms(), deadline, "nothing said:\n%s", h_slurp(err));
 	}
 	/* requests across two more checks (seconds), and still said only once */
 	for (time_t t = time(NULL); time(NULL) < t + 2;)

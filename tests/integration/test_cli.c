@@ -10,13 +10,7 @@
 #include "served.h"
 #include "spawn.h"
 
-static void cli_fini(void)
-{
-	p_kill_all();
-	h_cleanup();
-}
-
-TestSuite(cli, .fini = cli_fini, .timeout = 60);
+TestSuite(cli, .fini = p_suite_fini, .timeout = 60);
 
 #define WAIT_MS 20000
 

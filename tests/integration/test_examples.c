@@ -29,13 +29,7 @@
 #include "harness.h"
 #include "spawn.h"
 
-static void examples_fini(void)
-{
-	p_kill_all();
-	h_cleanup();
-}
-
-TestSuite(examples, .fini = examples_fini, .timeout = 60);
+TestSuite(examples, .fini = p_suite_fini, .timeout = 60);
 
 #define WAIT_MS 20000
 
@@ -129,25 +123,12 @@ static const char *policy_copy(const char *name, const char *user, const char *c
 	return path;
 }
 
-/* fdbroker run -u USER -p POLICY --log audit.log -- argv... */
+/* fdbroker run -u USER -p POLICY --log audit.log -- argv...: room for 48. */
 static void run_argv(char **out, const char *user, const char *policy, char *const argv[])
 {
-	int n = 0;
+	char *opts[] = { "-p", (char *)policy, NULL };
 
-	out[n++] = (char *)h_fdbroker();
-	out[n++] = "run";
-	out[n++] = "-u";
-	out[n++] = (char *)user;
-	if (policy) {
-		out[n++] = "-p";
-		out[n++] = (char *)policy;
-	}
-	out[n++] = "--log";
-	out[n++] = (char *)h_path("audit.log");
-	out[n++] = "--";
-	for (int i = 0; argv[i] && n < 47; i++)
-		out[n++] = argv[i];
-	out[n] = NULL;
+	h_run_argv(out, 48, user, policy ? opts : NULL, argv);
 }
 
 static struct result run_example(const char *user, const char *policy, char *const argv[])

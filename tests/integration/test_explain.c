@@ -179,18 +179,15 @@ Test(explain, from_log_names_the_rule)
 				  "allow user nobody open /etc/shadow write\n";
 	struct result r = h_broker_run("nobody", pol, (char *[]){ "sh", "-c",
 					 "cat /etc/shadow; cat /etc/gshadow", NULL });
-	char *log = h_audit(), line[2048], want[1024];
-	const char *p = h_path("test.policy"), *deny;
+	char *log = h_audit(), want[1024];
+	const char *p = h_path("test.policy"), *line;
 	struct result e;
 
 	cr_assert_neq(r.status, 0);
 	h_free(&r);
 	/* the explicit deny */
-	deny = strstr(log, "object=/etc/gshadow");
-	cr_assert_not_null(deny, "%s", log);
-	while (deny > log && deny[-1] != '\n')
-		deny--;
-	snprintf(line, sizeof(line), "%.*s", (int)strcspn(deny, "\n"), deny);
+	line = h_line_with(log, "object=/etc/gshadow");
+	cr_assert(*line, "%s", log);
 	cr_assert(strstr(line, "verdict=deny"), "%s", line);
 	e = from_log(p, line);
 	snprintf(want, sizeof(want), "deny (%s:1)\n  deny any open /etc/gshadow\n", p);
@@ -198,11 +195,8 @@ Test(explain, from_log_names_the_rule)
 	cr_assert_eq(e.status, 1);
 	h_free(&e);
 	/* the default deny, with its near miss */
-	deny = strstr(log, "object=/etc/shadow");
-	cr_assert_not_null(deny, "%s", log);
-	while (deny > log && deny[-1] != '\n')
-		deny--;
-	snprintf(line, sizeof(line), "%.*s", (int)strcspn(deny, "\n"), deny);
+	line = h_line_with(log, "object=/etc/shadow");
+	cr_assert(*line, "%s", log);
 	cr_assert(strstr(line, "verdict=deny rule=default"), "%s", line);
 	e = from_log(p, line);
 	snprintf(want, sizeof(want), "deny (default): line 2 names the path but grants write, not "

@@ -20,21 +20,7 @@
 #include "served.h"
 #include "spawn.h"
 
-static void groups_fini(void)
-{
-	p_kill_all();
-	h_cleanup();
-}
-
-TestSuite(groups, .fini = groups_fini, .timeout = 30);
-
-static const char *credprobe(void)
-{
-	static char path[512];
-
-	snprintf(path, sizeof(path), "%s/tests/credprobe", FDB_BUILD_DIR);
-	return path;
-}
+TestSuite(groups, .fini = p_suite_fini, .timeout = 30);
 
 /*
  * credprobe groups under serve with a `group daemon` rule for a root-only
@@ -58,7 +44,7 @@ static char *drop_group(const char *extra, char **log)
 	snprintf(ugid, sizeof(ugid), "%u", NOBODY_UID);
 	served_spawn(&srv, pfile, sock, logpath, NULL);
 	cr_assert_eq(wait_for_file(sock, 20000), 0, "the broker did not start");
-	r = h_run((char *[]){ (char *)credprobe(), "groups", (char *)file, ugid, ugid, gid,
+	r = h_run((char *[]){ (char *)h_credprobe(), "groups", (char *)file, ugid, ugid, gid,
 			      (char *)extra, NULL },
 		  h_shim_env(sock), false);
 	cr_assert_eq(p_stop(&srv), 0);

@@ -42,13 +42,7 @@ static long rss_slack(void)
 	return san && !strcmp(san, "1") ? 16384 : RSS_SLACK_KB;
 }
 
-static void hostile_fini(void)
-{
-	p_kill_all();
-	h_cleanup();
-}
-
-TestSuite(hostile, .fini = hostile_fini, .timeout = 30);
+TestSuite(hostile, .fini = p_suite_fini, .timeout = 30);
 
 static struct served srv;
 static const char *secret;
@@ -77,22 +71,6 @@ static void good_client(void)
 
 	cr_assert_str_eq(out, "ok 3", "well-behaved client after hostile ones: %s", out);
 	cr_assert_eq(kill(srv.proc.pid, 0), 0, "broker gone");
-}
-
-/*
- * Good requests until the broker's descriptor count is back to base: each is
- * a full round trip through the loop, so the broker has handled the hang-ups
- * queued before it (no sleeping).  Asserts that it does get back.
- */
-static void settle_fds(int base)
-{
-	int n = served_fds(&srv);
-
-	for (int i = 0; i < 100 && n != base; i++) {
-		good_client();
-		n = served_fds(&srv);
-	}
-	cr_assert_eq(n, base, "broker descriptors: %d, baseline %d", n, base);
 }
 
 /* Lines in the log, and lines holding needle. */
@@ -247,7 +225,7 @@ ParameterizedTest(struct hcase *c, hostile, malformed)
 	rss = served_rss_kb(&srv);
 	run_case(c, REPS);
 	good_client();
-	settle_fds(fds);
+	served_settle_fds(&srv, fds, good_client);
 	cr_assert_leq(served_rss_kb(&srv), rss + rss_slack(), "%s: RSS %ld kB, baseline %ld kB",
 		      c->name, served_rss_kb(&srv), rss);
 	cr_assert_eq(served_stop(&srv), 0, "broker did not exit cleanly: %s", c->name);
@@ -269,12 +247,12 @@ Test(hostile, every_case_repeated_on_one_broker)
 	/* warm up: every path the loop and the handlers take, once */
 	for (size_t i = 0; i < n; i++)
 		run_case(&cases[i], 1);
-	settle_fds(fds);
+	served_settle_fds(&srv, fds, good_client);
 	rss0 = served_rss_kb(&srv);
 	for (int round = 0; round < 4; round++)
 		for (size_t i = 0; i < n; i++)
 			run_case(&cases[i], 10);
-	settle_fds(fds);
+	served_settle_fds(&srv, fds, good_client);
 	rss1 = served_rss_kb(&srv);
 	cr_assert_leq(rss1, rss0 + rss_slack(), "RSS %ld kB after %zu hostile connections, "
 		      "baseline %ld kB", rss1, n * 40, rss0);

@@ -21,13 +21,7 @@
 #include "served.h"
 #include "spawn.h"
 
-static void identity_fini(void)
-{
-	p_kill_all();
-	h_cleanup();
-}
-
-TestSuite(identity, .fini = identity_fini, .timeout = 30);
+TestSuite(identity, .fini = p_suite_fini, .timeout = 30);
 
 /* Run argv as root with the shim against a serve broker judging by policy. */
 static struct result run_served(const char *policy, char *const argv[])

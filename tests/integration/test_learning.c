@@ -19,13 +19,7 @@
 #include "served.h"
 #include "spawn.h"
 
-static void learning_fini(void)
-{
-	p_kill_all();
-	h_cleanup();
-}
-
-TestSuite(learning, .fini = learning_fini, .timeout = 60);
+TestSuite(learning, .fini = p_suite_fini, .timeout = 60);
 
 /* Lines of text starting with "allow" that hold needle. */
 static int rules_with(const char *text, const char *needle)

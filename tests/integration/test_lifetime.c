@@ -20,13 +20,7 @@
 #include "harness.h"
 #include "spawn.h"
 
-static void lifetime_fini(void)
-{
-	p_kill_all();
-	h_cleanup();
-}
-
-TestSuite(lifetime, .fini = lifetime_fini, .timeout = 60);
+TestSuite(lifetime, .fini = p_suite_fini, .timeout = 60);
 
 #define WAIT_MS 20000
 

@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "harness.h"
 #include "served.h"
 #include "spawn.h"
@@ -166,14 +167,6 @@ static void raw_kill(int i)
 	cr_assert_eq(raw_wait(i), 128 + SIGKILL);
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One good client (nobody, 3 real opens), run to completion. */
 static void good_client(void)
 {
@@ -184,18 +177,6 @@ static void good_client(void)
 	cr_assert_eq(r.status, 0, "good client: %d %s", r.status, r.err);
 	cr_assert_str_eq(r.out, "ok 3\n", "good client: %s", r.out);
 	h_free(&r);
-}
-
-/* Round trips until the broker has handled every hang-up queued before them. */
-static void settle_fds(int base)
-{
-	int n = served_fds(&srv);
-
-	for (int i = 0; i < 200 && n != base; i++) {
-		good_client();
-		n = served_fds(&srv);
-	}
-	cr_assert_eq(n, base, "broker descriptors: %d, baseline %d", n, base);
 }
 
 /*
@@ -249,21 +230,11 @@ static void no_zombies(void)
 /* The encoded OPEN of path, O_RDONLY, no dirfd (the test's own client). */
 static size_t open_record(unsigned char *buf, const char *path)
 {
-	uint32_t magic = FDB_MAGIC, len, seq = 1, zero = 0;
-	uint16_t version = FDB_VERSION, op = FDB_OP_OPEN;
-	size_t plen = strlen(path) + 1;
+	struct fdb_open_req r = { .flags = O_RDONLY, .path = path };
+	int n = wire_encode_open(buf, FDB_MSG_MAX, 1, &r);
 
-	len = (uint32_t)(FDB_HDR_LEN + 12 + plen);
-	memcpy(buf, &magic, 4);
-	memcpy(buf + 4, &version, 2);
-	memcpy(buf + 6, &op, 2);
-	memcpy(buf + 8, &len, 4);
-	memcpy(buf + 12, &seq, 4);
-	memcpy(buf + 16, &zero, 4); /* flags O_RDONLY */
-	memcpy(buf + 20, &zero, 4); /* mode */
-	memcpy(buf + 24, &zero, 4); /* has_dirfd */
-	memcpy(buf + 28, path, plen);
-	return len;
+	cr_assert_gt(n, 0, "encode OPEN %s: %s", path, strerror(-n));
+	return (size_t)n;
 }
 
 static int connect_broker(void)
@@ -284,34 +255,25 @@ static int connect_broker(void)
  */
 static int read_reply(int s)
 {
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * 2)];
-	} cb;
-	unsigned char buf[64];
-	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cb.buf,
-			      .msg_controllen = sizeof(cb.buf) };
+	unsigned char buf[FDB_MSG_MAX];
 	struct pollfd pf = { .fd = s, .events = POLLIN };
-	struct cmsghdr *c;
-	int32_t status;
+	struct fdb_hdr h;
+	struct fdb_reply r;
+	size_t nfds;
 	ssize_t n;
 	int fd = -1;
 
 	if (poll(&pf, 1, WAIT_MS) != 1)
 		return -1;
-	n = recvmsg(s, &msg, MSG_CMSG_CLOEXEC);
-	if (n == 0 || (n < 0 && errno == ECONNRESET))
+	n = fdpass_recv(s, buf, sizeof(buf), &fd, 1, &nfds, MSG_CMSG_CLOEXEC);
+	if (n == 0 || n == -ECONNRESET)
 		return 0;
-	if (n != FDB_HDR_LEN + 8)
-		return -1;
-	c = CMSG_FIRSTHDR(&msg);
-	if (c && c->cmsg_type == SCM_RIGHTS)
-		memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	memcpy(&status, buf + FDB_HDR_LEN, 4);
-	if (fd >= 0)
+	if (n > 0 && nfds == 1)
 		close(fd);
-	return status == 0 && fd >= 0 ? 1 : -1;
+	if (n < 0 || wire_decode_hdr(buf, (size_t)n, &h) < 0 || h.op != FDB_OP_REPLY ||
+	    wire_decode_reply(buf, (size_t)n, &r) < 0)
+		return -1;
+	return r.status == 0 && nfds == 1 ? 1 : -1;
 }
 
 Test(load, a_thousand_clients_at_once_and_the_limit)
@@ -369,7 +331,7 @@ Test(load, a_thousand_clients_at_once_and_the_limit)
 	}
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		close(s[i]);
-	settle_fds(base);
+	served_settle_fds(&srv, base, good_client);
 	check_rss(rss);
 	no_zombies();
 	cr_assert_eq(served_stop(&srv), 0);
@@ -394,7 +356,7 @@ static void many_requests(int nreq, long deadline_ms)
 	good_client();
 	base = srv.base_fds;
 	rss = served_rss_kb(&srv);
-	t0 = now_ms();
+	t0 = h_now_ms();
 	for (int i = 0; i < MANY_CLIENTS; i++)
 		idx[i] = spawn_raw((char *[]){ "open", (char *)secret, n, NULL });
 	deadline = t0 + deadline_ms;
@@ -410,10 +372,10 @@ static void many_requests(int nreq, long deadline_ms)
 	cr_assert_eq(follow_wait(&f, MANY_CLIENTS * nreq, WAIT_MS + (int)(deadline_ms / 4)), 0,
 		     "%d allow lines", f.count);
 	follow_close(&f);
-	settle_fds(base);
+	served_settle_fds(&srv, base, good_client);
 	check_rss(rss);
 	cr_log_info("64 clients x %d opens: %ld ms; broker descriptors %d, baseline %d; "
-		    "RSS %ld kB, baseline %ld kB", nreq, now_ms() - t0, served_fds(&srv), base,
+		    "RSS %ld kB, baseline %ld kB", nreq, h_now_ms() - t0, served_fds(&srv), base,
 		    served_rss_kb(&srv), rss);
 	no_zombies();
 	cr_assert_eq(served_stop(&srv), 0);
@@ -461,7 +423,7 @@ Test(load, clients_killed_mid_request)
 	for (int i = 0; i < 96; i++)
 		cr_assert_eq(raw_wait(dying[i]), 128 + SIGKILL, "client %d did not die as planned",
 			     i);
-	deadline = now_ms() + 30000;
+	deadline = h_now_ms() + 30000;
 	for (int i = 0; i < 8; i++) {
 		const char *line = raw_line(good[i], deadline);
 
@@ -470,7 +432,7 @@ Test(load, clients_killed_mid_request)
 		cr_assert_eq(raw_wait(good[i]), 0);
 	}
 	cr_assert_eq(kill(srv.proc.pid, 0), 0, "broker gone");
-	settle_fds(base);
+	served_settle_fds(&srv, base, good_client);
 	check_rss(rss);
 	no_zombies();
 	cr_assert_eq(served_stop(&srv), 0);
@@ -490,19 +452,19 @@ Test(load, stalled_and_deaf_clients_do_not_delay_others)
 
 	/* says nothing at all, holding its connection */
 	silent = spawn_raw((char *[]){ "stall", "silent", NULL });
-	line = raw_line(silent, now_ms() + WAIT_MS);
+	line = raw_line(silent, h_now_ms() + WAIT_MS);
 	cr_assert(line && !strcmp(line, "stalled"));
 	/* half a header, then nothing: dropped as a bad record */
 	follow_init(&f, srv.log, "bad record header");
 	half = spawn_raw((char *[]){ "stall", "half", NULL });
-	line = raw_line(half, now_ms() + WAIT_MS);
+	line = raw_line(half, h_now_ms() + WAIT_MS);
 	cr_assert(line && !strcmp(line, "stalled"));
 	cr_assert_eq(follow_wait(&f, 1, WAIT_MS), 0, "the half-message client was not logged");
 	follow_close(&f);
 	/* asks and asks, never reads: the broker gives up on it rather than wait */
 	follow_init(&f, srv.log, "reply not sent (Resource temporarily unavailable): client dropped");
 	deaf = spawn_raw((char *[]){ "noread", (char *)secret, "5000", NULL });
-	line = raw_line(deaf, now_ms() + WAIT_MS);
+	line = raw_line(deaf, h_now_ms() + WAIT_MS);
 	cr_assert(line && sscanf(line, "sent %d", &sent) == 1, "deaf client: %s",
 		  line ? line : "(none)");
 	cr_assert_lt(sent, 5000, "the broker kept answering a client that never reads");
@@ -510,14 +472,14 @@ Test(load, stalled_and_deaf_clients_do_not_delay_others)
 	follow_close(&f);
 
 	/* with all three still there, everyone else completes, within a generous bound */
-	t0 = now_ms();
+	t0 = h_now_ms();
 	for (int i = 0; i < 16; i++)
 		good[i] = spawn_raw((char *[]){ "open", (char *)secret, "500", NULL });
 	deadline = t0 + 20000;
 	for (int i = 0; i < 16; i++) {
 		line = raw_line(good[i], deadline);
 		cr_assert(line && !strcmp(line, "ok 500"), "good client %d: %s after %ld ms", i,
-			  line ? line : "(no answer)", now_ms() - t0);
+			  line ? line : "(no answer)", h_now_ms() - t0);
 		cr_assert_eq(raw_wait(good[i]), 0);
 	}
 	cr_assert_eq(kill(srv.proc.pid, 0), 0, "broker gone");
@@ -525,7 +487,7 @@ Test(load, stalled_and_deaf_clients_do_not_delay_others)
 	raw_kill(silent);
 	raw_kill(half);
 	raw_kill(deaf);
-	settle_fds(base);
+	served_settle_fds(&srv, base, good_client);
 	check_rss(rss);
 	no_zombies();
 	cr_assert_eq(served_stop(&srv), 0);

@@ -18,35 +18,22 @@
 #include "nginx.h"
 #include "spawn.h"
 
-static void net_fini(void)
-{
-	p_kill_all();
-	h_cleanup();
-}
-
-TestSuite(net, .fini = net_fini, .timeout = 60);
+TestSuite(net, .fini = p_suite_fini, .timeout = 60);
 
 #define MAX_ARGS 48
 
 /* fdbroker run -u nobody [-a RULE]... --log LOG -- argv... */
 static void broker_argv(char **out, char *const rules[], char *const argv[])
 {
+	char *opts[MAX_ARGS];
 	int n = 0;
 
-	out[n++] = (char *)h_fdbroker();
-	out[n++] = "run";
-	out[n++] = "-u";
-	out[n++] = "nobody";
-	for (int i = 0; rules && rules[i]; i++) {
-		out[n++] = "-a";
-		out[n++] = rules[i];
+	for (int i = 0; rules && rules[i] && n < MAX_ARGS - 2; i++) {
+		opts[n++] = "-a";
+		opts[n++] = rules[i];
 	}
-	out[n++] = "--log";
-	out[n++] = (char *)h_path("audit.log");
-	out[n++] = "--";
-	for (int i = 0; argv[i] && n < MAX_ARGS - 1; i++)
-		out[n++] = argv[i];
-	out[n] = NULL;
+	opts[n] = NULL;
+	h_run_argv(out, MAX_ARGS, "nobody", opts, argv);
 }
 
 static struct result netprobe(char *const rules[], char *const args[])

@@ -22,21 +22,7 @@
 #include "harness.h"
 #include "spawn.h"
 
-static void ptrace_fini(void)
-{
-	p_kill_all();
-	h_cleanup();
-}
-
-TestSuite(ptrace, .fini = ptrace_fini, .timeout = 30);
-
-static const char *credprobe(void)
-{
-	static char path[512];
-
-	snprintf(path, sizeof(path), "%s/tests/credprobe", FDB_BUILD_DIR);
-	return path;
-}
+TestSuite(ptrace, .fini = p_suite_fini, .timeout = 30);
 
 /* Would fdbroker warn: kernel.yama.ptrace_scope absent or 0? */
 static bool yama_allows_ptrace(void)
@@ -80,9 +66,9 @@ static void member_start(struct member *m, char *const env[], bool via_shell)
 	p_start(&m->run,
 		(char *[]){ (char *)h_fdbroker(), "run", "-u", "nobody", "-p", (char *)pfile, "--log",
 			    (char *)h_path("audit.log"), "--",
-			    via_shell ? "sh" : (char *)credprobe(), via_shell ? "-c" : "hold",
+			    via_shell ? "sh" : (char *)h_credprobe(), via_shell ? "-c" : "hold",
 			    via_shell ? "\"$0\" hold \"$1\"; exit $?" : (char *)m->file,
-			    via_shell ? (char *)credprobe() : NULL, (char *)m->file, NULL },
+			    via_shell ? (char *)h_credprobe() : NULL, (char *)m->file, NULL },
 		env, m->err);
 	line = p_line(&m->run, 20000);
 	cr_assert_not_null(line, "the member did not start: %s", h_slurp(m->err));
@@ -110,7 +96,7 @@ static void member_stop(struct member *m)
 static const char *steal(const struct member *m)
 {
 	static char line[512];
-	struct result r = h_run((char *[]){ (char *)credprobe(), "steal", (char *)m->pid,
+	struct result r = h_run((char *[]){ (char *)h_credprobe(), "steal", (char *)m->pid,
 					    (char *)m->fd, (char *)m->file, NULL },
 				NULL, true);
 

@@ -18,13 +18,7 @@
 #include "served.h"
 #include "spawn.h"
 
-static void refused_fini(void)
-{
-	p_kill_all();
-	h_cleanup();
-}
-
-TestSuite(refused, .fini = refused_fini, .timeout = 60);
+TestSuite(refused, .fini = p_suite_fini, .timeout = 60);
 
 #define WAIT_MS 20000
 

@@ -15,33 +15,14 @@
 #include "nginx.h"
 #include "spawn.h"
 
-static void reopen_fini(void)
-{
-	p_kill_all();
-	h_cleanup();
-}
-
-TestSuite(reopen, .fini = reopen_fini, .timeout = 60);
+TestSuite(reopen, .fini = p_suite_fini, .timeout = 60);
 
 /* fdbroker run -u nobody [-a RULE] --log audit.log -- ARGV...: room for 32. */
 static void run_argv(char **out, const char *rule, char *const argv[])
 {
-	int n = 0;
+	char *opts[] = { "-a", (char *)rule, NULL };
 
-	out[n++] = (char *)h_fdbroker();
-	out[n++] = "run";
-	out[n++] = "-u";
-	out[n++] = "nobody";
-	if (rule) {
-		out[n++] = "-a";
-		out[n++] = (char *)rule;
-	}
-	out[n++] = "--log";
-	out[n++] = (char *)h_path("audit.log");
-	out[n++] = "--";
-	for (int i = 0; argv[i] && n < 31; i++)
-		out[n++] = argv[i];
-	out[n] = NULL;
+	h_run_argv(out, 32, "nobody", rule ? opts : NULL, argv);
 }
 
 /* The probe under fdbroker run with its stderr on errpath (root's, 0644); its line. */

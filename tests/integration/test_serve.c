@@ -25,38 +25,17 @@
 #include "served.h"
 #include "spawn.h"
 
-static void serve_fini(void)
-{
-	p_kill_all();
-	h_cleanup();
-}
-
-TestSuite(serve, .fini = serve_fini, .timeout = 60);
+TestSuite(serve, .fini = p_suite_fini, .timeout = 60);
 
 #define WAIT_MS 20000
-
-/* The first line of text holding needle (static buffer), or NULL. */
-static const char *line_with(const char *text, const char *needle)
-{
-	static char line[4096];
-	const char *at = strstr(text, needle), *start, *end;
-
-	if (!at)
-		return NULL;
-	for (start = at; start > text && start[-1] != '\n'; start--)
-		;
-	end = strchr(at, '\n');
-	snprintf(line, sizeof(line), "%.*s", (int)(end ? end - start : (long)strlen(start)), start);
-	return line;
-}
 
 /* Assert that the log has a line with `about` that also says each of what[]. */
 static void log_line_says(const char *log_path, const char *about, const char *const what[])
 {
 	char *log = h_slurp(log_path);
-	const char *line = line_with(log, about);
+	const char *line = h_line_with(log, about);
 
-	cr_assert_not_null(line, "no audit line with '%s':\n%s", about, log);
+	cr_assert(*line, "no audit line with '%s':\n%s", about, log);
 	for (int i = 0; what[i]; i++)
 		cr_assert(strstr(line, what[i]), "audit line lacks '%s':\n%s", what[i], line);
 	free(log);
@@ -218,8 +197,8 @@ Test(serve, socket_activation)
 	snprintf(rule, sizeof(rule), "verdict=allow rule=%s:1 errno=0", policy);
 	log_line_says(log, text, (const char *[]){ "uid=65534", "prog=probe", rule, NULL });
 	char *logtext = h_slurp(log);
-	const char *serving = line_with(logtext, "serving ");
-	cr_assert(serving && !strstr(serving, unused), "%s", logtext);
+	const char *serving = h_line_with(logtext, "serving ");
+	cr_assert(*serving && !strstr(serving, unused), "%s", logtext);
 	free(logtext);
 	cr_assert_neq(access(unused, F_OK), 0, "serve made its own socket beside the activated one");
 	cr_assert_eq(p_stop(&p), 0, "%s", h_slurp(h_path("activate.err")));
@@ -296,10 +275,10 @@ Test(serve, reload_under_load_loses_nothing)
 	snprintf(obj_a, sizeof(obj_a), "op=open object=%s ", a);
 	snprintf(obj_b, sizeof(obj_b), "op=open object=%s ", b);
 	cr_assert_eq(h_count_lines(text, "policy reloaded", NULL), RELOADS);
-	cr_assert_eq(h_count_lines(text, "refused", NULL), 0, "%s", line_with(text, "refused"));
+	cr_assert_eq(h_count_lines(text, "refused", NULL), 0, "%s", h_line_with(text, "refused"));
 	cr_assert_eq(h_count_lines(text, obj_a, NULL), rounds);
 	cr_assert_eq(h_count_lines(text, obj_a, "verdict=allow"), rounds,
-		     "A not always allowed: %s", line_with(text, "verdict=deny rule=default"));
+		     "A not always allowed: %s", h_line_with(text, "verdict=deny rule=default"));
 	cr_assert_eq(h_count_lines(text, obj_b, NULL), rounds);
 	cr_assert_eq(h_count_lines(text, obj_b, "verdict=deny"), rounds);
 	/* each rule of either version did decide some requests */
@@ -405,7 +384,7 @@ Test(serve, caps_bind_only_policy)
 	cr_assert_eq(kill(srv.pid, SIGHUP), 0);
 	cr_assert_eq(wait_for_text(log, "policy reload refused", WAIT_MS), 0, "%s", h_slurp(log));
 	char *logtext = h_slurp(log);
-	const char *line = line_with(logtext, "policy reload refused");
+	const char *line = h_line_with(logtext, "policy reload refused");
 	cr_assert(strstr(line, "restart") && strstr(line, "cap_dac_read_search"), "%s", line);
 	free(logtext);
 	/* the broker did not get anything back */

@@ -17,13 +17,7 @@
 #include "harness.h"
 #include "spawn.h"
 
-static void stop_fini(void)
-{
-	p_kill_all();
-	h_cleanup();
-}
-
-TestSuite(stop, .fini = stop_fini, .timeout = 60);
+TestSuite(stop, .fini = p_suite_fini, .timeout = 60);
 
 #define WAIT_MS 20000
 

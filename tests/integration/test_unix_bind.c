@@ -22,13 +22,7 @@
 #include "harness.h"
 #include "spawn.h"
 
-static void unix_fini(void)
-{
-	p_kill_all();
-	h_cleanup();
-}
-
-TestSuite(unix_bind, .fini = unix_fini, .timeout = 60);
+TestSuite(unix_bind, .fini = p_suite_fini, .timeout = 60);
 
 static char policy[1024];
 
