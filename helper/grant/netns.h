@@ -1,6 +1,7 @@
 /*
  * Whose network namespace a socket is in: the broker's, or another one (a
- * program under unshare -n, a container).
+ * program under unshare -n, a container).  As in all of grant/: 0 or a
+ * negative errno, or the answer to a question.
  */
 #ifndef FDB_NETNS_H
 #define FDB_NETNS_H

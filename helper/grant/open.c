@@ -150,7 +150,7 @@ int open_rights(int flags)
 	else if (acc == O_RDWR)
 		r = RIGHT_READ | RIGHT_WRITE;
 	else
-		return -1;
+		return -EINVAL;
 	if (flags & O_TRUNC)
 		r |= RIGHT_WRITE;
 	return r;

@@ -2,6 +2,10 @@
  * The privileged open: resolve, decide, open, in that order, on the object
  * itself, in the broker's own mount namespace, never waiting on the object
  * (fdbroker-policy(5), "How paths are judged").
+ *
+ * As everywhere in grant/: functions return 0 or a negative errno, or a
+ * value they compute (rights, flags, a descriptor); those that fill a
+ * result say so, and its err and denied say what went wrong.
  */
 #ifndef FDB_OPEN_HANDLER_H
 #define FDB_OPEN_HANDLER_H
@@ -26,7 +30,7 @@ struct open_result {
 	int walk_err;            /* not resolved: the errno of the walk that failed, or 0 */
 };
 
-/* The RIGHT_* an open with these flags needs (create excluded); -1 if invalid. */
+/* The RIGHT_* an open with these flags needs (create excluded); -EINVAL if invalid. */
 int open_rights(int flags);
 
 /*

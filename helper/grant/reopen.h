@@ -3,6 +3,7 @@
  * open("/proc/self/fd/N") would give the program without the user switch,
  * never more than the descriptor it holds.  No policy rule is consulted: a
  * reopen grants nothing the program does not hold already.
+ * reopen_serve returns nothing: its result says what went wrong (grant/open.h).
  */
 #ifndef FDB_REOPEN_HANDLER_H
 #define FDB_REOPEN_HANDLER_H

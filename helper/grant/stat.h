@@ -1,7 +1,8 @@
 /*
  * stat and access through the policy: the object is resolved and judged
- * exactly as an open resolves and judges it (open_handler.h,
- * object_resolve), and nothing is opened.
+ * exactly as an open resolves and judges it (grant/open.h,
+ * object_resolve), and nothing is opened.  stat_serve returns nothing: its
+ * result says what went wrong; stat_rights computes a rights mask.
  */
 #ifndef FDB_STAT_HANDLER_H
 #define FDB_STAT_HANDLER_H

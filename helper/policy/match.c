@@ -168,7 +168,7 @@ bool policy_learnable(const struct request *r, const char **why)
 	return false;
 }
 
-/* A tcp bind an accept rule speaks for is the accept rule's (serve_bind). */
+/* A tcp bind an accept rule speaks for is the accept rule's (grant/bind.c). */
 static bool accept_speaks(const struct policy *p, const struct subject *s,
 			  const struct request *r)
 {

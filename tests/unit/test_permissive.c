@@ -143,7 +143,7 @@ Test(permissive, unlearnable_requests_stay_denied)
 
 /*
  * A tcp bind an accept rule speaks for gets no learned grant: the caller's
- * accept decision then applies, as without permissive (serve_bind).
+ * accept decision then applies, as without permissive (grant/bind.c).
  */
 Test(permissive, accept_rules_keep_their_binds)
 {
