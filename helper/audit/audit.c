@@ -319,6 +319,8 @@ static int journal_entry(struct audit *a, const char *message, int prio, const s
 		f[n++] = (struct journal_field){ "FDBROKER_PROG",
 						 audit_escape(r->prog, prog, sizeof(prog)) };
 		f[n++] = (struct journal_field){ "OBJECT_PID", pid };
+		if (r->via)
+			f[n++] = (struct journal_field){ "FDBROKER_VIA", r->via };
 	}
 	return journal_send(&a->journal, f, n);
 }
@@ -541,6 +543,10 @@ void audit_decision(struct audit *a, const struct audit_rec *r)
 	put_text(&l, r->rule);
 	put_str(&l, " errno=");
 	put_str(&l, ename ? ename : "?");
+	if (r->via) {
+		put_str(&l, " via=");
+		put_text(&l, r->via);
+	}
 	line_end(a, &l, verdict_priority(r->verdict), r);
 	errno = saved;
 }

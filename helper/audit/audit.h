@@ -65,6 +65,7 @@ struct audit_rec {
 	const char *verdict;
 	const char *rule;   /* "FILE:LINE" or "default" */
 	int err;            /* 0, or the errno the program will see */
+	const char *via;    /* "seccomp": written as via=seccomp; NULL: the shim (nothing written) */
 };
 
 /* dest (NULL means stderr) is kept, not copied: it must live as long as a. */

@@ -37,6 +37,7 @@ struct req_who {
 	pid_t pid;
 	struct subject id; /* uid, gid, supplementary groups */
 	const char *prog;  /* the program's name (comm), for the log */
+	const char *via;   /* the way in, for the log: NULL the shim's, "seccomp" */
 };
 
 /* "stat" in req.u.stat.amode: a stat (any other value is an access(2) mode). */

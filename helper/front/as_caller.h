@@ -1,0 +1,36 @@
+/*
+ * Doing something as the program would: the calling thread takes the
+ * program's file-system identity (fsuid, fsgid, supplementary groups) with
+ * no capability in effect, runs a function, and takes the broker's own
+ * back.  The seccomp front end uses it to try a call the policy could
+ * grant as the kernel would for the program, before granting anything:
+ * what the kernel allows the program anyway is handed over unlogged, as
+ * under the shim.
+ *
+ * Only the calling thread changes (raw setfsuid, setfsgid, setgroups and
+ * capset system calls, never glibc's process-wide wrappers).  The broker
+ * must hold CAP_SETUID and CAP_SETGID in its permitted set.
+ *
+ * Error convention: negative errno.
+ */
+#ifndef FDB_FRONT_AS_CALLER_H
+#define FDB_FRONT_AS_CALLER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct as_caller_id {
+	uid_t uid; /* becomes the fsuid */
+	gid_t gid; /* becomes the fsgid */
+	const gid_t *groups;
+	size_t ngroups;
+};
+
+/*
+ * fn(arg) under id: fn's return value, or -errno if the identity could not
+ * be taken (fn not called).  If the broker's own identity cannot be taken
+ * back the process aborts: nothing may run on with a program's identity.
+ */
+int as_caller(const struct as_caller_id *id, int (*fn)(void *arg), void *arg);
+
+#endif

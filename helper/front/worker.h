@@ -1,0 +1,48 @@
+/*
+ * Worker threads for what may block on a target (reading its memory): the
+ * event loop posts a job, a worker runs it, the loop is told through a
+ * descriptor it watches and collects the job.
+ *
+ * A job that never finishes (a page of the target's that a stalled file
+ * system backs) costs its worker, never the loop: the pool starts another
+ * worker while it has fewer than its maximum, and workers_post refuses a
+ * job when all that may exist are busy (the caller then answers without
+ * reading: for a seccomp notification, CONTINUE).  The loop gives up on a
+ * job with a deadline of its own (job->abandoned): the job is still
+ * collected when it ends, and only then freed by its owner.
+ *
+ * Jobs run with nothing of the broker locked; a job's run() may use only
+ * the job's own memory.  Error convention: 0 or -1 with errno.
+ */
+#ifndef FDB_FRONT_WORKER_H
+#define FDB_FRONT_WORKER_H
+
+#include <stdbool.h>
+
+struct worker_job {
+	void (*run)(struct worker_job *j); /* on a worker thread */
+	bool abandoned;                    /* the loop's: it no longer waits for this job */
+	struct worker_job *next;           /* worker.c's */
+};
+
+struct workers;
+
+/* A pool of at most max threads (started as needed); NULL with errno. */
+struct workers *workers_new(unsigned max);
+/* Readable (an eventfd) when finished jobs wait to be collected. */
+int workers_fd(const struct workers *w);
+/* Have a worker run j; -1 with EAGAIN when every worker the pool may have is busy. */
+int workers_post(struct workers *w, struct worker_job *j);
+/* A finished job (oldest first), or NULL; clears workers_fd's readiness when none is left. */
+struct worker_job *workers_collect(struct workers *w);
+/* Jobs posted and not yet collected. */
+unsigned workers_pending(const struct workers *w);
+/*
+ * Stop the pool: idle workers exit and are joined; a worker still in a job
+ * is detached, and frees its share when the job ends (its job is then
+ * never collected: its owner must not free a job still running, so
+ * workers_free returns how many were left running).
+ */
+unsigned workers_free(struct workers *w);
+
+#endif
