@@ -40,6 +40,7 @@ struct client {
 
 struct listener;
 struct learn;
+struct sc_front;
 
 struct broker;
 typedef void (*broker_signal_fn)(struct broker *b, const struct signalfd_siginfo *si);
@@ -73,6 +74,7 @@ struct broker {
 	long tick_at;          /* CLOCK_MONOTONIC ms of the next broker_tick; 0: none */
 	struct evsrc listen_src, signal_src;
 	struct listener *listeners; /* listener.c's: held for accept rules */
+	struct sc_front *seccomp;   /* front/seccomp.c's: supervised trees, if any */
 	unsigned channel_seq;       /* listener.c's: names its channels */
 };
 

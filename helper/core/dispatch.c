@@ -8,6 +8,7 @@
 #include "grant/grant.h"
 #include "learn/learn.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,11 +19,24 @@ static const grant_fn grants[] = {
 	[REQ_SOCKET] = grant_socket, [REQ_BIND] = grant_bind,
 };
 
-/* A bind an accept rule grants: the program gets a channel of the held listener. */
+/*
+ * A bind an accept rule grants: the program gets a channel of the held
+ * listener.  A front end with no client connection (seccomp) has no
+ * channel to give it: refused, and the line says why.
+ */
 static void hold(struct broker *b, struct client *c, const struct req *r, struct outcome *o)
 {
 	const struct req_bind *q = &r->u.bind;
 	int chfd = -1;
+
+	if (!c) {
+		o->denied = true;
+		o->err = EACCES;
+		o->teach = false;
+		snprintf(o->detail, sizeof(o->detail), "proto=tcp reason=accept-rule-not-served-via-%s",
+			 r->who.via ? r->who.via : "this-way");
+		return;
+	}
 
 	o->err = -listener_attach(b, c, o->rule, q->sock, q->sa, q->salen, &o->taught.u.net.ep,
 				  &chfd);
@@ -50,7 +64,7 @@ static void audit(struct broker *b, const struct req_who *who, const struct outc
 	struct audit_rec rec = {
 		.pid = who->pid, .uid = who->id.uid, .gid = who->id.gid, .prog = who->prog,
 		.op = o->op, .object = o->object, .detail = o->detail[0] ? o->detail : NULL,
-		.verdict = verdict, .rule = name, .err = o->err,
+		.verdict = verdict, .rule = name, .err = o->err, .via = who->via,
 	};
 
 	if (rule_is_learned(o->rule) && !strcmp(verdict, "allow"))
@@ -71,4 +85,10 @@ void dispatch(struct broker *b, struct client *c, const struct req *r, struct ou
 	if (o->teach && b->learn)
 		learn(b, r, o);
 	audit(b, &r->who, o);
+}
+
+bool dispatch_would(struct broker *b, const struct req *r)
+{
+	/* learning needs the refusals the grant would log */
+	return b->learn || grant_would(b->policy, r);
 }

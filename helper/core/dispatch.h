@@ -17,5 +17,13 @@
  * decided or logged, and the front end drops c.
  */
 void dispatch(struct broker *b, struct client *c, const struct req *r, struct outcome *o);
+/* c is NULL for a front end without client connections (seccomp): no listener is held for it. */
+
+/*
+ * Could dispatch(r) give the program anything, or teach --learn anything?
+ * false: the front end may let the kernel answer, with nothing decided or
+ * logged.  Judges without side effects (grant_would).
+ */
+bool dispatch_would(struct broker *b, const struct req *r);
 
 #endif

@@ -18,6 +18,7 @@ static void outcome_from(struct outcome *o, const struct open_result *res)
 	o->err = res->fd >= 0 ? 0 : res->err;
 	o->denied = res->denied;
 	o->rule = res->rule;
+	o->created = res->created && res->fd >= 0;
 	snprintf(o->object, sizeof(o->object), "%s", res->object);
 }
 

@@ -29,4 +29,11 @@ void grant_socket(const struct policy *p, const struct req *r, struct outcome *o
  */
 void grant_bind(const struct policy *p, const struct req *r, struct outcome *o);
 
+/*
+ * Could the grant of r give the program anything (grant/would.c)?  May say
+ * yes where the grant then refuses, never no where it would grant.
+ * Judges only: nothing opened, bound or created.
+ */
+bool grant_would(const struct policy *p, const struct req *r);
+
 #endif

@@ -7,9 +7,14 @@
 #include "grant/netns.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef SO_NETNS_COOKIE
@@ -50,11 +55,28 @@ static uint64_t broker_netns(void)
 	return cookie;
 }
 
+/*
+ * A namespace descriptor (/proc/PID/ns/net, the seccomp front end's): 1 if
+ * another than the broker's, 0 if the broker's, -ENOTSOCK if fd is no
+ * network namespace either.  nsfs inodes name namespaces: same device and
+ * inode, same namespace.
+ */
+static int nsfd_foreign(int fd)
+{
+	struct stat theirs, mine;
+
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET || fstat(fd, &theirs) < 0)
+		return -ENOTSOCK;
+	if (stat("/proc/self/ns/net", &mine) < 0)
+		return 1;
+	return theirs.st_dev != mine.st_dev || theirs.st_ino != mine.st_ino;
+}
+
 int netns_foreign(int sock)
 {
 	uint64_t mine = broker_netns(), theirs;
 
 	if (netns_cookie(sock, &theirs) == -ENOTSOCK)
-		return -ENOTSOCK;
+		return nsfd_foreign(sock);
 	return !mine || theirs != mine;
 }

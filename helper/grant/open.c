@@ -406,6 +406,7 @@ static int create_new(const struct policy *p, const struct subject *s,
 		return 0;
 	}
 	close(pfd);
+	out->created = true;
 	open_hand_over(fd, req->flags, out);
 	return 0;
 }
@@ -514,6 +515,57 @@ void open_serve(const struct policy *p, const struct subject *s, const struct re
 			return;
 	}
 	deny(out);
+}
+
+/*
+ * Could open_serve grant req, or tell an error of an object the policy
+ * names?  The same start, walk and judgement, with nothing opened or
+ * created: the seccomp front end's question before it involves the broker
+ * at all.  A symlink leads where the walk leads, as for open_serve.
+ */
+bool open_would(const struct policy *p, const struct subject *s, const struct req_open *req)
+{
+	struct open_result out;
+	char dir[PATH_MAX], canon[PATH_MAX + NAME_MAX + 2];
+	int rights = open_rights((int)req->flags);
+	int extra = (int)(req->flags & (O_NOFOLLOW | O_DIRECTORY));
+	int opath, pfd;
+	const char *slash, *base;
+	bool told, ok;
+
+	if (rights < 0 || (req->flags & O_PATH) || (req->flags & O_TMPFILE) == O_TMPFILE)
+		return false;
+	if ((req->flags & O_CREAT) && (req->flags & O_EXCL))
+		rights |= RIGHT_CREATE;
+	opath = object_resolve(p, s, req->path, req->dirfd, extra, (unsigned)rights, false, &out);
+	if (opath >= 0) {
+		close(opath);
+		return true;
+	}
+	if (!out.denied)
+		return true; /* an error inside the policy: the program is told it */
+	if (!(req->flags & O_CREAT) || !out.unresolved || out.walk_err != ENOENT)
+		return false;
+	/* a creation: the directory resolved and judged, the name in it */
+	slash = strrchr(req->path, '/');
+	base = slash ? slash + 1 : req->path;
+	if (!slash)
+		strcpy(dir, ".");
+	else if (snprintf(dir, sizeof(dir), "%.*s", slash == req->path ? 1 : (int)(slash - req->path),
+			  req->path) >= (int)sizeof(dir))
+		return false;
+	if (!*base || !strcmp(base, ".") || !strcmp(base, "..") ||
+	    (req->path[0] != '/' && req->dirfd < 0))
+		return false;
+	pfd = resolve_object(req->path[0] == '/' ? AT_FDCWD : req->dirfd, dir, O_DIRECTORY, &told);
+	if (pfd < 0)
+		return false;
+	ok = !foreign(pfd, &out) && path_of_fd(pfd, dir, sizeof(dir)) == 0;
+	close(pfd);
+	if (!ok)
+		return false;
+	snprintf(canon, sizeof(canon), "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", base);
+	return allowed(p, s, canon, (unsigned)(open_rights((int)req->flags) | RIGHT_CREATE), &out);
 }
 
 /* The object fd stands for, by its canonical name, if it is on our mounts. */

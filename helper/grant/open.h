@@ -28,6 +28,7 @@ struct open_result {
 	char object[PATH_MAX];   /* what was judged: canonical path if resolved */
 	bool resolved;           /* object is the canonical path of what was reached (or created) */
 	int walk_err;            /* not resolved: the errno of the walk that failed, or 0 */
+	bool created;            /* the file is new: the open created it */
 };
 
 /* The RIGHT_* an open with these flags needs (create excluded); -EINVAL if invalid. */
@@ -79,5 +80,12 @@ int open_judged_path(const char *path, bool create, char *out, size_t cap);
  */
 int object_resolve(const struct policy *p, const struct subject *s, const char *path, int dirfd,
 		   int extra, unsigned rights, bool any, struct open_result *out);
+
+/*
+ * Could open_serve grant req (or tell an error the policy lets the program
+ * know)?  Resolves and judges as open_serve does; opens and creates
+ * nothing but O_PATH walks.
+ */
+bool open_would(const struct policy *p, const struct subject *s, const struct req_open *req);
 
 #endif

@@ -67,7 +67,7 @@ struct req {
 		} reopen;
 		struct req_socket {
 			int family, type, protocol; /* type with SOCK_NONBLOCK/SOCK_CLOEXEC as given */
-			int probe; /* a socket the program made: its network namespace */
+			int probe; /* a socket the program made, or its /proc/PID/ns/net: its network namespace */
 		} socket;
 		struct req_bind {
 			int sock; /* the program's socket */
@@ -87,6 +87,7 @@ struct outcome {
 	int err;       /* 0, or the errno of the broker's attempt (the program's errno) */
 	bool denied;   /* refused: the program keeps its own result and errno */
 	bool listener; /* fd is the channel of a held listener (accept rules) */
+	bool created;  /* fd is a file the grant created (object names it): undone if never delivered */
 	const struct rule *rule; /* the deciding rule; NULL: default, or refused beside the policy */
 
 	/* the audit line: op=OP object=OBJECT DETAIL ... */

@@ -1,0 +1,288 @@
+/*
+ * One notification, read, decided and delivered (see front/notif.h for its
+ * life).  What the program sees is what it would see under the shim:
+ *
+ *   - a call no rule could grant (dispatch_would) goes on to the kernel
+ *     untouched (CONTINUE): the program gets its own result and errno, and
+ *     nothing is logged;
+ *   - a call a rule could grant is first made as the program would make it
+ *     (front/as_caller.h: its fsuid, fsgid and groups, no capability), in
+ *     the broker's namespaces, from the program's own directory: what the
+ *     kernel allows it anyway is handed over with no audit line, as under
+ *     the shim, where the program's own call succeeds and nothing is asked;
+ *   - only EACCES or EPERM there makes it a request for the core
+ *     (dispatch): judged, logged (via=seccomp), granted or refused, and a
+ *     refusal goes on to the kernel, so the program keeps its own errno.
+ *
+ * The arguments were read from the target by a worker, then the
+ * notification re-validated (notif_fetch); the decision is made on the
+ * broker's copy.  Each descriptor taken from the target (its directory,
+ * its socket) is taken through a pidfd and followed by another validation:
+ * the thread is still stopped in this very call, so its tid was not
+ * reused.  A side effect whose answer fails (the call was interrupted or
+ * the target killed) is undone where it can be: a file created for it is
+ * removed; a socket bound for it stays bound, and the bind the program
+ * makes again after the signal is answered 0.
+ *
+ * The try as the caller walks without magic links (RESOLVE_NO_MAGICLINKS)
+ * and never hands over an object of /proc: the broker's /proc/self is not
+ * the program's.  The program's own descriptors by name (/dev/stdin,
+ * /proc/self/fd/N) are reopened through /proc/TID/fd/N instead.
+ */
+#include "front/notif_call.h"
+#include "audit/audit.h"
+#include "core/dispatch.h"
+#include "fdname.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#ifndef O_LARGEFILE
+#define O_LARGEFILE 0
+#endif
+
+static struct args args_of(const struct notif *n)
+{
+	const __u64 *a = n->n.data.args;
+	struct args r = { .dirfd = AT_FDCWD };
+
+	switch (n->call) {
+	case SC_OPEN:
+		r = (struct args){ AT_FDCWD, a[0], (unsigned)a[1], (unsigned)a[2], 0, 0, 0 };
+		break;
+	case SC_OPENAT:
+		r = (struct args){ (int)a[0], a[1], (unsigned)a[2], (unsigned)a[3], 0, 0, 0 };
+		break;
+	case SC_OPENAT2:
+		r = (struct args){ (int)a[0], a[1], 0, 0, a[2], a[3], 0 };
+		break;
+	case SC_CREAT:
+		r = (struct args){ AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, (unsigned)a[1], 0, 0, 0 };
+		break;
+	case SC_STAT:
+		r = (struct args){ AT_FDCWD, a[0], 0, 0, a[1], 0, 0 };
+		break;
+	case SC_LSTAT:
+		r = (struct args){ AT_FDCWD, a[0], AT_SYMLINK_NOFOLLOW, 0, a[1], 0, 0 };
+		break;
+	case SC_NEWFSTATAT:
+		r = (struct args){ (int)a[0], a[1], (unsigned)a[3], 0, a[2], 0, 0 };
+		break;
+	case SC_STATX:
+		r = (struct args){ (int)a[0], a[1], (unsigned)a[2], 0, a[4], 0, (unsigned)a[3] };
+		break;
+	case SC_ACCESS:
+		r = (struct args){ AT_FDCWD, a[0], 0, (unsigned)a[1], 0, 0, 0 };
+		break;
+	case SC_FACCESSAT:
+		r = (struct args){ (int)a[0], a[1], 0, (unsigned)a[2], 0, 0, 0 };
+		break;
+	case SC_FACCESSAT2:
+		r = (struct args){ (int)a[0], a[1], (unsigned)a[3], (unsigned)a[2], 0, 0, 0 };
+		break;
+	case SC_BIND:
+		r = (struct args){ (int)a[0], 0, 0, 0, a[1], a[2], 0 };
+		break;
+	case SC_SOCKET:
+	case SC_NONE:
+	case SC_NCALLS:
+		break;
+	}
+	return r;
+}
+
+void notif_fetch(struct worker_job *j)
+{
+	struct notif *n = (struct notif *)j;
+	struct args a = args_of(n);
+	pid_t tid = (pid_t)n->n.pid;
+	ssize_t len;
+	int rc = 0;
+
+	if (a.path) {
+		len = target_read_str(tid, a.path, n->path, sizeof(n->path));
+		rc = len < 0 ? (int)len : 0;
+	}
+	/* openat2: the first version of open_how; a larger one is the kernel's to check */
+	if (!rc && n->call == SC_OPENAT2)
+		rc = a.size == sizeof(n->how) ? target_read(tid, a.buf, &n->how, sizeof(n->how))
+					      : -EINVAL;
+	if (!rc && n->call == SC_BIND) {
+		if (a.size < sizeof(sa_family_t) || a.size > sizeof(n->sa))
+			rc = -EINVAL;
+		else
+			rc = target_read(tid, a.buf, &n->sa, (size_t)a.size);
+		n->salen = (socklen_t)a.size;
+	}
+	if (!rc)
+		rc = target_cred_read(tid, &n->cred);
+	/* a name means what it means in the broker's root and mounts only */
+	if (!rc && a.path && target_fs_is_ours(tid) != 1)
+		rc = -EXDEV;
+	if (!target_valid(n->listener, n->n.id))
+		rc = -ENOENT;
+	n->fetch_err = rc;
+}
+
+void notif_write(struct worker_job *j)
+{
+	struct notif *n = (struct notif *)j;
+	int rc = target_write((pid_t)n->n.pid, n->out_addr, &n->out, n->out_len);
+
+	if (rc == 0)
+		notif_send(n->listener, n->n.id, 0, 0, 0);
+	else
+		notif_send(n->listener, n->n.id, -1, rc == -EFAULT ? EFAULT : -rc, 0);
+}
+
+static void held_close(struct held *h)
+{
+	int *fds[] = { &h->pidfd, &h->dirfd, &h->sock, &h->netns, &h->fd };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+}
+
+/* A copy of the target's descriptor fd, or its cwd for AT_FDCWD; -errno. */
+int take_fd(const struct notif *n, struct held *h, int fd)
+{
+	pid_t tid = (pid_t)n->n.pid;
+	int copy;
+
+	if (fd == AT_FDCWD) {
+		copy = target_cwd(tid);
+	} else {
+		if (h->pidfd < 0)
+			h->pidfd = target_pidfd(tid, n->cred.tgid);
+		if (h->pidfd < 0)
+			return h->pidfd;
+		copy = target_getfd(h->pidfd, fd);
+	}
+	if (copy >= 0 && !target_valid(n->listener, n->n.id)) {
+		close(copy);
+		return -ENOENT; /* the thread moved on: tid may be another's now */
+	}
+	return copy;
+}
+
+static bool debug_on(void)
+{
+	static int on = -1;
+
+	if (on < 0) {
+		const char *d = getenv("FDBROKER_DEBUG");
+
+		on = d && *d && strcmp(d, "0") != 0;
+	}
+	return on;
+}
+
+/* FDBROKER_DEBUG: one line per call served, on stderr. */
+void debug(const struct notif *n, const char *what)
+{
+	char esc[4 * 64 + 1], prog[AUDIT_PROG_ESC];
+	char shown[65];
+
+	if (!debug_on())
+		return;
+	snprintf(shown, sizeof(shown), "%s", n->path);
+	fprintf(stderr, "fdbroker: via=seccomp pid=%d prog=%s %s %s: %s\n", (int)n->cred.tgid,
+		audit_escape(n->cred.comm, prog, sizeof(prog)), sc_name(n->call),
+		audit_escape(shown, esc, sizeof(esc)), what);
+}
+
+/* The call goes on to the kernel. */
+bool kernel(struct notif *n, const char *why)
+{
+	notif_continue(n);
+	debug(n, why);
+	return false;
+}
+
+struct req_who who_of(const struct notif *n)
+{
+	struct req_who w = {
+		.pid = n->cred.tgid,
+		.id = { .uid = n->cred.euid, .gid = n->cred.egid, .groups = n->cred.groups,
+			.ngroups = n->cred.ngroups },
+		.prog = n->cred.comm,
+		.via = "seccomp",
+	};
+
+	return w;
+}
+
+/* The caller's file-system identity; access(2) without AT_EACCESS uses the real ids. */
+struct as_caller_id caller_id(const struct notif *n, bool real)
+{
+	struct as_caller_id id = {
+		.uid = real ? n->cred.ruid : n->cred.fsuid,
+		.gid = real ? n->cred.rgid : n->cred.fsgid,
+		.groups = n->cred.groups,
+		.ngroups = n->cred.ngroups,
+	};
+
+	return id;
+}
+
+/* An object of /proc: the broker's /proc/self would stand for the program's. */
+bool on_proc(int fd)
+{
+	struct statfs sf;
+
+	return fstatfs(fd, &sf) < 0 || sf.f_type == PROC_SUPER_MAGIC;
+}
+
+bool notif_decide(struct broker *b, struct notif *n)
+{
+	struct held h = { -1, -1, -1, -1, -1 };
+	struct args a = args_of(n);
+	bool reposted = false;
+
+	if (n->fetch_err == -ENOENT) {
+		n->answered = true; /* gone: nothing to answer */
+		return false;
+	}
+	if (n->fetch_err)
+		return kernel(n, "unread: the kernel answers");
+	switch (n->call) {
+	case SC_OPEN:
+	case SC_OPENAT:
+	case SC_OPENAT2:
+	case SC_CREAT:
+		reposted = decide_open(b, n, &a, &h);
+		break;
+	case SC_STAT:
+	case SC_LSTAT:
+	case SC_NEWFSTATAT:
+	case SC_STATX:
+	case SC_ACCESS:
+	case SC_FACCESSAT:
+	case SC_FACCESSAT2:
+		reposted = decide_stat(b, n, &a, &h);
+		break;
+	case SC_SOCKET:
+		reposted = decide_socket(b, n, &h);
+		break;
+	case SC_BIND:
+		reposted = decide_bind(b, n, &a, &h);
+		break;
+	case SC_NONE:
+	case SC_NCALLS:
+		kernel(n, "not ours");
+		break;
+	}
+	held_close(&h);
+	return reposted;
+}

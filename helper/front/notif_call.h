@@ -1,0 +1,54 @@
+/*
+ * The seccomp front end's calls, one file per family (notif_open.c,
+ * notif_stat.c, notif_net.c), and what they share (notif.c).  Private to
+ * the front end.  A decide_* function answers n (or posts it again: true)
+ * and returns as notif_decide does.
+ */
+#ifndef FDB_FRONT_NOTIF_CALL_H
+#define FDB_FRONT_NOTIF_CALL_H
+
+#include "front/as_caller.h"
+#include "front/notif.h"
+#include "request/request.h"
+
+/* The arguments of a call, by meaning (syscalls.h says which call has which). */
+struct args {
+	int dirfd;      /* AT_FDCWD when the call has none */
+	uint64_t path;  /* 0: no path */
+	unsigned flags; /* open flags, or AT_* flags */
+	unsigned mode;  /* creation mode, or access mode */
+	uint64_t buf;   /* stat or statx result; openat2's how */
+	uint64_t size;  /* openat2's how size; bind's address length */
+	unsigned mask;  /* statx */
+};
+
+/* What the call holds of the target's while it is decided. */
+struct held {
+	int pidfd, dirfd, sock, netns, fd;
+};
+
+bool decide_open(struct broker *b, struct notif *n, const struct args *a, struct held *h);
+bool decide_stat(struct broker *b, struct notif *n, const struct args *a, struct held *h);
+bool decide_socket(struct broker *b, struct notif *n, struct held *h);
+bool decide_bind(struct broker *b, struct notif *n, const struct args *a, struct held *h);
+
+/* A copy of the target's descriptor fd (AT_FDCWD: its cwd), the call re-validated; -errno. */
+int take_fd(const struct notif *n, struct held *h, int fd);
+/* FDBROKER_DEBUG: one line on stderr for the call and what became of it. */
+void debug(const struct notif *n, const char *what);
+/* The call goes on to the kernel (CONTINUE), why for FDBROKER_DEBUG; returns false. */
+bool kernel(struct notif *n, const char *why);
+/* Who asks, for the core: the thread's credentials as read, via=seccomp. */
+struct req_who who_of(const struct notif *n);
+/* The caller's file-system identity; real: its real ids (access(2) without AT_EACCESS). */
+struct as_caller_id caller_id(const struct notif *n, bool real);
+/* Is fd an object of /proc (or cannot that be told)? */
+bool on_proc(int fd);
+/* openat2 with these flags, mode and RESOLVE_*: fd or -errno. */
+int openat2_fd(int dirfd, const char *path, unsigned flags, unsigned mode, uint64_t resolve);
+/* Hand fd (which stays ours) to the program; a file made for it at path from start is removed if that fails. */
+void give_fd(struct notif *n, int fd, bool cloexec, int start, const char *created, const char *what);
+/* The core's outcome of a descriptor call (open, reopen, socket) to the program. */
+void give_outcome_fd(struct broker *b, struct notif *n, struct outcome *o, bool cloexec);
+
+#endif

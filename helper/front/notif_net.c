@@ -1,0 +1,113 @@
+/*
+ * socket and bind under seccomp.  A raw or packet socket is made by the
+ * broker (no try as the caller: what the kernel checks there is a
+ * capability, which the broker's thread would lend); a bind is made on the
+ * program's own socket, taken with pidfd_getfd, in place.
+ */
+#include "front/notif_call.h"
+#include "audit/audit.h"
+#include "core/dispatch.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+bool decide_socket(struct broker *b, struct notif *n, struct held *h)
+{
+	const __u64 *a = n->n.data.args;
+	struct req r = { .op = REQ_SOCKET, .who = who_of(n) };
+	struct outcome o;
+
+	h->netns = target_netns((pid_t)n->n.pid);
+	if (h->netns < 0 || !target_valid(n->listener, n->n.id))
+		return kernel(n, "its network namespace: the kernel answers");
+	r.u.socket = (struct req_socket){ .family = (int)a[0], .type = (int)a[1],
+					  .protocol = (int)a[2], .probe = h->netns };
+	/* no try as the caller: what the kernel asks is a capability, which the broker's thread would lend */
+	if (!dispatch_would(b, &r))
+		return kernel(n, "no rule: the kernel answers");
+	outcome_init(&o, "socket");
+	dispatch(b, NULL, &r, &o);
+	give_outcome_fd(b, n, &o, (a[1] & SOCK_CLOEXEC) != 0);
+	return false;
+}
+
+/* Is sock bound to sa already (a bind made again after a signal interrupted our answer)? */
+static bool bound_to(int sock, const struct sockaddr_storage *sa, socklen_t salen)
+{
+	struct sockaddr_storage now;
+	socklen_t len = sizeof(now);
+
+	if (sa->ss_family != AF_INET && sa->ss_family != AF_INET6)
+		return false;
+	return getsockname(sock, (struct sockaddr *)&now, &len) == 0 && len == salen &&
+	       memcmp(&now, sa, salen) == 0 &&
+	       (sa->ss_family == AF_INET ? ((struct sockaddr_in *)&now)->sin_port
+					 : ((struct sockaddr_in6 *)&now)->sin6_port) != 0;
+}
+
+struct try_bind {
+	int sock;
+	const struct sockaddr *sa;
+	socklen_t salen;
+};
+
+static int try_bind_fn(void *arg)
+{
+	struct try_bind *t = arg;
+
+	return bind(t->sock, t->sa, t->salen) < 0 ? -errno : 0;
+}
+
+bool decide_bind(struct broker *b, struct notif *n, const struct args *a, struct held *h)
+{
+	const struct sockaddr_un *un = (const struct sockaddr_un *)&n->sa;
+	struct req r = { .op = REQ_BIND, .who = who_of(n) };
+	struct as_caller_id id = caller_id(n, false);
+	struct try_bind t;
+	struct outcome o;
+	int rc;
+
+	/* an abstract or relative unix name means what it means in the program's namespaces */
+	if (n->sa.ss_family == AF_UNIX && (n->salen <= offsetof(struct sockaddr_un, sun_path) ||
+					   un->sun_path[0] != '/'))
+		return kernel(n, "a unix name of its own: the kernel answers");
+	h->sock = take_fd(n, h, a->dirfd);
+	if (h->sock < 0)
+		return kernel(n, "no such socket: the kernel answers");
+	if (bound_to(h->sock, &n->sa, n->salen)) {
+		notif_value(n, 0);
+		debug(n, "bound already");
+		return false;
+	}
+	r.u.bind = (struct req_bind){ .sock = h->sock, .sa = (const struct sockaddr *)&n->sa,
+				      .salen = n->salen, .umask = n->cred.umask };
+	if (!dispatch_would(b, &r))
+		return kernel(n, "no rule: the kernel answers");
+	t = (struct try_bind){ h->sock, (const struct sockaddr *)&n->sa, n->salen };
+	rc = as_caller(&id, try_bind_fn, &t);
+	if (rc == 0) {
+		notif_value(n, 0);
+		debug(n, "the program's own right");
+		return false;
+	}
+	if (rc != -EACCES && rc != -EPERM)
+		return kernel(n, "the kernel answers");
+	outcome_init(&o, "bind");
+	dispatch(b, NULL, &r, &o);
+	audit_flush(b->audit);
+	if (o.fd >= 0)
+		close(o.fd);
+	if (o.denied || o.malformed)
+		return kernel(n, "refused: the kernel answers");
+	if (o.err)
+		notif_error(n, o.err);
+	else
+		notif_value(n, 0);
+	debug(n, "granted");
+	return false;
+}

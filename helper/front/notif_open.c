@@ -1,0 +1,207 @@
+/*
+ * The open family under seccomp: open, openat, openat2, creat, and the
+ * program's own descriptors by name (see notif.c for what the program sees).
+ */
+#include "front/notif_call.h"
+#include "audit/audit.h"
+#include "core/dispatch.h"
+#include "fdname.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef O_LARGEFILE
+#define O_LARGEFILE 0
+#endif
+
+struct try_open {
+	int dirfd;
+	const char *path;
+	unsigned flags, mode;
+	bool reopen; /* path is /proc/TID/fd/N: a magic link, on purpose */
+	bool created;
+};
+
+int openat2_fd(int dirfd, const char *path, unsigned flags, unsigned mode, uint64_t resolve)
+{
+	struct open_how how = { .flags = flags, .mode = mode, .resolve = resolve };
+	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+static int try_open_fn(void *arg)
+{
+	struct try_open *t = arg;
+	unsigned base = (t->flags & ~(unsigned)(O_CLOEXEC | O_CREAT | O_EXCL)) | O_CLOEXEC |
+			O_NOCTTY | O_NONBLOCK;
+	uint64_t resolve = t->reopen ? 0 : RESOLVE_NO_MAGICLINKS;
+	int fd;
+
+	if (!(t->flags & O_CREAT)) {
+		fd = openat2_fd(t->dirfd, t->path, base, 0, resolve);
+	} else {
+		/* O_EXCL first, so that what this call created is known */
+		fd = (t->flags & O_EXCL) ? -ENOENT : openat2_fd(t->dirfd, t->path, base, 0, resolve);
+		if (fd == -ENOENT) {
+			fd = openat2_fd(t->dirfd, t->path, base | O_CREAT | O_EXCL, t->mode, resolve);
+			t->created = fd >= 0;
+			if (fd == -EEXIST && !(t->flags & O_EXCL))
+				fd = openat2_fd(t->dirfd, t->path, base, 0, resolve);
+		}
+	}
+	if (fd < 0)
+		return fd;
+	if (!t->reopen && on_proc(fd)) {
+		close(fd);
+		return -EXDEV;
+	}
+	/* the broker's O_NONBLOCK, unless the program asked for it */
+	if (!(t->flags & O_NONBLOCK) && fcntl(fd, F_SETFL, (int)(t->flags & (O_APPEND | O_DIRECT |
+		O_NOATIME | O_ASYNC))) < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/*
+ * Remove the file created at path (from start) for an answer that did not
+ * reach the program, if the name still holds that very file.
+ */
+static void undo_create(int start, const char *path, int fd)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+	struct stat made, now;
+	int pfd;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	pfd = openat2_fd(path[0] == '/' ? AT_FDCWD : start, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+			 RESOLVE_NO_SYMLINKS);
+	if (pfd < 0)
+		return;
+	if (fstat(fd, &made) == 0 && fstatat(pfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    made.st_dev == now.st_dev && made.st_ino == now.st_ino)
+		unlinkat(pfd, name, 0);
+	close(pfd);
+}
+
+/* Hand fd to the program; a file made for it is removed if that fails. */
+void give_fd(struct notif *n, int fd, bool cloexec, int start, const char *created,
+		    const char *what)
+{
+	int rc = notif_fd(n, fd, cloexec);
+
+	if (rc < 0 && created)
+		undo_create(start, created, fd);
+	n->answered = true; /* or gone: either way the kernel has no call of ours left */
+	close(fd);
+	debug(n, rc < 0 ? "the call went away" : what);
+}
+
+/* The core's outcome of a descriptor call (open, reopen, socket) to the program. */
+void give_outcome_fd(struct broker *b, struct notif *n, struct outcome *o, bool cloexec)
+{
+	audit_flush(b->audit); /* the line before the descriptor */
+	if (o->denied || o->malformed) {
+		if (o->fd >= 0)
+			close(o->fd);
+		kernel(n, "refused: the kernel answers");
+	} else if (o->fd >= 0) {
+		give_fd(n, o->fd, cloexec, AT_FDCWD, o->created ? o->object : NULL, "granted");
+	} else {
+		notif_error(n, o->err);
+		debug(n, "granted: an error of the object's");
+	}
+}
+
+static bool decide_reopen(struct broker *b, struct notif *n, struct held *h, int fdnum,
+			  unsigned flags)
+{
+	char proc[64];
+	struct as_caller_id id = caller_id(n, false);
+	struct try_open t = { .dirfd = AT_FDCWD, .path = proc, .flags = flags & ~(unsigned)O_CREAT,
+			      .reopen = true };
+	struct req r = { .op = REQ_REOPEN, .who = who_of(n) };
+	struct outcome o;
+	int fd;
+
+	snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", (int)n->n.pid, fdnum);
+	fd = as_caller(&id, try_open_fn, &t);
+	if (fd >= 0) {
+		give_fd(n, fd, flags & O_CLOEXEC, AT_FDCWD, NULL, "the program's own right");
+		return false;
+	}
+	if (fd != -EACCES && fd != -EPERM)
+		return kernel(n, "the kernel answers");
+	h->fd = take_fd(n, h, fdnum);
+	if (h->fd < 0)
+		return kernel(n, "no such descriptor");
+	r.u.reopen = (struct req_reopen){ .name = n->path, .fd = (unsigned)fdnum, .flags = flags,
+					  .held = h->fd };
+	outcome_init(&o, "reopen");
+	dispatch(b, NULL, &r, &o);
+	give_outcome_fd(b, n, &o, flags & O_CLOEXEC);
+	return false;
+}
+
+bool decide_open(struct broker *b, struct notif *n, const struct args *a, struct held *h)
+{
+	unsigned flags = a->flags, mode = a->mode;
+	struct req r = { .op = REQ_OPEN, .who = who_of(n) };
+	struct as_caller_id id = caller_id(n, false);
+	struct try_open t;
+	struct outcome o;
+	int fdnum, fd;
+
+	if (n->call == SC_OPENAT2) {
+		/* resolve restrictions are the kernel's to honour: not judged here */
+		if (n->how.resolve || n->how.flags >> 32)
+			return kernel(n, "openat2 with RESOLVE_*: the kernel answers");
+		flags = (unsigned)n->how.flags;
+		mode = (unsigned)n->how.mode;
+	}
+	flags &= ~(unsigned)O_LARGEFILE;
+	mode = (mode & 07777) & ~(unsigned)n->cred.umask;
+	fdnum = fdname_parse(n->path, n->cred.tgid);
+	if (fdnum >= 0)
+		return decide_reopen(b, n, h, fdnum, flags);
+	if (n->path[0] != '/') {
+		h->dirfd = take_fd(n, h, a->dirfd);
+		if (h->dirfd < 0)
+			return kernel(n, "its directory: the kernel answers");
+	}
+	r.u.open = (struct req_open){ .path = n->path, .dirfd = h->dirfd, .flags = flags,
+				      .mode = mode };
+	if (!dispatch_would(b, &r))
+		return kernel(n, "no rule: the kernel answers");
+	t = (struct try_open){ .dirfd = h->dirfd >= 0 ? h->dirfd : AT_FDCWD, .path = n->path,
+			       .flags = flags, .mode = mode };
+	if (!target_valid(n->listener, n->n.id)) {
+		n->answered = true;
+		return false;
+	}
+	fd = as_caller(&id, try_open_fn, &t);
+	if (fd >= 0) {
+		give_fd(n, fd, flags & O_CLOEXEC, t.dirfd, t.created ? n->path : NULL,
+			"the program's own right");
+		return false;
+	}
+	if (fd != -EACCES && fd != -EPERM)
+		return kernel(n, "the kernel answers");
+	outcome_init(&o, "open");
+	dispatch(b, NULL, &r, &o);
+	give_outcome_fd(b, n, &o, flags & O_CLOEXEC);
+	return false;
+}

@@ -1,0 +1,129 @@
+/*
+ * stat and access under seccomp: stat, lstat, newfstatat, statx, access,
+ * faccessat, faccessat2.  A stat's result is written into the program by a
+ * worker (it may stall like a read), which then answers.
+ */
+#include "front/notif_call.h"
+#include "audit/audit.h"
+#include "core/dispatch.h"
+#include "fdname.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct try_stat {
+	int dirfd;
+	const char *path;
+	unsigned at_flags;
+	struct notif *n;
+	bool access;
+	unsigned amode;
+};
+
+/* The result a stat call asked for, of the object opath stands for, into n->out. */
+static int stat_result(struct notif *n, int opath, unsigned at_flags, unsigned mask)
+{
+	int rc;
+
+	if (n->call == SC_STATX) {
+		rc = statx(opath, "", AT_EMPTY_PATH | (int)(at_flags & AT_STATX_SYNC_TYPE), mask,
+			   &n->out.stx);
+		n->out_len = sizeof(n->out.stx);
+	} else {
+		rc = fstatat(opath, "", &n->out.st, AT_EMPTY_PATH);
+		n->out_len = sizeof(n->out.st);
+	}
+	return rc < 0 ? -errno : 0;
+}
+
+static int try_stat_fn(void *arg)
+{
+	struct try_stat *t = arg;
+	unsigned nofollow = t->at_flags & AT_SYMLINK_NOFOLLOW;
+	int opath, rc;
+
+	if (t->access)
+		return syscall(SYS_faccessat2, t->dirfd, t->path, (int)t->amode,
+			       AT_EACCESS | (int)nofollow) < 0 ? -errno : 0;
+	/* O_PATH needs what a stat needs: search on the way, nothing on the object */
+	opath = openat2_fd(t->dirfd, t->path, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0), 0,
+			   RESOLVE_NO_MAGICLINKS);
+	if (opath < 0)
+		return opath;
+	rc = on_proc(opath) ? -EXDEV : stat_result(t->n, opath, t->at_flags, t->n->n.data.args[3]);
+	close(opath);
+	return rc;
+}
+
+/* A stat result in n->out: written into the program by a worker, which answers. */
+static bool give_stat(struct broker *b, struct notif *n, const struct args *a, const char *what)
+{
+	n->out_addr = a->buf;
+	debug(n, what);
+	if (seccomp_repost(b, n))
+		return true;
+	n->writing = false;
+	return kernel(n, "every worker busy: the kernel answers");
+}
+
+bool decide_stat(struct broker *b, struct notif *n, const struct args *a, struct held *h)
+{
+	bool access = n->call == SC_ACCESS || n->call == SC_FACCESSAT || n->call == SC_FACCESSAT2;
+	bool eaccess = n->call == SC_FACCESSAT2 && (a->flags & AT_EACCESS);
+	struct req r = { .op = REQ_STAT, .who = who_of(n) };
+	struct as_caller_id id = caller_id(n, access && !eaccess);
+	struct try_stat t;
+	struct outcome o;
+	int rc;
+
+	if (!n->path[0])
+		return kernel(n, "no name: the kernel answers"); /* AT_EMPTY_PATH: an fstat */
+	if (n->path[0] != '/') {
+		h->dirfd = take_fd(n, h, a->dirfd);
+		if (h->dirfd < 0)
+			return kernel(n, "its directory: the kernel answers");
+	}
+	r.u.stat = (struct req_stat){ .path = n->path, .dirfd = h->dirfd,
+				      .at_flags = a->flags & AT_SYMLINK_NOFOLLOW,
+				      .amode = access ? a->mode : REQ_AMODE_STAT };
+	if (fdname_parse(n->path, n->cred.tgid) >= 0 || !dispatch_would(b, &r))
+		return kernel(n, "no rule: the kernel answers");
+	t = (struct try_stat){ .dirfd = h->dirfd >= 0 ? h->dirfd : AT_FDCWD, .path = n->path,
+			       .at_flags = a->flags, .n = n, .access = access, .amode = a->mode };
+	rc = as_caller(&id, try_stat_fn, &t);
+	if (rc == 0 && access) {
+		notif_value(n, 0);
+		debug(n, "the program's own right");
+		return false;
+	}
+	if (rc == 0)
+		return give_stat(b, n, a, "the program's own right");
+	if (rc != -EACCES && rc != -EPERM)
+		return kernel(n, "the kernel answers");
+	outcome_init(&o, access ? "access" : "stat");
+	dispatch(b, NULL, &r, &o);
+	audit_flush(b->audit);
+	if (o.denied || o.malformed) {
+		if (o.fd >= 0)
+			close(o.fd);
+		return kernel(n, "refused: the kernel answers");
+	}
+	if (o.fd < 0) {
+		if (o.err)
+			notif_error(n, o.err);
+		else
+			notif_value(n, 0);
+		debug(n, "granted");
+		return false;
+	}
+	rc = stat_result(n, o.fd, a->flags, a->mask);
+	close(o.fd);
+	if (rc < 0) {
+		notif_error(n, -rc);
+		return false;
+	}
+	return give_stat(b, n, a, "granted");
+}

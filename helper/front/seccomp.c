@@ -1,0 +1,336 @@
+/*
+ * The seccomp front end's event sources: a listener per supervised tree,
+ * and the worker pool's completion descriptor.  A readable listener gives
+ * notifications (SECCOMP_IOCTL_NOTIF_RECV); each goes to a worker to have
+ * its arguments read (front/notif.c notif_fetch), and comes back to the
+ * loop to be decided (notif_decide).  The loop never waits for a target:
+ * a notification whose job is not back by its deadline is answered
+ * CONTINUE (the kernel runs the call as the program made it), and so is one
+ * that finds every worker busy.
+ *
+ * A listener reports EPOLLHUP once no process uses its filter any more
+ * (Linux 5.8): the tree is gone, and its source is closed as soon as none
+ * of its notifications is still in a job.
+ */
+#include "front/seccomp.h"
+#include "front/notif.h"
+#include "audit/audit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+/* Workers for the reads: enough for stalls of a few trees, each one's stack mostly idle. */
+#define SC_WORKERS 16
+/* How long a notification may wait for its read before the kernel gets it back (ms). */
+#define SC_DEADLINE_MS 1000
+/* Notifications taken per readiness of one listener: the others' turn after. */
+#define SC_RECV_BATCH 16
+
+struct sc_front {
+	struct evsrc src; /* first: the pool's completion descriptor */
+	struct workers *pool;
+	struct notif *waiting; /* in a job, newest first: for their deadlines */
+	long busy_note;        /* when "every worker busy" was last logged */
+};
+
+struct sc_tree {
+	struct evsrc src; /* first */
+	struct broker *b;
+	int fd;
+	unsigned jobs;    /* its notifications still in a job */
+	bool gone;        /* EPOLLHUP seen: closed when jobs is 0 */
+	bool watched;     /* in the loop */
+};
+
+/* The architecture the filter lets through to us (front/filter.c). */
+static const struct sc_arch *f_arch(void)
+{
+	return sc_native();
+}
+
+static struct sc_front *front_of(struct broker *b)
+{
+	return b->seccomp;
+}
+
+static void tree_close(struct broker *b, struct sc_tree *t)
+{
+	if (t->watched)
+		loop_remove(b, t->fd, &t->src);
+	close(t->fd);
+	free(t);
+}
+
+static void waiting_unlink(struct sc_front *f, struct notif *n)
+{
+	if (n->prev)
+		n->prev->next = n->next;
+	else if (f->waiting == n)
+		f->waiting = n->next;
+	if (n->next)
+		n->next->prev = n->prev;
+	n->prev = n->next = NULL;
+}
+
+/* A notification is done with: freed, and its tree closed if that was the last. */
+static void notif_free(struct broker *b, struct notif *n)
+{
+	struct sc_tree *t = n->tree;
+
+	target_cred_free(&n->cred);
+	free(n);
+	if (--t->jobs == 0 && t->gone)
+		tree_close(b, t);
+}
+
+static bool post(struct broker *b, struct notif *n, void (*run)(struct worker_job *))
+{
+	struct sc_front *f = front_of(b);
+	long now = broker_now_ms();
+
+	n->job.run = run;
+	n->job.abandoned = false;
+	if (workers_post(f->pool, &n->job) < 0) {
+		if (now - f->busy_note >= 1000) {
+			audit_note(b->audit, "seccomp: every worker is busy (%d): calls go on to "
+					     "the kernel unserved", SC_WORKERS);
+			f->busy_note = now;
+		}
+		return false;
+	}
+	n->deadline = now + SC_DEADLINE_MS;
+	n->next = f->waiting;
+	if (n->next)
+		n->next->prev = n;
+	f->waiting = n;
+	broker_tick_by(b, n->deadline);
+	return true;
+}
+
+bool seccomp_repost(struct broker *b, struct notif *n)
+{
+	n->writing = true;
+	return post(b, n, notif_write);
+}
+
+/* One notification off the listener: false when none is left. */
+static bool receive(struct broker *b, struct sc_tree *t)
+{
+	struct notif *n = calloc(1, sizeof(*n));
+
+	if (!n) {
+		audit_note(b->audit, "seccomp: out of memory: a notification waits");
+		return false;
+	}
+	if (ioctl(t->fd, SECCOMP_IOCTL_NOTIF_RECV, &n->n) < 0) {
+		/* ENOENT: the caller was interrupted before we got to it */
+		int e = errno;
+
+		free(n);
+		return e == ENOENT || e == EINTR;
+	}
+	n->tree = t;
+	n->listener = t->fd;
+	t->jobs++;
+	n->call = n->n.data.arch == f_arch()->audit_arch ? sc_call_of(f_arch(), (int)n->n.data.nr)
+							  : SC_NONE;
+	if (n->call == SC_NONE || !post(b, n, notif_fetch)) {
+		notif_continue(n);
+		notif_free(b, n);
+	}
+	return true;
+}
+
+static void tree_ready(struct broker *b, struct evsrc *src, uint32_t events)
+{
+	struct sc_tree *t = (struct sc_tree *)src;
+
+	if (events & EPOLLIN)
+		for (int i = 0; i < SC_RECV_BATCH && receive(b, t); i++)
+			;
+	if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN)) {
+		t->gone = true;
+		if (t->jobs == 0)
+			tree_close(b, t);
+		else
+			loop_modify(b, t->fd, &t->src, 0);
+	}
+}
+
+static void tree_shut(struct broker *b, struct evsrc *src)
+{
+	struct sc_tree *t = (struct sc_tree *)src;
+
+	/* notifications still in a job keep t */
+	t->gone = true;
+	if (t->jobs == 0) {
+		tree_close(b, t);
+	} else {
+		loop_remove(b, t->fd, &t->src);
+		t->watched = false;
+	}
+}
+
+static const struct evsrc_ops tree_ops = { .ready = tree_ready, .close = tree_shut };
+
+/* Finished jobs: decided, or freed if the loop had given up on them. */
+static void pool_ready(struct broker *b, struct evsrc *src, uint32_t events)
+{
+	struct sc_front *f = (struct sc_front *)src;
+	struct worker_job *j;
+
+	(void)events;
+	while ((j = workers_collect(f->pool))) {
+		struct notif *n = (struct notif *)j;
+
+		if (!j->abandoned)
+			waiting_unlink(f, n);
+		/* a write job answered for itself; a fetched one is decided (and may be reposted) */
+		if (j->abandoned || n->writing || n->answered || !notif_decide(b, n))
+			notif_free(b, n);
+	}
+}
+
+/* Past its deadline a notification is the kernel's again. */
+static long pool_expire(struct broker *b, struct evsrc *src, long now)
+{
+	struct sc_front *f = (struct sc_front *)src;
+	long next = 0;
+
+	(void)b;
+	for (struct notif *n = f->waiting, *nx; n; n = nx) {
+		nx = n->next;
+		if (n->deadline <= now) {
+			waiting_unlink(f, n);
+			if (!n->answered)
+				notif_continue(n);
+			n->job.abandoned = true;
+		} else if (!next || n->deadline < next) {
+			next = n->deadline;
+		}
+	}
+	return next;
+}
+
+static void pool_shut(struct broker *b, struct evsrc *src)
+{
+	struct sc_front *f = (struct sc_front *)src;
+	unsigned left;
+
+	loop_remove(b, workers_fd(f->pool), &f->src);
+	for (struct notif *n = f->waiting; n; n = n->next)
+		n->job.abandoned = true;
+	pool_ready(b, src, 0); /* what has finished is freed */
+	/* what is still in a job stays allocated: its worker may still write it */
+	left = workers_free(f->pool);
+	if (left)
+		audit_note(b->audit, "seccomp: %u call%s still being read at exit", left,
+			   left == 1 ? "" : "s");
+	b->seccomp = NULL;
+	free(f);
+}
+
+static const struct evsrc_ops pool_ops = {
+	.ready = pool_ready, .expire = pool_expire, .close = pool_shut,
+};
+
+static struct sc_front *front_start(struct broker *b)
+{
+	struct sc_front *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->src.ops = &pool_ops;
+	f->pool = workers_new(SC_WORKERS);
+	if (!f->pool || loop_add(b, workers_fd(f->pool), &f->src, EPOLLIN) < 0) {
+		int e = errno;
+
+		if (f->pool)
+			workers_free(f->pool);
+		free(f);
+		errno = e;
+		return NULL;
+	}
+	b->seccomp = f;
+	return f;
+}
+
+int seccomp_attach(struct broker *b, int listener)
+{
+	struct sc_front *f = front_of(b) ? front_of(b) : front_start(b);
+	struct sc_tree *t = f ? calloc(1, sizeof(*t)) : NULL;
+
+	if (!t) {
+		int e = errno;
+
+		close(listener);
+		errno = e;
+		return -1;
+	}
+	t->src.ops = &tree_ops;
+	t->b = b;
+	t->fd = listener;
+	if (loop_add(b, listener, &t->src, EPOLLIN) < 0) {
+		int e = errno;
+
+		close(listener);
+		free(t);
+		errno = e;
+		return -1;
+	}
+	t->watched = true;
+	return 0;
+}
+
+/* The answers.  ENOENT from the kernel: the call is gone (killed, or interrupted by a signal). */
+int notif_send(int listener, uint64_t id, long long val, int err, unsigned flags)
+{
+	struct seccomp_notif_resp r = { .id = id, .val = val, .error = -err, .flags = flags };
+
+	return ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0 ? -errno : 0;
+}
+
+void notif_continue(struct notif *n)
+{
+	n->answered = true;
+	notif_send(n->listener, n->n.id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+}
+
+void notif_error(struct notif *n, int err)
+{
+	n->answered = true;
+	notif_send(n->listener, n->n.id, -1, err, 0);
+}
+
+void notif_value(struct notif *n, long long val)
+{
+	n->answered = true;
+	notif_send(n->listener, n->n.id, val, 0, 0);
+}
+
+int notif_fd(struct notif *n, int fd, bool cloexec)
+{
+	struct seccomp_notif_addfd a = {
+		.id = n->n.id, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = (uint32_t)fd,
+		.newfd_flags = cloexec ? O_CLOEXEC : 0,
+	};
+	int rc = ioctl(n->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+
+	if (rc >= 0) {
+		n->answered = true;
+		return 0;
+	}
+	if (errno != EINVAL)
+		return -errno;
+	/* before Linux 5.14: install, then answer with the number */
+	a.flags = 0;
+	rc = ioctl(n->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+	if (rc < 0)
+		return -errno;
+	notif_value(n, rc);
+	return 0;
+}
