@@ -260,11 +260,7 @@ int preflight_shim(struct preflight *pf, const char *shim)
 	return -1;
 }
 
-/*
- * PROGRAM as exec would find it for id: a name with a slash as it is, else
- * the first PATH entry where id reaches an executable regular file.
- */
-static bool find_program(const struct identity *id, const char *program, char *out, size_t cap)
+bool preflight_find(const struct identity *id, const char *program, char *out, size_t cap)
 {
 	const char *dirs = path_list();
 	char why[2 * PATH_MAX];
@@ -370,11 +366,25 @@ static void judge_env_program(struct preflight *pf, const char *arg, int depth)
 		return;
 	memcpy(name, arg, n);
 	name[n] = '\0';
-	if (find_program(pf->id, name, found, sizeof(found)))
+	if (preflight_find(pf->id, name, found, sizeof(found)))
 		judge(pf, found, depth + 1);
 	else
 		say(pf, false, "env runs %s, which is not found in PATH as %s searches it", name,
 		    pf->id->name);
+}
+
+int preflight_inspect(const char *path, struct exe_info *x)
+{
+	struct stat st;
+	int fd = open_regular(path, &st), rc, saved;
+
+	if (fd < 0)
+		return -1;
+	rc = elf_inspect(fd, x);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
 }
 
 static int judge(struct preflight *pf, const char *path, int depth)
@@ -422,7 +432,7 @@ int preflight_program(struct preflight *pf, const char *program)
 {
 	char path[PATH_MAX];
 
-	if (!find_program(pf->id, program, path, sizeof(path))) {
+	if (!preflight_find(pf->id, program, path, sizeof(path))) {
 		if (pf->doctor)
 			say(pf, false, "%s: not found in PATH as %s searches it", program, pf->id->name);
 		return pf->doctor;

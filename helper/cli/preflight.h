@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sys/elfinfo.h"
 #include "sys/users.h"
 
 struct preflight {
@@ -52,6 +53,19 @@ int preflight_shim(struct preflight *pf, const char *shim);
  * when they try to start it.
  */
 int preflight_program(struct preflight *pf, const char *program);
+
+/*
+ * run --via auto: PROGRAM as USER's exec would find it, into out: a name
+ * with a slash as it is, else the first PATH entry where USER reaches an
+ * executable regular file (judged as above); false if there is none.
+ */
+bool preflight_find(const struct identity *id, const char *program, char *out, size_t cap);
+
+/*
+ * How path starts (sys/elfinfo.h), read only if it is a regular file
+ * (EISDIR for anything else): 0, or -1 with errno.  Nothing is said.
+ */
+int preflight_inspect(const char *path, struct exe_info *x);
 
 /*
  * exec: the three checks above for the caller against socket_path; -1 when

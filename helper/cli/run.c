@@ -6,9 +6,17 @@
  * the tree, daemonized ones included, stays its descendant: that is how it
  * tells its own clients from other processes of the same user, and how it
  * knows when the last of them is gone.
+ *
+ * The way in (--via): the shim, preloaded, or the seccomp filter, which
+ * the child installs while it is still root and hands to the broker before
+ * it becomes USER and execs PROGRAM (see hand_off).  auto takes the filter
+ * for a program the shim cannot enter.
  */
 #include "core/broker.h"
+#include "fdpass.h"
+#include "front/filter.h"
 #include "front/preload.h"
+#include "front/seccomp.h"
 #include "sys/caps.h"
 #include "learn/learn.h"
 #include "cli/preflight.h"
@@ -30,6 +38,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+enum via { VIA_AUTO, VIA_PRELOAD, VIA_SECCOMP };
 
 struct run_state {
 	pid_t child;
@@ -119,31 +129,87 @@ static void on_signal(struct broker *b, const struct signalfd_siginfo *si)
 }
 
 /*
- * In the vfork()ed child: become the user and exec PROGRAM.  The child
- * shares our memory until it execs or exits, so it only makes system calls
- * (stderr is unbuffered), and on failure leaves its errno in *err.
+ * What the vfork()ed child needs to start PROGRAM.  It shares our memory
+ * until it execs or exits, so it only makes system calls (stderr is
+ * unbuffered), and on failure leaves its errno in err.
  */
-static void child_exec(const struct identity *id, const char *shim, char **argv,
-		       const sigset_t *oldmask, const struct rlimit *nofile, volatile int *err)
+struct launch {
+	const struct identity *id;
+	enum via via; /* preload or seccomp: auto is decided by now */
+	const char *shim; /* preload: LD_PRELOAD's, checked as USER */
+	/* seccomp: PROGRAM as found in PATH, before the filter forbids the search */
+	const char *path;
+	char **argv;
+	const sigset_t *oldmask;
+	const struct rlimit *nofile;
+	int sock; /* seccomp: our end of the socketpair the listener goes over */
+	volatile int err;
+};
+
+/*
+ * In the child, while it may still install a filter without no_new_privs
+ * (root: a setuid program it runs keeps its bit and is judged by the
+ * credentials it gets): install it and pass the listener to the broker.
+ * From here to the exec the child must make no call the filter traps: the
+ * broker, suspended in vfork, would never answer it.
+ */
+static int hand_off(struct launch *l)
 {
-	sigprocmask(SIG_SETMASK, oldmask, NULL);
-	if (nofile->rlim_max) /* the program's own limit, not the broker's */
-		setrlimit(RLIMIT_NOFILE, nofile);
-	if (geteuid() == 0 && identity_assume(id) < 0) {
-		*err = EPERM;
+	int fd = filter_install();
+	ssize_t n;
+
+	if (fd == -EACCES) {
+		/* no CAP_SYS_ADMIN (run by the user itself): only with no_new_privs */
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		fd = filter_install();
+	}
+	if (fd < 0) {
+		l->err = -fd;
+		fprintf(stderr, "fdbroker: cannot install the seccomp filter: %s%s\n", strerror(-fd),
+			fd == -EBUSY ? " (a seccomp supervisor is in place already)" : "");
+		return -1;
+	}
+	n = fdpass_send(l->sock, "L", 1, &fd, 1, 0);
+	close(fd);
+	if (n < 0) {
+		l->err = (int)-n;
+		fprintf(stderr, "fdbroker: cannot pass the seccomp listener: %s\n", strerror(l->err));
+		return -1;
+	}
+	return 0;
+}
+
+/* In the vfork()ed child: become the user and exec PROGRAM. */
+static void child_exec(struct launch *l)
+{
+	sigprocmask(SIG_SETMASK, l->oldmask, NULL);
+	if (l->nofile->rlim_max) /* the program's own limit, not the broker's */
+		setrlimit(RLIMIT_NOFILE, l->nofile);
+	if (l->path && hand_off(l) < 0)
+		_exit(EXIT_CANNOT_EXEC);
+	if (geteuid() == 0 && identity_assume(l->id) < 0) {
+		l->err = EPERM;
 		_exit(EXIT_CANNOT_EXEC);
 	}
 	/* a shim the user cannot read is silently skipped by the loader: say so */
-	if (access(shim, R_OK) < 0) {
+	if (l->via == VIA_PRELOAD && access(l->shim, R_OK) < 0) {
 		fprintf(stderr, "fdbroker: %s cannot read %s (is a parent directory private?)\n",
-			id->name, shim);
-		*err = EACCES;
+			l->id->name, l->shim);
+		l->err = EACCES;
 		_exit(EXIT_CANNOT_EXEC);
 	}
-	exec_search(argv);
-	*err = errno;
-	fprintf(stderr, "fdbroker: cannot run %s: %s\n", argv[0], strerror(*err));
-	_exit(*err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
+	/*
+	 * Under the filter, PATH was searched before (exec_search stats as
+	 * the caller); a name found nowhere has no filter and fails here the
+	 * same way as under the shim.
+	 */
+	if (l->path)
+		execvp(l->path, l->argv);
+	else
+		exec_search(l->argv);
+	l->err = errno;
+	fprintf(stderr, "fdbroker: cannot run %s: %s\n", l->argv[0], strerror(l->err));
+	_exit(l->err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
 }
 
 struct run_opts {
@@ -151,6 +217,7 @@ struct run_opts {
 	const char *log;
 	struct learn_opts learn;
 	unsigned stop_grace;
+	enum via via;
 	struct limits limits;
 	struct strlist policies, rules;
 	char **argv;
@@ -173,6 +240,21 @@ static int parse_grace(const char *arg, unsigned *out)
 	return 0;
 }
 
+static const char *const via_names[] = { [VIA_AUTO] = "auto", [VIA_PRELOAD] = "preload",
+					 [VIA_SECCOMP] = "seccomp" };
+
+/* --via preload|seccomp|auto */
+static int parse_via(const char *arg, enum via *out)
+{
+	for (int v = VIA_AUTO; v <= VIA_SECCOMP; v++)
+		if (strcmp(arg, via_names[v]) == 0) {
+			*out = (enum via)v;
+			return 0;
+		}
+	fprintf(stderr, "fdbroker run: --via wants preload, seccomp or auto, not %s\n", arg);
+	return -1;
+}
+
 /* The command line into o: 0, 1 after --help (printed), -1 on an error (said). */
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
@@ -182,6 +264,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		{ "allow", required_argument, NULL, 'a' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "stop-grace", required_argument, NULL, 'G' },
+		{ "via", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		LIMITS_OPTIONS,
 		LEARN_OPTIONS,
@@ -216,6 +299,10 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'G':
 			if (parse_grace(optarg, &o->stop_grace) < 0)
+				return -1;
+			break;
+		case 'V':
+			if (parse_via(optarg, &o->via) < 0)
 				return -1;
 			break;
 		case 'h':
@@ -289,39 +376,157 @@ static int exit_status(int status)
 	return EXIT_BROKER_FAILED;
 }
 
+static enum via judge_elf(const struct exe_info *x, char *why, size_t cap)
+{
+	if (x->go) {
+		snprintf(why, cap, "a Go program");
+		return VIA_SECCOMP;
+	}
+	if (!x->has_interp) {
+		snprintf(why, cap, "statically linked");
+		return VIA_SECCOMP;
+	}
+	if (!elf_interp_is_glibc(x->interp)) {
+		snprintf(why, cap, "loaded by %s, not glibc's loader", x->interp);
+		return VIA_SECCOMP;
+	}
+	snprintf(why, cap, "loaded by glibc's %s", x->interp);
+	return VIA_PRELOAD;
+}
+
+/*
+ * --via auto for the file at path: the filter for a program the shim
+ * cannot enter (no loader runs, Go makes its own system calls, a loader
+ * other than glibc's would not take the shim), the shim otherwise and when
+ * the file cannot be read.  A #! script is judged by its interpreter, one
+ * level down.  why: the reason, for FDBROKER_DEBUG.
+ */
+static enum via judge_file(const char *path, bool script, char *why, size_t cap)
+{
+	struct exe_info x;
+
+	if (preflight_inspect(path, &x) < 0) {
+		snprintf(why, cap, "cannot inspect %s: %s", path, strerror(errno));
+		return VIA_PRELOAD;
+	}
+	if (x.kind == EXE_SCRIPT && script && x.interp[0]) {
+		int n = snprintf(why, cap, "#! %s: ", x.interp);
+
+		if (n < 0 || (size_t)n >= cap)
+			n = 0;
+		return judge_file(x.interp, false, why + n, cap - (size_t)n);
+	}
+	if (x.kind == EXE_ELF && !x.foreign)
+		return judge_elf(&x, why, cap);
+	snprintf(why, cap, "%s", x.kind == EXE_SCRIPT ? "a #! script judged no further" :
+				 x.kind == EXE_ELF    ? "an ELF file of another byte order" :
+							"neither an ELF file nor a #! script");
+	return VIA_PRELOAD;
+}
+
+/*
+ * The way in for PROGRAM, and under the filter PROGRAM as USER's exec
+ * would find it, into path ("" if not found: nothing to search later).
+ * FDBROKER_DEBUG=1: one line on stderr with the way and why.
+ */
+static enum via choose_via(const struct run_opts *o, const struct identity *id, char *path,
+			   size_t cap)
+{
+	const char *debug = getenv("FDBROKER_DEBUG");
+	char why[3 * PATH_MAX];
+	enum via v = o->via;
+
+	if (v == VIA_PRELOAD || !preflight_find(id, o->argv[0], path, cap))
+		path[0] = '\0';
+	if (v != VIA_AUTO) {
+		snprintf(why, sizeof(why), "--via %s", via_names[v]);
+	} else if (!sc_native()) {
+		snprintf(why, sizeof(why), "no seccomp filter for this architecture");
+		v = VIA_PRELOAD;
+	} else if (!path[0]) {
+		snprintf(why, sizeof(why), "not found in PATH");
+		v = VIA_PRELOAD;
+	} else {
+		v = judge_file(path, true, why, sizeof(why));
+	}
+	if (debug && strcmp(debug, "1") == 0)
+		fprintf(stderr, "fdbroker: %s: via %s (%s)\n", path[0] ? path : o->argv[0],
+			via_names[v], why);
+	return v;
+}
+
+/* The listener the child sent before its exec; -1 if none came. */
+static int receive_listener(int sock)
+{
+	char c;
+	int fd = -1;
+	size_t nfds = 0;
+
+	if (fdpass_recv(sock, &c, 1, &fd, 1, &nfds, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1 || !nfds)
+		return -1;
+	return fd;
+}
+
 /*
  * Start PROGRAM; returns its pid, or -1 with the exit status in *fail.
  * vfork: no page tables to copy, which is most of what a fork costs here
  * (B6 of make bench); the environment is set in our own before, since the
- * broker execs nothing itself.
+ * broker execs nothing itself.  Under the filter *listener gets its
+ * listener: when vfork returns the child has sent it, or failed.
  */
-static pid_t spawn(const struct identity *id, const char *shim, const char *sock, char **argv,
-		   const sigset_t *oldmask, const struct rlimit *nofile, int *fail)
+static pid_t spawn(struct launch *l, const char *sock, int *listener, int *fail)
 {
-	volatile int err = 0;
+	int sv[2] = { -1, -1 }, status;
 	pid_t pid;
 
-	if (shim_environment(shim, sock) < 0) {
-		*fail = EXIT_BROKER_FAILED;
+	*listener = -1;
+	*fail = EXIT_BROKER_FAILED;
+	if (l->via == VIA_PRELOAD && shim_environment(l->shim, sock) < 0)
+		return -1;
+	if (l->path && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		fprintf(stderr, "fdbroker: socketpair: %s\n", strerror(errno));
 		return -1;
 	}
+	l->sock = sv[1];
 	pid = vfork();
+	if (pid == 0)
+		child_exec(l);
+	if (sv[1] >= 0)
+		close(sv[1]);
 	if (pid < 0) {
 		fprintf(stderr, "fdbroker: fork: %s\n", strerror(errno));
-		*fail = EXIT_BROKER_FAILED;
-		return -1;
-	}
-	if (pid == 0)
-		child_exec(id, shim, argv, oldmask, nofile, &err);
-	if (err) {
-		int status;
-
-		/* the child said why on stderr */
+	} else if (l->err) {
+		/* the child said why on stderr; a listener it sent goes with sv[0] */
 		waitpid(pid, &status, 0);
 		*fail = exit_status(status);
-		return -1;
+		pid = -1;
+	} else if (sv[0] >= 0 && (*listener = receive_listener(sv[0])) < 0) {
+		fprintf(stderr, "fdbroker: the seccomp listener did not come\n");
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		pid = -1;
 	}
+	if (sv[0] >= 0)
+		close(sv[0]);
 	return pid;
+}
+
+/*
+ * The broker's capabilities: what the rules need, CAP_KILL to forward
+ * signals to PROGRAM's user, and under the filter CAP_SYS_PTRACE (to read
+ * a target's memory and take its descriptors with pidfd_getfd) and
+ * CAP_SETUID, CAP_SETGID (to try a call as the caller first).
+ */
+static uint64_t run_caps(const struct policy *p, enum via via)
+{
+	uint64_t keep = caps_needed(p);
+
+	if (geteuid() == 0)
+		keep |= UINT64_C(1) << CAP_KILL;
+	if (via == VIA_SECCOMP)
+		keep |= UINT64_C(1) << CAP_SYS_PTRACE | UINT64_C(1) << CAP_SETUID |
+			UINT64_C(1) << CAP_SETGID;
+	return keep;
 }
 
 int cmd_run(int argc, char **argv)
@@ -333,11 +538,14 @@ int cmd_run(int argc, char **argv)
 	struct run_state st = { 0 };
 	struct broker b = { .epfd = -1, .sigfd = -1 };
 	char dir[PATH_MAX] = "", sock[PATH_MAX + 16] = "", shim[PATH_MAX + 16], base[PATH_MAX - 32];
+	char program[PATH_MAX];
 	struct preflight pf = { .id = &id };
 	sigset_t sigs, oldmask;
 	struct rlimit nofile = { 0 }; /* stays 0 if it could not be read */
+	struct launch l = { .id = &id, .shim = shim, .oldmask = &oldmask, .nofile = &nofile,
+			    .sock = -1 };
 	struct learn *learn = NULL;
-	int lfd = -1, learn_fd = -1, rc = EXIT_BROKER_FAILED, parsed;
+	int lfd = -1, learn_fd = -1, listener = -1, rc = EXIT_BROKER_FAILED, parsed;
 
 	policy_init(&policy);
 	parsed = parse_run(argc, argv, &o);
@@ -350,12 +558,18 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	policy.permissive = o.learn.mode == LEARN_PERMISSIVE;
+	l.argv = o.argv;
+	l.via = choose_via(&o, &id, program, sizeof(program));
+	if (l.via == VIA_SECCOMP && program[0])
+		l.path = program;
 	if (learn_begin(&o.learn, "run", &learn, &learn_fd) < 0)
 		goto out;
-	dumpable_warning();
-	if (find_shim(shim, sizeof(shim)) < 0) {
-		fprintf(stderr, "fdbroker: cannot find libfdshim.so (tried %s)\n", shim);
-		goto out;
+	if (l.via == VIA_PRELOAD) {
+		dumpable_warning();
+		if (find_shim(shim, sizeof(shim)) < 0) {
+			fprintf(stderr, "fdbroker: cannot find libfdshim.so (tried %s)\n", shim);
+			goto out;
+		}
 	}
 	if (audit_open(&audit, o.log) < 0) {
 		fprintf(stderr, "fdbroker: cannot open log %s: %s\n", o.log, strerror(errno));
@@ -363,11 +577,14 @@ int cmd_run(int argc, char **argv)
 	}
 	if (preflight_socket_base(&pf, base, sizeof(base)) < 0)
 		goto out;
-	if (preflight_shim(&pf, shim) < 0) {
-		rc = EXIT_CANNOT_EXEC;
-		goto out;
+	/* what the shim needs: nothing of it concerns the filter */
+	if (l.via == VIA_PRELOAD) {
+		if (preflight_shim(&pf, shim) < 0) {
+			rc = EXIT_CANNOT_EXEC;
+			goto out;
+		}
+		preflight_program(&pf, program[0] ? program : o.argv[0]);
 	}
-	preflight_program(&pf, o.argv[0]);
 	if (make_socket_dir(base, dir, sizeof(dir), sock, sizeof(sock)) < 0)
 		goto out;
 	lfd = broker_listen(sock);
@@ -396,14 +613,20 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "fdbroker: broker: %s\n", strerror(errno));
 		goto out;
 	}
-	st.child = spawn(&id, shim, sock, o.argv, &oldmask, &nofile, &rc);
+	st.child = spawn(&l, sock, &listener, &rc);
+	/* PROGRAM may be running already: its trapped calls wait for us */
+	if (st.child > 0 && listener >= 0 && seccomp_attach(&b, listener) < 0) {
+		fprintf(stderr, "fdbroker: seccomp: %s\n", strerror(errno));
+		kill(st.child, SIGKILL);
+		waitpid(st.child, NULL, 0);
+		st.child = -1;
+	}
 	if (st.child > 0) {
 		/* modes of created files come from the program, its umask applied */
 		umask(0);
 		/* after the exec: an ignored signal would be inherited by PROGRAM */
 		signal(SIGXFSZ, SIG_IGN);
-		/* what the rules need, and CAP_KILL to forward signals to PROGRAM's user */
-		if (caps_limit(caps_needed(&policy) | (geteuid() == 0 ? UINT64_C(1) << CAP_KILL : 0)) < 0) {
+		if (caps_limit(run_caps(&policy, l.via)) < 0) {
 			kill(st.child, SIGKILL);
 			waitpid(st.child, NULL, 0);
 			goto out;

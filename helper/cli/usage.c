@@ -30,7 +30,7 @@ static const struct cmd_usage cmds[] = {
 	  "[-u USER[:GROUP]] [-p POLICY]... [-a RULE]... [--log DEST]\n"
 	  "          [--learn[=permissive]] [--learn-out FILE] [--learn-force]\n"
 	  LIMITS_SYNOPSIS
-	  "          [--stop-grace SECONDS] -- PROGRAM [ARG]...\n",
+	  "          [--stop-grace SECONDS] [--via preload|seccomp|auto] -- PROGRAM [ARG]...\n",
 	  "run PROGRAM as USER under a private broker" },
 	{ "serve", C_SERVE,
 	  "[-p POLICY]... [-s SOCKET] [--log DEST] [--learn] [--learn-out FILE]\n"
@@ -89,6 +89,12 @@ static const struct opt_usage opts[] = {
 	{ C_RUN,
 	  "  --stop-grace SECONDS     once PROGRAM has exited, SIGTERM stops the rest of its\n"
 	  "                           tree; SIGKILL what is left after SECONDS (default 10)\n" },
+	{ C_RUN,
+	  "  --via WAY                how PROGRAM's calls reach the broker: preload (the shim,\n"
+	  "                           in glibc programs), seccomp (a seccomp filter: static, Go\n"
+	  "                           and musl programs, raw system calls too), auto (default:\n"
+	  "                           seccomp for a program the shim cannot enter, a #! script\n"
+	  "                           judged by its interpreter; FDBROKER_DEBUG=1 says which)\n" },
 	{ C_RUN | C_SERVE, "  limits of run and serve (fdbroker(8), LIMITS):\n" },
 	{ C_RUN | C_SERVE, "  --max-clients-per-user N    connections of one uid (default 2048)\n" },
 	{ C_RUN | C_SERVE, "  --max-clients N             connections in all (default 8192)\n" },
