@@ -45,8 +45,10 @@ INTEG    = $(BUILD)/tests/integration-tests
 # they may use the wire codec (common/) to speak the protocol themselves.
 PROGS    = $(patsubst tests/bin/%.c,$(BUILD)/tests/%,$(wildcard tests/bin/*.c))
 # Benchmark programs (make bench): plain C, one file each, run by scripts/bench.sh.
+# opener-static is opener.c linked -static: the program the shim cannot enter
+# (B8, B9, under the seccomp front end).
 # channel_alternatives.c is a standalone study, built by hand (see its comment).
-BENCHES  = floor_server opener bindloop tcpbench launch
+BENCHES  = floor_server opener opener-static bindloop tcpbench launch seccomp_floor
 BENCH    = $(patsubst %,$(BUILD)/bench/%,$(BENCHES))
 
 .PHONY: all unit test demo asan fuzz bench install clean deps FORCE
@@ -158,7 +160,11 @@ $(BUILD)/bench/%: tests/bench/%.c tests/bench/bench.h tests/bench/floor.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
 
-# B1-B7 of ../shared/BENCH.md against their floors and authbind (root; it
+$(BUILD)/bench/opener-static: tests/bench/opener.c tests/bench/bench.h tests/bench/floor.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(LDFLAGS) -static -o $@ $< -lpthread
+
+# B1-B9 of ../shared/BENCH.md against their floors and authbind (root; it
 # installs authbind if missing); the table goes to stdout and $(BUILD)/bench.md.
 bench:
 	@scripts/deps.sh build passwd

@@ -1,5 +1,5 @@
 #!/bin/sh
-# scripts/bench.sh BUILD -- `make bench`: B1-B7 of ../shared/BENCH.md.
+# scripts/bench.sh BUILD -- `make bench`: B1-B9 of ../shared/BENCH.md.
 #
 # Each figure is a ratio of two things measured side by side in this run
 # (absolute times on shared machines drift by 30% between runs), medians
@@ -11,7 +11,7 @@
 # Iteration counts are scaled so the whole run fits in a few minutes on 2
 # cores; the table notes say where they differ from BENCH.md.  Override with
 # the environment: B1_N B1_REPS B2_N B2_REPS B3_N B3_REPS B4_K B4_N B4_REPS
-# B5_T B5_N B5_REPS B6_N B7_CLIENTS B7_REQUESTS.
+# B5_T B5_N B5_REPS B6_N B7_CLIENTS B7_REQUESTS B8_N B8_REPS B9_N B9_REPS.
 set -eu
 
 BUILD=${1:-build}
@@ -28,8 +28,10 @@ B4_K=${B4_K:-64}         B4_N=${B4_N:-1000}     B4_REPS=${B4_REPS:-3}
 B5_T=${B5_T:-4}          B5_N=${B5_N:-4000}     B5_REPS=${B5_REPS:-3}
 B6_N=${B6_N:-300}
 B7_CLIENTS=${B7_CLIENTS:-1000} B7_REQUESTS=${B7_REQUESTS:-1000000}
+B8_N=${B8_N:-20000}      B8_REPS=${B8_REPS:-5}
+B9_N=${B9_N:-20000}      B9_REPS=${B9_REPS:-5}
 PORT_BIND=780 PORT_NATIVE=781 PORT_BROKER=782 # 700-799, 127.0.0.1 only
-# Latency rows (B2, B3) run both sides on one CPU: on an idle VM a wake-up
+# Latency rows (B2, B3, B8, B9) run both sides on one CPU: on an idle VM a wake-up
 # sent to the other, halted, vCPU costs 100 us or more of hypervisor time,
 # which swamps what is measured (raw round trip ~16 us on one CPU, ~120 us
 # across idle vCPUs here).  B_PIN=no measures across CPUs instead.
@@ -69,6 +71,8 @@ start=$(date +%s)
 med() { sort -g | awk '{ v[NR] = $1 } END { print v[int(NR / 2) + 1] }'; }
 # f1 / f2 with 2 decimals
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# ns to µs with 2 decimals
+us() { awk -v n="$1" 'BEGIN { printf "%.2f", n / 1000 }'; }
 # "pass" if the awk condition holds, else "MISS"
 verdict() { awk "BEGIN { exit !($1) }" && echo pass || echo MISS; }
 # wait for a path to appear (a broker's socket is renamed into place when ready)
@@ -88,7 +92,7 @@ stop() {
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 log() { echo "  $*" >&2; }
 
-# A readable file (B1), a root-only file (B2, B4, B7), a policy for nobody.
+# A readable file (B1, B9), a root-only file (B2, B4, B7, B8), a policy for nobody.
 echo "small readable file" >"$T/readable"
 chmod 644 "$T/readable"
 echo "root only" >"$T/secret"
@@ -108,7 +112,7 @@ await "$T/floor.sock"
 sleep 0.2
 B7_IDLE=$(rss $SERVE)
 
-echo "fdbroker bench: B1-B7 of BENCH.md, $(nproc) CPUs; progress on stderr" >&2
+echo "fdbroker bench: B1-B9 of BENCH.md, $(nproc) CPUs; progress on stderr" >&2
 
 # ---- B1: pass-through cost ------------------------------------------------
 log "B1: $B1_REPS x $B1_N open+close, without and with the shim"
@@ -211,6 +215,37 @@ B3_AB=$(cut -d' ' -f1 "$T/b3a" | med); B3_AB99=$(cut -d' ' -f2 "$T/b3a" | med)
 B3_FDB=$(cut -d' ' -f1 "$T/b3b" | med); B3_FDB99=$(cut -d' ' -f2 "$T/b3b" | med)
 B3_R=$(ratio "$B3_AB" "$B3_FDB")
 
+# ---- B8, B9: the seccomp front end vs the least a supervisor can do --------
+# Both sides run the same loop (opener's, ns per open+close) over the same
+# file: seccomp_floor's child under its own filter, opener-static (a static
+# program, which the shim cannot enter) under `fdbroker run --via seccomp`.
+# B8: a root-only file an open rule grants (the broker tries it as the
+# caller, gets EACCES, opens it and installs it with ADDFD); B9: a readable
+# file no rule names (the broker answers CONTINUE), and the same loop with
+# no filter at all.
+log "B8: $B8_REPS x $B8_N brokered opens under seccomp, fdbroker and floor"
+: >"$T/b8a"; : >"$T/b8b"
+for r in $(seq "$B8_REPS"); do
+	$PIN "$BIN/seccomp_floor" addfd "$T/secret" "$B8_N" >>"$T/b8a"
+	$PIN "$FDB" run --via seccomp -u nobody -a "open $T/secret read" --log "$T/sc.log" -- \
+		"$BIN/opener-static" loop "$T/secret" "$B8_N" >>"$T/b8b"
+	: >"$T/sc.log"
+done
+B8_FLOOR=$(med <"$T/b8a"); B8_FDB=$(med <"$T/b8b")
+B8_R=$(ratio "$B8_FDB" "$B8_FLOOR")
+
+log "B9: $B9_REPS x $B9_N pass-through opens: no filter, floor, fdbroker"
+: >"$T/b9a"; : >"$T/b9b"; : >"$T/b9c"
+for r in $(seq "$B9_REPS"); do
+	$PIN "$BIN/seccomp_floor" none "$T/readable" "$B9_N" >>"$T/b9a"
+	$PIN "$BIN/seccomp_floor" continue "$T/readable" "$B9_N" >>"$T/b9b"
+	$PIN "$FDB" run --via seccomp -u nobody -a "open $T/secret read" --log "$T/sc.log" -- \
+		"$BIN/opener-static" loop "$T/readable" "$B9_N" >>"$T/b9c"
+done
+B9_NONE=$(med <"$T/b9a"); B9_FLOOR=$(med <"$T/b9b"); B9_FDB=$(med <"$T/b9c")
+B9_R=$(ratio "$B9_FDB" "$B9_FLOOR"); B9_RNONE=$(ratio "$B9_FDB" "$B9_NONE")
+B9_FLOORNONE=$(ratio "$B9_FLOOR" "$B9_NONE")
+
 # ---- B5: brokered accept vs native ---------------------------------------
 log "B5: $B5_REPS x $B5_T threads x $B5_N connections, native and through an accept rule"
 : >"$T/b5a"; : >"$T/b5b"
@@ -258,12 +293,14 @@ secs=$(($(date +%s) - start))
 	echo "| B7 | broker RSS: idle; with $B7_CLIENTS clients | $B7_IDLE KiB; $B7_WITH KiB | before them $B7_BEFORE KiB | $B7_PER KiB/client | ≤ 2 KiB/client | $(verdict "$B7_PER <= 2") |"
 	echo "| B7 | broker RSS after $B7_MIDREQS and after $REQS requests | $B7_MID KiB → $B7_END KiB | | +$B7_GROW KiB | flat (≤ +16 KiB) | $(verdict "$B7_GROW <= 16") |"
 	echo "| B7 | client RSS after one brokered open, shim vs none | +$B7_SHIM KiB (private: +$B7_SHIMANON KiB, PSS: +$B7_SHIMPSS KiB) | $(cut -d' ' -f1 "$T/b7a" | med) KiB | +$B7_SHIM KiB | ≤ 64 KiB | $(verdict "$B7_SHIM <= 64") |"
+	echo "| B8 | seccomp brokered open+close of a root-only file, static program | $(us "$B8_FDB") µs | ADDFD_FLAG_SEND floor $(us "$B8_FLOOR") µs | ${B8_R}× | ≤ 1.3×, and below B2's $B2_FDB µs | $(verdict "$B8_R <= 1.3 && $(us "$B8_FDB") < $B2_FDB") |"
+	echo "| B9 | seccomp pass-through open+close (CONTINUE), static program | $(us "$B9_FDB") µs | CONTINUE floor $(us "$B9_FLOOR") µs; no filter $(us "$B9_NONE") µs | ${B9_R}× (${B9_RNONE}× no filter; the floor ${B9_FLOORNONE}×) | ≤ 1.2× the floor | $(verdict "$B9_R <= 1.2") |"
 	echo
 	echo "Medians over repetitions, sides interleaved; the unprivileged sides run as"
 	echo "nobody (setpriv), brokers as root; \`fdbroker serve\` for B1, B2, B4, B7,"
-	echo "\`fdbroker run\` for B3, B5, B6; audit logs to a file. Counts:"
+	echo "\`fdbroker run\` for B3, B5, B6, B8, B9; audit logs to a file. Counts:"
 	echo "B1 $B1_REPS × $B1_N, ratio the median of the pairs' ratios; B2 $B2_REPS × $B2_N round trips, one client;"
-	echo "B3 $B3_REPS × $B3_N binds (BENCH.md gives no count); B2 and B3 with"
+	echo "B3 $B3_REPS × $B3_N binds (BENCH.md gives no count); B2, B3, B8 and B9 with"
 	echo "$([ "$B_PIN" = yes ] && echo "client and server on one CPU (B_PIN=no: across CPUs)" || echo "client and server free to use every CPU (B_PIN=no)");"
 	echo "B4 $B4_REPS × $B4_K processes × $B4_N opens; B5 $B5_REPS × $B5_T threads × $B5_N"
 	echo "connections (connect, read one byte, close with a reset), fresh server each time;"
@@ -273,5 +310,12 @@ secs=$(($(date +%s) - start))
 	echo "(VmRSS, which counts shared file pages whole; \"private\" is the RssAnon"
 	echo "difference, PSS the proportional set size, shared pages divided among"
 	echo "the processes that map them)."
+	echo "B8 $B8_REPS × $B8_N, B9 $B9_REPS × $B9_N open+close per side, the same loop"
+	echo "(opener's) on the same file, as nobody: the mean per call of each run,"
+	echo "median of the runs (B2's figure is a median per call, which a mean is"
+	echo "seldom below: the comparison leans against B8); the floors are"
+	echo "tests/bench/seccomp_floor.c (one supervisor, one target, only openat"
+	echo "trapped), fdbroker's side a \`gcc -static\` program under"
+	echo "\`fdbroker run --via seccomp\`."
 } >"$OUT"
 cat "$OUT"
