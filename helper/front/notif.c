@@ -196,7 +196,9 @@ void debug(const struct notif *n, const char *what)
 
 	if (!debug_on())
 		return;
-	snprintf(shown, sizeof(shown), "%s", n->path);
+	/* enough of the name to tell it */
+	memcpy(shown, n->path, sizeof(shown) - 1);
+	shown[sizeof(shown) - 1] = '\0';
 	fprintf(stderr, "fdbroker: via=seccomp pid=%d prog=%s %s %s: %s\n", (int)n->cred.tgid,
 		audit_escape(n->cred.comm, prog, sizeof(prog)), sc_name(n->call),
 		audit_escape(shown, esc, sizeof(esc)), what);

@@ -27,8 +27,6 @@
 #define SC_WORKERS 16
 /* How long a notification may wait for its read before the kernel gets it back (ms). */
 #define SC_DEADLINE_MS 1000
-/* Notifications taken per readiness of one listener: the others' turn after. */
-#define SC_RECV_BATCH 16
 
 struct sc_front {
 	struct evsrc src; /* first: the pool's completion descriptor */
@@ -117,21 +115,19 @@ bool seccomp_repost(struct broker *b, struct notif *n)
 	return post(b, n, notif_write);
 }
 
-/* One notification off the listener: false when none is left. */
-static bool receive(struct broker *b, struct sc_tree *t)
+/* One notification off the listener. */
+static void receive(struct broker *b, struct sc_tree *t)
 {
 	struct notif *n = calloc(1, sizeof(*n));
 
 	if (!n) {
 		audit_note(b->audit, "seccomp: out of memory: a notification waits");
-		return false;
+		return;
 	}
 	if (ioctl(t->fd, SECCOMP_IOCTL_NOTIF_RECV, &n->n) < 0) {
 		/* ENOENT: the caller was interrupted before we got to it */
-		int e = errno;
-
 		free(n);
-		return e == ENOENT || e == EINTR;
+		return;
 	}
 	n->tree = t;
 	n->listener = t->fd;
@@ -142,16 +138,15 @@ static bool receive(struct broker *b, struct sc_tree *t)
 		notif_continue(n);
 		notif_free(b, n);
 	}
-	return true;
 }
 
 static void tree_ready(struct broker *b, struct evsrc *src, uint32_t events)
 {
 	struct sc_tree *t = (struct sc_tree *)src;
 
+	/* one: a second RECV with none pending would wait (the listener has no O_NONBLOCK) */
 	if (events & EPOLLIN)
-		for (int i = 0; i < SC_RECV_BATCH && receive(b, t); i++)
-			;
+		receive(b, t);
 	if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN)) {
 		t->gone = true;
 		if (t->jobs == 0)
