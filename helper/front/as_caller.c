@@ -1,0 +1,171 @@
+/*
+ * A call made as the program would make it; see as_caller.h.
+ *
+ * Credentials are per thread in the kernel; glibc's setfsuid, setgroups and
+ * libcap's cap_set_proc may apply to every thread of the process (glibc's
+ * setxid broadcast), so only the raw system calls are used here.
+ *
+ * Two rules of the kernel shape the order of the steps:
+ *   - setfsuid and setfsgid return the previous value, never an error: a
+ *     switch that did not happen shows only when the value is read back
+ *     (setfsuid(-1), which changes nothing, returns the current one).
+ *   - a thread's fsuid going from 0 to another drops the file capabilities
+ *     (CAP_DAC_OVERRIDE, CAP_CHOWN, CAP_FOWNER, ...) from its effective
+ *     set, and going back to 0 raises them again from the permitted set.
+ *     So the saved effective set is put back last, after the fsuid, or
+ *     the thread would come out with more in effect than it went in with.
+ * CAP_SETGID must be in effect for setgroups, CAP_SETUID and CAP_SETGID for
+ * an fsuid or fsgid that is none of the thread's own uids or gids: both are
+ * raised from the permitted set for the switches, both ways.
+ *
+ * Error convention: negative errno, as in as_caller.h.
+ */
+#include "front/as_caller.h"
+
+#include <errno.h>
+#include <linux/capability.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct caps {
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+};
+
+/* pid 0: the calling thread */
+static int caps_get(struct caps *c)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+
+	return syscall(SYS_capget, &h, c->d) < 0 ? -errno : 0;
+}
+
+static int caps_set(const struct caps *c)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+
+	return syscall(SYS_capset, &h, c->d) < 0 ? -errno : 0;
+}
+
+/* c, but with effective in effect in place of c's effective set */
+static int caps_effective(const struct caps *c, const uint32_t effective[_LINUX_CAPABILITY_U32S_3])
+{
+	struct caps e = *c;
+
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		e.d[i].effective = effective[i];
+	return caps_set(&e);
+}
+
+/* c's effective set and CAP_SETUID, CAP_SETGID (both below 32) from its permitted one */
+static int caps_with_setid(const struct caps *c)
+{
+	const uint32_t eff[_LINUX_CAPABILITY_U32S_3] = {
+		c->d[0].effective | (1U << CAP_SETUID) | (1U << CAP_SETGID), c->d[1].effective,
+	};
+
+	return caps_effective(c, eff);
+}
+
+static int caps_none(const struct caps *c)
+{
+	const uint32_t eff[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+	return caps_effective(c, eff);
+}
+
+/* Read back: the current fsuid and fsgid. */
+static uid_t fsuid_now(void)
+{
+	return (uid_t)syscall(SYS_setfsuid, (uid_t)-1);
+}
+
+static gid_t fsgid_now(void)
+{
+	return (gid_t)syscall(SYS_setfsgid, (gid_t)-1);
+}
+
+/* The broker's own file-system identity, read once: it is set before the broker serves. */
+static struct {
+	pthread_once_t once;
+	uid_t fsuid;
+	gid_t fsgid;
+	gid_t *groups;
+	size_t ngroups;
+	int err;
+} own = { .once = PTHREAD_ONCE_INIT };
+
+static void own_read(void)
+{
+	long n = syscall(SYS_getgroups, 0, NULL);
+
+	own.fsuid = fsuid_now();
+	own.fsgid = fsgid_now();
+	if (n > 0) {
+		own.groups = malloc((size_t)n * sizeof(*own.groups));
+		if (!own.groups) {
+			own.err = -ENOMEM;
+			return;
+		}
+		n = syscall(SYS_getgroups, n, own.groups);
+	}
+	if (n < 0)
+		own.err = -errno;
+	else
+		own.ngroups = (size_t)n;
+}
+
+/*
+ * The program's identity, with no capability in effect at the end; saved
+ * holds the thread's capabilities from before, and CAP_SETUID and
+ * CAP_SETGID are in effect already.  0 or -errno: the thread is then
+ * somewhere between, and only back_to_own may follow.
+ */
+static int take(const struct as_caller_id *id, const struct caps *saved)
+{
+	if (syscall(SYS_setgroups, id->ngroups, id->groups) < 0)
+		return -errno;
+	syscall(SYS_setfsgid, id->gid);
+	if (fsgid_now() != id->gid)
+		return -EPERM;
+	syscall(SYS_setfsuid, id->uid);
+	if (fsuid_now() != id->uid)
+		return -EPERM;
+	return caps_none(saved);
+}
+
+/* The broker's identity and capabilities as before take(); nothing may run on without them. */
+static void back_to_own(const struct caps *saved)
+{
+	if (caps_with_setid(saved) < 0)
+		abort();
+	syscall(SYS_setfsuid, own.fsuid);
+	syscall(SYS_setfsgid, own.fsgid);
+	if (syscall(SYS_setgroups, own.ngroups, own.groups) < 0 || caps_set(saved) < 0 ||
+	    fsuid_now() != own.fsuid || fsgid_now() != own.fsgid)
+		abort();
+}
+
+int as_caller(const struct as_caller_id *id, int (*fn)(void *arg), void *arg)
+{
+	struct caps saved;
+	int rc;
+
+	pthread_once(&own.once, own_read);
+	if (own.err)
+		return own.err;
+	rc = caps_get(&saved);
+	if (rc == 0)
+		rc = caps_with_setid(&saved);
+	/* nothing changed yet: without CAP_SETUID and CAP_SETGID permitted, -EPERM */
+	if (rc < 0)
+		return rc;
+	rc = take(id, &saved);
+	if (rc == 0)
+		rc = fn(arg);
+	back_to_own(&saved);
+	return rc;
+}
