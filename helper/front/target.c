@@ -314,8 +314,16 @@ int target_pidfd(pid_t tid, pid_t tgid)
 {
 	int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
 
-	if (fd < 0 && errno == EINVAL)
+	/*
+	 * Before 6.9 only the thread group's pidfd exists, and pidfd_getfd
+	 * through it reads the leader's table, which another thread may have
+	 * left (unshare(CLONE_FILES)): only the leader's own call may use it.
+	 */
+	if (fd < 0 && errno == EINVAL) {
+		if (tid != tgid)
+			return -ENOSYS;
 		fd = (int)syscall(SYS_pidfd_open, tgid, 0);
+	}
 	return fd < 0 ? -errno : fd;
 }
 

@@ -55,8 +55,9 @@ int target_cred_read(pid_t tid, struct target_cred *c);
 void target_cred_free(struct target_cred *c);
 
 /*
- * A pidfd for tid: of the thread itself (PIDFD_THREAD, 6.9), else of its
- * thread group.  Close-on-exec; -errno.
+ * A pidfd for tid: of the thread itself (PIDFD_THREAD, 6.9), else, for the
+ * thread group's leader only, of its thread group (-ENOSYS for another
+ * thread on such a kernel).  Close-on-exec; -errno.
  */
 int target_pidfd(pid_t tid, pid_t tgid);
 
