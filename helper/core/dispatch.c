@@ -52,7 +52,7 @@ static void learn(struct broker *b, const struct req *r, const struct outcome *o
 
 	if (!why && o->unresolved)
 		why = learn_why_unresolved(o->walk_err);
-	learn_decision(b->learn, &r->who.id, r->who.prog, &o->taught, o->rule, o->taught_err, why,
+	learn_decision(b->learn, &r->who.id, r->who.prog, r->who.via, &o->taught, o->rule, o->taught_err, why,
 		       o->reason);
 }
 

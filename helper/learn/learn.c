@@ -27,6 +27,7 @@ struct entry {
 	char progs[LEARN_PROGS][17];
 	unsigned nprogs;
 	bool more_progs;
+	bool seccomp; /* asked through the seccomp front end (at least once) */
 	/* left out: why (static), reason (the audit word, static or NULL), err */
 	const char *why, *reason;
 	int err;
@@ -149,63 +150,64 @@ static struct entry *entry_for(struct learn *l, struct list *list, uid_t uid,
 	return e;
 }
 
-static void note(struct entry *e, const struct request *r, const char *prog)
+static void note(struct entry *e, const struct request *r, const char *prog, const char *via)
 {
 	e->count++;
+	e->seccomp = e->seccomp || (via && !strcmp(via, "seccomp"));
 	if (r->op == OP_OPEN)
 		e->r.u.open.rights |= r->u.open.rights;
 	add_prog(e, prog);
 }
 
-static void skip(struct learn *l, const struct subject *s, const char *prog,
+static void skip(struct learn *l, const struct subject *s, const char *prog, const char *via,
 		 const struct request *r, const char *why, const char *reason, int err)
 {
 	struct entry *e = entry_for(l, &l->skips, s->uid, r, why, reason, err);
 
 	if (e)
-		note(e, r, prog);
+		note(e, r, prog, via);
 }
 
-static void record(struct learn *l, const struct subject *s, const char *prog,
+static void record(struct learn *l, const struct subject *s, const char *prog, const char *via,
 		   const struct request *r, bool granted)
 {
 	const char *why;
 	struct entry *e;
 
 	if (!policy_learnable(r, &why)) {
-		skip(l, s, prog, r, why, NULL, 0);
+		skip(l, s, prog, via, r, why, NULL, 0);
 		return;
 	}
 	e = entry_for(l, &l->rules, s->uid, r, NULL, NULL, 0);
 	if (!e)
 		return;
-	note(e, r, prog);
+	note(e, r, prog, via);
 	e->granted = e->granted || granted;
 }
 
 void learn_record(struct learn *l, const struct subject *s, const struct request *r)
 {
-	record(l, s, NULL, r, false);
+	record(l, s, NULL, NULL, r, false);
 }
 
-void learn_decision(struct learn *l, const struct subject *s, const char *prog,
+void learn_decision(struct learn *l, const struct subject *s, const char *prog, const char *via,
 		    const struct request *r, const struct rule *rule, int err, const char *why,
 		    const char *reason)
 {
 	if (rule && !rule_is_learned(rule))
 		return; /* the policy's own rule decided: nothing to learn */
 	if (why) {
-		skip(l, s, prog, r, why, reason, 0);
+		skip(l, s, prog, via, r, why, reason, 0);
 		return;
 	}
 	if (rule && err) {
 		/* no rule would make it work: the broker failed to serve it */
-		skip(l, s, prog, r, "granted while learning, but it failed", NULL, err);
+		skip(l, s, prog, via, r, "granted while learning, but it failed", NULL, err);
 		return;
 	}
 	if (rule)
 		l->granted++;
-	record(l, s, prog, r, rule != NULL);
+	record(l, s, prog, via, r, rule != NULL);
 }
 
 const char *learn_why_unresolved(int err)
@@ -310,6 +312,8 @@ static void count_text(const struct entry *e, FILE *out)
 			audit_escape(e->progs[i], esc, sizeof(esc)));
 	if (e->more_progs)
 		fprintf(out, " and others");
+	if (e->seccomp)
+		fprintf(out, ", via seccomp");
 }
 
 void learn_print(const struct learn *l, FILE *out)

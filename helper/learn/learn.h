@@ -30,14 +30,15 @@ struct learn *learn_new(void);
 void learn_free(struct learn *l);
 /*
  * What a decision on s's request r teaches.  prog: the client's program
- * name (comm; may be NULL).  rule: what decided (NULL: default deny;
+ * name (comm; may be NULL); via: the way it came, if not the shim's
+ * ("seccomp"; said beside the rule learned).  rule: what decided (NULL: default deny;
  * policy_learn_rule: a permissive grant; anything else: nothing to learn).
  * err: 0 if the request was served, else its errno (read only for a
  * permissive grant).  why: set when the broker refused or could not
  * resolve the request beside the policy (a static string), NULL otherwise;
  * reason is the audit log's reason= word for it, or NULL.
  */
-void learn_decision(struct learn *l, const struct subject *s, const char *prog,
+void learn_decision(struct learn *l, const struct subject *s, const char *prog, const char *via,
 		    const struct request *r, const struct rule *rule, int err, const char *why,
 		    const char *reason);
 /* A request to write a rule for, as learn_decision does for a default denial. */

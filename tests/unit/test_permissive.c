@@ -202,14 +202,14 @@ Test(permissive, what_each_outcome_teaches)
 	char *text;
 
 	parse(&p, "deny user nobody open /srv/c\n", true);
-	learn_decision(l, &nobody, "cat", &granted, &policy_learn_rule, 0, NULL, NULL);
-	learn_decision(l, &nobody, "sh", &again, &policy_learn_rule, 0, NULL, NULL);
-	learn_decision(l, &nobody, "nc", &failed, &policy_learn_rule, EADDRINUSE, NULL, NULL);
-	learn_decision(l, &nobody, "cat", &denied, NULL, EACCES, NULL, NULL);
-	learn_decision(l, &nobody, "cat", &ruled, &p.rules[0], EACCES, NULL, NULL);
-	learn_decision(l, &nobody, "cat", &foreign, NULL, EACCES, "refused beside the policy",
+	learn_decision(l, &nobody, "cat", NULL, &granted, &policy_learn_rule, 0, NULL, NULL);
+	learn_decision(l, &nobody, "sh", NULL, &again, &policy_learn_rule, 0, NULL, NULL);
+	learn_decision(l, &nobody, "nc", NULL, &failed, &policy_learn_rule, EADDRINUSE, NULL, NULL);
+	learn_decision(l, &nobody, "cat", NULL, &denied, NULL, EACCES, NULL, NULL);
+	learn_decision(l, &nobody, "cat", NULL, &ruled, &p.rules[0], EACCES, NULL, NULL);
+	learn_decision(l, &nobody, "cat", NULL, &foreign, NULL, EACCES, "refused beside the policy",
 		       "foreign-mount");
-	learn_decision(l, &nobody, "sh", &magic, NULL, EACCES, learn_why_unresolved(ELOOP), NULL);
+	learn_decision(l, &nobody, "sh", NULL, &magic, NULL, EACCES, learn_why_unresolved(ELOOP), NULL);
 	cr_assert_eq(learn_granted(l), 2);
 	text = printed(l);
 	cr_assert(strstr(text, "# open /srv/a read,write: 2 requests granted while learning, by "
