@@ -309,15 +309,16 @@ static void judge_elf(struct preflight *pf, const char *path, const struct exe_i
 		    path);
 	else if (x->go)
 		say(pf, false, "%s is a Go program: Go makes its system calls itself, not through the "
-			       "C library, so the shim never sees them and nothing is brokered; give "
-			       "its user what it needs another way", path);
+			       "C library, so the shim never sees them and nothing is brokered; "
+			       "fdbroker run --via seccomp (the default, auto) reaches it", path);
 	else if (!x->has_interp)
 		say(pf, false, "%s is statically linked: no loader runs, so LD_PRELOAD cannot bring "
-			       "the shim in and nothing is brokered; use a dynamically linked build of "
-			       "it", path);
+			       "the shim in and nothing is brokered; fdbroker run --via seccomp (the "
+			       "default, auto) reaches it", path);
 	else if (!elf_interp_is_glibc(x->interp))
 		say(pf, false, "%s is loaded by %s, not by glibc's loader: the shim, built for glibc, "
-			       "cannot enter it; use a build of it for glibc", path, x->interp);
+			       "cannot enter it; fdbroker run --via seccomp (the default, auto) reaches "
+			       "it", path, x->interp);
 	else if (ok)
 		say(pf, true, "program %s: dynamically linked (%s), the shim can enter it", path,
 		    x->interp);

@@ -103,12 +103,24 @@ Test(preflight, private_tmpdir_behind_symlink)
 Test(preflight, static_binary_said)
 {
 	cr_assert_eq(access("/bin/busybox", X_OK), 0, "busybox-static is missing: scripts/deps.sh");
-	struct result r = tool(NULL, (char *[]){ "run", "-u", "nobody", "--", "/bin/busybox", "true",
-						 NULL });
+	struct result r = tool(NULL, (char *[]){ "run", "--via", "preload", "-u", "nobody", "--",
+						 "/bin/busybox", "true", NULL });
 
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.err, "fdbroker: /bin/busybox is statically linked: no loader runs, so "
 				"LD_PRELOAD cannot bring the shim in"), "%s", r.err);
+	cr_assert(strstr(r.err, "--via seccomp"), "the way that reaches it is named: %s", r.err);
+	h_free(&r);
+}
+
+/* The default way takes seccomp for it: nothing to warn about. */
+Test(preflight, static_binary_auto_silent)
+{
+	struct result r = tool(NULL, (char *[]){ "run", "-u", "nobody", "--", "/bin/busybox", "true",
+						 NULL });
+
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_null(strstr(r.err, "statically linked"), "%s", r.err);
 	h_free(&r);
 }
 
@@ -116,7 +128,8 @@ Test(preflight, static_binary_said)
 Test(preflight, script_judged_by_interpreter)
 {
 	const char *script = h_file("script", "#!/bin/busybox sh\nexit 0\n", 0755);
-	struct result r = tool(NULL, (char *[]){ "run", "-u", "nobody", "--", (char *)script, NULL });
+	struct result r = tool(NULL, (char *[]){ "run", "--via", "preload", "-u", "nobody", "--",
+						 (char *)script, NULL });
 
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.err, "fdbroker: /bin/busybox is statically linked"), "%s", r.err);
