@@ -44,6 +44,16 @@ INTEG    = $(BUILD)/tests/integration-tests
 # Test programs: tests/bin/NAME.c -> $(BUILD)/tests/NAME, run under the shim;
 # they may use the wire codec (common/) to speak the protocol themselves.
 PROGS    = $(patsubst tests/bin/%.c,$(BUILD)/tests/%,$(wildcard tests/bin/*.c))
+# Programs the shim cannot enter, for the seccomp front end's tests: each
+# tests/seccomp/NAME.c built static ($(BUILD)/tests/static/NAME) and with
+# musl-gcc, dynamic ($(BUILD)/tests/musl/NAME: the musl loader).  Never
+# with $(SAN): the sanitizers have no static or musl runtime.  (The Go
+# programs, tests/go/, are built by the tests themselves.)
+SC_NAMES = $(patsubst tests/seccomp/%.c,%,$(wildcard tests/seccomp/*.c))
+SC_PROGS = $(patsubst %,$(BUILD)/tests/static/%,$(SC_NAMES)) \
+           $(patsubst %,$(BUILD)/tests/musl/%,$(SC_NAMES))
+MUSL_CC ?= musl-gcc
+SC_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS)
 # Benchmark programs (make bench): plain C, one file each, run by scripts/bench.sh.
 # opener-static is opener.c linked -static: the program the shim cannot enter
 # (B8, B9, under the seccomp front end).
@@ -128,8 +138,18 @@ $(SHIM): $(call pic,$(COMMON_SRC) $(SHIM_SRC)) shim/libfdshim.map
 $(UNIT): $(call obj,$(wildcard tests/unit/*.c) $(COMMON_SRC) $(HELPER_LIB))
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lcriterion -lcap
 
-$(INTEG): $(call obj,$(wildcard tests/integration/*.c) $(COMMON_SRC))
+# the programs it runs under the seccomp front end come with it (order-only:
+# they are not linked in)
+$(INTEG): $(call obj,$(wildcard tests/integration/*.c) $(COMMON_SRC)) | $(SC_PROGS)
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lcriterion
+
+$(BUILD)/tests/static/%: tests/seccomp/%.c tests/seccomp/sc.h
+	@mkdir -p $(dir $@)
+	$(CC) -static $(SC_CFLAGS) $(HARDEN) -o $@ $< -pthread
+
+$(BUILD)/tests/musl/%: tests/seccomp/%.c tests/seccomp/sc.h
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(SC_CFLAGS) -o $@ $< -pthread
 
 $(BUILD)/tests/%: $(BUILD)/tests/bin/%.o $(call obj,$(COMMON_SRC))
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lpthread

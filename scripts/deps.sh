@@ -25,6 +25,9 @@ demo="$build python3 curl passwd"
 test="$build libcriterion-dev python3 perl curl openssl passwd nginx-light lighttpd systemd mandoc dnsmasq-base"
 # the preflight tests: a statically linked program (busybox) and setcap
 test="$test busybox-static libcap2-bin"
+# the seccomp front end's tests: programs the shim cannot enter, a Go
+# program the tests build (golang-go) and musl-gcc programs (musl-tools)
+test="$test golang-go musl-tools"
 # the completion and package tests: bash-completion, and lintian on the .deb
 test="$test bash-completion lintian dpkg-dev debhelper"
 # clang and its libFuzzer runtime (which clang only recommends) for make fuzz
