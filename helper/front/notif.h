@@ -64,8 +64,9 @@ void notif_fetch(struct worker_job *j);
 void notif_write(struct worker_job *j);
 
 /*
- * Decide a fetched notification and answer it, or post its notif_write
- * (true: n is in a job again and must not be freed yet).
+ * Decide a fetched notification and answer it; true: a result waits in
+ * n->out for notif_write (a worker's: the target's memory may stall),
+ * which answers.
  */
 bool notif_decide(struct broker *b, struct notif *n);
 
@@ -77,8 +78,5 @@ void notif_error(struct notif *n, int err);
 void notif_value(struct notif *n, long long val);
 /* Install fd (which stays the caller's) in the target as the call's result: 0 or -errno. */
 int notif_fd(struct notif *n, int fd, bool cloexec);
-
-/* The front end's: post n as a job again (notif_write); false if no worker is free. */
-bool seccomp_repost(struct broker *b, struct notif *n);
 
 #endif

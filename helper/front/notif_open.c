@@ -27,14 +27,6 @@ struct try_open {
 	bool created;
 };
 
-int openat2_fd(int dirfd, const char *path, unsigned flags, unsigned mode, uint64_t resolve)
-{
-	struct open_how how = { .flags = flags, .mode = mode, .resolve = resolve };
-	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-
-	return fd < 0 ? -errno : (int)fd;
-}
-
 static int try_open_fn(void *arg)
 {
 	struct try_open *t = arg;
@@ -70,60 +62,6 @@ static int try_open_fn(void *arg)
 		return -e;
 	}
 	return fd;
-}
-
-/*
- * Remove the file created at path (from start) for an answer that did not
- * reach the program, if the name still holds that very file.
- */
-static void undo_create(int start, const char *path, int fd)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
-	struct stat made, now;
-	int pfd;
-
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-	pfd = openat2_fd(path[0] == '/' ? AT_FDCWD : start, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
-			 RESOLVE_NO_SYMLINKS);
-	if (pfd < 0)
-		return;
-	if (fstat(fd, &made) == 0 && fstatat(pfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    made.st_dev == now.st_dev && made.st_ino == now.st_ino)
-		unlinkat(pfd, name, 0);
-	close(pfd);
-}
-
-/* Hand fd to the program; a file made for it is removed if that fails. */
-void give_fd(struct notif *n, int fd, bool cloexec, int start, const char *created,
-		    const char *what)
-{
-	int rc = notif_fd(n, fd, cloexec);
-
-	if (rc < 0 && created)
-		undo_create(start, created, fd);
-	n->answered = true; /* or gone: either way the kernel has no call of ours left */
-	close(fd);
-	debug(n, rc < 0 ? "the call went away" : what);
-}
-
-/* The core's outcome of a descriptor call (open, reopen, socket) to the program. */
-void give_outcome_fd(struct broker *b, struct notif *n, struct outcome *o, bool cloexec)
-{
-	audit_flush(b->audit); /* the line before the descriptor */
-	if (o->denied || o->malformed) {
-		if (o->fd >= 0)
-			close(o->fd);
-		kernel(n, "refused: the kernel answers");
-	} else if (o->fd >= 0) {
-		give_fd(n, o->fd, cloexec, AT_FDCWD, o->created ? o->object : NULL, "granted");
-	} else {
-		notif_error(n, o->err);
-		debug(n, "granted: an error of the object's");
-	}
 }
 
 static bool decide_reopen(struct broker *b, struct notif *n, struct held *h, int fdnum,

@@ -58,15 +58,12 @@ static int try_stat_fn(void *arg)
 	return rc;
 }
 
-/* A stat result in n->out: written into the program by a worker, which answers. */
-static bool give_stat(struct broker *b, struct notif *n, const struct args *a, const char *what)
+/* A stat result in n->out, to be written into the program (notif_decide's true). */
+static bool give_stat(struct notif *n, const struct args *a, const char *what)
 {
 	n->out_addr = a->buf;
 	debug(n, what);
-	if (seccomp_repost(b, n))
-		return true;
-	n->writing = false;
-	return kernel(n, "every worker busy: the kernel answers");
+	return true;
 }
 
 bool decide_stat(struct broker *b, struct notif *n, const struct args *a, struct held *h)
@@ -100,7 +97,7 @@ bool decide_stat(struct broker *b, struct notif *n, const struct args *a, struct
 		return false;
 	}
 	if (rc == 0)
-		return give_stat(b, n, a, "the program's own right");
+		return give_stat(n, a, "the program's own right");
 	if (rc != -EACCES && rc != -EPERM)
 		return kernel(n, "the kernel answers");
 	outcome_init(&o, access ? "access" : "stat");
@@ -125,5 +122,5 @@ bool decide_stat(struct broker *b, struct notif *n, const struct args *a, struct
 		notif_error(n, -rc);
 		return false;
 	}
-	return give_stat(b, n, a, "granted");
+	return give_stat(n, a, "granted");
 }

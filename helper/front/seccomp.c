@@ -109,12 +109,6 @@ static bool post(struct broker *b, struct notif *n, void (*run)(struct worker_jo
 	return true;
 }
 
-bool seccomp_repost(struct broker *b, struct notif *n)
-{
-	n->writing = true;
-	return post(b, n, notif_write);
-}
-
 /* One notification off the listener. */
 static void receive(struct broker *b, struct sc_tree *t)
 {
@@ -184,9 +178,17 @@ static void pool_ready(struct broker *b, struct evsrc *src, uint32_t events)
 
 		if (!j->abandoned)
 			waiting_unlink(f, n);
-		/* a write job answered for itself; a fetched one is decided (and may be reposted) */
-		if (j->abandoned || n->writing || n->answered || !notif_decide(b, n))
+		/* a write job answered for itself; a fetched one is decided */
+		if (j->abandoned || n->writing || n->answered || !notif_decide(b, n)) {
 			notif_free(b, n);
+			continue;
+		}
+		/* a result to write into the target: a worker's job too */
+		n->writing = true;
+		if (!post(b, n, notif_write)) {
+			notif_continue(n);
+			notif_free(b, n);
+		}
 	}
 }
 
@@ -278,54 +280,5 @@ int seccomp_attach(struct broker *b, int listener)
 		return -1;
 	}
 	t->watched = true;
-	return 0;
-}
-
-/* The answers.  ENOENT from the kernel: the call is gone (killed, or interrupted by a signal). */
-int notif_send(int listener, uint64_t id, long long val, int err, unsigned flags)
-{
-	struct seccomp_notif_resp r = { .id = id, .val = val, .error = -err, .flags = flags };
-
-	return ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0 ? -errno : 0;
-}
-
-void notif_continue(struct notif *n)
-{
-	n->answered = true;
-	notif_send(n->listener, n->n.id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
-}
-
-void notif_error(struct notif *n, int err)
-{
-	n->answered = true;
-	notif_send(n->listener, n->n.id, -1, err, 0);
-}
-
-void notif_value(struct notif *n, long long val)
-{
-	n->answered = true;
-	notif_send(n->listener, n->n.id, val, 0, 0);
-}
-
-int notif_fd(struct notif *n, int fd, bool cloexec)
-{
-	struct seccomp_notif_addfd a = {
-		.id = n->n.id, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = (uint32_t)fd,
-		.newfd_flags = cloexec ? O_CLOEXEC : 0,
-	};
-	int rc = ioctl(n->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
-
-	if (rc >= 0) {
-		n->answered = true;
-		return 0;
-	}
-	if (errno != EINVAL)
-		return -errno;
-	/* before Linux 5.14: install, then answer with the number */
-	a.flags = 0;
-	rc = ioctl(n->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
-	if (rc < 0)
-		return -errno;
-	notif_value(n, rc);
 	return 0;
 }

@@ -1,0 +1,173 @@
+/*
+ * What the seccomp front end's calls share (front/notif_call.h): the
+ * target's descriptors taken through a pidfd, who asks, the answers that
+ * hand over a descriptor, FDBROKER_DEBUG.
+ */
+#include "front/notif_call.h"
+#include "audit/audit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int openat2_fd(int dirfd, const char *path, unsigned flags, unsigned mode, uint64_t resolve)
+{
+	struct open_how how = { .flags = flags, .mode = mode, .resolve = resolve };
+	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* A copy of the target's descriptor fd, or its cwd for AT_FDCWD; -errno. */
+int take_fd(const struct notif *n, struct held *h, int fd)
+{
+	pid_t tid = (pid_t)n->n.pid;
+	int copy;
+
+	if (fd == AT_FDCWD) {
+		copy = target_cwd(tid);
+	} else {
+		if (h->pidfd < 0)
+			h->pidfd = target_pidfd(tid, n->cred.tgid);
+		if (h->pidfd < 0)
+			return h->pidfd;
+		copy = target_getfd(h->pidfd, fd);
+	}
+	if (copy >= 0 && !target_valid(n->listener, n->n.id)) {
+		close(copy);
+		return -ENOENT; /* the thread moved on: tid may be another's now */
+	}
+	return copy;
+}
+
+static bool debug_on(void)
+{
+	static int on = -1;
+
+	if (on < 0) {
+		const char *d = getenv("FDBROKER_DEBUG");
+
+		on = d && *d && strcmp(d, "0") != 0;
+	}
+	return on;
+}
+
+/* FDBROKER_DEBUG: one line per call served, on stderr. */
+void debug(const struct notif *n, const char *what)
+{
+	char esc[4 * 64 + 1], prog[AUDIT_PROG_ESC];
+	char shown[65];
+
+	if (!debug_on())
+		return;
+	/* enough of the name to tell it */
+	memcpy(shown, n->path, sizeof(shown) - 1);
+	shown[sizeof(shown) - 1] = '\0';
+	fprintf(stderr, "fdbroker: via=seccomp pid=%d prog=%s %s %s: %s\n", (int)n->cred.tgid,
+		audit_escape(n->cred.comm, prog, sizeof(prog)), sc_name(n->call),
+		audit_escape(shown, esc, sizeof(esc)), what);
+}
+
+/* The call goes on to the kernel. */
+bool kernel(struct notif *n, const char *why)
+{
+	notif_continue(n);
+	debug(n, why);
+	return false;
+}
+
+struct req_who who_of(const struct notif *n)
+{
+	struct req_who w = {
+		.pid = n->cred.tgid,
+		.id = { .uid = n->cred.euid, .gid = n->cred.egid, .groups = n->cred.groups,
+			.ngroups = n->cred.ngroups },
+		.prog = n->cred.comm,
+		.via = "seccomp",
+	};
+
+	return w;
+}
+
+/* The caller's file-system identity; access(2) without AT_EACCESS uses the real ids. */
+struct as_caller_id caller_id(const struct notif *n, bool real)
+{
+	struct as_caller_id id = {
+		.uid = real ? n->cred.ruid : n->cred.fsuid,
+		.gid = real ? n->cred.rgid : n->cred.fsgid,
+		.groups = n->cred.groups,
+		.ngroups = n->cred.ngroups,
+	};
+
+	return id;
+}
+
+/* An object of /proc: the broker's /proc/self would stand for the program's. */
+bool on_proc(int fd)
+{
+	struct statfs sf;
+
+	return fstatfs(fd, &sf) < 0 || sf.f_type == PROC_SUPER_MAGIC;
+}
+
+/*
+ * Remove the file created at path (from start) for an answer that did not
+ * reach the program, if the name still holds that very file.
+ */
+static void undo_create(int start, const char *path, int fd)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+	struct stat made, now;
+	int pfd;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	pfd = openat2_fd(path[0] == '/' ? AT_FDCWD : start, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+			 RESOLVE_NO_SYMLINKS);
+	if (pfd < 0)
+		return;
+	if (fstat(fd, &made) == 0 && fstatat(pfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    made.st_dev == now.st_dev && made.st_ino == now.st_ino)
+		unlinkat(pfd, name, 0);
+	close(pfd);
+}
+
+/* Hand fd to the program; a file made for it is removed if that fails. */
+void give_fd(struct notif *n, int fd, bool cloexec, int start, const char *created,
+		    const char *what)
+{
+	int rc = notif_fd(n, fd, cloexec);
+
+	if (rc < 0 && created)
+		undo_create(start, created, fd);
+	n->answered = true; /* or gone: either way the kernel has no call of ours left */
+	close(fd);
+	debug(n, rc < 0 ? "the call went away" : what);
+}
+
+/* The core's outcome of a descriptor call (open, reopen, socket) to the program. */
+void give_outcome_fd(struct broker *b, struct notif *n, struct outcome *o, bool cloexec)
+{
+	audit_flush(b->audit); /* the line before the descriptor */
+	if (o->denied || o->malformed) {
+		if (o->fd >= 0)
+			close(o->fd);
+		kernel(n, "refused: the kernel answers");
+	} else if (o->fd >= 0) {
+		give_fd(n, o->fd, cloexec, AT_FDCWD, o->created ? o->object : NULL, "granted");
+	} else {
+		notif_error(n, o->err);
+		debug(n, "granted: an error of the object's");
+	}
+}
+
