@@ -38,10 +38,15 @@ struct worker {
 	struct worker *idle;    /* the idle ones */
 };
 
+/* Jobs waiting for a worker when every one the pool may have is busy. */
+#define WORKERS_QUEUE_MAX 4096
+
 struct workers {
 	pthread_mutex_t lock;
 	struct worker *all, *idle;
 	struct worker_job *done, *done_tail;
+	struct worker_job *queue, *queue_tail; /* posted, waiting for a worker */
+	unsigned queued;
 	unsigned threads, max;
 	unsigned refs;    /* the owner's and each thread's */
 	bool stopping;    /* workers_free has run */
@@ -98,6 +103,16 @@ static void *worker_main(void *arg)
 		if (w->stopping)
 			break;
 		done_push(w, j);
+		if (w->queue) {
+			/* the oldest waiting job, before going idle */
+			me->job = w->queue;
+			w->queue = me->job->next;
+			if (!w->queue)
+				w->queue_tail = NULL;
+			w->queued--;
+			me->job->next = NULL;
+			continue;
+		}
 		me->idle = w->idle;
 		w->idle = me;
 	}
@@ -182,6 +197,14 @@ int workers_post(struct workers *w, struct worker_job *j)
 		pthread_cond_signal(&idle->wake);
 	} else if (w->threads < w->max) {
 		rc = worker_start(w, j);
+	} else if (w->queued < WORKERS_QUEUE_MAX) {
+		j->next = NULL;
+		if (w->queue_tail)
+			w->queue_tail->next = j;
+		else
+			w->queue = j;
+		w->queue_tail = j;
+		w->queued++;
 	} else {
 		errno = EAGAIN;
 		rc = -1;
@@ -238,6 +261,8 @@ unsigned workers_free(struct workers *w)
 		join = me;
 	}
 	w->all = NULL;
+	/* waiting jobs never run; like the running ones, their owner cannot free them */
+	running += w->queued;
 	close(w->efd);
 	pthread_mutex_unlock(&w->lock);
 	for (me = join; me; me = next) {

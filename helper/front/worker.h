@@ -5,9 +5,10 @@
  *
  * A job that never finishes (a page of the target's that a stalled file
  * system backs) costs its worker, never the loop: the pool starts another
- * worker while it has fewer than its maximum, and workers_post refuses a
- * job when all that may exist are busy (the caller then answers without
- * reading: for a seccomp notification, CONTINUE).  The loop gives up on a
+ * worker while it has fewer than its maximum; past it, jobs wait in a
+ * bounded queue for the first worker free, and workers_post refuses a job
+ * when that is full too (the caller then answers without reading: for a
+ * seccomp notification, CONTINUE).  The loop gives up on a
  * job with a deadline of its own (job->abandoned): the job is still
  * collected when it ends, and only then freed by its owner.
  *
@@ -31,7 +32,7 @@ struct workers;
 struct workers *workers_new(unsigned max);
 /* Readable (an eventfd) when finished jobs wait to be collected. */
 int workers_fd(const struct workers *w);
-/* Have a worker run j; -1 with EAGAIN when every worker the pool may have is busy. */
+/* Have a worker run j, now or after those waiting; -1 with EAGAIN when the wait is full. */
 int workers_post(struct workers *w, struct worker_job *j);
 /* A finished job (oldest first), or NULL; clears workers_fd's readiness when none is left. */
 struct worker_job *workers_collect(struct workers *w);
@@ -41,7 +42,8 @@ unsigned workers_pending(const struct workers *w);
  * Stop the pool: idle workers exit and are joined; a worker still in a job
  * is detached, and frees its share when the job ends (its job is then
  * never collected: its owner must not free a job still running, so
- * workers_free returns how many were left running).
+ * workers_free returns how many were left running, the jobs still waiting,
+ * which never run, counted with them).
  */
 unsigned workers_free(struct workers *w);
 

@@ -125,9 +125,13 @@ Test(worker, many_jobs_each_run_and_collected_once)
 	cr_assert_eq(workers_free(w), 0);
 }
 
-Test(worker, stuck_workers_refuse_then_release)
+/* As many jobs as wait for a worker at most (worker.c's WORKERS_QUEUE_MAX). */
+#define QUEUE_MAX 4096
+
+Test(worker, stuck_workers_queue_then_refuse_then_release)
 {
-	struct job jobs[3], extra;
+	static struct job waiting[QUEUE_MAX], extra;
+	struct job jobs[3];
 	int pipes[3][2];
 	struct workers *w = workers_new(3);
 	struct job *first;
@@ -138,18 +142,26 @@ Test(worker, stuck_workers_refuse_then_release)
 		job_init(&jobs[i], pipes[i][0]);
 		cr_assert_eq(workers_post(w, &jobs[i].w), 0);
 	}
+	/* three workers stuck: what comes next waits, up to the queue's bound */
+	for (int i = 0; i < QUEUE_MAX; i++) {
+		job_init(&waiting[i], -1);
+		cr_assert_eq(workers_post(w, &waiting[i].w), 0, "job %d waits", i);
+	}
 	job_init(&extra, -1);
 	errno = 0;
-	cr_assert_eq(workers_post(w, &extra.w), -1, "a fourth job while three workers are stuck");
+	cr_assert_eq(workers_post(w, &extra.w), -1, "the queue is full");
 	cr_assert_eq(errno, EAGAIN);
-	cr_assert_eq(workers_pending(w), 3);
+	cr_assert_eq(workers_pending(w), 3 + QUEUE_MAX);
 	cr_assert(!readable(workers_fd(w), 0));
 	cr_assert_null(workers_collect(w));
+	for (int i = 0; i < QUEUE_MAX; i++)
+		cr_assert_eq(waiting[i].runs, 0, "no waiting job ran while all workers were stuck");
 
-	/* job 1 ends: readable; collected: not readable any more */
+	/* job 1 ends: its worker runs every waiting job, oldest first */
 	cr_assert_eq(write(pipes[1][1], "", 1), 1);
-	cr_assert(readable(workers_fd(w), -1));
 	cr_assert_eq(collect_wait(w), &jobs[1]);
+	for (int i = 0; i < QUEUE_MAX; i++)
+		cr_assert_eq(collect_wait(w), &waiting[i]);
 	cr_assert(!readable(workers_fd(w), 0));
 	cr_assert_null(workers_collect(w));
 
