@@ -109,7 +109,8 @@ void notif_fetch(struct worker_job *j)
 	ssize_t len;
 	int rc = 0;
 
-	if (a.path) {
+	/* a NULL name is the kernel's EFAULT to give, as any other unreadable one */
+	if (n->call != SC_SOCKET && n->call != SC_BIND) {
 		len = target_read_str(tid, a.path, n->path, sizeof(n->path));
 		rc = len < 0 ? (int)len : 0;
 	}
@@ -127,7 +128,7 @@ void notif_fetch(struct worker_job *j)
 	if (!rc)
 		rc = target_cred_read(tid, &n->cred);
 	/* a name means what it means in the broker's root and mounts only */
-	if (!rc && a.path && target_fs_is_ours(tid) != 1)
+	if (!rc && n->call != SC_SOCKET && n->call != SC_BIND && target_fs_is_ours(tid) != 1)
 		rc = -EXDEV;
 	if (!target_valid(n->listener, n->n.id))
 		rc = -ENOENT;

@@ -14,7 +14,7 @@
 /* The arguments of a call, by meaning (syscalls.h says which call has which). */
 struct args {
 	int dirfd;      /* AT_FDCWD when the call has none */
-	uint64_t path;  /* 0: no path */
+	uint64_t path;  /* the name, for every call but socket and bind */
 	unsigned flags; /* open flags, or AT_* flags */
 	unsigned mode;  /* creation mode, or access mode */
 	uint64_t buf;   /* stat or statx result; openat2's how */

@@ -119,8 +119,15 @@ static void receive(struct broker *b, struct sc_tree *t)
 		return;
 	}
 	if (ioctl(t->fd, SECCOMP_IOCTL_NOTIF_RECV, &n->n) < 0) {
-		/* ENOENT: the caller was interrupted before we got to it */
+		int e = errno;
+
 		free(n);
+		/* ENOENT: the caller was interrupted before we got to it */
+		if (e != ENOENT && e != EINTR) {
+			audit_note(b->audit, "seccomp: cannot receive from a listener (%s): its "
+					     "tree is no longer served", strerror(e));
+			loop_modify(b, t->fd, &t->src, 0);
+		}
 		return;
 	}
 	n->tree = t;

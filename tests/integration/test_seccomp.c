@@ -482,6 +482,20 @@ Test(seccomp, static_bind_keeps_descriptor_and_options)
 			   NULL }, "err EACCES bind\n");
 }
 
+/*
+ * An accept rule holds the listener and hands the program a channel, which
+ * a program under seccomp never asked for: not served there, and the line
+ * says so; the program gets the kernel's own EACCES.
+ */
+Test(seccomp, accept_rule_not_served_and_said)
+{
+	expect(NULL, (char *[]){ "accept tcp 127.0.0.1:813", NULL },
+	       (char *[]){ (char *)prog("static", "sockprobe"), "bind", "127.0.0.1", "813", "tcp",
+			   NULL }, "err EACCES bind\n");
+	h_audit_has("op=bind object=127.0.0.1:813 proto=tcp reason=accept-rule-not-served-via-seccomp "
+		    "verdict=deny rule=-a:1 errno=EACCES via=seccomp");
+}
+
 /* --- 5: raw system calls from glibc; stat as root sees it --- */
 
 Test(seccomp, glibc_raw_syscalls_served_under_via_seccomp)
