@@ -496,6 +496,32 @@ Test(seccomp, accept_rule_not_served_and_said)
 		    "verdict=deny rule=-a:1 errno=EACCES via=seccomp");
 }
 
+/*
+ * The program's own descriptor by name: busybox's stderr is a file only root
+ * may open, so its own reopen of /dev/stderr is refused by the kernel, and
+ * the broker reopens the descriptor it holds (the reopen grant), as under
+ * the shim (>>: a truncation would be the policy's to allow).
+ */
+Test(seccomp, busybox_reopens_its_root_only_stderr)
+{
+	const char *errpath = h_path("stderr.log");
+	char *argv[32], *s;
+	struct proc p;
+	int fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	h_run_argv(argv, 32, "nobody", (char *[]){ "--via", "seccomp", NULL },
+		   (char *[]){ "/bin/busybox", "sh", "-c", "echo reopened >>/dev/stderr", NULL });
+	p_start(&p, argv, NULL, errpath);
+	cr_assert_eq(p_wait(&p), 0);
+	s = h_slurp(errpath);
+	cr_assert(strstr(s, "reopened\n"), "%s", s);
+	free(s);
+	h_audit_has("op=reopen object=/dev/stderr fd=2 rights=write");
+	h_audit_has("via=seccomp");
+}
+
 /* --- 5: raw system calls from glibc; stat as root sees it --- */
 
 Test(seccomp, glibc_raw_syscalls_served_under_via_seccomp)
