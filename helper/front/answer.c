@@ -18,22 +18,22 @@ int notif_send(int listener, uint64_t id, long long val, int err, unsigned flags
 	return ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0 ? -errno : 0;
 }
 
-void notif_continue(struct notif *n)
+int notif_continue(struct notif *n)
 {
 	n->answered = true;
-	notif_send(n->listener, n->n.id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+	return notif_send(n->listener, n->n.id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
 }
 
-void notif_error(struct notif *n, int err)
+int notif_error(struct notif *n, int err)
 {
 	n->answered = true;
-	notif_send(n->listener, n->n.id, -1, err, 0);
+	return notif_send(n->listener, n->n.id, -1, err, 0);
 }
 
-void notif_value(struct notif *n, long long val)
+int notif_value(struct notif *n, long long val)
 {
 	n->answered = true;
-	notif_send(n->listener, n->n.id, val, 0, 0);
+	return notif_send(n->listener, n->n.id, val, 0, 0);
 }
 
 int notif_fd(struct notif *n, int fd, bool cloexec)
@@ -50,7 +50,11 @@ int notif_fd(struct notif *n, int fd, bool cloexec)
 	}
 	if (errno != EINVAL)
 		return -errno;
-	/* before Linux 5.14: install, then answer with the number */
+	/*
+	 * before Linux 5.14: install, then answer with the number; should the
+	 * answer find the call gone, the program holds a descriptor it was
+	 * never told of (within the policy: it was granted)
+	 */
 	a.flags = 0;
 	rc = ioctl(n->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
 	if (rc < 0)

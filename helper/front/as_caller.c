@@ -1,22 +1,28 @@
 /*
  * A call made as the program would make it; see as_caller.h.
  *
- * Credentials are per thread in the kernel; glibc's setfsuid, setgroups and
+ * Credentials are per thread in the kernel; glibc's setresuid, setgroups and
  * libcap's cap_set_proc may apply to every thread of the process (glibc's
  * setxid broadcast), so only the raw system calls are used here.
  *
+ * The thread takes the program's uid and gid as its effective ones (and so
+ * as its fs ones), keeping the broker's real and saved ids for the way
+ * back: an effective uid of 0 would still own every user namespace root
+ * made, and descriptors opened record the opener's effective ids.
+ *
  * Two rules of the kernel shape the order of the steps:
- *   - setfsuid and setfsgid return the previous value, never an error: a
- *     switch that did not happen shows only when the value is read back
- *     (setfsuid(-1), which changes nothing, returns the current one).
- *   - a thread's fsuid going from 0 to another drops the file capabilities
- *     (CAP_DAC_OVERRIDE, CAP_CHOWN, CAP_FOWNER, ...) from its effective
- *     set, and going back to 0 raises them again from the permitted set.
- *     So the saved effective set is put back last, after the fsuid, or
- *     the thread would come out with more in effect than it went in with.
- * CAP_SETGID must be in effect for setgroups, CAP_SETUID and CAP_SETGID for
- * an fsuid or fsgid that is none of the thread's own uids or gids: both are
- * raised from the permitted set for the switches, both ways.
+ *   - a thread's effective uid going from 0 to another clears its effective
+ *     capabilities, and going back to 0 makes them its permitted set; so
+ *     the saved effective set is put back last, after the uid, or the
+ *     thread would come out with more in effect than it went in with.
+ *   - CAP_SETGID must be in effect for setgroups, CAP_SETUID and CAP_SETGID
+ *     for an effective id that is none of the thread's real or saved ones:
+ *     both are raised from the permitted set for the switches, both ways.
+ *
+ * The umask is the process's (threads share it), not the thread's: it is
+ * set to the program's for the call and put back, which is safe only
+ * because the event loop's thread is the one that creates files (worker
+ * threads only read and write a program's memory).
  *
  * Error convention: negative errno, as in as_caller.h.
  */
@@ -28,6 +34,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -77,22 +84,26 @@ static int caps_none(const struct caps *c)
 	return caps_effective(c, eff);
 }
 
-/* Read back: the current fsuid and fsgid. */
-static uid_t fsuid_now(void)
+/* Read back: the thread's effective uid and gid (raw: glibc may cache nothing, but be sure). */
+static uid_t euid_now(void)
 {
-	return (uid_t)syscall(SYS_setfsuid, (uid_t)-1);
+	uid_t r, e, s;
+
+	return syscall(SYS_getresuid, &r, &e, &s) < 0 ? (uid_t)-1 : e;
 }
 
-static gid_t fsgid_now(void)
+static gid_t egid_now(void)
 {
-	return (gid_t)syscall(SYS_setfsgid, (gid_t)-1);
+	gid_t r, e, s;
+
+	return syscall(SYS_getresgid, &r, &e, &s) < 0 ? (gid_t)-1 : e;
 }
 
-/* The broker's own file-system identity, read once: it is set before the broker serves. */
+/* The broker's own identity, read once: it is set before the broker serves. */
 static struct {
 	pthread_once_t once;
-	uid_t fsuid;
-	gid_t fsgid;
+	uid_t euid;
+	gid_t egid;
 	gid_t *groups;
 	size_t ngroups;
 	int err;
@@ -102,8 +113,8 @@ static void own_read(void)
 {
 	long n = syscall(SYS_getgroups, 0, NULL);
 
-	own.fsuid = fsuid_now();
-	own.fsgid = fsgid_now();
+	own.euid = euid_now();
+	own.egid = egid_now();
 	if (n > 0) {
 		own.groups = malloc((size_t)n * sizeof(*own.groups));
 		if (!own.groups) {
@@ -126,13 +137,11 @@ static void own_read(void)
  */
 static int take(const struct as_caller_id *id, const struct caps *saved)
 {
-	if (syscall(SYS_setgroups, id->ngroups, id->groups) < 0)
+	if (syscall(SYS_setgroups, id->ngroups, id->groups) < 0 ||
+	    syscall(SYS_setresgid, (gid_t)-1, id->gid, (gid_t)-1) < 0 ||
+	    syscall(SYS_setresuid, (uid_t)-1, id->uid, (uid_t)-1) < 0)
 		return -errno;
-	syscall(SYS_setfsgid, id->gid);
-	if (fsgid_now() != id->gid)
-		return -EPERM;
-	syscall(SYS_setfsuid, id->uid);
-	if (fsuid_now() != id->uid)
+	if (egid_now() != id->gid || euid_now() != id->uid)
 		return -EPERM;
 	return caps_none(saved);
 }
@@ -140,12 +149,11 @@ static int take(const struct as_caller_id *id, const struct caps *saved)
 /* The broker's identity and capabilities as before take(); nothing may run on without them. */
 static void back_to_own(const struct caps *saved)
 {
-	if (caps_with_setid(saved) < 0)
-		abort();
-	syscall(SYS_setfsuid, own.fsuid);
-	syscall(SYS_setfsgid, own.fsgid);
-	if (syscall(SYS_setgroups, own.ngroups, own.groups) < 0 || caps_set(saved) < 0 ||
-	    fsuid_now() != own.fsuid || fsgid_now() != own.fsgid)
+	if (caps_with_setid(saved) < 0 ||
+	    syscall(SYS_setresuid, (uid_t)-1, own.euid, (uid_t)-1) < 0 ||
+	    syscall(SYS_setresgid, (gid_t)-1, own.egid, (gid_t)-1) < 0 ||
+	    syscall(SYS_setgroups, own.ngroups, own.groups) < 0 || caps_set(saved) < 0 ||
+	    euid_now() != own.euid || egid_now() != own.egid)
 		abort();
 }
 
@@ -164,8 +172,12 @@ int as_caller(const struct as_caller_id *id, int (*fn)(void *arg), void *arg)
 	if (rc < 0)
 		return rc;
 	rc = take(id, &saved);
-	if (rc == 0)
+	if (rc == 0) {
+		mode_t mask = umask(id->umask);
+
 		rc = fn(arg);
+		umask(mask);
+	}
 	back_to_own(&saved);
 	return rc;
 }

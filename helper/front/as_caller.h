@@ -1,15 +1,17 @@
 /*
  * Doing something as the program would: the calling thread takes the
- * program's file-system identity (fsuid, fsgid, supplementary groups) with
- * no capability in effect, runs a function, and takes the broker's own
- * back.  The seccomp front end uses it to try a call the policy could
+ * program's identity (effective, and so file-system, uid and gid,
+ * supplementary groups, and its umask) with no capability in effect, runs
+ * a function, and takes the broker's own back.  The seccomp front end uses it to try a call the policy could
  * grant as the kernel would for the program, before granting anything:
  * what the kernel allows the program anyway is handed over unlogged, as
  * under the shim.
  *
- * Only the calling thread changes (raw setfsuid, setfsgid, setgroups and
- * capset system calls, never glibc's process-wide wrappers).  The broker
- * must hold CAP_SETUID and CAP_SETGID in its permitted set.
+ * Only the calling thread changes (raw setresuid, setresgid, setgroups and
+ * capset system calls, never glibc's process-wide wrappers), but for the
+ * umask, which is the process's: call it only from the thread that creates
+ * files (the event loop's).  The broker must hold CAP_SETUID and
+ * CAP_SETGID in its permitted set.
  *
  * Error convention: negative errno.
  */
@@ -20,10 +22,11 @@
 #include <sys/types.h>
 
 struct as_caller_id {
-	uid_t uid; /* becomes the fsuid */
-	gid_t gid; /* becomes the fsgid */
+	uid_t uid; /* becomes the effective (and fs) uid; the real and saved stay */
+	gid_t gid; /* the same for the gid */
 	const gid_t *groups;
 	size_t ngroups;
+	mode_t umask;
 };
 
 /*

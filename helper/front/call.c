@@ -25,28 +25,6 @@ int openat2_fd(int dirfd, const char *path, unsigned flags, unsigned mode, uint6
 	return fd < 0 ? -errno : (int)fd;
 }
 
-/* A copy of the target's descriptor fd, or its cwd for AT_FDCWD; -errno. */
-int take_fd(const struct notif *n, struct held *h, int fd)
-{
-	pid_t tid = (pid_t)n->n.pid;
-	int copy;
-
-	if (fd == AT_FDCWD) {
-		copy = target_cwd(tid);
-	} else {
-		if (h->pidfd < 0)
-			h->pidfd = target_pidfd(tid, n->cred.tgid);
-		if (h->pidfd < 0)
-			return h->pidfd;
-		copy = target_getfd(h->pidfd, fd);
-	}
-	if (copy >= 0 && !target_valid(n->listener, n->n.id)) {
-		close(copy);
-		return -ENOENT; /* the thread moved on: tid may be another's now */
-	}
-	return copy;
-}
-
 static bool debug_on(void)
 {
 	static int on = -1;
@@ -150,9 +128,17 @@ void give_fd(struct notif *n, int fd, bool cloexec, int start, const char *creat
 
 	if (rc < 0 && created)
 		undo_create(start, created, fd);
-	n->answered = true; /* or gone: either way the kernel has no call of ours left */
 	close(fd);
-	debug(n, rc < 0 ? "the call went away" : what);
+	if (rc == -ENOENT) {
+		n->answered = true; /* gone: the kernel has no call of ours left */
+		debug(n, "the call went away");
+	} else if (rc < 0) {
+		/* the program's own shortage (EMFILE at its limit): the call still waits for it */
+		notif_error(n, -rc);
+		debug(n, "not installed: an error of the program's");
+	} else {
+		debug(n, what);
+	}
 }
 
 /* The core's outcome of a descriptor call (open, reopen, socket) to the program. */

@@ -101,6 +101,62 @@ static struct args args_of(const struct notif *n)
 	return r;
 }
 
+void notif_init(struct notif *n)
+{
+	n->fds = (struct notif_fds){ -1, -1, -1, -1, -1 };
+	n->fdnum = -1;
+}
+
+void notif_release(struct notif *n)
+{
+	int fds[] = { n->fds.pidfd, n->fds.dirfd, n->fds.held, n->fds.sock, n->fds.netns };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	target_cred_free(&n->cred);
+}
+
+bool is_open_call(enum sc_call c)
+{
+	return c == SC_OPEN || c == SC_OPENAT || c == SC_OPENAT2 || c == SC_CREAT;
+}
+
+static bool given_up(const struct notif *n)
+{
+	return __atomic_load_n(&n->job.abandoned, __ATOMIC_ACQUIRE);
+}
+
+/* A copy of the target's descriptor fd, or its cwd for AT_FDCWD: fd or -errno. */
+static int take(struct notif *n, int fd)
+{
+	pid_t tid = (pid_t)n->n.pid;
+
+	if (fd == AT_FDCWD)
+		return target_cwd(tid);
+	if (fd < 0)
+		return -EBADF;
+	if (n->fds.pidfd < 0)
+		n->fds.pidfd = target_pidfd(tid, n->cred.tgid);
+	return n->fds.pidfd < 0 ? n->fds.pidfd : target_getfd(n->fds.pidfd, fd);
+}
+
+/* The descriptors the call needs (before the last validation, which covers them). */
+static void take_fds(struct notif *n, const struct args *a)
+{
+	if (n->call == SC_BIND) {
+		n->fds.sock = take(n, a->dirfd);
+	} else if (n->call == SC_SOCKET) {
+		n->fds.netns = target_netns((pid_t)n->n.pid);
+	} else {
+		n->fdnum = is_open_call(n->call) ? fdname_parse(n->path, n->cred.tgid) : -1;
+		if (n->fdnum >= 0)
+			n->fds.held = take(n, n->fdnum);
+		else if (n->path[0] != '/')
+			n->fds.dirfd = take(n, a->dirfd);
+	}
+}
+
 void notif_fetch(struct worker_job *j)
 {
 	struct notif *n = (struct notif *)j;
@@ -108,6 +164,9 @@ void notif_fetch(struct worker_job *j)
 	pid_t tid = (pid_t)n->n.pid;
 	ssize_t len;
 	int rc = 0;
+
+	if (given_up(n))
+		return;
 
 	/* a NULL name is the kernel's EFAULT to give, as any other unreadable one */
 	if (n->call != SC_SOCKET && n->call != SC_BIND) {
@@ -130,6 +189,9 @@ void notif_fetch(struct worker_job *j)
 	/* a name means what it means in the broker's root and mounts only */
 	if (!rc && n->call != SC_SOCKET && n->call != SC_BIND && target_fs_is_ours(tid) != 1)
 		rc = -EXDEV;
+	if (!rc)
+		take_fds(n, &a);
+	/* the thread is still stopped in this call: nothing read or taken was another's */
 	if (!target_valid(n->listener, n->n.id))
 		rc = -ENOENT;
 	n->fetch_err = rc;
@@ -138,26 +200,20 @@ void notif_fetch(struct worker_job *j)
 void notif_write(struct worker_job *j)
 {
 	struct notif *n = (struct notif *)j;
-	int rc = target_write((pid_t)n->n.pid, n->out_addr, &n->out, n->out_len);
+	int rc;
 
+	/* given up on (answered CONTINUE), or gone: the tid may be another's by now */
+	if (given_up(n) || !target_valid(n->listener, n->n.id))
+		return;
+	rc = target_write((pid_t)n->n.pid, n->out_addr, &n->out, n->out_len);
 	if (rc == 0)
 		notif_send(n->listener, n->n.id, 0, 0, 0);
 	else
 		notif_send(n->listener, n->n.id, -1, rc == -EFAULT ? EFAULT : -rc, 0);
 }
 
-static void held_close(struct held *h)
-{
-	int *fds[] = { &h->pidfd, &h->dirfd, &h->sock, &h->netns, &h->fd };
-
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		if (*fds[i] >= 0)
-			close(*fds[i]);
-}
-
 bool notif_decide(struct broker *b, struct notif *n)
 {
-	struct held h = { -1, -1, -1, -1, -1 };
 	struct args a = args_of(n);
 	bool reposted = false;
 
@@ -172,7 +228,7 @@ bool notif_decide(struct broker *b, struct notif *n)
 	case SC_OPENAT:
 	case SC_OPENAT2:
 	case SC_CREAT:
-		reposted = decide_open(b, n, &a, &h);
+		reposted = decide_open(b, n, &a);
 		break;
 	case SC_STAT:
 	case SC_LSTAT:
@@ -181,19 +237,18 @@ bool notif_decide(struct broker *b, struct notif *n)
 	case SC_ACCESS:
 	case SC_FACCESSAT:
 	case SC_FACCESSAT2:
-		reposted = decide_stat(b, n, &a, &h);
+		reposted = decide_stat(b, n, &a);
 		break;
 	case SC_SOCKET:
-		reposted = decide_socket(b, n, &h);
+		reposted = decide_socket(b, n);
 		break;
 	case SC_BIND:
-		reposted = decide_bind(b, n, &a, &h);
+		reposted = decide_bind(b, n);
 		break;
 	case SC_NONE:
 	case SC_NCALLS:
 		kernel(n, "not ours");
 		break;
 	}
-	held_close(&h);
 	return reposted;
 }

@@ -30,19 +30,46 @@
 
 struct sc_tree;
 
+/*
+ * A bind the broker made whose answer found the call gone (a signal
+ * interrupted it): the same bind made again is answered 0, not the EINVAL
+ * of a socket bound already.  One per tree (the last).
+ */
+struct notif_memo {
+	pid_t tgid;
+	int fd;
+	socklen_t salen;
+	struct sockaddr_storage sa;
+};
+
 struct notif {
 	struct worker_job job; /* first: the worker's */
 	struct sc_tree *tree;
 	int listener;          /* the tree's: answered on it */
+	struct notif_memo *memo; /* the tree's */
 	struct seccomp_notif n;
 	enum sc_call call;
 	long deadline;         /* CLOCK_MONOTONIC ms the loop waits for the job until */
 	bool answered;         /* the loop answered it (or the call is gone) */
 	bool writing;          /* in its notif_write job, which answers for itself */
+	bool stalled;          /* the loop gave up waiting for its job (counted in the tree) */
 	struct notif *prev, *next; /* the front end's list of notifications in a job */
 
 	/* notif_fetch's, for notif_decide */
 	int fetch_err;         /* 0, or why the call is left to the kernel */
+	/*
+	 * The target's descriptors the call needs, taken off the loop too
+	 * (pidfd_getfd may wait for an exec of the target's): >= 0, or a
+	 * negative errno (-1 until taken).  notif_release closes them.
+	 */
+	struct notif_fds {
+		int pidfd;
+		int dirfd; /* a relative name's directory (AT_FDCWD: its cwd) */
+		int held;  /* the descriptor a reopen name stands for */
+		int sock;  /* bind's socket */
+		int netns; /* socket's: the thread's network namespace */
+	} fds;
+	int fdnum;             /* the N of a reopen name (/dev/stdin, /proc/self/fd/N), or -1 */
 	char path[PATH_MAX];
 	struct open_how how;
 	struct sockaddr_storage sa;
@@ -58,9 +85,21 @@ struct notif {
 	uint64_t out_addr;
 };
 
-/* The worker job: read what the call needs, then the thread's credentials. */
+/* A notification as received, its descriptors not taken (-1). */
+void notif_init(struct notif *n);
+/* Close what n holds of the target's, free its credentials. */
+void notif_release(struct notif *n);
+/*
+ * The worker job: read what the call needs, the thread's credentials, take
+ * its descriptors, then re-validate.  Does nothing for a job the loop has
+ * given up on.
+ */
 void notif_fetch(struct worker_job *j);
-/* The worker job: write n->out into the target, then answer 0 (or EFAULT). */
+/*
+ * The worker job: write n->out into the target, re-validated just before,
+ * then answer 0 (or EFAULT).  Does nothing for a job the loop has given up
+ * on (and answered CONTINUE).
+ */
 void notif_write(struct worker_job *j);
 
 /*
@@ -72,11 +111,18 @@ bool notif_decide(struct broker *b, struct notif *n);
 
 /* An answer on listener, from any thread: 0 or -errno (-ENOENT: the call is gone). */
 int notif_send(int listener, uint64_t id, long long val, int err, unsigned flags);
-/* The loop's answers; each sets n->answered.  CONTINUE: the kernel runs the call as the program made it. */
-void notif_continue(struct notif *n);
-void notif_error(struct notif *n, int err);
-void notif_value(struct notif *n, long long val);
-/* Install fd (which stays the caller's) in the target as the call's result: 0 or -errno. */
+/*
+ * The loop's answers; each sets n->answered and returns notif_send's.
+ * CONTINUE: the kernel runs the call as the program made it.
+ */
+int notif_continue(struct notif *n);
+int notif_error(struct notif *n, int err);
+int notif_value(struct notif *n, long long val);
+/*
+ * Install fd (which stays the caller's) in the target as the call's
+ * result: 0 (answered), -ENOENT (the call is gone), or another -errno (the
+ * call still waits for an answer: EMFILE at the program's limit, say).
+ */
 int notif_fd(struct notif *n, int fd, bool cloexec);
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * The seccomp front end's calls, one file per family (notif_open.c,
  * notif_stat.c, notif_net.c), and what they share (notif.c).  Private to
- * the front end.  A decide_* function answers n (or posts it again: true)
- * and returns as notif_decide does.
+ * the front end.  A decide_* function answers n, or leaves a result in
+ * n->out to be written (true), as notif_decide.
  */
 #ifndef FDB_FRONT_NOTIF_CALL_H
 #define FDB_FRONT_NOTIF_CALL_H
@@ -22,18 +22,13 @@ struct args {
 	unsigned mask;  /* statx */
 };
 
-/* What the call holds of the target's while it is decided. */
-struct held {
-	int pidfd, dirfd, sock, netns, fd;
-};
+bool decide_open(struct broker *b, struct notif *n, const struct args *a);
+bool decide_stat(struct broker *b, struct notif *n, const struct args *a);
+bool decide_socket(struct broker *b, struct notif *n);
+bool decide_bind(struct broker *b, struct notif *n);
 
-bool decide_open(struct broker *b, struct notif *n, const struct args *a, struct held *h);
-bool decide_stat(struct broker *b, struct notif *n, const struct args *a, struct held *h);
-bool decide_socket(struct broker *b, struct notif *n, struct held *h);
-bool decide_bind(struct broker *b, struct notif *n, const struct args *a, struct held *h);
-
-/* A copy of the target's descriptor fd (AT_FDCWD: its cwd), the call re-validated; -errno. */
-int take_fd(const struct notif *n, struct held *h, int fd);
+/* Is a a call of the open family (open, openat, openat2, creat)? */
+bool is_open_call(enum sc_call c);
 /* FDBROKER_DEBUG: one line on stderr for the call and what became of it. */
 void debug(const struct notif *n, const char *what);
 /* The call goes on to the kernel (CONTINUE), why for FDBROKER_DEBUG; returns false. */

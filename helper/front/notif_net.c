@@ -16,17 +16,16 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-bool decide_socket(struct broker *b, struct notif *n, struct held *h)
+bool decide_socket(struct broker *b, struct notif *n)
 {
 	const __u64 *a = n->n.data.args;
 	struct req r = { .op = REQ_SOCKET, .who = who_of(n) };
 	struct outcome o;
 
-	h->netns = target_netns((pid_t)n->n.pid);
-	if (h->netns < 0 || !target_valid(n->listener, n->n.id))
+	if (n->fds.netns < 0)
 		return kernel(n, "its network namespace: the kernel answers");
 	r.u.socket = (struct req_socket){ .family = (int)a[0], .type = (int)a[1],
-					  .protocol = (int)a[2], .probe = h->netns };
+					  .protocol = (int)a[2], .probe = n->fds.netns };
 	/* no try as the caller: what the kernel asks is a capability, which the broker's thread would lend */
 	if (!dispatch_would(b, &r))
 		return kernel(n, "no rule: the kernel answers");
@@ -36,18 +35,32 @@ bool decide_socket(struct broker *b, struct notif *n, struct held *h)
 	return false;
 }
 
-/* Is sock bound to sa already (a bind made again after a signal interrupted our answer)? */
-static bool bound_to(int sock, const struct sockaddr_storage *sa, socklen_t salen)
+/*
+ * Is this the bind whose answer went missing (n->memo), made again, with
+ * the socket bound as it asked?  Then its answer is 0, as the first one's.
+ */
+static bool bound_before(const struct notif *n)
 {
+	const struct notif_memo *m = n->memo;
 	struct sockaddr_storage now;
 	socklen_t len = sizeof(now);
 
-	if (sa->ss_family != AF_INET && sa->ss_family != AF_INET6)
+	if (m->salen == 0 || m->tgid != n->cred.tgid || m->fd != (int)n->n.data.args[0] ||
+	    m->salen != n->salen || memcmp(&m->sa, &n->sa, n->salen) != 0)
 		return false;
-	return getsockname(sock, (struct sockaddr *)&now, &len) == 0 && len == salen &&
-	       memcmp(&now, sa, salen) == 0 &&
-	       (sa->ss_family == AF_INET ? ((struct sockaddr_in *)&now)->sin_port
-					 : ((struct sockaddr_in6 *)&now)->sin6_port) != 0;
+	return getsockname(n->fds.sock, (struct sockaddr *)&now, &len) == 0 && len == n->salen &&
+	       memcmp(&now, &n->sa, len) == 0;
+}
+
+/* Answer a bind made 0; remember it if the answer finds the call gone. */
+static void bound(struct notif *n, const char *what)
+{
+	if (notif_value(n, 0) == -ENOENT) {
+		*n->memo = (struct notif_memo){ .tgid = n->cred.tgid, .fd = (int)n->n.data.args[0],
+						.salen = n->salen };
+		memcpy(&n->memo->sa, &n->sa, n->salen);
+	}
+	debug(n, what);
 }
 
 struct try_bind {
@@ -63,7 +76,7 @@ static int try_bind_fn(void *arg)
 	return bind(t->sock, t->sa, t->salen) < 0 ? -errno : 0;
 }
 
-bool decide_bind(struct broker *b, struct notif *n, const struct args *a, struct held *h)
+bool decide_bind(struct broker *b, struct notif *n)
 {
 	const struct sockaddr_un *un = (const struct sockaddr_un *)&n->sa;
 	struct req r = { .op = REQ_BIND, .who = who_of(n) };
@@ -76,23 +89,21 @@ bool decide_bind(struct broker *b, struct notif *n, const struct args *a, struct
 	if (n->sa.ss_family == AF_UNIX && (n->salen <= offsetof(struct sockaddr_un, sun_path) ||
 					   un->sun_path[0] != '/'))
 		return kernel(n, "a unix name of its own: the kernel answers");
-	h->sock = take_fd(n, h, a->dirfd);
-	if (h->sock < 0)
+	if (n->fds.sock < 0)
 		return kernel(n, "no such socket: the kernel answers");
-	if (bound_to(h->sock, &n->sa, n->salen)) {
-		notif_value(n, 0);
-		debug(n, "bound already");
+	if (bound_before(n)) {
+		n->memo->salen = 0;
+		bound(n, "bound before, its answer lost");
 		return false;
 	}
-	r.u.bind = (struct req_bind){ .sock = h->sock, .sa = (const struct sockaddr *)&n->sa,
+	r.u.bind = (struct req_bind){ .sock = n->fds.sock, .sa = (const struct sockaddr *)&n->sa,
 				      .salen = n->salen, .umask = n->cred.umask };
 	if (!dispatch_would(b, &r))
 		return kernel(n, "no rule: the kernel answers");
-	t = (struct try_bind){ h->sock, (const struct sockaddr *)&n->sa, n->salen };
+	t = (struct try_bind){ n->fds.sock, (const struct sockaddr *)&n->sa, n->salen };
 	rc = as_caller(&id, try_bind_fn, &t);
 	if (rc == 0) {
-		notif_value(n, 0);
-		debug(n, "the program's own right");
+		bound(n, "the program's own right");
 		return false;
 	}
 	if (rc != -EACCES && rc != -EPERM)
@@ -104,10 +115,11 @@ bool decide_bind(struct broker *b, struct notif *n, const struct args *a, struct
 		close(o.fd);
 	if (o.denied || o.malformed)
 		return kernel(n, "refused: the kernel answers");
-	if (o.err)
+	if (o.err) {
 		notif_error(n, o.err);
-	else
-		notif_value(n, 0);
-	debug(n, "granted");
+		debug(n, "granted: an error of the address's");
+	} else {
+		bound(n, "granted");
+	}
 	return false;
 }

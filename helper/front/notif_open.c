@@ -5,8 +5,6 @@
 #include "front/notif_call.h"
 #include "audit/audit.h"
 #include "core/dispatch.h"
-#include "fdname.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -64,18 +62,29 @@ static int try_open_fn(void *arg)
 	return fd;
 }
 
-static bool decide_reopen(struct broker *b, struct notif *n, struct held *h, int fdnum,
-			  unsigned flags)
+/*
+ * The program's own descriptor by name (/dev/stdin, /proc/self/fd/N):
+ * first reopened as the program would, through the broker's copy of it
+ * (/proc/self/fd/COPY stands for the very same object as the program's
+ * /proc/self/fd/N); an object of /proc stays the kernel's to answer, since
+ * the broker's /proc/self/... is not the program's.  Refused as the
+ * program: the reopen grant, as under the shim.
+ */
+static bool decide_reopen(struct broker *b, struct notif *n, unsigned flags, unsigned mode)
 {
 	char proc[64];
 	struct as_caller_id id = caller_id(n, false);
 	struct try_open t = { .dirfd = AT_FDCWD, .path = proc, .flags = flags & ~(unsigned)O_CREAT,
-			      .reopen = true };
+			      .mode = mode, .reopen = true };
 	struct req r = { .op = REQ_REOPEN, .who = who_of(n) };
 	struct outcome o;
 	int fd;
 
-	snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", (int)n->n.pid, fdnum);
+	if (n->fds.held < 0)
+		return kernel(n, "no such descriptor: the kernel answers");
+	if (on_proc(n->fds.held))
+		return kernel(n, "an object of /proc: the kernel answers");
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fds.held);
 	fd = as_caller(&id, try_open_fn, &t);
 	if (fd >= 0) {
 		give_fd(n, fd, flags & O_CLOEXEC, AT_FDCWD, NULL, "the program's own right");
@@ -83,25 +92,22 @@ static bool decide_reopen(struct broker *b, struct notif *n, struct held *h, int
 	}
 	if (fd != -EACCES && fd != -EPERM)
 		return kernel(n, "the kernel answers");
-	h->fd = take_fd(n, h, fdnum);
-	if (h->fd < 0)
-		return kernel(n, "no such descriptor");
-	r.u.reopen = (struct req_reopen){ .name = n->path, .fd = (unsigned)fdnum, .flags = flags,
-					  .held = h->fd };
+	r.u.reopen = (struct req_reopen){ .name = n->path, .fd = (unsigned)n->fdnum,
+					  .flags = flags, .held = n->fds.held };
 	outcome_init(&o, "reopen");
 	dispatch(b, NULL, &r, &o);
 	give_outcome_fd(b, n, &o, flags & O_CLOEXEC);
 	return false;
 }
 
-bool decide_open(struct broker *b, struct notif *n, const struct args *a, struct held *h)
+bool decide_open(struct broker *b, struct notif *n, const struct args *a)
 {
 	unsigned flags = a->flags, mode = a->mode;
 	struct req r = { .op = REQ_OPEN, .who = who_of(n) };
 	struct as_caller_id id = caller_id(n, false);
 	struct try_open t;
 	struct outcome o;
-	int fdnum, fd;
+	int fd;
 
 	if (n->call == SC_OPENAT2) {
 		/* resolve restrictions are the kernel's to honour: not judged here */
@@ -111,25 +117,19 @@ bool decide_open(struct broker *b, struct notif *n, const struct args *a, struct
 		mode = (unsigned)n->how.mode;
 	}
 	flags &= ~(unsigned)O_LARGEFILE;
-	mode = (mode & 07777) & ~(unsigned)n->cred.umask;
-	fdnum = fdname_parse(n->path, n->cred.tgid);
-	if (fdnum >= 0)
-		return decide_reopen(b, n, h, fdnum, flags);
-	if (n->path[0] != '/') {
-		h->dirfd = take_fd(n, h, a->dirfd);
-		if (h->dirfd < 0)
-			return kernel(n, "its directory: the kernel answers");
-	}
-	r.u.open = (struct req_open){ .path = n->path, .dirfd = h->dirfd, .flags = flags,
-				      .mode = mode };
+	mode &= 07777;
+	if (n->fdnum >= 0)
+		return decide_reopen(b, n, flags, mode);
+	if (n->path[0] != '/' && n->fds.dirfd < 0)
+		return kernel(n, "its directory: the kernel answers");
+	/* the core's request carries the mode with the program's umask applied, as the shim's */
+	r.u.open = (struct req_open){ .path = n->path, .dirfd = n->fds.dirfd, .flags = flags,
+				      .mode = mode & ~(unsigned)n->cred.umask };
 	if (!dispatch_would(b, &r))
 		return kernel(n, "no rule: the kernel answers");
-	t = (struct try_open){ .dirfd = h->dirfd >= 0 ? h->dirfd : AT_FDCWD, .path = n->path,
-			       .flags = flags, .mode = mode };
-	if (!target_valid(n->listener, n->n.id)) {
-		n->answered = true;
-		return false;
-	}
+	/* the try creates as the kernel would: the program's umask (or a default ACL) applies */
+	t = (struct try_open){ .dirfd = n->fds.dirfd >= 0 ? n->fds.dirfd : AT_FDCWD,
+			       .path = n->path, .flags = flags, .mode = mode };
 	fd = as_caller(&id, try_open_fn, &t);
 	if (fd >= 0) {
 		give_fd(n, fd, flags & O_CLOEXEC, t.dirfd, t.created ? n->path : NULL,

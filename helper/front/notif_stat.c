@@ -21,6 +21,7 @@ struct try_stat {
 	struct notif *n;
 	bool access;
 	unsigned amode;
+	unsigned mask; /* statx's */
 };
 
 /* The result a stat call asked for, of the object opath stands for, into n->out. */
@@ -45,15 +46,22 @@ static int try_stat_fn(void *arg)
 	unsigned nofollow = t->at_flags & AT_SYMLINK_NOFOLLOW;
 	int opath, rc;
 
-	if (t->access)
-		return syscall(SYS_faccessat2, t->dirfd, t->path, (int)t->amode,
-			       AT_EACCESS | (int)nofollow) < 0 ? -errno : 0;
-	/* O_PATH needs what a stat needs: search on the way, nothing on the object */
+	/*
+	 * O_PATH needs what a stat or access needs on the way (search), and
+	 * nothing on the object; without magic links, and never of /proc
+	 * (the broker's /proc/self is not the program's)
+	 */
 	opath = openat2_fd(t->dirfd, t->path, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0), 0,
 			   RESOLVE_NO_MAGICLINKS);
 	if (opath < 0)
 		return opath;
-	rc = on_proc(opath) ? -EXDEV : stat_result(t->n, opath, t->at_flags, t->n->n.data.args[3]);
+	if (on_proc(opath))
+		rc = -EXDEV;
+	else if (t->access)
+		rc = syscall(SYS_faccessat2, opath, "", (int)t->amode, AT_EMPTY_PATH | AT_EACCESS) < 0
+			     ? -errno : 0;
+	else
+		rc = stat_result(t->n, opath, t->at_flags, t->mask);
 	close(opath);
 	return rc;
 }
@@ -66,7 +74,7 @@ static bool give_stat(struct notif *n, const struct args *a, const char *what)
 	return true;
 }
 
-bool decide_stat(struct broker *b, struct notif *n, const struct args *a, struct held *h)
+bool decide_stat(struct broker *b, struct notif *n, const struct args *a)
 {
 	bool access = n->call == SC_ACCESS || n->call == SC_FACCESSAT || n->call == SC_FACCESSAT2;
 	bool eaccess = n->call == SC_FACCESSAT2 && (a->flags & AT_EACCESS);
@@ -78,18 +86,16 @@ bool decide_stat(struct broker *b, struct notif *n, const struct args *a, struct
 
 	if (!n->path[0])
 		return kernel(n, "no name: the kernel answers"); /* AT_EMPTY_PATH: an fstat */
-	if (n->path[0] != '/') {
-		h->dirfd = take_fd(n, h, a->dirfd);
-		if (h->dirfd < 0)
-			return kernel(n, "its directory: the kernel answers");
-	}
-	r.u.stat = (struct req_stat){ .path = n->path, .dirfd = h->dirfd,
+	if (n->path[0] != '/' && n->fds.dirfd < 0)
+		return kernel(n, "its directory: the kernel answers");
+	r.u.stat = (struct req_stat){ .path = n->path, .dirfd = n->fds.dirfd,
 				      .at_flags = a->flags & AT_SYMLINK_NOFOLLOW,
 				      .amode = access ? a->mode : REQ_AMODE_STAT };
 	if (fdname_parse(n->path, n->cred.tgid) >= 0 || !dispatch_would(b, &r))
 		return kernel(n, "no rule: the kernel answers");
-	t = (struct try_stat){ .dirfd = h->dirfd >= 0 ? h->dirfd : AT_FDCWD, .path = n->path,
-			       .at_flags = a->flags, .n = n, .access = access, .amode = a->mode };
+	t = (struct try_stat){ .dirfd = n->fds.dirfd >= 0 ? n->fds.dirfd : AT_FDCWD,
+			       .path = n->path, .at_flags = a->flags, .n = n, .access = access,
+			       .amode = a->mode, .mask = a->mask };
 	rc = as_caller(&id, try_stat_fn, &t);
 	if (rc == 0 && access) {
 		notif_value(n, 0);

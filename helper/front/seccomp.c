@@ -25,8 +25,11 @@
 
 /* Workers for the reads: enough for stalls of a few trees, each one's stack mostly idle. */
 #define SC_WORKERS 16
-/* How long a notification may wait for its read before the kernel gets it back (ms). */
-#define SC_DEADLINE_MS 1000
+/*
+ * Stalled reads one tree may cost the pool: past them its calls go on to
+ * the kernel unread, and the workers stay for the others.
+ */
+#define SC_TREE_STUCK 4
 
 struct sc_front {
 	struct evsrc src; /* first: the pool's completion descriptor */
@@ -40,8 +43,10 @@ struct sc_tree {
 	struct broker *b;
 	int fd;
 	unsigned jobs;    /* its notifications still in a job */
+	unsigned stuck;   /* of those, the ones the loop gave up on (their reads stall) */
 	bool gone;        /* EPOLLHUP seen: closed when jobs is 0 */
 	bool watched;     /* in the loop */
+	struct notif_memo memo;
 };
 
 /* The architecture the filter lets through to us (front/filter.c). */
@@ -79,7 +84,9 @@ static void notif_free(struct broker *b, struct notif *n)
 {
 	struct sc_tree *t = n->tree;
 
-	target_cred_free(&n->cred);
+	if (n->stalled)
+		t->stuck--;
+	notif_release(n);
 	free(n);
 	if (--t->jobs == 0 && t->gone)
 		tree_close(b, t);
@@ -100,6 +107,14 @@ static bool post(struct broker *b, struct notif *n, void (*run)(struct worker_jo
 		}
 		return false;
 	}
+	/*
+	 * A read has a deadline; a write has none: the call has its answer
+	 * from the write job alone, and an answer of the loop's meanwhile
+	 * would let the program go on while its memory is still to be
+	 * written (only the program itself waits for a write that stalls).
+	 */
+	if (run == notif_write)
+		return true;
 	n->deadline = now + SC_DEADLINE_MS;
 	n->next = f->waiting;
 	if (n->next)
@@ -107,6 +122,36 @@ static bool post(struct broker *b, struct notif *n, void (*run)(struct worker_jo
 	f->waiting = n;
 	broker_tick_by(b, n->deadline);
 	return true;
+}
+
+/*
+ * No more notifications from t: unwatched now (epoll would report a hung
+ * up listener for ever), closed once none of its notifications is in a job
+ * (then the kernel answers its calls ENOSYS, if any process is left).
+ */
+static void tree_drop(struct broker *b, struct sc_tree *t)
+{
+	t->gone = true;
+	if (t->jobs == 0) {
+		tree_close(b, t);
+	} else if (t->watched) {
+		loop_remove(b, t->fd, &t->src);
+		t->watched = false;
+	}
+}
+
+/* Said at most once a second: a tree's calls go unread. */
+static void stuck_note(struct broker *b, struct sc_tree *t)
+{
+	struct sc_front *f = front_of(b);
+	long now = broker_now_ms();
+
+	(void)t;
+	if (now - f->busy_note < 1000)
+		return;
+	f->busy_note = now;
+	audit_note(b->audit, "seccomp: %d reads of one tree's memory stall: its calls go on to "
+			     "the kernel unserved", SC_TREE_STUCK);
 }
 
 /* One notification off the listener. */
@@ -126,16 +171,20 @@ static void receive(struct broker *b, struct sc_tree *t)
 		if (e != ENOENT && e != EINTR) {
 			audit_note(b->audit, "seccomp: cannot receive from a listener (%s): its "
 					     "tree is no longer served", strerror(e));
-			loop_modify(b, t->fd, &t->src, 0);
+			tree_drop(b, t);
 		}
 		return;
 	}
+	notif_init(n);
 	n->tree = t;
 	n->listener = t->fd;
+	n->memo = &t->memo;
 	t->jobs++;
 	n->call = n->n.data.arch == f_arch()->audit_arch ? sc_call_of(f_arch(), (int)n->n.data.nr)
 							  : SC_NONE;
-	if (n->call == SC_NONE || !post(b, n, notif_fetch)) {
+	if (t->stuck >= SC_TREE_STUCK)
+		stuck_note(b, t);
+	if (n->call == SC_NONE || t->stuck >= SC_TREE_STUCK || !post(b, n, notif_fetch)) {
 		notif_continue(n);
 		notif_free(b, n);
 	}
@@ -148,27 +197,13 @@ static void tree_ready(struct broker *b, struct evsrc *src, uint32_t events)
 	/* one: a second RECV with none pending would wait (the listener has no O_NONBLOCK) */
 	if (events & EPOLLIN)
 		receive(b, t);
-	if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN)) {
-		t->gone = true;
-		if (t->jobs == 0)
-			tree_close(b, t);
-		else
-			loop_modify(b, t->fd, &t->src, 0);
-	}
+	if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN) && !t->gone)
+		tree_drop(b, t);
 }
 
 static void tree_shut(struct broker *b, struct evsrc *src)
 {
-	struct sc_tree *t = (struct sc_tree *)src;
-
-	/* notifications still in a job keep t */
-	t->gone = true;
-	if (t->jobs == 0) {
-		tree_close(b, t);
-	} else {
-		loop_remove(b, t->fd, &t->src);
-		t->watched = false;
-	}
+	tree_drop(b, (struct sc_tree *)src);
 }
 
 static const struct evsrc_ops tree_ops = { .ready = tree_ready, .close = tree_shut };
@@ -212,7 +247,10 @@ static long pool_expire(struct broker *b, struct evsrc *src, long now)
 			waiting_unlink(f, n);
 			if (!n->answered)
 				notif_continue(n);
-			n->job.abandoned = true;
+			/* the worker reads it: a job still waiting for one is then skipped */
+			__atomic_store_n(&n->job.abandoned, true, __ATOMIC_RELEASE);
+			n->stalled = true;
+			n->tree->stuck++;
 		} else if (!next || n->deadline < next) {
 			next = n->deadline;
 		}
@@ -226,8 +264,12 @@ static void pool_shut(struct broker *b, struct evsrc *src)
 	unsigned left;
 
 	loop_remove(b, workers_fd(f->pool), &f->src);
-	for (struct notif *n = f->waiting; n; n = n->next)
-		n->job.abandoned = true;
+	/* a call still being read goes on to the kernel: none is left to ENOSYS */
+	for (struct notif *n = f->waiting; n; n = n->next) {
+		if (!n->answered)
+			notif_continue(n);
+		__atomic_store_n(&n->job.abandoned, true, __ATOMIC_RELEASE);
+	}
 	pool_ready(b, src, 0); /* what has finished is freed */
 	/* what is still in a job stays allocated: its worker may still write it */
 	left = workers_free(f->pool);

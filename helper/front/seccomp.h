@@ -15,6 +15,12 @@
 #include "core/broker.h"
 
 /*
+ * How long a notification may wait for its arguments to be read from the
+ * target before the kernel gets the call back (CONTINUE), in ms.
+ */
+#define SC_DEADLINE_MS 1000
+
+/*
  * Supervise the tree behind listener, a SECCOMP_FILTER_FLAG_NEW_LISTENER
  * descriptor, from now on; b owns listener (closed on failure too).  The
  * source closes itself when the last process of the tree is gone.
