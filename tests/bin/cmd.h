@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "errname.h"
+
 struct cmd {
 	const char *name;
 	int nargs; /* at least this many arguments */
@@ -25,6 +27,8 @@ struct cmd {
  */
 static inline int cmd_run(const char *prog, const struct cmd *t, size_t n, int argc, char **argv)
 {
+	/* line by line: a test may read a line while the program waits for it */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (size_t i = 0; argc > 1 && i < n; i++)
 		if (!strcmp(argv[1], t[i].name) && argc - 2 >= t[i].nargs)
 			return t[i].fn(argv + 2);
@@ -38,7 +42,14 @@ static inline int cmd_run(const char *prog, const struct cmd *t, size_t n, int a
 /* The result line of a failed call, "err ENAME"; exit status 0 (the line tells). */
 static inline int print_err(void)
 {
-	printf("err %s\n", strerrorname_np(errno));
+	printf("err %s\n", errname(errno));
+	return 0;
+}
+
+/* The result line of a failed call, "err ENAME CALL"; exit status 0. */
+static inline int fail(const char *call)
+{
+	printf("err %s %s\n", errname(errno), call);
 	return 0;
 }
 

@@ -28,30 +28,8 @@
 #include <unistd.h>
 
 #include "cmd.h"
-
-static int fail(const char *what)
-{
-	printf("err %s %s\n", strerrorname_np(errno), what);
-	return 0;
-}
-
-/* "127.0.0.1" or "::1" etc. and a port into a sockaddr. */
-static socklen_t make_addr(const char *ip, int port, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *in = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, ip, &in->sin_addr) == 1) {
-		in->sin_family = AF_INET;
-		in->sin_port = htons((uint16_t)port);
-		return sizeof(*in);
-	}
-	inet_pton(AF_INET6, ip, &in6->sin6_addr);
-	in6->sin6_family = AF_INET6;
-	in6->sin6_port = htons((uint16_t)port);
-	return sizeof(*in6);
-}
+#include "icmp.h"
+#include "sockaddr.h"
 
 /* bind IP PORT tcp|udp */
 static int cmd_bind(char **av)
@@ -121,56 +99,11 @@ static int cmd_udp(char **av)
 	return 0;
 }
 
-static uint16_t checksum(const void *data, size_t len)
-{
-	const uint16_t *p = data;
-	uint32_t sum = 0;
-
-	for (; len > 1; len -= 2)
-		sum += *p++;
-	if (len)
-		sum += *(const uint8_t *)p;
-	sum = (sum >> 16) + (sum & 0xffff);
-	sum += sum >> 16;
-	return (uint16_t)~sum;
-}
-
 /* icmp: echo request to 127.0.0.1 over a raw socket, wait for the reply */
 static int cmd_icmp(char **av)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = make_addr("127.0.0.1", 0, &ss);
-	struct icmphdr req = { .type = ICMP_ECHO };
-	uint16_t id = (uint16_t)getpid();
-	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
-
 	(void)av;
-	if (fd < 0)
-		return fail("socket");
-	req.un.echo.id = htons(id);
-	req.un.echo.sequence = htons(1);
-	req.checksum = checksum(&req, sizeof(req));
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&ss, len) < 0)
-		return fail("sendto");
-	for (int i = 0; i < 16; i++) {
-		unsigned char buf[1500];
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, 5000) <= 0)
-			break;
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n >= (ssize_t)(sizeof(struct iphdr) + sizeof(struct icmphdr))) {
-			struct icmphdr *r = (struct icmphdr *)(buf + ((struct iphdr *)buf)->ihl * 4);
-
-			if (r->type == ICMP_ECHOREPLY && r->un.echo.id == htons(id)) {
-				printf("ok echo reply\n");
-				return 0;
-			}
-		}
-	}
-	printf("err timeout no reply\n");
-	return 0;
+	return icmp_cmd();
 }
 
 /* packet: an AF_PACKET socket on lo sees a frame we cause */

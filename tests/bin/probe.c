@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "fdline.h"
 
 int __open_2(const char *path, int flags);
 int __open64_2(const char *path, int flags);
@@ -35,45 +36,6 @@ static const char *expand(const char *path)
 		return path;
 	snprintf(buf, sizeof(buf), "%.*s%d%s", (int)(at - path), path, (int)getppid(), at + 5);
 	return buf;
-}
-
-static void print_fd(int fd)
-{
-	char buf[256];
-	struct stat st;
-	ssize_t n;
-	int fdfl = fcntl(fd, F_GETFD), fl = fcntl(fd, F_GETFL);
-
-	fstat(fd, &st);
-	n = S_ISREG(st.st_mode) ? pread(fd, buf, sizeof(buf) - 1, 0) : 0;
-	buf[n > 0 ? n : 0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	printf("ok fd=%d cloexec=%d nonblock=%d append=%d ino=%lu uid=%u mode=%o data=%s\n", fd,
-	       !!(fdfl & FD_CLOEXEC), !!(fl & O_NONBLOCK), !!(fl & O_APPEND),
-	       (unsigned long)st.st_ino, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), buf);
-}
-
-static int parse_flags(const char *s)
-{
-	int acc = O_RDONLY, f = 0;
-
-	for (; *s; s++) {
-		switch (*s) {
-		case 'r': acc = O_RDONLY; break;
-		case 'w': acc = O_WRONLY; break;
-		case 'b': acc = O_RDWR; break;
-		case 'a': f |= O_APPEND; break;
-		case 'c': f |= O_CREAT; break;
-		case 't': f |= O_TRUNC; break;
-		case 'e': f |= O_CLOEXEC; break;
-		case 'n': f |= O_NONBLOCK; break;
-		case 'd': f |= O_DIRECTORY; break;
-		case 'f': f |= O_NOFOLLOW; break;
-		case 'x': f |= O_EXCL; break;
-		default: break;
-		}
-	}
-	return acc | f;
 }
 
 /* open PATH FLAGS [MODE] */

@@ -39,13 +39,13 @@ static int cmd_cat(char **av)
 		ssize_t n;
 
 		if (fd < 0) {
-			sc_err();
+			print_err();
 			continue;
 		}
 		n = sc_read_all(fd, buf, sizeof(buf));
 		close(fd);
 		if (n < 0)
-			sc_err();
+			print_err();
 		else
 			fwrite(buf, 1, (size_t)n, stdout);
 	}
@@ -58,10 +58,10 @@ static int cmd_read(char **av)
 		int fd = open(*av, O_RDONLY);
 
 		if (fd < 0) {
-			sc_err();
+			print_err();
 			continue;
 		}
-		sc_print_fd(fd);
+		print_fd(fd);
 		close(fd);
 	}
 	return 0;
@@ -77,11 +77,11 @@ static int cmd_openat(char **av)
 	int dfd = dir_of(av[0]), fd;
 
 	if (dfd < 0)
-		return sc_err();
-	fd = openat(dfd, av[1], sc_flags(av[2]), 0644);
+		return print_err();
+	fd = openat(dfd, av[1], parse_flags(av[2]), 0644);
 	if (fd < 0)
-		return sc_err();
-	sc_print_fd(fd);
+		return print_err();
+	print_fd(fd);
 	return 0;
 }
 
@@ -94,7 +94,7 @@ static int print_st(unsigned long ino, long size, unsigned mode)
 static int print_stat(int rc, const struct stat *st)
 {
 	if (rc < 0)
-		return sc_err();
+		return print_err();
 	return print_st((unsigned long)st->st_ino, (long)st->st_size, (unsigned)st->st_mode);
 }
 
@@ -117,7 +117,7 @@ static int cmd_statx(char **av)
 	struct sc_statx stx;
 
 	if (syscall(SYS_statx, AT_FDCWD, av[0], 0, SC_STATX_BASIC_STATS, &stx) < 0)
-		return sc_err();
+		return print_err();
 	return print_st((unsigned long)stx.ino, (long)stx.size, stx.mode);
 }
 
@@ -127,7 +127,7 @@ static int cmd_fstatat(char **av)
 	int dfd = dir_of(av[0]);
 
 	if (dfd < 0)
-		return sc_err();
+		return print_err();
 	return print_stat(fstatat(dfd, av[1], &st, 0), &st);
 }
 
@@ -138,18 +138,18 @@ static int cmd_access(char **av)
 	for (const char *s = av[1]; *s; s++)
 		m |= *s == 'r' ? R_OK : *s == 'w' ? W_OK : *s == 'x' ? X_OK : 0;
 	if (access(av[0], m) < 0)
-		return sc_err();
+		return print_err();
 	printf("ok\n");
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct sc_cmd cmds[] = {
+	static const struct cmd cmds[] = {
 		{ "cat", 1, cmd_cat },	     { "read", 1, cmd_read },   { "openat", 3, cmd_openat },
 		{ "stat", 1, cmd_stat },     { "lstat", 1, cmd_lstat }, { "statx", 1, cmd_statx },
 		{ "fstatat", 2, cmd_fstatat }, { "access", 2, cmd_access },
 	};
 
-	return sc_run("fileprobe", cmds, SC_COUNT(cmds), argc, argv);
+	return cmd_run("fileprobe", cmds, CMD_COUNT(cmds), argc, argv);
 }
