@@ -48,6 +48,10 @@ say "fdbroker run -u nobody -p demo.policy -- python3 -c 'print(open(...).read()
 "$fdbroker" run -u nobody -p "$work/demo.policy" --log "$work/audit.log" -- \
 	python3 -c "import sys; print(open(sys.argv[1]).read(), end='')" "$work/private/secret.txt"
 
+say "fdbroker run -u nobody -p demo.policy -- busybox cat $work/private/secret.txt   # static: the seccomp way"
+"$fdbroker" run -u nobody -p "$work/demo.policy" --log "$work/audit.log" -- \
+	/bin/busybox cat "$work/private/secret.txt"
+
 say "fdbroker run -u nobody -- cat $work/private/secret.txt   # no policy: refused as usual"
 "$fdbroker" run -u nobody --log "$work/audit.log" -- cat "$work/private/secret.txt" || true
 

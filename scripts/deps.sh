@@ -18,8 +18,9 @@ fi
 # fdbroker itself
 build="make gcc libc6-dev libcap-dev"
 # what scripts/demo.sh runs: python3 (a file opener, http.server, a free
-# port), curl, and the user nobody (passwd)
-demo="$build python3 curl passwd"
+# port), curl, a static program for the seccomp way (busybox-static), and
+# the user nobody (passwd)
+demo="$build python3 curl busybox-static passwd"
 # the whole suite (make test, make asan): real programs under the broker,
 # mandoc to lint the man pages, dnsmasq for its example
 test="$build libcriterion-dev python3 perl curl openssl passwd nginx-light lighttpd systemd mandoc dnsmasq-base"
