@@ -1,5 +1,6 @@
 /*
- * listen, accept, accept4 and getsockname on a listener the broker holds.
+ * listen, accept, accept4, getsockname, getpeername, getsockopt and
+ * setsockopt on a listener the broker holds.
  *
  * After a bind under an accept rule the program's descriptor is one end of a
  * SOCK_SEQPACKET channel to the broker (helper/core/listener.c); each record on
@@ -8,15 +9,21 @@
  * dup cannot confuse it: the broker's end is bound to an abstract name with
  * FDB_LISTENER_PREFIX followed by the listener's address in hex.
  *
- * On the channel the real listen() and accept() fail with EINVAL, and the
- * real getsockname() gives an unnamed AF_UNIX address: only then does the
- * shim look closer, so other sockets pay nothing.
+ * On the channel the real listen() and accept() fail with EINVAL, the real
+ * getsockname() gives an unnamed AF_UNIX address, getpeername() an abstract
+ * one, getsockopt() SOCK_SEQPACKET, AF_UNIX or 0, and setsockopt() at a level
+ * other than SOL_SOCKET fails with EOPNOTSUPP: only then does the shim look
+ * closer, so other sockets pay nothing.  SOL_SOCKET options are the one
+ * exception: the channel takes them as any socket would, so setsockopt()
+ * asks first (one getpeername).
  */
 #include "shim.h"
 #include "fdpass.h"
 #include "wire.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -39,7 +46,9 @@ bool shim_is_listener(int fd, struct sockaddr *sa, socklen_t *salen)
 	const char *p, *end;
 	int saved = errno;
 
-	if (getpeername(fd, (struct sockaddr *)&peer, &len) < 0 || peer.sun_family != AF_UNIX ||
+	/* the real one: ours would say ENOTCONN */
+	if (!shim_real.getpeername || shim_real.getpeername(fd, (struct sockaddr *)&peer, &len) < 0 ||
+	    peer.sun_family != AF_UNIX ||
 	    len <= offsetof(struct sockaddr_un, sun_path) + 1 + plen || peer.sun_path[0] != '\0' ||
 	    memcmp(peer.sun_path + 1, FDB_LISTENER_PREFIX, plen) != 0) {
 		errno = saved;
@@ -162,5 +171,127 @@ SHIM_EXPORT int getsockname(int fd, struct sockaddr *sa, socklen_t *salen)
 		if (!shim_is_listener(fd, sa, salen))
 			*salen = sizeof(sa_family_t);
 	}
+	return rc;
+}
+
+SHIM_EXPORT int getpeername(int fd, struct sockaddr *sa, socklen_t *salen)
+{
+	socklen_t cap = salen ? *salen : 0;
+	int rc;
+
+	shim_init();
+	if (!shim_real.getpeername) {
+		errno = ENOSYS;
+		return -1;
+	}
+	rc = shim_real.getpeername(fd, sa, salen);
+	/* a peer with an abstract unix name may be the broker's end of a channel */
+	if (rc == 0 && cap >= sizeof(sa_family_t) && sa->sa_family == AF_UNIX &&
+	    *salen > offsetof(struct sockaddr_un, sun_path) + 1 &&
+	    (cap <= offsetof(struct sockaddr_un, sun_path) ||
+	     ((struct sockaddr_un *)sa)->sun_path[0] == '\0') &&
+	    shim_is_listener(fd, NULL, NULL)) {
+		errno = ENOTCONN; /* a listener has no peer */
+		return -1;
+	}
+	return rc;
+}
+
+/*
+ * The listener's answer to SOL_SOCKET option opt, when got (the real answer)
+ * is the channel's and fd is a channel; false otherwise.
+ */
+static bool listener_opt(int fd, int opt, int got, int *v)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	switch (opt) {
+	case SO_TYPE:
+		if (got != SOCK_SEQPACKET)
+			return false;
+		break;
+	case SO_DOMAIN:
+		if (got != AF_UNIX)
+			return false;
+		break;
+	case SO_PROTOCOL:
+	case SO_ACCEPTCONN:
+		if (got != 0)
+			return false;
+		break;
+	default:
+		return false;
+	}
+	if (!shim_is_listener(fd, (struct sockaddr *)&ss, &len) || len < sizeof(sa_family_t))
+		return false;
+	switch (opt) {
+	case SO_TYPE:
+		*v = SOCK_STREAM; /* accept rules are TCP only */
+		break;
+	case SO_DOMAIN:
+		*v = ss.ss_family;
+		break;
+	case SO_PROTOCOL:
+		*v = IPPROTO_TCP;
+		break;
+	default:
+		*v = 1; /* it listens */
+	}
+	return true;
+}
+
+SHIM_EXPORT int getsockopt(int fd, int level, int opt, void *val, socklen_t *len)
+{
+	int rc, got, v;
+
+	shim_init();
+	if (!shim_real.getsockopt) {
+		errno = ENOSYS;
+		return -1;
+	}
+	rc = shim_real.getsockopt(fd, level, opt, val, len);
+	if (rc < 0 || level != SOL_SOCKET || *len != sizeof(int))
+		return rc;
+	memcpy(&got, val, sizeof(got));
+	if (listener_opt(fd, opt, got, &v))
+		memcpy(val, &v, sizeof(v));
+	return rc;
+}
+
+/*
+ * setsockopt on a channel.  No request sets an option on the listener the
+ * broker holds, so only the options that shape a bind or listen (which the
+ * broker made itself, with what was set before bind) succeed, doing nothing;
+ * the rest fail rather than land on the channel unseen.
+ */
+static int channel_setsockopt(int level, int opt, socklen_t len)
+{
+	if (level == SOL_SOCKET && (opt == SO_REUSEADDR || opt == SO_REUSEPORT)) {
+		if (len >= sizeof(int))
+			return 0;
+		errno = EINVAL; /* as the kernel says it */
+		return -1;
+	}
+	errno = ENOPROTOOPT;
+	return -1;
+}
+
+SHIM_EXPORT int setsockopt(int fd, int level, int opt, const void *val, socklen_t len)
+{
+	int rc;
+
+	shim_init();
+	if (!shim_real.setsockopt) {
+		errno = ENOSYS;
+		return -1;
+	}
+	/* the channel would take SOL_SOCKET options as its own: ask first */
+	if (level == SOL_SOCKET && shim_is_listener(fd, NULL, NULL))
+		return channel_setsockopt(level, opt, len);
+	rc = shim_real.setsockopt(fd, level, opt, val, len);
+	/* other levels fail on a unix socket */
+	if (rc < 0 && errno == EOPNOTSUPP && level != SOL_SOCKET && shim_is_listener(fd, NULL, NULL))
+		return channel_setsockopt(level, opt, len);
 	return rc;
 }

@@ -63,6 +63,9 @@ static void load_symbols(void)
 	LOOKUP(accept, "accept");
 	LOOKUP(accept4, "accept4");
 	LOOKUP(getsockname, "getsockname");
+	LOOKUP(getpeername, "getpeername");
+	LOOKUP(getsockopt, "getsockopt");
+	LOOKUP(setsockopt, "setsockopt");
 	LOOKUP(stat, "stat");
 	LOOKUP(stat64, "stat64");
 	LOOKUP(lstat, "lstat");

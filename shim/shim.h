@@ -46,6 +46,9 @@ struct real_fns {
 	int (*accept)(int, struct sockaddr *, socklen_t *);
 	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
 	int (*getsockname)(int, struct sockaddr *, socklen_t *);
+	int (*getpeername)(int, struct sockaddr *, socklen_t *);
+	int (*getsockopt)(int, int, int, void *, socklen_t *);
+	int (*setsockopt)(int, int, int, const void *, socklen_t);
 	/* stat.c: the stat family, and what answers from a brokered descriptor */
 	int (*stat)(const char *, struct stat *);
 	int (*stat64)(const char *, struct stat64 *);

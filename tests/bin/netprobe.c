@@ -223,6 +223,44 @@ static int cmd_prefork(char **av)
 	return 0;
 }
 
+static const char *outcome(int rc)
+{
+	return rc == 0 ? "0" : errname(errno);
+}
+
+/*
+ * sockopts IP PORT: listen on IP:PORT; print what getsockopt says of the
+ * listener (SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN) and how
+ * getpeername fails, then "set:" and how setsockopt SO_REUSEADDR,
+ * SO_RCVBUF and TCP_NODELAY on it end
+ */
+static int cmd_sockopts(char **av)
+{
+	static const int opts[] = { SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN };
+	int lfd = listen_on(av[0], atoi(av[1])), v[4], one = 1;
+	struct sockaddr_storage peer;
+	socklen_t pl = sizeof(peer);
+	const char *p;
+
+	if (lfd < 0)
+		return fail("listen");
+	for (int i = 0; i < 4; i++) {
+		socklen_t l = sizeof(v[i]);
+
+		if (getsockopt(lfd, SOL_SOCKET, opts[i], &v[i], &l) < 0 || l != sizeof(v[i]))
+			return fail("getsockopt");
+	}
+	p = outcome(getpeername(lfd, (struct sockaddr *)&peer, &pl));
+	printf("ok type=%d domain=%d proto=%d acceptconn=%d peer=%s", v[0], v[1], v[2], v[3], p);
+	p = outcome(setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	printf(" set: reuseaddr=%s", p);
+	p = outcome(setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &one, sizeof(one)));
+	printf(" rcvbuf=%s", p);
+	p = outcome(setsockopt(lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
+	printf(" nodelay=%s\n", p);
+	return 0;
+}
+
 static socklen_t unix_addr(const char *path, struct sockaddr_un *sun)
 {
 	size_t n = strnlen(path, sizeof(sun->sun_path) - 1);
@@ -344,6 +382,7 @@ int main(int argc, char **argv)
 		{ "udp", 1, cmd_udp },   { "icmp", 0, cmd_icmp },   { "packet", 0, cmd_packet },
 		{ "serve", 3, cmd_serve }, { "prefork", 2, cmd_prefork },
 		{ "unix", 3, cmd_unix },   { "unixrace", 2, cmd_unixrace },
+		{ "sockopts", 2, cmd_sockopts },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -1,7 +1,7 @@
 /*
  * Brokered socket(), bind() and accept() for unprivileged programs: real
- * servers on loopback, privileged ports (600-699 here, one per test, so
- * tests running side by side never collide).
+ * servers on loopback, privileged ports (600-699 and 830-839 here, one per
+ * test, so tests running side by side never collide).
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -257,6 +257,77 @@ Test(net, asyncio_server)
 	cr_assert_gt(tcp_talk(NULL, 625, NULL, out, sizeof(out)), 0);
 	cr_assert_str_eq(out, "hello\n");
 	cr_assert_eq(p_wait(&p), 0);
+}
+
+/*
+ * The descriptor under an accept rule answers getsockopt and getpeername as
+ * the listener does: the same line as a real listener's (run as root, no
+ * broker), and setsockopt that reached nothing fails.
+ */
+Test(net, channel_answers_as_listener)
+{
+	static const struct {
+		const char *ip, *rule, *port, *native_port;
+	} cases[] = {
+		{ "127.0.0.1", "accept tcp 127.0.0.1:831", "831", "833" },
+		{ "::1", "accept tcp [::1]:832", "832", "834" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *native[] = { (char *)h_netprobe(), "sockopts", (char *)cases[i].ip,
+				   (char *)cases[i].native_port, NULL };
+		struct result n = h_run(native, NULL, false), r;
+		const char *set = strstr(n.out, " set:");
+
+		cr_assert(!strncmp(n.out, "ok type=1 ", 10) && set, "native %s: %s (%s)",
+			  cases[i].ip, n.out, n.err);
+		r = netprobe((char *[]){ (char *)cases[i].rule, NULL },
+			     (char *[]){ "sockopts", (char *)cases[i].ip, (char *)cases[i].port, NULL });
+		cr_assert(!strncmp(r.out, n.out, (size_t)(set - n.out)), "%s: '%s', native '%s' (%s)",
+			  cases[i].ip, r.out, n.out, r.err);
+		cr_assert(strstr(r.out, " set: reuseaddr=0 rcvbuf=ENOPROTOOPT nodelay=ENOPROTOOPT\n"),
+			  "%s: %s", cases[i].ip, r.out);
+		h_free(&n);
+		h_free(&r);
+	}
+	h_audit_has("op=bind object=[::1]:832 proto=tcp listener=held verdict=allow");
+}
+
+/* Python adopts the listener by its descriptor (socket(fileno=) asks getsockopt). */
+Test(net, python_adopts_listener)
+{
+	static const char script[] =
+		"import socket, sys\n"
+		"fam = socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET\n"
+		"s = socket.socket(fam, socket.SOCK_STREAM)\n"
+		"s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n" /* reruns: TIME_WAIT */
+		"s.bind((sys.argv[1], int(sys.argv[2])))\n"
+		"s.listen()\n"
+		"l = socket.socket(fileno=s.detach())\n"
+		"print('ready', l.family.name, l.type.name, l.proto, l.getsockname()[1], flush=True)\n"
+		"c, peer = l.accept()\n"
+		"c.sendall(c.recv(64))\n"
+		"c.close()\n";
+	static const struct {
+		const char *ip, *rule, *port, *want;
+	} cases[] = {
+		{ "127.0.0.1", "accept tcp 127.0.0.1:830", "830", "ready AF_INET SOCK_STREAM 6 830" },
+		{ "::1", "accept tcp [::1]:835", "835", "ready AF_INET6 SOCK_STREAM 6 835" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct proc p;
+		char out[64];
+
+		start_server(&p, (char *[]){ (char *)cases[i].rule, NULL },
+			     (char *[]){ "python3", "-c", (char *)script, (char *)cases[i].ip,
+					 (char *)cases[i].port, NULL });
+		cr_assert_str_eq(p.line, cases[i].want);
+		cr_assert_eq(tcp_talk_to(NULL, cases[i].ip, atoi(cases[i].port), "echo\n", out,
+					 sizeof(out)), 5);
+		cr_assert_eq(memcmp(out, "echo\n", 5), 0);
+		cr_assert_eq(p_wait(&p), 0);
+	}
 }
 
 /* nginx, master and workers as usual: the workers are forked after the bind. */
