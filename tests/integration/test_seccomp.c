@@ -528,6 +528,38 @@ Test(seccomp, busybox_reopens_its_root_only_stderr)
 	h_audit_has("via=seccomp");
 }
 
+/*
+ * The way a request came is said everywhere: FDBROKER_DEBUG names the way
+ * run chose and each trapped call, --learn marks what it learned through
+ * seccomp, and the audit line ends with via=seccomp.
+ */
+Test(seccomp, debug_and_learn_say_the_way)
+{
+	const char *f = h_file("secret", "learned\n", 0600);
+	char *argv[MAX_ARGS], want[700];
+	struct result r;
+
+	argv[0] = "env";
+	argv[1] = "-u";
+	argv[2] = "LD_PRELOAD";
+	argv[3] = "FDBROKER_DEBUG=1";
+	h_run_argv(argv + 4, MAX_ARGS - 4, "nobody", (char *[]){ "--learn", NULL },
+		   (char *[]){ (char *)prog("static", "fileprobe"), "cat", (char *)f, NULL });
+	r = h_run(argv, NULL, false);
+	cr_assert_str_eq(r.out, "err EACCES\n", "%s", r.err);
+	cr_assert(strstr(r.err, "fileprobe: via seccomp (statically linked)"), "%s", r.err);
+	snprintf(want, sizeof(want), "openat %s: refused: the kernel answers", f);
+	cr_assert(strstr(r.err, "fdbroker: via=seccomp pid="), "%s", r.err);
+	cr_assert(strstr(r.err, want), "%s", r.err);
+	snprintf(want, sizeof(want), "# open %s read: 1 request, by fileprobe, via seccomp\n"
+		 "allow user nobody open %s read\n", f, f);
+	cr_assert(strstr(r.err, want) || strstr(r.out, want), "%s", r.err);
+	h_free(&r);
+	snprintf(want, sizeof(want), "op=open object=%s rights=read verdict=deny rule=default "
+		 "errno=EACCES via=seccomp", f);
+	h_audit_has(want);
+}
+
 /* --- 5: raw system calls from glibc; stat as root sees it --- */
 
 Test(seccomp, glibc_raw_syscalls_served_under_via_seccomp)
