@@ -52,7 +52,7 @@ static void broker_tick(struct broker *b)
 		return;
 	b->tick_at = 0;
 	if (shares_tick(&b->shares, now, tell_untold, b))
-		broker_tick_by(b, now + 1000);
+		broker_tick_by(b, now + SHARES_QUIET_MS);
 	next = loop_expire(b, now);
 	if (next)
 		broker_tick_by(b, next);

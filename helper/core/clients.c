@@ -209,7 +209,7 @@ void broker_refusal(struct broker *b, struct share *s, const struct ucred *cred,
 	long now = broker_now_ms();
 
 	if (s && !share_refused(s, now, &untold)) {
-		broker_tick_by(b, s->noted + 1000);
+		broker_tick_by(b, s->noted + SHARES_QUIET_MS);
 		return;
 	}
 	if (!prog) {
@@ -224,7 +224,7 @@ void broker_refusal(struct broker *b, struct share *s, const struct ucred *cred,
 	if (s) {
 		/* a second from the line's own stamp, not from before prog_name read /proc */
 		s->noted = broker_now_ms();
-		broker_tick_by(b, s->noted + 1000);
+		broker_tick_by(b, s->noted + SHARES_QUIET_MS);
 	}
 }
 

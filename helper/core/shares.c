@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define SECOND_MS 1000
 
 void limits_default(struct limits *l)
 {
@@ -74,7 +73,7 @@ struct share *share_get(struct shares *t, uid_t uid)
 static bool idle(const struct share *s, long now)
 {
 	return !s->conns && !s->listeners && !s->suppressed &&
-	       (!s->noted || now - s->noted >= SECOND_MS);
+	       (!s->noted || now - s->noted >= SHARES_QUIET_MS);
 }
 
 void share_release(struct shares *t, struct share *s, long now)
@@ -90,7 +89,7 @@ void share_release(struct shares *t, struct share *s, long now)
 
 bool share_refused(struct share *s, long now, unsigned *untold)
 {
-	if (s->noted && now - s->noted < SECOND_MS) {
+	if (s->noted && now - s->noted < SHARES_QUIET_MS) {
 		s->suppressed++;
 		return false;
 	}
@@ -110,11 +109,11 @@ bool shares_tick(struct shares *t, long now, share_tell_fn fn, void *ctx)
 		while (*pp) {
 			struct share *s = *pp;
 
-			if (s->suppressed && now - s->noted >= SECOND_MS) {
+			if (s->suppressed && now - s->noted >= SHARES_QUIET_MS) {
 				fn(ctx, s);
 				s->suppressed = 0;
 				s->noted = now;
-			} else if (!s->suppressed && now - s->noted >= SECOND_MS) {
+			} else if (!s->suppressed && now - s->noted >= SHARES_QUIET_MS) {
 				s->noted = 0; /* quiet a second: the next refusal is told at once */
 			}
 			if (idle(s, now)) {

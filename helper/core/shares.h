@@ -15,6 +15,13 @@
 #include <sys/types.h>
 
 /*
+ * A uid's refusals are logged at most once a second, in the log's own
+ * stamps too: the broker's clock counts whole milliseconds, so a second
+ * has surely passed between two readings only 1001 of them apart.
+ */
+#define SHARES_QUIET_MS 1001
+
+/*
  * Defaults, in numbers (fdbroker(8), LIMITS).  A 500-thread program keeps
  * up to two connections per thread, ~1,000: a uid gets twice that.  The
  * total lets four such uids in at once; no uid alone can reach it.
