@@ -337,30 +337,14 @@ static int create_new(const struct policy *p, const struct subject *s,
 		      struct open_result *out)
 {
 	char dir[PATH_MAX], canon[PATH_MAX + NAME_MAX + 2];
-	const char *slash = strrchr(req->path, '/'), *base;
+	const char *base;
 	const struct rule *rule;
 	unsigned rights = (unsigned)open_rights((int)req->flags) | RIGHT_CREATE;
 	bool dir_told;
-	int pfd, fd;
+	int pfd, fd = path_parent(req->path, dir, sizeof(dir), &base);
 
-	if (slash) {
-		size_t n = (size_t)(slash - req->path);
-
-		if (n >= sizeof(dir)) {
-			resolve_failed(p, s, written, told, rights, ENAMETOOLONG, out);
-			return 0;
-		}
-		memcpy(dir, req->path, n);
-		dir[n] = '\0';
-		if (n == 0)
-			strcpy(dir, "/");
-		base = slash + 1;
-	} else {
-		strcpy(dir, ".");
-		base = req->path;
-	}
-	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
-		resolve_failed(p, s, written, told, rights, EISDIR, out);
+	if (fd < 0) {
+		resolve_failed(p, s, written, told, rights, -fd, out);
 		return 0;
 	}
 	pfd = resolve_object(start, dir, O_DIRECTORY, &dir_told);
@@ -530,7 +514,7 @@ bool open_would(const struct policy *p, const struct subject *s, const struct re
 	int rights = open_rights((int)req->flags);
 	int extra = (int)(req->flags & (O_NOFOLLOW | O_DIRECTORY));
 	int opath, pfd;
-	const char *slash, *base;
+	const char *base;
 	bool told, ok;
 
 	if (rights < 0 || (req->flags & O_PATH) || (req->flags & O_TMPFILE) == O_TMPFILE)
@@ -547,14 +531,7 @@ bool open_would(const struct policy *p, const struct subject *s, const struct re
 	if (!(req->flags & O_CREAT) || !out.unresolved || out.walk_err != ENOENT)
 		return false;
 	/* a creation: the directory resolved and judged, the name in it */
-	slash = strrchr(req->path, '/');
-	base = slash ? slash + 1 : req->path;
-	if (!slash)
-		strcpy(dir, ".");
-	else if (snprintf(dir, sizeof(dir), "%.*s", slash == req->path ? 1 : (int)(slash - req->path),
-			  req->path) >= (int)sizeof(dir))
-		return false;
-	if (!*base || !strcmp(base, ".") || !strcmp(base, "..") ||
+	if (path_parent(req->path, dir, sizeof(dir), &base) < 0 ||
 	    (req->path[0] != '/' && req->dirfd < 0))
 		return false;
 	pfd = resolve_object(req->path[0] == '/' ? AT_FDCWD : req->dirfd, dir, O_DIRECTORY, &told);

@@ -84,3 +84,22 @@ int path_of_fd(int fd, char *out, size_t cap)
 		return -ENOENT; /* "socket:[...]", "anon_inode:..." */
 	return 0;
 }
+
+int path_parent(const char *path, char *dir, size_t cap, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+
+	if (!slash) {
+		snprintf(dir, cap, ".");
+		*base = path;
+	} else if (n >= cap) {
+		return -ENAMETOOLONG;
+	} else {
+		snprintf(dir, cap, "%.*s", n ? (int)n : 1, n ? path : "/");
+		*base = slash + 1;
+	}
+	if (!**base || strcmp(*base, ".") == 0 || strcmp(*base, "..") == 0)
+		return -EISDIR;
+	return 0;
+}

@@ -21,6 +21,14 @@ int path_join_fold(const char *base, const char *rel, char *out, size_t cap);
 /* Whether path (absolute or relative) has a ".." component. */
 bool path_has_dotdot(const char *path);
 
+/*
+ * path's directory into dir ("." for a bare name, "/" for one under the
+ * root) and *base its last component, for a creation: 0, -ENAMETOOLONG
+ * when the directory does not fit, -EISDIR when there is no name to create
+ * ("", ".", "..", a trailing "/").
+ */
+int path_parent(const char *path, char *dir, size_t cap, const char **base);
+
 /* The absolute path the kernel reports for fd (/proc/self/fd/N). */
 int path_of_fd(int fd, char *out, size_t cap);
 
