@@ -33,6 +33,25 @@ static bool is_directory(void *ctx, const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/*
+ * The first port a user binds without privilege, for the warning on a
+ * "from" the broker never sees.  It is per network namespace: check's
+ * own, which is the broker's when both run on the host.  1024, the
+ * kernel's default, when it cannot be read.
+ */
+static unsigned unprivileged_port_start(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
+	unsigned port = 1024, v;
+
+	if (!f)
+		return port;
+	if (fscanf(f, "%u", &v) == 1 && v <= 65535)
+		port = v;
+	fclose(f);
+	return port;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct strlist files = { 0 };
@@ -64,7 +83,8 @@ int cmd_check(int argc, char **argv)
 	errors = load_check_policy(&p, &files, dir, "check");
 	if (errors >= 0) {
 		/* warnings for what did parse, errors or not: one pass shows everything */
-		warnings = policy_lint(&p, is_directory, NULL, print_policy_error, NULL);
+		warnings = policy_lint(&p, unprivileged_port_start(), is_directory, NULL,
+				       print_policy_error, NULL);
 		if (errors == 0 && warnings)
 			printf("%zu %s, no errors, %u %s\n", p.n, plural(p.n, "rule", "rules"),
 			       warnings, plural(warnings, "warning", "warnings"));

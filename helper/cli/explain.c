@@ -78,6 +78,11 @@ static int read_request(char **words, int n, struct policy *tmp, struct request 
 	/* an address to bind is one endpoint, not a pattern */
 	const struct policy_addr *a = &rule->u.net.addr;
 
+	if (rule->u.net.nfrom) {
+		fprintf(stderr, "fdbroker explain: a request has no 'from': the peers the deciding "
+			"rule lets in are printed with it\n");
+		return -1;
+	}
 	r->u.net.proto = rule->u.net.proto;
 	if (a->kind == ADDR_ANY || a->port_lo != a->port_hi || a->prefix) {
 		fprintf(stderr, "fdbroker explain: give one address and port, not a pattern\n");
@@ -147,6 +152,33 @@ static struct decision decide(const struct policy *p, const struct subject *s, s
 	return d;
 }
 
+/*
+ * What an allow rule's "from" does to the socket it grants.  A bind rule's
+ * list is a locked kernel filter on the program's own socket; an accept
+ * rule's is the check of the listener the broker holds for the shim, and
+ * the same locked filter under seccomp, which is served no listener.
+ */
+static void print_from(const struct rule *rule)
+{
+	char nets[POLICY_MAX_FROM * 52] = "", one[52];
+	size_t at = 0;
+
+	if ((rule->op != OP_BIND && rule->op != OP_ACCEPT) || rule->verdict != VERDICT_ALLOW ||
+	    rule->u.net.nfrom == 0)
+		return;
+	for (unsigned i = 0; i < rule->u.net.nfrom && i < POLICY_MAX_FROM; i++) {
+		cidr_format(&rule->u.net.from[i], one, sizeof(one));
+		at += (size_t)snprintf(nets + at, sizeof(nets) - at, "%s%s", i ? " " : "", one);
+	}
+	if (rule->op == OP_BIND)
+		printf("  the socket is bound with a locked kernel filter: only packets from %s "
+		       "reach it\n", nets);
+	else
+		printf("  peers: %s (through the shim the broker holds the listener and drops the "
+		       "others; under seccomp the socket is bound with these as a locked kernel "
+		       "filter)\n", nets);
+}
+
 /* Print the verdict and the rule that gives it, or the near miss; the exit status. */
 static int judge(const struct policy *p, const struct subject *s, const char *who,
 		 struct request *r, bool as_written, const struct rule **decided)
@@ -181,6 +213,7 @@ static int judge(const struct policy *p, const struct subject *s, const char *wh
 	if (d.rule) {
 		printf("%s (%s:%u)\n  %s\n", d.verdict == VERDICT_ALLOW ? "allow" : "deny",
 		       d.rule->file, d.rule->line, d.rule->text);
+		print_from(d.rule);
 	} else {
 		struct near_miss m = policy_near_miss(p, s, r);
 

@@ -119,12 +119,11 @@ static int parse_subject(struct parser *ps, struct line *l, struct rule *r)
 
 
 /*
- * Where "from" stands after anything but an accept address.  (fdbroker-
- * policy(5) plans "bind ... from" with a kernel filter; until the broker
- * can keep that promise the parser refuses it.)
+ * "from" on an open or socket rule: it names the peers of a bound socket,
+ * so it goes where an address is bound.
  */
-#define FROM_ONLY_ACCEPT "'from' goes only on accept rules (accept tcp ADDRESS from CIDR...), " \
-			 "whose listener the broker holds and filters"
+#define FROM_NOT_HERE "'from' goes only on bind and accept rules " \
+		      "(bind tcp ADDRESS from CIDR...): it names the peers that may reach a bound socket"
 
 #define APPEND_GONE "'append' is gone: the kernel cannot keep a descriptor append-only " \
 		    "(fcntl F_SETFL clears O_APPEND, ftruncate works on it); grant 'write'"
@@ -187,7 +186,7 @@ static int parse_open(struct parser *ps, struct line *l, struct rule *r)
 			}
 			owner = t;
 		} else if (strcmp(t->s, "from") == 0) {
-			parse_error(ps, t->col, FROM_ONLY_ACCEPT);
+			parse_error(ps, t->col, FROM_NOT_HERE);
 			return -1;
 		} else if (have_rights) {
 			parse_error(ps, t->col,
@@ -255,7 +254,12 @@ static int parse_socket(struct parser *ps, struct line *l, struct rule *r)
 	return -1;
 }
 
-/* "from CIDR...": only on accept, never for unix, 1..POLICY_MAX_FROM networks. */
+/*
+ * "from CIDR...": on allow bind and accept rules of tcp and udp, 1..
+ * POLICY_MAX_FROM networks.  It never decides whether the bind is
+ * allowed, only how the socket is filtered once it is, so on a deny rule
+ * it could only mislead (a reader would take it for "deny these peers").
+ */
 static int parse_from(struct parser *ps, struct line *l, struct rule *r, const struct token *from)
 {
 	const struct token *t;
@@ -264,6 +268,11 @@ static int parse_from(struct parser *ps, struct line *l, struct rule *r, const s
 	if (r->u.net.proto == PROTO_UNIX) {
 		parse_error(ps, from->col,
 			    "'from' is not allowed with unix: a unix peer has no address");
+		return -1;
+	}
+	if (r->verdict != VERDICT_ALLOW) {
+		parse_error(ps, from->col, "'from' goes only on allow rules: a deny rule refuses "
+			    "the bind whatever the peer");
 		return -1;
 	}
 	while ((t = take(l))) {
@@ -309,7 +318,7 @@ static int parse_net(struct parser *ps, struct line *l, struct rule *r)
 		return -1;
 	}
 	r->object_col = t->col;
-	if (r->op == OP_ACCEPT && l->next < l->n && strcmp(l->tok[l->next].s, "from") == 0)
+	if (l->next < l->n && strcmp(l->tok[l->next].s, "from") == 0)
 		return parse_from(ps, l, r, take(l));
 	return 0;
 }
@@ -338,7 +347,7 @@ static int parse_operation(struct parser *ps, struct line *l, struct rule *r)
 		return -1;
 	if ((t = take(l))) {
 		if (strcmp(t->s, "from") == 0)
-			parse_error(ps, t->col, FROM_ONLY_ACCEPT);
+			parse_error(ps, t->col, FROM_NOT_HERE);
 		else
 			parse_error(ps, t->col, "unexpected '%s'", t->s);
 		return -1;

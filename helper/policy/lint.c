@@ -10,6 +10,10 @@
  * every request the later one matches, so the later one never decides
  * anything.  Overlaps that cover only part, and groups a user is in, are
  * not looked at.
+ *
+ * A "from" list on a port the program may bind without privilege is never
+ * enforced; the first such port (net.ipv4.ip_unprivileged_port_start)
+ * comes from the caller.
  */
 #include "policy/policy.h"
 
@@ -143,7 +147,7 @@ static bool covers(const struct rule *a, const struct rule *b)
 			a->u.socket.protocol == b->u.socket.protocol);
 	case OP_BIND:
 	case OP_ACCEPT:
-		/* an accept rule's "from" filters later, on the listener: not part of the match */
+		/* "from" filters the socket once it is bound: not part of the match */
 		return a->u.net.proto == b->u.net.proto && addr_covers(&a->u.net.addr, &b->u.net.addr);
 	}
 	return false;
@@ -169,14 +173,51 @@ static void lint_shadow(struct lint *l, const struct policy *p, size_t i)
 	}
 }
 
-unsigned policy_lint(const struct policy *p, policy_isdir_fn isdir, void *isdir_ctx,
-		     policy_error_fn warn_fn, void *ctx)
+/*
+ * The broker sees a bind only when the kernel refuses it to the program
+ * (under seccomp, only when its try as the program is refused), so a
+ * "from" list is enforced only on the ports the kernel keeps for
+ * privilege: 1 up to below unpriv.  Port 0 (any free port, picked by the
+ * kernel) and the ports from unpriv up the program binds itself, with no
+ * filter.
+ */
+static void lint_from_ports(struct lint *l, const struct rule *r, unsigned unpriv)
+{
+	const struct policy_addr *a = &r->u.net.addr;
+	unsigned lo = a->port_lo, hi = a->port_hi;
+	char ports[64];
+
+	if ((r->op != OP_BIND && r->op != OP_ACCEPT) || r->u.net.nfrom == 0)
+		return;
+	if (lo >= unpriv) {
+		warn(l, r, r->object_col, "'from' is never enforced on ports %u and up "
+		     "(net.ipv4.ip_unprivileged_port_start=%u): the program binds them itself and "
+		     "the broker never sees it", unpriv, unpriv);
+	} else if (hi >= unpriv) {
+		if (hi == unpriv)
+			snprintf(ports, sizeof(ports), "port %u", hi);
+		else
+			snprintf(ports, sizeof(ports), "ports %u-%u", unpriv, hi);
+		warn(l, r, r->object_col, "'from' is never enforced on %s%s of %u-%u "
+		     "(net.ipv4.ip_unprivileged_port_start=%u): the program binds %s itself and "
+		     "the broker never sees it", ports, lo == 0 ? " and port 0" : "", lo, hi,
+		     unpriv, hi == unpriv && lo != 0 ? "it" : "them");
+	} else if (lo == 0) {
+		warn(l, r, r->object_col, "'from' is never enforced on port 0: a bind to port 0 "
+		     "(a free port the kernel picks) needs no privilege, so the broker never sees "
+		     "it");
+	}
+}
+
+unsigned policy_lint(const struct policy *p, unsigned unprivileged_port_start,
+		     policy_isdir_fn isdir, void *isdir_ctx, policy_error_fn warn_fn, void *ctx)
 {
 	struct lint l = { warn_fn, ctx, 0 };
 
 	for (size_t i = 0; i < p->n; i++) {
 		lint_glob(&l, &p->rules[i]);
 		lint_dir(&l, &p->rules[i], isdir, isdir_ctx);
+		lint_from_ports(&l, &p->rules[i], unprivileged_port_start);
 		lint_shadow(&l, p, i);
 	}
 	return l.n;

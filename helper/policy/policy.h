@@ -73,8 +73,15 @@ struct rule {
 		struct {
 			enum proto proto;
 			struct policy_addr addr;
+			/*
+			 * Allow rules of tcp and udp only; 0 = from anywhere.
+			 * Never part of the match: on a bind rule it is the
+			 * locked kernel filter the broker attaches to the
+			 * program's socket, on an accept rule the check of
+			 * the listener the broker holds.
+			 */
 			struct cidr from[POLICY_MAX_FROM];
-			unsigned nfrom; /* accept only; 0 = from anywhere */
+			unsigned nfrom;
 		} net;           /* bind and accept */
 	} u;
 	char *file; /* where the rule came from, for explain and the audit log */
@@ -149,7 +156,9 @@ int policy_parse_inline(struct policy *p, uid_t uid, const char *file, unsigned 
  * First matching rule wins; no match is deny, or under p->permissive an
  * allow by &policy_learn_rule for a learnable request.  For a tcp bind an
  * accept rule that matches the address speaks too: no learned grant then,
- * so the caller's accept decision is taken as without permissive.
+ * so the caller's accept decision is taken as without permissive.  A
+ * rule's from list never decides: it says how the granted socket is
+ * filtered.
  */
 struct decision policy_decide(const struct policy *p, const struct subject *s,
 			      const struct request *r);
@@ -225,12 +234,14 @@ const char *near_miss_format(const struct near_miss *m, const struct request *r,
 /*
  * check's warnings: rules that parse but likely do not say what was meant
  * (lint.c).  Each goes to warn as "FILE:LINE:COL: warning: ...";
- * isdir answers whether a path names a directory (the caller's I/O).
+ * isdir answers whether a path names a directory, and
+ * unprivileged_port_start is net.ipv4.ip_unprivileged_port_start (the
+ * first port a user binds without privilege), both the caller's I/O.
  * Returns the number of warnings.
  */
 typedef bool (*policy_isdir_fn)(void *ctx, const char *path);
-unsigned policy_lint(const struct policy *p, policy_isdir_fn isdir, void *isdir_ctx,
-		     policy_error_fn warn, void *ctx);
+unsigned policy_lint(const struct policy *p, unsigned unprivileged_port_start,
+		     policy_isdir_fn isdir, void *isdir_ctx, policy_error_fn warn, void *ctx);
 
 /*
  * A path as a policy token that reads back as exactly path: as it is when

@@ -51,14 +51,62 @@ Test(check, one_rule_is_singular)
 	h_free(&r);
 }
 
-Test(check, from_on_bind_is_a_clear_error)
+/* The first port a user binds without privilege, as check reads it (1024 if it cannot). */
+static unsigned unpriv_start(void)
 {
-	const char *p = h_file("b.policy", "allow user nobody bind tcp *:80 from 10.0.0.0/8\n", 0644);
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
+	unsigned v = 1024;
+
+	if (f) {
+		if (fscanf(f, "%u", &v) != 1)
+			v = 1024;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * "from" on a bind rule parses; on a port the program binds itself it is
+ * never enforced, and check says so at the address (a warning: exit 0).
+ */
+Test(check, from_on_an_unprivileged_port_warns)
+{
+	unsigned n = unpriv_start();
+	char text[512], want[800];
+	const char *p;
+	struct result r;
+
+	cr_assert(n >= 2 && n <= 65535, "ip_unprivileged_port_start %u leaves no port on each side",
+		  n);
+	snprintf(text, sizeof(text), "allow user nobody bind tcp 127.0.0.1:%u from 10.0.0.0/8\n"
+				     "allow user nobody bind udp *:%u from ::1\n"
+				     "allow user nobody accept tcp *:%u-%u from 127.0.0.1\n",
+		 n - 1, n, n - 1, n);
+	p = h_file("from.policy", text, 0644);
+	r = tool((char *[]){ "check", "-p", (char *)p, NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "3 rules, no errors, 2 warnings\n", "%s", r.err);
+	snprintf(want, sizeof(want), "%s:2:28: warning: 'from' is never enforced on ports %u and up "
+		 "(net.ipv4.ip_unprivileged_port_start=%u): the program binds them itself and the "
+		 "broker never sees it\n", p, n, n);
+	cr_assert(strstr(r.err, want), "%s", r.err);
+	snprintf(want, sizeof(want), "%s:3:30: warning: 'from' is never enforced on port %u of "
+		 "%u-%u", p, n, n - 1, n);
+	cr_assert(strstr(r.err, want), "%s", r.err);
+	cr_assert_eq(h_count_lines(r.err, "warning:", NULL), 2, "%s", r.err);
+	h_free(&r);
+}
+
+/* "from" on a deny rule is an error at the word. */
+Test(check, from_on_deny_is_a_clear_error)
+{
+	const char *p = h_file("d.policy", "deny user nobody bind tcp *:80 from 10.0.0.0/8\n", 0644);
 	struct result r = tool((char *[]){ "check", "-p", (char *)p, NULL });
 	char want[600];
 
 	cr_assert_eq(r.status, 1);
-	snprintf(want, sizeof(want), "%s:1:33: 'from' goes only on accept rules", p);
+	snprintf(want, sizeof(want), "%s:1:32: 'from' goes only on allow rules: a deny rule refuses "
+		 "the bind whatever the peer", p);
 	cr_assert(strstr(r.err, want), "%s", r.err);
 	h_free(&r);
 }

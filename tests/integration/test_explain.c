@@ -221,3 +221,62 @@ Test(explain, from_log_unescapes)
 	cr_assert(strstr(e.out, "the log says rule=default"), "%s", e.out);
 	h_free(&e);
 }
+
+/* A bind rule's "from" is the socket's locked kernel filter: explain says so after the rule. */
+Test(explain, bind_from_prints_the_filter)
+{
+	const char *p = h_file("f.policy", "allow user nobody bind tcp 127.0.0.1:80 from 10.0.0.0/8 "
+					   "::1\n", 0644);
+	struct result r = tool((char *[]){ "explain", "-p", (char *)p, "-u", "nobody", "bind", "tcp",
+					   "127.0.0.1:80", NULL });
+	char want[800];
+
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	snprintf(want, sizeof(want), "allow (%s:1)\n  allow user nobody bind tcp 127.0.0.1:80 from "
+		 "10.0.0.0/8 ::1\n  the socket is bound with a locked kernel filter: only packets "
+		 "from 10.0.0.0/8 ::1/128 reach it\n", p);
+	cr_assert_str_eq(r.out, want, "%s", r.err);
+	h_free(&r);
+}
+
+/*
+ * A tcp bind no bind rule speaks for is the accept rule's, as the broker
+ * decides it: its peers are printed; without "from" nothing more.
+ */
+Test(explain, accept_from_prints_the_peers)
+{
+	const char *p = h_file("a.policy", "allow user nobody accept tcp 127.0.0.1:25 from "
+					   "127.0.0.0/8\n"
+					   "allow user nobody accept tcp 127.0.0.1:26\n", 0644);
+	struct result r = tool((char *[]){ "explain", "-p", (char *)p, "-u", "nobody", "bind", "tcp",
+					   "127.0.0.1:25", NULL });
+	char want[800];
+
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	snprintf(want, sizeof(want), "allow (%s:1)\n  allow user nobody accept tcp 127.0.0.1:25 "
+		 "from 127.0.0.0/8\n  peers: 127.0.0.0/8 (through the shim the broker holds the "
+		 "listener and drops the others; under seccomp the socket is bound with these as a "
+		 "locked kernel filter)\n", p);
+	cr_assert_str_eq(r.out, want, "%s", r.err);
+	h_free(&r);
+	r = tool((char *[]){ "explain", "-p", (char *)p, "-u", "nobody", "accept", "tcp",
+			     "127.0.0.1:26", NULL });
+	snprintf(want, sizeof(want), "allow (%s:2)\n  allow user nobody accept tcp 127.0.0.1:26\n",
+		 p);
+	cr_assert_str_eq(r.out, want, "%s", r.err);
+	cr_assert_eq(r.status, 0);
+	h_free(&r);
+}
+
+/* A request is one address: "from" belongs to rules, and is refused in a request. */
+Test(explain, from_in_a_request_is_refused)
+{
+	const char *p = h_file("r.policy", "allow user nobody bind tcp 127.0.0.1:80\n", 0644);
+	struct result r = tool((char *[]){ "explain", "-p", (char *)p, "-u", "nobody", "bind", "tcp",
+					   "127.0.0.1:80", "from", "10.0.0.1", NULL });
+
+	cr_assert_eq(r.status, 2, "%s%s", r.out, r.err);
+	cr_assert_str_empty(r.out);
+	cr_assert(strstr(r.err, "a request has no 'from'"), "%s", r.err);
+	h_free(&r);
+}

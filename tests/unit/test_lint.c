@@ -51,7 +51,7 @@ static unsigned lint(const char *text)
 	unsigned n;
 
 	cr_assert_eq(policy_parse_text(&pol, "t.policy", text, NULL, NULL), 0, "%s", text);
-	n = policy_lint(&pol, fake_isdir, NULL, collect, &w);
+	n = policy_lint(&pol, 1024, fake_isdir, NULL, collect, &w);
 	cr_assert_eq(n, w.n);
 	return n;
 }
@@ -141,23 +141,97 @@ Test(lint, shadowed_address)
 		  "%s", w.msg[2]);
 }
 
-/* The parser's errors for "from" where it does not go. */
-Test(lint, from_only_on_accept)
+/* The parser's errors for "from" where it does not go: on open and socket rules, and on deny. */
+Test(lint, from_only_on_allow_bind_and_accept)
 {
 	struct warns e = { 0 };
-	static const char *bad[] = {
-		"allow user 1 bind tcp *:80 from 10.0.0.0/8\n",
-		"allow user 1 open /etc/x read from 10.0.0.0/8\n",
-		"allow user 1 socket inet raw icmp from 10.0.0.0/8\n",
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{ "allow user 1 open /etc/x read from 10.0.0.0/8\n",
+		  "t.policy:1:31: 'from' goes only on bind and accept rules" },
+		{ "allow user 1 socket inet raw icmp from 10.0.0.0/8\n",
+		  "t.policy:1:35: 'from' goes only on bind and accept rules" },
+		{ "deny user 1 bind tcp *:80 from 10.0.0.0/8\n",
+		  "t.policy:1:27: 'from' goes only on allow rules" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(&e, 0, sizeof(e));
-		cr_assert_eq(policy_parse_text(&pol, "t.policy", bad[i], collect, &e), 1, "%s", bad[i]);
-		cr_assert(strstr(e.msg[0], ": 'from' goes only on accept rules"), "%s", e.msg[0]);
+		cr_assert_eq(policy_parse_text(&pol, "t.policy", bad[i].text, collect, &e), 1, "%s",
+			     bad[i].text);
+		cr_assert(strncmp(e.msg[0], bad[i].msg, strlen(bad[i].msg)) == 0, "%s", e.msg[0]);
 	}
-	memset(&e, 0, sizeof(e));
 	cr_assert_eq(policy_parse_text(&pol, "t.policy", "allow user 1 bind tcp *:80 from 1.2.3.4\n",
-				       collect, &e), 1);
-	cr_assert(strncmp(e.msg[0], "t.policy:1:28: ", 15) == 0, "%s", e.msg[0]);
+				       collect, &e), 0, "%s", e.msg[0]);
+}
+
+/* ---- "from" where the broker never sees the bind ------------------------ */
+
+static unsigned lint_at(unsigned unpriv, const char *text)
+{
+	unsigned n;
+
+	cr_assert_eq(policy_parse_text(&pol, "t.policy", text, NULL, NULL), 0, "%s", text);
+	n = policy_lint(&pol, unpriv, fake_isdir, NULL, collect, &w);
+	cr_assert_eq(n, w.n);
+	return n;
+}
+
+Test(lint, from_on_an_unprivileged_port)
+{
+	cr_assert_eq(lint("allow user 1 bind tcp *:8080 from 10.0.0.0/8\n"
+			  "allow user 1 accept tcp [::1]:1024 from ::1\n"), 2);
+	cr_assert_str_eq(w.msg[0], "t.policy:1:23: warning: 'from' is never enforced on ports 1024 "
+				   "and up (net.ipv4.ip_unprivileged_port_start=1024): the program "
+				   "binds them itself and the broker never sees it");
+	cr_assert(strncmp(w.msg[1], "t.policy:2:25: warning: 'from' is never enforced on ports "
+			  "1024 and up", 69) == 0, "%s", w.msg[1]);
+}
+
+/* Below the threshold, or without "from": nothing to say. */
+Test(lint, from_below_the_threshold)
+{
+	cr_assert_eq(lint("allow user 1 bind tcp *:1023 from 10.0.0.0/8\n"
+			  "allow user 1 bind udp 127.0.0.1:1-1023 from 127.0.0.1\n"
+			  "allow user 1 accept tcp *:443 from ::1\n"
+			  "allow user 1 bind tcp *:8080\n"
+			  "allow user 1 accept tcp *:8443\n"), 0, "%s", w.msg[0]);
+}
+
+/* The threshold is the caller's: the same rule warns or not by it. */
+Test(lint, from_threshold_from_the_caller)
+{
+	cr_assert_eq(lint_at(80, "allow user 1 bind tcp *:443 from 10.0.0.0/8\n"), 1);
+	cr_assert(strstr(w.msg[0], "never enforced on ports 80 and up "
+			 "(net.ipv4.ip_unprivileged_port_start=80)"), "%s", w.msg[0]);
+	policy_free(&pol);
+	memset(&w, 0, sizeof(w));
+	cr_assert_eq(lint_at(8081, "allow user 1 bind tcp *:8080 from 10.0.0.0/8\n"), 0, "%s",
+		     w.msg[0]);
+}
+
+/* A range across the threshold: the ports above it are named. */
+Test(lint, from_on_a_range_across_the_threshold)
+{
+	cr_assert_eq(lint("allow user 1 bind tcp *:80-2000 from 10.0.0.0/8\n"
+			  "allow user 1 bind udp *:1000-1024 from 10.0.0.0/8\n"), 2);
+	cr_assert_str_eq(w.msg[0], "t.policy:1:23: warning: 'from' is never enforced on ports "
+				   "1024-2000 of 80-2000 (net.ipv4.ip_unprivileged_port_start=1024): "
+				   "the program binds them itself and the broker never sees it");
+	cr_assert(strstr(w.msg[1], "never enforced on port 1024 of 1000-1024 "
+			 "(net.ipv4.ip_unprivileged_port_start=1024): the program binds it itself"),
+		  "%s", w.msg[1]);
+}
+
+/* Port 0 is any free port, which the kernel gives without privilege. */
+Test(lint, from_on_port_zero)
+{
+	cr_assert_eq(lint("allow user 1 bind tcp *:0 from 10.0.0.0/8\n"
+			  "allow user 1 bind tcp *:0-65535 from 10.0.0.0/8\n"), 2);
+	cr_assert_str_eq(w.msg[0], "t.policy:1:23: warning: 'from' is never enforced on port 0: a "
+				   "bind to port 0 (a free port the kernel picks) needs no privilege, "
+				   "so the broker never sees it");
+	cr_assert(strstr(w.msg[1], "never enforced on ports 1024-65535 and port 0 of 0-65535 "),
+		  "%s", w.msg[1]);
 }

@@ -275,7 +275,7 @@ Test(policy_grammar, bind_and_accept_forms)
 		 "allow any bind unix /run/app/\n"
 		 "allow any accept tcp [::ffff:127.0.0.1]:80\n"
 		 "allow any accept unix /run/app/app.sock\n"
-		 "deny any accept udp *:53 from fd00::/8\n");
+		 "allow any accept udp *:53 from fd00::/8\n");
 	policy_addr_format(&pol.rules[0].u.net.addr, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "127.0.0.1:8000-8100");
 	cr_assert_eq(pol.rules[1].u.net.addr.scope_id, 2);
@@ -284,9 +284,64 @@ Test(policy_grammar, bind_and_accept_forms)
 	cr_assert_eq(pol.rules[3].u.net.nfrom, 0);
 	cr_assert_eq(pol.rules[4].op, OP_ACCEPT);
 	cr_assert_eq(pol.rules[4].u.net.proto, PROTO_UNIX);
-	cr_assert_eq(pol.rules[5].verdict, VERDICT_DENY);
+	cr_assert_eq(pol.rules[5].op, OP_ACCEPT);
 	cr_assert_eq(pol.rules[5].u.net.nfrom, 1);
 	cr_assert_eq(pol.rules[5].u.net.from[0].family, AF_INET6);
+}
+
+/* "from" on bind tcp and udp: the list the broker's kernel filter is built from. */
+Test(policy_grammar, bind_from_lists)
+{
+	char buf[64];
+	const struct rule *r;
+
+	parse_ok("allow user 1000 bind tcp *:443 from 10.0.0.0/8 ::1\n"
+		 "allow any bind udp [::]:53 from 192.0.2.0/24 fd00::/8 127.0.0.1\n"
+		 "allow any bind tcp 127.0.0.1:80\n");
+	r = &pol.rules[0];
+	cr_assert_eq(r->op, OP_BIND);
+	cr_assert_eq(r->u.net.proto, PROTO_TCP);
+	cr_assert_eq(r->u.net.nfrom, 2);
+	cidr_format(&r->u.net.from[0], buf, sizeof(buf));
+	cr_assert_str_eq(buf, "10.0.0.0/8");
+	cidr_format(&r->u.net.from[1], buf, sizeof(buf));
+	cr_assert_str_eq(buf, "::1/128");
+	cr_assert_eq(r->object_col, 26, "the address, not the list");
+	cr_assert_str_eq(r->text, "allow user 1000 bind tcp *:443 from 10.0.0.0/8 ::1");
+
+	r = &pol.rules[1];
+	cr_assert_eq(r->u.net.proto, PROTO_UDP);
+	cr_assert_eq(r->u.net.nfrom, 3);
+	cr_assert_eq(r->u.net.from[1].family, AF_INET6);
+	cidr_format(&r->u.net.from[2], buf, sizeof(buf));
+	cr_assert_str_eq(buf, "127.0.0.1/32");
+	cr_assert_eq(pol.rules[2].u.net.nfrom, 0);
+}
+
+/* "from" never decides: a bind rule with one matches a bind as the rule without. */
+Test(policy_grammar, bind_from_does_not_decide)
+{
+	struct decision d;
+
+	parse_ok("allow user 1000 bind tcp *:443 from 10.0.0.0/8\n");
+	d = ask_net(&U1000, OP_BIND, PROTO_TCP, ep4(0, 0, 0, 0, 443));
+	cr_assert_eq(d.verdict, VERDICT_ALLOW);
+	cr_assert_eq(d.rule, &pol.rules[0]);
+	cr_assert_not(may_bind(&U1001, PROTO_TCP, ep4(0, 0, 0, 0, 443)));
+}
+
+Test(policy_grammar, bind_from_up_to_the_limit)
+{
+	char line[1024] = "allow any bind udp *:53 from";
+
+	for (size_t i = 0; i < POLICY_MAX_FROM; i++)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), " 10.0.0.%zu", i);
+	parse_ok(line);
+	cr_assert_eq(pol.rules[0].u.net.nfrom, POLICY_MAX_FROM);
+	strcat(line, " 192.0.2.1");
+	cr_assert_eq(parse(line), 1);
+	cr_assert(strstr(errs.msg[0], ": too many networks after 'from' (at most 16)"), "%s",
+		  errs.msg[0]);
 }
 
 Test(policy_grammar, accept_from_up_to_the_limit)
@@ -314,7 +369,7 @@ Test(policy_grammar, accept_from_up_to_the_limit)
 /* Parameters cross into Criterion's worker by value: strings as arrays. */
 struct bad_line {
 	char line[64];
-	char msg[128];
+	char msg[192];
 };
 
 ParameterizedTestParameters(policy_grammar, bad_lines)
@@ -362,7 +417,14 @@ ParameterizedTestParameters(policy_grammar, bad_lines)
 		{ "allow any bind udp ::1:53", "20: bad address '::1:53': IPv6 address needs brackets, as in [::1]:80" },
 		{ "allow any bind unix run/x.sock", "21: bad address 'run/x.sock': path 'run/x.sock' is not absolute" },
 		{ "allow any bind tcp *:90-80", "20: bad address '*:90-80': port range 90-80 is reversed (low end above high end)" },
-		{ "allow any bind tcp *:80 from 10.0.0.0/8", "25: 'from' goes only on accept rules (accept tcp ADDRESS from CIDR...), whose listener the broker holds and filters" },
+		{ "allow any bind tcp *:80 from", "29: 'from' needs at least one network" },
+		{ "allow any bind udp *:53 from 10.0.0.0/8 ::1/129", "41: bad network '::1/129': prefix length /129 too long (at most 128)" },
+		{ "allow any bind unix /run/x.sock from ::1", "33: 'from' is not allowed with unix: a unix peer has no address" },
+		{ "deny any bind tcp *:80 from 10.0.0.0/8", "24: 'from' goes only on allow rules: a deny rule refuses the bind whatever the peer" },
+		{ "deny user 0 accept tcp *:80 from ::1", "29: 'from' goes only on allow rules: a deny rule refuses the bind whatever the peer" },
+		{ "allow any open /x read from 10.0.0.0/8", "24: 'from' goes only on bind and accept rules (bind tcp ADDRESS from CIDR...): it names the peers that may reach a bound socket" },
+		{ "allow any open /x from 10.0.0.0/8 read", "19: 'from' goes only on bind and accept rules (bind tcp ADDRESS from CIDR...): it names the peers that may reach a bound socket" },
+		{ "allow any socket inet raw icmp from ::1", "32: 'from' goes only on bind and accept rules (bind tcp ADDRESS from CIDR...): it names the peers that may reach a bound socket" },
 		{ "allow any accept tcp *:80 from", "31: 'from' needs at least one network" },
 		{ "allow any accept tcp *:80 from 10.0.0.0/33", "32: bad network '10.0.0.0/33': prefix length /33 too long (at most 32)" },
 		{ "allow any accept tcp *:80 from 1.2.3.4 x", "40: bad network 'x': bad IPv4 address 'x'" },
@@ -374,7 +436,7 @@ ParameterizedTestParameters(policy_grammar, bad_lines)
 
 ParameterizedTest(struct bad_line *c, policy_grammar, bad_lines)
 {
-	char want[160];
+	char want[224];
 
 	/* Line 2: the first line is good, so the line number is not an accident. */
 	snprintf(want, sizeof(want), "t.policy:2:%s", c->msg);
@@ -461,6 +523,19 @@ Test(policy_grammar, inline_rule_becomes_allow_user)
 	cr_assert_not(may_bind(&U1001, PROTO_TCP, ep4(0, 0, 0, 0, 80)));
 }
 
+Test(policy_grammar, inline_bind_from)
+{
+	char buf[64];
+
+	cr_assert_eq(policy_parse_inline(&pol, 1000, "-a", 1, "bind tcp 127.0.0.1:80 from 127.0.0.2",
+					 collect, &errs), 0, "%s", errs.msg[0]);
+	cr_assert_eq(pol.rules[0].op, OP_BIND);
+	cr_assert_eq(pol.rules[0].u.net.nfrom, 1);
+	cidr_format(&pol.rules[0].u.net.from[0], buf, sizeof(buf));
+	cr_assert_str_eq(buf, "127.0.0.2/32");
+	cr_assert_str_eq(pol.rules[0].text, "allow user 1000 bind tcp 127.0.0.1:80 from 127.0.0.2");
+}
+
 struct bad_inline {
 	char rule[48];
 	char msg[128];
@@ -477,6 +552,7 @@ ParameterizedTestParameters(policy_grammar, inline_errors)
 		{ "", "-a:2:1: empty rule (expected open, socket, bind or accept)" },
 		{ "# only a comment", "-a:2:1: empty rule (expected open, socket, bind or accept)" },
 		{ "bind tcp *:80\nbind tcp *:81", "-a:2:14: an inline rule is a single line" },
+		{ "bind unix /run/x.sock from ::1", "-a:2:23: 'from' is not allowed with unix: a unix peer has no address" },
 	};
 	return cr_make_param_array(struct bad_inline, cases, sizeof(cases) / sizeof(cases[0]));
 }
