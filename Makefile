@@ -46,12 +46,15 @@ INTEG    = $(BUILD)/tests/integration-tests
 PROGS    = $(patsubst tests/bin/%.c,$(BUILD)/tests/%,$(wildcard tests/bin/*.c))
 # Programs the shim cannot enter, for the seccomp front end's tests: each
 # tests/seccomp/NAME.c built static ($(BUILD)/tests/static/NAME) and with
-# musl-gcc, dynamic ($(BUILD)/tests/musl/NAME: the musl loader).  Never
+# musl-gcc, dynamic ($(BUILD)/tests/musl/NAME: the musl loader), and with
+# glibc, dynamic ($(BUILD)/tests/glibc/NAME: the same program under the
+# shim, for tests that run one program both ways).  Never
 # with $(SAN): the sanitizers have no static or musl runtime.  (The Go
 # programs, tests/go/, are built by the tests themselves.)
 SC_NAMES = $(patsubst tests/seccomp/%.c,%,$(wildcard tests/seccomp/*.c))
 SC_PROGS = $(patsubst %,$(BUILD)/tests/static/%,$(SC_NAMES)) \
-           $(patsubst %,$(BUILD)/tests/musl/%,$(SC_NAMES))
+           $(patsubst %,$(BUILD)/tests/musl/%,$(SC_NAMES)) \
+           $(patsubst %,$(BUILD)/tests/glibc/%,$(SC_NAMES))
 MUSL_CC ?= musl-gcc
 SC_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS)
 # Benchmark programs (make bench): plain C, one file each, run by scripts/bench.sh.
@@ -150,6 +153,10 @@ $(BUILD)/tests/static/%: tests/seccomp/%.c tests/seccomp/sc.h
 $(BUILD)/tests/musl/%: tests/seccomp/%.c tests/seccomp/sc.h
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(SC_CFLAGS) -o $@ $< -pthread
+
+$(BUILD)/tests/glibc/%: tests/seccomp/%.c tests/seccomp/sc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(SC_CFLAGS) $(HARDEN) -o $@ $< -pthread
 
 $(BUILD)/tests/%: $(BUILD)/tests/bin/%.o $(call obj,$(COMMON_SRC))
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lpthread

@@ -525,7 +525,7 @@ static uint64_t run_caps(const struct policy *p, enum via via)
 		keep |= UINT64_C(1) << CAP_KILL;
 	if (via == VIA_SECCOMP)
 		keep |= UINT64_C(1) << CAP_SYS_PTRACE | UINT64_C(1) << CAP_SETUID |
-			UINT64_C(1) << CAP_SETGID;
+			UINT64_C(1) << CAP_SETGID | caps_filtered_accepts(p);
 	return keep;
 }
 

@@ -22,7 +22,8 @@ static const grant_fn grants[] = {
 /*
  * A bind an accept rule grants: the program gets a channel of the held
  * listener.  A front end with no client connection (seccomp) has no
- * channel to give it: refused, and the line says why.
+ * channel to give it and asks with no_hold, so that the grant binds the
+ * socket in place instead; one that forgot is refused, and the line says why.
  */
 static void hold(struct broker *b, struct client *c, const struct req *r, struct outcome *o)
 {

@@ -97,7 +97,8 @@ bool decide_bind(struct broker *b, struct notif *n)
 		return false;
 	}
 	r.u.bind = (struct req_bind){ .sock = n->fds.sock, .sa = (const struct sockaddr *)&n->sa,
-				      .salen = n->salen, .umask = n->cred.umask };
+				      .salen = n->salen, .umask = n->cred.umask,
+				      .no_hold = true };
 	if (!dispatch_would(b, &r))
 		return kernel(n, "no rule: the kernel answers");
 	t = (struct try_bind){ n->fds.sock, (const struct sockaddr *)&n->sa, n->salen };

@@ -3,11 +3,16 @@
  * over SCM_RIGHTS) is bound in place, so options set before bind keep
  * their effect and the program's descriptor number is unchanged; a unix
  * path is bound through the directory the broker judged (unix_bind.c).
- * Under an accept rule the core holds the listener (core/listener.c).  A
- * socket from another network namespace is never bound (netns.h).
+ * Under an accept rule the core holds the listener (core/listener.c),
+ * unless the front end has no channel to hand it down (seccomp): then the
+ * socket is bound in place as under a bind rule.  A rule's `from` list
+ * becomes a locked kernel filter on the socket before it is bound
+ * (peer_filter.h), so no packet from elsewhere ever reaches it.  A socket
+ * from another network namespace is never bound (netns.h).
  */
 #include "grant/grant.h"
 #include "grant/netns.h"
+#include "grant/peer_filter.h"
 #include "grant/unix_bind.h"
 
 #include <errno.h>
@@ -47,15 +52,42 @@ static void refuse(struct outcome *o, const char *why)
 	o->err = EACCES;
 }
 
+/*
+ * The rule's peer list on the socket, as a locked filter, before the bind,
+ * so that not one packet from elsewhere is queued.  0, or the program's
+ * errno; a socket the program locked itself (or raced) is refused.
+ */
+static int filter_first(const struct req *r, const struct rule *rule, struct outcome *o)
+{
+	size_t at = strlen(o->detail);
+	int rc;
+
+	if (!rule->u.net.nfrom)
+		return 0;
+	rc = peer_filter_lock(r->u.bind.sock, rule->u.net.from, rule->u.net.nfrom);
+	snprintf(o->detail + at, sizeof(o->detail) - at, " filter=%s",
+		 rc == -EPERM ? "refused-locked-by-program" :
+		 rc == -EACCES ? "refused-no-cap-net-admin" : rc ? "failed" : "locked");
+	if (rc == -EPERM || rc == -EACCES) {
+		o->denied = true;
+		return EACCES;
+	}
+	return -rc;
+}
+
 /* The bind itself, as the rule allows: 0 or the program's errno. */
-static int bind_in_place(const struct req *r, struct unix_target *ut, enum proto proto,
-			 struct outcome *o)
+static int bind_in_place(const struct req *r, const struct rule *rule, struct unix_target *ut,
+			 enum proto proto, struct outcome *o)
 {
 	const struct req_bind *q = &r->u.bind;
 	int err;
 
-	if (proto != PROTO_UNIX)
+	if (proto != PROTO_UNIX) {
+		err = filter_first(r, rule, o);
+		if (err)
+			return err;
 		return bind(q->sock, q->sa, q->salen) < 0 ? errno : 0;
+	}
 	err = -unix_bind(q->sock, ut, r->who.id.uid, r->who.id.gid, q->umask);
 	snprintf(o->detail, sizeof(o->detail), "proto=unix%s%s", ut->relative ? " name=relative" : "",
 		 ut->replaced ? " stale=replaced" : "");
@@ -74,10 +106,18 @@ static void bind_judged(const struct policy *p, const struct req *r, struct unix
 		/* no bind rule speaks for it: perhaps an accept rule does */
 		t->op = OP_ACCEPT;
 		d = policy_decide(p, &r->who.id, t);
-		if (d.verdict == VERDICT_ALLOW) {
+		if (d.verdict == VERDICT_ALLOW && !r->u.bind.no_hold) {
 			o->rule = d.rule;
 			o->hold = true;
 			snprintf(o->detail, sizeof(o->detail), "proto=tcp listener=held");
+			return;
+		}
+		if (d.verdict == VERDICT_ALLOW) {
+			/* no channel to hold it for: the program's own listener, filtered */
+			o->rule = d.rule;
+			o->teach = false;
+			snprintf(o->detail, sizeof(o->detail), "proto=tcp listener=bound");
+			o->err = bind_in_place(r, d.rule, ut, proto, o);
 			return;
 		}
 	}
@@ -92,7 +132,7 @@ static void bind_judged(const struct policy *p, const struct req *r, struct unix
 		return;
 	}
 	o->teach = true;
-	o->err = o->taught_err = bind_in_place(r, ut, proto, o);
+	o->err = o->taught_err = bind_in_place(r, d.rule, ut, proto, o);
 }
 
 void grant_bind(const struct policy *p, const struct req *r, struct outcome *o)

@@ -175,9 +175,21 @@ int peer_filter_lock(int sock, const struct cidr *from, unsigned n)
 	int one = 1;
 
 	fprog.len = (unsigned short)peer_filter_build(from, n, prog);
-	if (setsockopt(sock, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0 &&
-	    errno != EPERM)
-		return -errno;
+	if (setsockopt(sock, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0) {
+		int locked = 0;
+		socklen_t llen = sizeof(locked);
+
+		if (errno != EPERM)
+			return -errno;
+		/*
+		 * EPERM is a locked socket, or (recent kernels, 6.18 here: commit
+		 * 5d39580f68e6) a tcp socket and no CAP_NET_ADMIN: never lock that one bare.
+		 */
+		if (getsockopt(sock, SOL_SOCKET, SO_LOCK_FILTER, &locked, &llen) < 0)
+			return -errno;
+		if (!locked)
+			return -EACCES;
+	}
 	if (setsockopt(sock, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one)) < 0)
 		return -errno;
 	len = fprog.len; /* room, in instructions */

@@ -43,8 +43,10 @@ size_t peer_filter_build(const struct cidr *from, unsigned n,
  * the socket is locked with exactly this program (also when it already
  * was: a bind retried under the same rule), -EPERM when it is locked with
  * anything else or with no filter (the program's other thread raced the
- * attach, or the program locked the socket itself), other -errno from the
- * calls.
+ * attach, or the program locked the socket itself), -EACCES when the
+ * kernel refuses the broker the attach on an unlocked socket (a tcp
+ * socket's filter wants CAP_NET_ADMIN on recent kernels, 6.18 here), other -errno from
+ * the calls.
  */
 int peer_filter_lock(int sock, const struct cidr *from, unsigned n);
 

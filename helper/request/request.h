@@ -74,6 +74,12 @@ struct req {
 			const struct sockaddr *sa;
 			socklen_t salen;
 			mode_t umask; /* the program's, for a unix socket file */
+			/*
+			 * The front end has no channel to hand a held listener
+			 * down (seccomp): an accept rule binds the socket in
+			 * place instead, filtered by its from list.
+			 */
+			bool no_hold;
 		} bind;
 	} u;
 };

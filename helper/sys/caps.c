@@ -5,6 +5,9 @@
  *   open with create            CAP_DAC_OVERRIDE, CAP_CHOWN (the file is the user's)
  *   socket raw or packet        CAP_NET_RAW
  *   bind/accept on a port <1024 CAP_NET_BIND_SERVICE
+ *   bind tcp ... from           CAP_NET_ADMIN: the kernel wants it for a tcp
+ *                               socket's filter (6.18 here), so also accept
+ *                               tcp ... from served by binding (seccomp)
  *   bind unix                   CAP_DAC_OVERRIDE, CAP_CHOWN
  *   --learn=permissive          all of the above: what any learned rule may need
  * Everything else leaves the bounding set, and no_new_privs is set, so not
@@ -41,7 +44,9 @@ static uint64_t rule_caps(const struct rule *r)
 	case OP_ACCEPT:
 		if (r->u.net.proto == PROTO_UNIX)
 			return BIT(CAP_DAC_OVERRIDE) | BIT(CAP_CHOWN);
-		return r->u.net.addr.port_lo < 1024 ? BIT(CAP_NET_BIND_SERVICE) : 0;
+		return (r->u.net.addr.port_lo < 1024 ? BIT(CAP_NET_BIND_SERVICE) : 0) |
+		       (r->op == OP_BIND && r->u.net.proto == PROTO_TCP && r->u.net.nfrom ?
+				BIT(CAP_NET_ADMIN) : 0);
 	}
 	return 0;
 }
@@ -57,6 +62,18 @@ uint64_t caps_needed(const struct policy *p)
 		caps |= BIT(CAP_DAC_READ_SEARCH) | BIT(CAP_DAC_OVERRIDE) | BIT(CAP_CHOWN) |
 			BIT(CAP_NET_BIND_SERVICE) | BIT(CAP_NET_RAW);
 	return caps;
+}
+
+uint64_t caps_filtered_accepts(const struct policy *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct rule *r = &p->rules[i];
+
+		if (r->verdict == VERDICT_ALLOW && r->op == OP_ACCEPT && r->u.net.proto == PROTO_TCP &&
+		    r->u.net.nfrom)
+			return BIT(CAP_NET_ADMIN);
+	}
+	return 0;
 }
 
 void caps_format(uint64_t caps, char *buf, size_t len)

@@ -18,6 +18,12 @@ uint64_t caps_needed(const struct policy *p);
  * capability from the bounding set, and set no_new_privs.
  */
 int caps_limit(uint64_t keep);
+/*
+ * What accept rules add when they are served by binding (the seccomp front
+ * end has no channel to hand a held listener down): CAP_NET_ADMIN for the
+ * filter of one with a from list, else 0.
+ */
+uint64_t caps_filtered_accepts(const struct policy *p);
 
 /* "cap_net_bind_service,cap_chown" for messages. */
 void caps_format(uint64_t caps, char *buf, size_t len);

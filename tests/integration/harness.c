@@ -7,6 +7,12 @@
 #include <ftw.h>
 #include <grp.h>
 #include <libgen.h>
+#include <linux/ipv6.h>
+#include <net/if.h>
+#include <arpa/inet.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +311,30 @@ char *h_audit(void)
 		close(fd);
 	}
 	return buf;
+}
+
+void h_own_netns(const char *const v6[])
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int s, s6;
+
+	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare(CLONE_NEWNET): %s", strerror(errno));
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(s, 0);
+	cr_assert_eq(ioctl(s, SIOCGIFFLAGS, &ifr), 0);
+	ifr.ifr_flags |= IFF_UP;
+	cr_assert_eq(ioctl(s, SIOCSIFFLAGS, &ifr), 0, "lo up: %s", strerror(errno));
+	close(s);
+	for (size_t i = 0; v6 && v6[i]; i++) {
+		struct in6_ifreq req = { .ifr6_prefixlen = 128, .ifr6_ifindex = (int)if_nametoindex("lo") };
+
+		cr_assert_eq(inet_pton(AF_INET6, v6[i], &req.ifr6_addr), 1, "%s", v6[i]);
+		s6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		cr_assert_geq(s6, 0);
+		cr_assert_eq(ioctl(s6, SIOCSIFADDR, &req), 0, "add %s to lo: %s", v6[i],
+			     strerror(errno));
+		close(s6);
+	}
 }
 
 long h_now_ms(void)

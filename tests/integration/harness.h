@@ -116,6 +116,13 @@ char **h_shim_env(const char *socket_path);
  */
 const char *h_root_only_files(int n, char *policy, size_t cap);
 
+/*
+ * Move this test into a network namespace of its own, lo up: its ports are
+ * free whatever runs beside.  v6 (NULL-terminated, may be NULL) are IPv6
+ * addresses added to its lo (/128: no route beyond them, no DAD on lo).
+ */
+void h_own_netns(const char *const v6[]);
+
 /* CLOCK_MONOTONIC in milliseconds (deadlines, durations). */
 long h_now_ms(void);
 

@@ -11,7 +11,7 @@
  * rule could grant goes on to the kernel and leaves no line.
  *
  * Ports: the tests on port 80 (busybox httpd, Go net/http) and 53 (Go
- * UDP) each run in a network namespace of their own (own_netns), so they
+ * UDP) each run in a network namespace of their own (h_own_netns), so they
  * never meet each other or another suite; port 811 (sockprobe bind) is
  * bound in the host's namespace, 812 refused there.
  *
@@ -160,21 +160,6 @@ static char *file_rule(const char *path)
 static char *dir_rule(const char *dir, const char *rights)
 {
 	return open_rule(dir, "/", rights);
-}
-
-/* A network namespace of this test's own, lo up: its ports are free whatever runs beside. */
-static void own_netns(void)
-{
-	struct ifreq ifr = { .ifr_name = "lo" };
-	int s;
-
-	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare(CLONE_NEWNET): %s", strerror(errno));
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(s, 0);
-	cr_assert_eq(ioctl(s, SIOCGIFFLAGS, &ifr), 0);
-	ifr.ifr_flags |= IFF_UP;
-	cr_assert_eq(ioctl(s, SIOCSIFFLAGS, &ifr), 0, "lo up: %s", strerror(errno));
-	close(s);
 }
 
 /* Poll (a connect every 20 ms) until 127.0.0.1:port accepts; asserts it does within WAIT_MS. */
@@ -354,7 +339,7 @@ Test(seccomp, busybox_httpd_on_port_80_served_to_curl)
 	struct proc p;
 
 	h_file("www/index.html", "hello from busybox\n", 0644);
-	own_netns();
+	h_own_netns(NULL);
 	start(&p, (char *[]){ "bind tcp 127.0.0.1:80", file_rule(secret), NULL },
 	      (char *[]){ "/bin/busybox", "httpd", "-f", "-p", "127.0.0.1:80", "-h", (char *)www,
 			  NULL });
@@ -379,7 +364,7 @@ Test(seccomp, go_net_http_on_port_80_reached_on_v4_and_v6)
 	struct proc p;
 	const char *line;
 
-	own_netns();
+	h_own_netns(NULL);
 	start(&p, (char *[]){ "bind tcp *:80", file_rule(secret), NULL },
 	      (char *[]){ (char *)go, "http", ":80", (char *)secret, NULL });
 	line = p_line(&p, WAIT_MS);
@@ -440,7 +425,7 @@ Test(seccomp, go_udp_on_127_0_0_1_port_53)
 {
 	const char *go = goprobe();
 
-	own_netns();
+	h_own_netns(NULL);
 	expect(NULL, (char *[]){ "bind udp 127.0.0.1:53", NULL },
 	       (char *[]){ (char *)go, "udp", "127.0.0.1:53", NULL }, "ok got=pong\n");
 	h_audit_has("op=bind object=127.0.0.1:53 proto=udp verdict=allow rule=-a:1 errno=0 "
@@ -490,16 +475,17 @@ Test(seccomp, static_bind_keeps_descriptor_and_options)
 
 /*
  * An accept rule holds the listener and hands the program a channel, which
- * a program under seccomp never asked for: not served there, and the line
- * says so; the program gets the kernel's own EACCES.
+ * a program under seccomp never asked for: there it binds the program's
+ * own socket in place (its from list, if any, a locked kernel filter), and
+ * the one line says so.
  */
-Test(seccomp, accept_rule_not_served_and_said)
+Test(seccomp, accept_rule_binds_programs_own_socket)
 {
 	expect(NULL, (char *[]){ "accept tcp 127.0.0.1:813", NULL },
 	       (char *[]){ (char *)prog("static", "sockprobe"), "bind", "127.0.0.1", "813", "tcp",
-			   NULL }, "err EACCES bind\n");
-	h_audit_has("op=bind object=127.0.0.1:813 proto=tcp reason=accept-rule-not-served-via-seccomp "
-		    "verdict=deny rule=-a:1 errno=EACCES via=seccomp");
+			   NULL }, "ok samefd=1 reuseport=1 port=813\n");
+	h_audit_has("op=bind object=127.0.0.1:813 proto=tcp listener=bound verdict=allow rule=-a:1 "
+		    "errno=0 via=seccomp");
 }
 
 /*
