@@ -16,7 +16,10 @@
 #include "policy/policy.h"
 
 #define LINE_MAX_BYTES 4096
-/* Longest rule: verdict, subject (2), accept, proto, address, from, 16 networks = 23. */
+/*
+ * Longest rules: verdict, subject (2), bind or accept, proto, address,
+ * from, 16 networks = 23.
+ */
 #define MAX_TOKENS 40
 
 struct token {
