@@ -5,7 +5,9 @@
  * path is bound through the directory the broker judged (unix_bind.c).
  * Under an accept rule the core holds the listener (core/listener.c),
  * unless the front end has no channel to hand it down (seccomp): then the
- * socket is bound in place as under a bind rule.  A rule's `from` list
+ * socket is bound in place as under a bind rule, behind a filter that also
+ * keeps it from completing any connection of its own (the rule grants
+ * accepting, never connecting from the port).  A rule's `from` list
  * becomes a locked kernel filter on the socket before it is bound
  * (peer_filter.h), so no packet from elsewhere ever reaches it.  A socket
  * from another network namespace is never bound (netns.h).
@@ -53,21 +55,114 @@ static void refuse(struct outcome *o, const char *why)
 }
 
 /*
- * The rule's peer list on the socket, as a locked filter, before the bind,
- * so that not one packet from elsewhere is queued.  0, or the program's
- * errno; a socket the program locked itself (or raced) is refused.
+ * What the socket is filtered by, if anything: the deciding rule's from
+ * list.  A [::] socket also takes IPv4 peers (unless IPV6_V6ONLY, which
+ * the program may set until the bind): when another rule decides 0.0.0.0
+ * on that port and a from list is involved, the filter takes the IPv6
+ * networks of the one and the IPv4 networks of the other (none when
+ * 0.0.0.0 is refused), so no IPv4 peer gets round an IPv4 rule's from.
+ * An accept rule served by binding is always filtered, inbound only.
  */
-static int filter_first(const struct req *r, const struct rule *rule, struct outcome *o)
+struct peers {
+	struct cidr nets[PEER_FILTER_NETS];
+	unsigned n, flags;
+	bool filter;
+	const char *ipv4; /* NULL, or what decides the IPv4 side, for the line */
+};
+
+/* How bind_judged would decide 0.0.0.0 on the same port: bind rules, then accept ones. */
+static struct decision ipv4_side(const struct policy *p, const struct req *r,
+				 const struct request *t)
+{
+	struct request t4 = *t;
+	struct decision d;
+
+	memset(&t4.u.net.ep, 0, sizeof(t4.u.net.ep));
+	t4.u.net.ep.family = AF_INET;
+	t4.u.net.ep.port = t->u.net.ep.port;
+	t4.op = OP_BIND;
+	d = policy_decide(p, &r->who.id, &t4);
+	if (d.verdict != VERDICT_ALLOW && !d.rule && t4.u.net.proto == PROTO_TCP) {
+		t4.op = OP_ACCEPT;
+		d = policy_decide(p, &r->who.id, &t4);
+	}
+	return d;
+}
+
+static bool dual_stack(const struct req_bind *q)
+{
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)q->sa;
+
+	return q->sa->sa_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
+}
+
+/* The networks of family a rule lets in: its from list's, or all of them. */
+static void add_family(struct peers *ps, const struct rule *rule, int family)
+{
+	if (!rule->u.net.nfrom) {
+		ps->nets[ps->n++] = (struct cidr){ .family = family };
+		return;
+	}
+	for (unsigned i = 0; i < rule->u.net.nfrom; i++)
+		if (rule->u.net.from[i].family == family)
+			ps->nets[ps->n++] = rule->u.net.from[i];
+}
+
+static void peers_of(const struct policy *p, const struct req *r, const struct request *t,
+		     const struct rule *rule, bool inbound_only, struct peers *ps)
+{
+	struct decision d4 = { .verdict = VERDICT_ALLOW, .rule = rule };
+	bool split;
+
+	*ps = (struct peers){ .flags = inbound_only ? PEER_FILTER_INBOUND_ONLY : 0 };
+	if (dual_stack(&r->u.bind))
+		d4 = ipv4_side(p, r, t);
+	split = d4.rule != rule;
+	ps->filter = inbound_only || rule->u.net.nfrom ||
+		     (split && d4.verdict == VERDICT_ALLOW && d4.rule->u.net.nfrom);
+	if (!ps->filter)
+		return;
+	if (!split) {
+		add_family(ps, rule, AF_INET);
+		add_family(ps, rule, AF_INET6);
+		return;
+	}
+	add_family(ps, rule, AF_INET6);
+	if (d4.verdict == VERDICT_ALLOW)
+		add_family(ps, d4.rule, AF_INET);
+	ps->ipv4 = d4.verdict == VERDICT_ALLOW ? "other-rule" : "refused";
+}
+
+/* Is the socket bound already?  Then the bind fails on its own: no filter is locked onto it. */
+static bool bound_already(int sock)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(sock, (struct sockaddr *)&ss, &len) < 0)
+		return false;
+	if (ss.ss_family == AF_INET)
+		return ((struct sockaddr_in *)&ss)->sin_port != 0;
+	return ss.ss_family == AF_INET6 && ((struct sockaddr_in6 *)&ss)->sin6_port != 0;
+}
+
+/*
+ * The peers on the socket, as a locked filter, before the bind, so that
+ * not one packet from elsewhere is queued.  0, or the program's errno; a
+ * socket the program locked itself (or raced) is refused.
+ */
+static int filter_first(const struct req *r, const struct peers *ps, struct outcome *o)
 {
 	size_t at = strlen(o->detail);
 	int rc;
 
-	if (!rule->u.net.nfrom)
+	if (!ps->filter || bound_already(r->u.bind.sock))
 		return 0;
-	rc = peer_filter_lock(r->u.bind.sock, rule->u.net.from, rule->u.net.nfrom);
-	snprintf(o->detail + at, sizeof(o->detail) - at, " filter=%s",
+	rc = peer_filter_lock(r->u.bind.sock, ps->nets, ps->n, ps->flags);
+	snprintf(o->detail + at, sizeof(o->detail) - at, " filter=%s%s%s",
 		 rc == -EPERM ? "refused-locked-by-program" :
-		 rc == -EACCES ? "refused-no-cap-net-admin" : rc ? "failed" : "locked");
+		 rc == -EACCES ? "refused-no-cap-net-admin" : rc ? "failed" : "locked",
+		 ps->ipv4 ? " ipv4-side=" : "", ps->ipv4 ? ps->ipv4 : "");
 	if (rc == -EPERM || rc == -EACCES) {
 		o->denied = true;
 		return EACCES;
@@ -76,14 +171,16 @@ static int filter_first(const struct req *r, const struct rule *rule, struct out
 }
 
 /* The bind itself, as the rule allows: 0 or the program's errno. */
-static int bind_in_place(const struct req *r, const struct rule *rule, struct unix_target *ut,
-			 enum proto proto, struct outcome *o)
+static int bind_in_place(const struct policy *p, const struct req *r, const struct rule *rule,
+			 struct unix_target *ut, bool inbound_only, struct outcome *o)
 {
 	const struct req_bind *q = &r->u.bind;
+	struct peers ps;
 	int err;
 
-	if (proto != PROTO_UNIX) {
-		err = filter_first(r, rule, o);
+	if (o->taught.u.net.proto != PROTO_UNIX) {
+		peers_of(p, r, &o->taught, rule, inbound_only, &ps);
+		err = filter_first(r, &ps, o);
 		if (err)
 			return err;
 		return bind(q->sock, q->sa, q->salen) < 0 ? errno : 0;
@@ -117,7 +214,7 @@ static void bind_judged(const struct policy *p, const struct req *r, struct unix
 			o->rule = d.rule;
 			o->teach = false;
 			snprintf(o->detail, sizeof(o->detail), "proto=tcp listener=bound");
-			o->err = bind_in_place(r, d.rule, ut, proto, o);
+			o->err = bind_in_place(p, r, d.rule, ut, true, o);
 			return;
 		}
 	}
@@ -132,7 +229,7 @@ static void bind_judged(const struct policy *p, const struct req *r, struct unix
 		return;
 	}
 	o->teach = true;
-	o->err = o->taught_err = bind_in_place(r, d.rule, ut, proto, o);
+	o->err = o->taught_err = bind_in_place(p, r, d.rule, ut, false, o);
 }
 
 void grant_bind(const struct policy *p, const struct req *r, struct outcome *o)

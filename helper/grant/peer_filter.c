@@ -40,15 +40,21 @@
 #define IP6_SRC 8
 #define IP6_MAPPED_SRC (IP6_SRC + 12) /* a.b.c.d of ::ffff:a.b.c.d */
 
+/* The TCP header's flags byte (skb->data is at the transport header). */
+#define TCP_FLAGS 13
+#define SYN_ACK 0x12
+
 /* The lengths PEER_FILTER_MAX is made of. */
+#define INBOUND_LEN 4 /* PEER_FILTER_INBOUND_ONLY: ldb, and, jeq, ret drop */
 #define HEAD_LEN 7    /* the version dispatch */
 #define MAPPED_LEN 7  /* is it ::ffff:0:0/96, and the ja */
 #define DROPS_LEN 3   /* each section's ret drop */
 #define BLOCK4_MAX 4  /* ld, and, jeq, ret */
 #define BLOCK6_MAX 10 /* three whole words (ld, jeq), one in part (ld, and, jeq), ret */
-_Static_assert(PEER_FILTER_MAX == HEAD_LEN + MAPPED_LEN + DROPS_LEN +
-	       POLICY_MAX_FROM * (BLOCK6_MAX > 2 * BLOCK4_MAX ? BLOCK6_MAX : 2 * BLOCK4_MAX),
+_Static_assert(PEER_FILTER_MAX == INBOUND_LEN + HEAD_LEN + MAPPED_LEN + DROPS_LEN +
+	       PEER_FILTER_NETS * (BLOCK6_MAX > 2 * BLOCK4_MAX ? BLOCK6_MAX : 2 * BLOCK4_MAX),
 	       "PEER_FILTER_MAX is not the longest program");
+_Static_assert(PEER_FILTER_NETS == 2 * POLICY_MAX_FROM, "PEER_FILTER_NETS is two rules' lists");
 
 struct emit {
 	struct sock_filter *prog;
@@ -127,13 +133,20 @@ static void section(struct emit *e, const struct cidr *from, unsigned n, int fam
 	ret(e, DROP);
 }
 
-size_t peer_filter_build(const struct cidr *from, unsigned n,
+size_t peer_filter_build(const struct cidr *from, unsigned n, unsigned flags,
 			 struct sock_filter out[PEER_FILTER_MAX])
 {
 	struct emit e = { .prog = out };
 	size_t to_ipv4, to_ipv6, to_mapped;
 
-	assert(n >= 1 && n <= POLICY_MAX_FROM);
+	assert(n <= PEER_FILTER_NETS);
+	if (flags & PEER_FILTER_INBOUND_ONLY) {
+		/* a SYN+ACK answers an open this socket made: never let one complete */
+		put(&e, BPF_LD | BPF_B | BPF_ABS, TCP_FLAGS, 0, 0);
+		put(&e, BPF_ALU | BPF_AND | BPF_K, SYN_ACK, 0, 0);
+		put(&e, BPF_JMP | BPF_JEQ | BPF_K, SYN_ACK, 0, 1);
+		ret(&e, DROP);
+	}
 	put(&e, BPF_LD | BPF_B | BPF_ABS, (uint32_t)SKF_NET_OFF, 0, 0);
 	put(&e, BPF_ALU | BPF_RSH | BPF_K, 4, 0, 0);
 	put(&e, BPF_JMP | BPF_JEQ | BPF_K, 4, 0, 1);
@@ -167,14 +180,14 @@ size_t peer_filter_build(const struct cidr *from, unsigned n,
  * the lock is what stays.  A socket locked already refuses the attach with
  * EPERM: whatever it holds is judged the same way.
  */
-int peer_filter_lock(int sock, const struct cidr *from, unsigned n)
+int peer_filter_lock(int sock, const struct cidr *from, unsigned n, unsigned flags)
 {
 	struct sock_filter prog[PEER_FILTER_MAX], got[PEER_FILTER_MAX];
 	struct sock_fprog fprog = { .filter = prog };
 	socklen_t len;
 	int one = 1;
 
-	fprog.len = (unsigned short)peer_filter_build(from, n, prog);
+	fprog.len = (unsigned short)peer_filter_build(from, n, flags, prog);
 	if (setsockopt(sock, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0) {
 		int locked = 0;
 		socklen_t llen = sizeof(locked);

@@ -20,20 +20,35 @@
 #include "policy/addr.h" /* struct cidr */
 
 /*
- * Instructions peer_filter_build writes at most, for POLICY_MAX_FROM
- * (policy/policy.h, 16) networks: 17 around the networks' blocks, and a
- * block of at most 10 for an IPv6 network (or twice 4 for an IPv4 one,
- * matched in IPv4 and in v4-mapped IPv6 packets).  peer_filter.c checks
- * the sum.
+ * Networks a filter holds at most: a rule's from list, or, for a
+ * dual-stack [::] socket judged by two rules, the IPv6 networks of one and
+ * the IPv4 networks of the other (grant/bind.c).
  */
-#define PEER_FILTER_MAX (17 + 10 * 16)
+#define PEER_FILTER_NETS (2 * 16) /* 2 * POLICY_MAX_FROM (policy/policy.h) */
+
+/*
+ * PEER_FILTER_INBOUND_ONLY, for a tcp socket the program may only listen
+ * on (an accept rule served by binding): every SYN+ACK is dropped, so no
+ * connection this socket opens itself ever completes.
+ */
+#define PEER_FILTER_INBOUND_ONLY 1u
+
+/*
+ * Instructions peer_filter_build writes at most, for PEER_FILTER_NETS
+ * networks: 4 for PEER_FILTER_INBOUND_ONLY, 17 around the networks'
+ * blocks, and a block of at most 10 for an IPv6 network (or twice 4 for
+ * an IPv4 one, matched in IPv4 and in v4-mapped IPv6 packets).
+ * peer_filter.c checks the sum.
+ */
+#define PEER_FILTER_MAX (4 + 17 + 10 * PEER_FILTER_NETS)
 
 /*
  * The classic BPF socket filter that keeps a packet only when its source
- * address is in from[0..n-1]; returns the instruction count.  n >= 1.
- * Pure: no I/O.
+ * address is in from[0..n-1] (none when n is 0; 0.0.0.0/0 and ::/0 say
+ * "any"), and with flags as above; returns the instruction count.  Pure:
+ * no I/O.
  */
-size_t peer_filter_build(const struct cidr *from, unsigned n,
+size_t peer_filter_build(const struct cidr *from, unsigned n, unsigned flags,
 			 struct sock_filter out[PEER_FILTER_MAX]);
 
 /*
@@ -45,9 +60,9 @@ size_t peer_filter_build(const struct cidr *from, unsigned n,
  * anything else or with no filter (the program's other thread raced the
  * attach, or the program locked the socket itself), -EACCES when the
  * kernel refuses the broker the attach on an unlocked socket (a tcp
- * socket's filter wants CAP_NET_ADMIN on recent kernels, 6.18 here), other -errno from
- * the calls.
+ * socket's filter wants CAP_NET_ADMIN on recent kernels, 6.18 here), other
+ * -errno from the calls.
  */
-int peer_filter_lock(int sock, const struct cidr *from, unsigned n);
+int peer_filter_lock(int sock, const struct cidr *from, unsigned n, unsigned flags);
 
 #endif

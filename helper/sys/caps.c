@@ -6,8 +6,9 @@
  *   socket raw or packet        CAP_NET_RAW
  *   bind/accept on a port <1024 CAP_NET_BIND_SERVICE
  *   bind tcp ... from           CAP_NET_ADMIN: the kernel wants it for a tcp
- *                               socket's filter (6.18 here), so also accept
- *                               tcp ... from served by binding (seccomp)
+ *                               socket's filter (6.18 here), so also every
+ *                               accept tcp rule served by binding (seccomp),
+ *                               which is always filtered
  *   bind unix                   CAP_DAC_OVERRIDE, CAP_CHOWN
  *   --learn=permissive          all of the above: what any learned rule may need
  * Everything else leaves the bounding set, and no_new_privs is set, so not
@@ -69,8 +70,7 @@ uint64_t caps_filtered_accepts(const struct policy *p)
 	for (size_t i = 0; i < p->n; i++) {
 		const struct rule *r = &p->rules[i];
 
-		if (r->verdict == VERDICT_ALLOW && r->op == OP_ACCEPT && r->u.net.proto == PROTO_TCP &&
-		    r->u.net.nfrom)
+		if (r->verdict == VERDICT_ALLOW && r->op == OP_ACCEPT && r->u.net.proto == PROTO_TCP)
 			return BIT(CAP_NET_ADMIN);
 	}
 	return 0;

@@ -21,7 +21,7 @@ int caps_limit(uint64_t keep);
 /*
  * What accept rules add when they are served by binding (the seccomp front
  * end has no channel to hand a held listener down): CAP_NET_ADMIN for the
- * filter of one with a from list, else 0.
+ * filter every tcp one then gets, else 0.
  */
 uint64_t caps_filtered_accepts(const struct policy *p);
 

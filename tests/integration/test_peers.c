@@ -59,19 +59,31 @@ static int keep_all_bpf(void)
 	return fd; /* not close-on-exec: the program gets it */
 }
 
-/* fdbroker run -u nobody --via VIA -a RULE -- PEERPROBE ARGS...; its stdout must be want. */
-static void expect(const char *via, const char *rule, char *const argv[], const char *want)
+/* fdbroker run -u nobody --via VIA -a RULE... -- PEERPROBE ARGS...; its stdout must be want. */
+static void expect_rules(const char *via, char *const rules[], char *const argv[],
+			 const char *want)
 {
-	char *opts[] = { "--via", (char *)via, "-a", (char *)rule, NULL };
+	char *opts[12] = { "--via", (char *)via };
 	char *full[MAX_ARGS + 3] = { "env", "-u", "LD_PRELOAD" };
+	int n = 2;
 	bool keep_env = !strcmp(via, "preload"); /* a sanitizer runtime comes first there */
 	struct result r;
 
+	for (int i = 0; rules[i] && n < 10; i++) {
+		opts[n++] = "-a";
+		opts[n++] = rules[i];
+	}
+	opts[n] = NULL;
 	h_run_argv(full + (keep_env ? 0 : 3), MAX_ARGS, "nobody", opts, argv);
 	r = h_run(full, NULL, false);
 	cr_assert_str_eq(r.out, want, "%s under '%s' via %s: stdout '%s', stderr '%s'", argv[0],
-			 rule, via, r.out, r.err);
+			 rules[0], via, r.out, r.err);
 	h_free(&r);
+}
+
+static void expect(const char *via, const char *rule, char *const argv[], const char *want)
+{
+	expect_rules(via, (char *[]){ (char *)rule, NULL }, argv, want);
 }
 
 /* Acceptance 1 and 3: tcp and udp on 127.0.0.1 from 127.0.0.2, both ways in. */
@@ -124,6 +136,41 @@ Test(peers, accept_rule_via_seccomp_is_the_same_filter)
 	       "bound tcp 848\n" ROUNDS_OK "accepted-detach EPERM\n");
 	h_audit_has("op=bind object=127.0.0.1:848 proto=tcp listener=bound filter=locked "
 		    "verdict=allow rule=-a:1 errno=0 via=seccomp");
+}
+
+/*
+ * A bind rule grants the port, connecting from it included; an accept rule
+ * served by binding grants accepting only: the socket's own opens never
+ * complete (the filter drops their SYN+ACK).
+ */
+Test(peers, accept_rule_via_seccomp_cannot_connect_out)
+{
+	expect("seccomp", "accept tcp 127.0.0.1:849",
+	       (char *[]){ (char *)peerprobe("static"), "out", "127.0.0.1", "849", NULL },
+	       "out SYN_SENT\n");
+	h_audit_has("op=bind object=127.0.0.1:849 proto=tcp listener=bound filter=locked "
+		    "verdict=allow rule=-a:1 errno=0 via=seccomp");
+	expect("seccomp", "bind tcp 127.0.0.1:849",
+	       (char *[]){ (char *)peerprobe("static"), "out", "127.0.0.1", "849", NULL },
+	       "out ESTABLISHED\n");
+}
+
+/*
+ * A [::] socket takes IPv4 peers too: when a rule of its own decides
+ * 0.0.0.0 with a from list, that list filters them, whatever the rule
+ * that granted [::] says.
+ */
+Test(peers, dual_stack_socket_keeps_the_ipv4_rules_from)
+{
+	h_own_netns(NULL);
+	for (int w = 0; w < 2; w++)
+		expect_rules(w ? "seccomp" : "preload",
+			     (char *[]){ "bind tcp 0.0.0.0:80 from 127.0.0.2", "bind tcp [::]:80", NULL },
+			     (char *[]){ (char *)peerprobe(w ? "static" : "glibc"), "tcp", "::", "80",
+					 "127.0.0.2", "127.0.0.1", NULL },
+			     "bound tcp 80\n" ROUNDS_OK "accepted-detach EPERM\n");
+	h_audit_has("op=bind object=[::]:80 proto=tcp filter=locked ipv4-side=other-rule "
+		    "verdict=allow rule=-a:2 errno=0");
 }
 
 /*

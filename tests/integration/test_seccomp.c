@@ -476,16 +476,16 @@ Test(seccomp, static_bind_keeps_descriptor_and_options)
 /*
  * An accept rule holds the listener and hands the program a channel, which
  * a program under seccomp never asked for: there it binds the program's
- * own socket in place (its from list, if any, a locked kernel filter), and
- * the one line says so.
+ * own socket in place, behind a locked kernel filter (its from list, if
+ * any; and no connection of the socket's own), and the one line says so.
  */
 Test(seccomp, accept_rule_binds_programs_own_socket)
 {
 	expect(NULL, (char *[]){ "accept tcp 127.0.0.1:813", NULL },
 	       (char *[]){ (char *)prog("static", "sockprobe"), "bind", "127.0.0.1", "813", "tcp",
 			   NULL }, "ok samefd=1 reuseport=1 port=813\n");
-	h_audit_has("op=bind object=127.0.0.1:813 proto=tcp listener=bound verdict=allow rule=-a:1 "
-		    "errno=0 via=seccomp");
+	h_audit_has("op=bind object=127.0.0.1:813 proto=tcp listener=bound filter=locked "
+		    "verdict=allow rule=-a:1 errno=0 via=seccomp");
 }
 
 /*

@@ -21,6 +21,12 @@
  *   round self|dup|fork|exec ok      or   round WHERE bad: WHY
  *   detach EPERM  attach EPERM  attach-bpf EPERM  accepted-detach EPERM
  *   err ENAME bind                    (the bind refused)
+ *
+ *   peerprobe out BIND_IP PORT
+ *
+ * binds a tcp socket to BIND_IP:PORT through the broker and, instead of
+ * listening, connects it to a listener of its own on the same address:
+ *   out ESTABLISHED    or    out SYN_SENT (the socket may not connect out)
  * Each client's destination is BIND_IP, or for a wildcard 127.0.0.1 or
  * ::1 by the client's family.  No <linux/...> headers: musl has none.
  */
@@ -332,6 +338,33 @@ static int rounds(const struct probe *p, int s, char **argv, int bpf_fd)
 	return 0;
 }
 
+/* peerprobe out: may the socket bound to a privileged port open a connection of its own? */
+static int connect_out(const char *ip, int port)
+{
+	struct sockaddr_storage ss, to;
+	socklen_t len = addr_of(ip, port, family_of(ip), &ss), tolen = sizeof(to);
+	int s = socket(family_of(ip), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int l = socket(family_of(ip), SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct tcp_info ti;
+	socklen_t tlen = sizeof(ti);
+
+	if (s < 0 || l < 0 || bind(s, (struct sockaddr *)&ss, len) < 0) {
+		printf("err %s bind\n", errname(errno));
+		return 1;
+	}
+	addr_of(ip, 0, family_of(ip), &to);
+	if (bind(l, (struct sockaddr *)&to, len) < 0 || listen(l, 1) < 0 ||
+	    getsockname(l, (struct sockaddr *)&to, &tolen) < 0 ||
+	    (connect(s, (struct sockaddr *)&to, tolen) < 0 && errno != EINPROGRESS) ||
+	    getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &tlen) < 0) {
+		printf("err %s connect\n", errname(errno));
+		return 1;
+	}
+	printf("out %s\n", ti.tcpi_state == SYN_SENT ? "SYN_SENT" : ti.tcpi_state == 1 ?
+	       "ESTABLISHED" : "other");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct probe p;
@@ -344,9 +377,13 @@ int main(int argc, char **argv)
 		argv += 2;
 		argc -= 2;
 	}
+	if (argc == 4 && !strcmp(argv[1], "out")) {
+		pin();
+		return connect_out(argv[2], atoi(argv[3]));
+	}
 	if (argc < 6) {
 		fprintf(stderr, "usage: peerprobe tcp|udp BIND_IP PORT ALLOWED_SRC DENIED_SRC "
-				"[BPF_FD]\n");
+				"[BPF_FD]\n       peerprobe out BIND_IP PORT\n");
 		return 2;
 	}
 	p = (struct probe){ strcmp(argv[1], "udp") ? SOCK_STREAM : SOCK_DGRAM, argv[2],

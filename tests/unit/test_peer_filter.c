@@ -281,7 +281,7 @@ static void check_src(const struct sock_filter *prog, size_t len, const struct c
 static void check_list(const struct cidr *from, unsigned n, const struct src *srcs, size_t nsrcs)
 {
 	struct sock_filter prog[PEER_FILTER_MAX];
-	size_t len = peer_filter_build(from, n, prog);
+	size_t len = peer_filter_build(from, n, 0, prog);
 
 	check_shape(prog, len);
 	for (size_t i = 0; i < nsrcs; i++)
@@ -440,18 +440,18 @@ Test(peer_filter, random_lists)
 	}
 }
 
-/* The longest lists stay within the bound, and within a short jump. */
+/* The longest lists (two rules' for a dual-stack socket) stay within the bound, and within a short jump. */
 Test(peer_filter, longest_programs)
 {
 	static const char *const heads[] = { "2001:db8:1:2:3:4:5:6/127", "10.1.2.3/31", "::1" };
-	struct cidr from[POLICY_MAX_FROM];
+	struct cidr from[PEER_FILTER_NETS];
 	struct sock_filter prog[PEER_FILTER_MAX];
 	size_t longest = 0;
 
 	for (size_t h = 0; h < sizeof(heads) / sizeof(heads[0]); h++) {
-		for (unsigned i = 0; i < POLICY_MAX_FROM; i++)
+		for (unsigned i = 0; i < PEER_FILTER_NETS; i++)
 			from[i] = net(heads[h]);
-		size_t len = peer_filter_build(from, POLICY_MAX_FROM, prog);
+		size_t len = peer_filter_build(from, PEER_FILTER_NETS, PEER_FILTER_INBOUND_ONLY, prog);
 
 		check_shape(prog, len);
 		if (len > longest)
@@ -460,11 +460,46 @@ Test(peer_filter, longest_programs)
 	cr_expect_eq(longest, PEER_FILTER_MAX, "the bound is not tight: %zu", longest);
 }
 
+/* No networks: nothing is kept.  (0.0.0.0/0 and ::/0 say "any".) */
+Test(peer_filter, no_networks_keep_nothing)
+{
+	struct sock_filter prog[PEER_FILTER_MAX];
+	size_t len = peer_filter_build(NULL, 0, 0, prog);
+	uint8_t buf[64] = { 0x45 };
+
+	check_shape(prog, len);
+	cr_expect_eq(run(prog, len, &(struct pkt){ .net = buf, .len = 40, .transport = 20 }), 0);
+	buf[0] = 0x60;
+	cr_expect_eq(run(prog, len, &(struct pkt){ .net = buf, .len = 60, .transport = 40 }), 0);
+}
+
+/* Inbound only: a SYN+ACK (an answer to an open of the socket's own) drops, the rest is judged. */
+Test(peer_filter, inbound_only_drops_syn_ack)
+{
+	struct cidr from[2] = { net("0.0.0.0/0"), net("::/0") };
+	static const struct {
+		uint8_t flags;
+		uint32_t want;
+	} cases[] = { { 0x02, KEEP }, { 0x10, KEEP }, { 0x18, KEEP }, { 0x11, KEEP },
+		      { 0x12, 0 },    { 0x1a, 0 },    { 0x13, 0 } };
+	struct sock_filter prog[PEER_FILTER_MAX];
+	size_t len = peer_filter_build(from, 2, PEER_FILTER_INBOUND_ONLY, prog);
+
+	check_shape(prog, len);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t buf[64] = { 0x45 };
+
+		buf[20 + 13] = cases[i].flags;
+		cr_expect_eq(run(prog, len, &(struct pkt){ .net = buf, .len = 40, .transport = 20 }),
+			     cases[i].want, "flags %#x", cases[i].flags);
+	}
+}
+
 Test(peer_filter, other_versions_and_short_packets_drop)
 {
 	struct cidr from[2] = { net("0.0.0.0/0"), net("::/0") };
 	struct sock_filter prog[PEER_FILTER_MAX];
-	size_t len = peer_filter_build(from, 2, prog);
+	size_t len = peer_filter_build(from, 2, 0, prog);
 	uint8_t buf[64] = { 0 };
 
 	for (unsigned v = 0; v < 16; v++) {
@@ -476,7 +511,7 @@ Test(peer_filter, other_versions_and_short_packets_drop)
 	/* a header cut before the end of the source: out of the packet (a /0 reads none) */
 	from[0] = net("0.0.0.0/32");
 	from[1] = net("::/128");
-	len = peer_filter_build(from, 2, prog);
+	len = peer_filter_build(from, 2, 0, prog);
 	buf[0] = 0x60;
 	cr_expect_eq(run(prog, len, &(struct pkt){ .net = buf, .len = 24, .transport = 24 }), KEEP);
 	cr_expect_eq(run(prog, len, &(struct pkt){ .net = buf, .len = 23, .transport = 23 }), 0);
@@ -552,11 +587,11 @@ static struct sockaddr_storage at_ip(const char *ip, const struct sockaddr_stora
 
 static int lock_texts(int sock, const char *const *nets, unsigned n)
 {
-	struct cidr from[POLICY_MAX_FROM];
+	struct cidr from[PEER_FILTER_NETS];
 
 	for (unsigned i = 0; i < n; i++)
 		from[i] = net(nets[i]);
-	return peer_filter_lock(sock, from, n);
+	return peer_filter_lock(sock, from, n, 0);
 }
 
 #define LOCK(sock, ...) \
@@ -711,13 +746,13 @@ Test(peer_filter, replaces_an_unlocked_filter)
 {
 	struct cidr from[1] = { net("127.0.0.2") };
 	struct sock_filter want[PEER_FILTER_MAX], got[PEER_FILTER_MAX];
-	size_t n = peer_filter_build(from, 1, want);
+	size_t n = peer_filter_build(from, 1, 0, want);
 	socklen_t len = PEER_FILTER_MAX;
 	int s = bound(SOCK_DGRAM, "127.0.0.1", NULL);
 
 	cr_assert_eq(setsockopt(s, SOL_SOCKET, SO_ATTACH_FILTER, &keep_all_prog,
 				sizeof(keep_all_prog)), 0);
-	cr_assert_eq(peer_filter_lock(s, from, 1), 0);
+	cr_assert_eq(peer_filter_lock(s, from, 1, 0), 0);
 	cr_assert_eq(getsockopt(s, SOL_SOCKET, SO_GET_FILTER, got, &len), 0, "%m");
 	cr_assert_eq(len, n);
 	cr_expect_arr_eq(got, want, n * sizeof(*want));
@@ -771,4 +806,44 @@ Test(peer_filter, tcp_listener)
 	close(good);
 	close(bad);
 	close(l);
+}
+
+/*
+ * Inbound only, on a real socket: a connection the socket opens itself
+ * never completes (its SYN+ACK is dropped), one it accepts does.
+ */
+Test(peer_filter, inbound_only_socket_cannot_connect_out)
+{
+	struct cidr any[2] = { net("0.0.0.0/0"), net("::/0") };
+	struct sockaddr_storage addr, laddr;
+	socklen_t len = sizeof(addr);
+	struct pollfd p;
+	int srv, out, l, in, c;
+
+	pin();
+	srv = bound(SOCK_STREAM, "127.0.0.1", &addr);
+	cr_assert_eq(listen(srv, 8), 0);
+	out = bound(SOCK_STREAM | SOCK_NONBLOCK, "127.0.0.1", NULL);
+	cr_assert_eq(peer_filter_lock(out, any, 2, PEER_FILTER_INBOUND_ONLY), 0);
+	cr_assert_eq(connect(out, (struct sockaddr *)&addr, len), -1);
+	cr_assert_eq(errno, EINPROGRESS, "%m");
+	cr_expect_eq(tcp_state(out), TCP_SYN_SENT, "the socket's own open completed");
+
+	l = bound(SOCK_STREAM, "127.0.0.1", &laddr);
+	cr_assert_eq(listen(l, 8), 0);
+	cr_assert_eq(peer_filter_lock(l, any, 2, PEER_FILTER_INBOUND_ONLY), 0);
+	in = bound(SOCK_STREAM | SOCK_NONBLOCK, "127.0.0.1", NULL);
+	cr_assert_eq(connect(in, (struct sockaddr *)&laddr, len), -1);
+	p = (struct pollfd){ .fd = l, .events = POLLIN };
+	cr_assert_eq(poll(&p, 1, 5000), 1, "no connection to accept");
+	c = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	cr_assert_geq(c, 0, "accept: %m");
+	cr_expect_eq(write(in, "x", 1), 1);
+	char b;
+	cr_expect_eq(read(c, &b, 1), 1, "no data on the accepted connection");
+	close(c);
+	close(in);
+	close(l);
+	close(out);
+	close(srv);
 }
