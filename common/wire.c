@@ -302,3 +302,37 @@ int wire_decode_reopen(const void *buf, size_t len, struct fdb_reopen_req *out)
 	out->name = name;
 	return 0;
 }
+
+int wire_encode_sockopt(void *buf, size_t cap, uint32_t seq, const struct fdb_sockopt_req *r)
+{
+	unsigned char *p = buf;
+	size_t len;
+
+	if (r->vlen == 0 || r->vlen > FDB_SOCKOPT_MAX)
+		return -EINVAL;
+	len = FDB_HDR_LEN + 12 + r->vlen;
+	if (len > cap)
+		return -EMSGSIZE;
+	put_hdr(p, FDB_OP_SOCKOPT, (uint32_t)len, seq);
+	put_u32(p + FDB_HDR_LEN, (uint32_t)r->level);
+	put_u32(p + FDB_HDR_LEN + 4, (uint32_t)r->optname);
+	put_u32(p + FDB_HDR_LEN + 8, r->vlen);
+	memcpy(p + FDB_HDR_LEN + 12, r->value, r->vlen);
+	return (int)len;
+}
+
+int wire_decode_sockopt(const void *buf, size_t len, struct fdb_sockopt_req *out)
+{
+	const unsigned char *p = buf;
+
+	if (len < FDB_HDR_LEN + 12 + 1 || len > FDB_HDR_LEN + 12 + FDB_SOCKOPT_MAX)
+		return -EBADMSG;
+	out->level = (int32_t)get_u32(p + FDB_HDR_LEN);
+	out->optname = (int32_t)get_u32(p + FDB_HDR_LEN + 4);
+	out->vlen = get_u32(p + FDB_HDR_LEN + 8);
+	if (out->vlen != len - FDB_HDR_LEN - 12)
+		return -EBADMSG;
+	memset(out->value, 0, sizeof(out->value));
+	memcpy(out->value, p + FDB_HDR_LEN + 12, out->vlen);
+	return 0;
+}

@@ -27,6 +27,10 @@
  *            the record exactly; the program's descriptor rides along (the
  *            program's own /dev/stderr, /proc/self/fd/N, ..., reopened by the
  *            broker: helper/grant/reopen.c)
+ *     SOCKOPT i32 level, i32 optname, u32 vlen, then the value (vlen bytes,
+ *            1 to FDB_SOCKOPT_MAX: an int, or a struct linger), filling the
+ *            record exactly; the program's end of a listener channel rides
+ *            along (setsockopt on the listener the broker holds)
  *     REPLY  i32 status (0 or an errno), u32 rflags; a descriptor rides along
  *            when status is 0 and the request makes one (SOCKET, OPEN,
  *            REOPEN, STAT for stat), or
@@ -46,12 +50,14 @@
 #include <stdint.h>
 
 #define FDB_MAGIC 0x52424446u /* "FDBR" on little-endian hosts */
-#define FDB_VERSION 2 /* 2: BIND carries the program's umask */
+/* 2: BIND carries the program's umask; 3: SOCKOPT */
+#define FDB_VERSION 3
 #define FDB_HDR_LEN 16
 #define FDB_PATH_MAX 4096 /* PATH_MAX, NUL included */
 #define FDB_MSG_MAX (FDB_HDR_LEN + 12 + FDB_PATH_MAX)
 #define FDB_FDS_MAX 1
 #define FDB_SOCKADDR_MAX 128 /* sizeof(struct sockaddr_storage) */
+#define FDB_SOCKOPT_MAX 16   /* an option value: an int, a struct linger */
 
 enum fdb_op {
 	FDB_OP_OPEN = 1,
@@ -59,6 +65,7 @@ enum fdb_op {
 	FDB_OP_BIND = 3,
 	FDB_OP_REOPEN = 4,
 	FDB_OP_STAT = 5,
+	FDB_OP_SOCKOPT = 6,
 	FDB_OP_REPLY = 0x100,
 	FDB_OP_CONN = 0x101,
 };
@@ -121,6 +128,12 @@ struct fdb_bind_req {
 	struct fdb_addr a;
 };
 
+struct fdb_sockopt_req {
+	int32_t level, optname;
+	uint32_t vlen; /* 1 to FDB_SOCKOPT_MAX */
+	unsigned char value[FDB_SOCKOPT_MAX];
+};
+
 struct fdb_reply {
 	int32_t status;
 	uint32_t rflags;
@@ -135,6 +148,7 @@ int wire_encode_socket(void *buf, size_t cap, uint32_t seq, const struct fdb_soc
 int wire_encode_addr(void *buf, size_t cap, uint16_t op, uint32_t seq, const struct fdb_addr *a);
 int wire_encode_bind(void *buf, size_t cap, uint32_t seq, const struct fdb_bind_req *r);
 int wire_encode_reopen(void *buf, size_t cap, uint32_t seq, const struct fdb_reopen_req *r);
+int wire_encode_sockopt(void *buf, size_t cap, uint32_t seq, const struct fdb_sockopt_req *r);
 
 /* Stamp a new sequence number into an encoded record. */
 void wire_set_seq(void *buf, uint32_t seq);
@@ -156,5 +170,6 @@ int wire_decode_socket(const void *buf, size_t len, struct fdb_socket_req *out);
 int wire_decode_addr(const void *buf, size_t len, struct fdb_addr *out);
 int wire_decode_bind(const void *buf, size_t len, struct fdb_bind_req *out);
 int wire_decode_reopen(const void *buf, size_t len, struct fdb_reopen_req *out);
+int wire_decode_sockopt(const void *buf, size_t len, struct fdb_sockopt_req *out);
 
 #endif

@@ -15,7 +15,8 @@
  * other than SOL_SOCKET fails with EOPNOTSUPP: only then does the shim look
  * closer, so other sockets pay nothing.  SOL_SOCKET options are the one
  * exception: the channel takes them as any socket would, so setsockopt()
- * asks first (one getpeername).
+ * asks first (one getpeername).  A few options are set on the held listener
+ * itself, through the broker (channel_setsockopt).
  */
 #include "shim.h"
 #include "fdpass.h"
@@ -23,6 +24,7 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/un.h>
@@ -260,20 +262,72 @@ SHIM_EXPORT int getsockopt(int fd, int level, int opt, void *val, socklen_t *len
 }
 
 /*
- * setsockopt on a channel.  No request sets an option on the listener the
- * broker holds, so only the options that shape a bind or listen (which the
- * broker made itself, with what was set before bind) succeed, doing nothing;
- * the rest fail rather than land on the channel unseen.
+ * The options the broker sets on the listener it holds; the same list as
+ * helper/core/listener.c's, which gives the reasons and has the last word.
+ * Only these are worth a request: any other fails here as it would there.
  */
-static int channel_setsockopt(int level, int opt, socklen_t len)
+static bool held_opt(int level, int opt)
 {
+	if (level == SOL_SOCKET)
+		return opt == SO_KEEPALIVE || opt == SO_RCVBUF || opt == SO_SNDBUF ||
+		       opt == SO_LINGER || opt == SO_RCVLOWAT;
+	if (level == IPPROTO_TCP)
+		return opt == TCP_NODELAY || opt == TCP_KEEPIDLE || opt == TCP_KEEPINTVL ||
+		       opt == TCP_KEEPCNT || opt == TCP_USER_TIMEOUT || opt == TCP_DEFER_ACCEPT;
+	return false;
+}
+
+/*
+ * setsockopt on a channel.  SO_REUSEADDR and SO_REUSEPORT shape only a bind
+ * or listen, which the broker made itself with what was set before bind:
+ * they succeed, doing nothing.  The options of held_opt go to the broker,
+ * which sets them on the listener (shared by every program of the rule) and
+ * answers as the kernel did.  The rest fail with ENOPROTOOPT rather than land
+ * on the channel unseen, and so does every option when no broker answers:
+ * the option reached nothing.
+ */
+static int channel_setsockopt(int fd, int level, int opt, const void *val, socklen_t len)
+{
+	unsigned char req[FDB_HDR_LEN + 12 + FDB_SOCKOPT_MAX];
+	struct fdb_sockopt_req r = { .level = level, .optname = opt };
+	int n, status, rfd;
+	unsigned rflags;
+
 	if (level == SOL_SOCKET && (opt == SO_REUSEADDR || opt == SO_REUSEPORT)) {
 		if (len >= sizeof(int))
 			return 0;
 		errno = EINVAL; /* as the kernel says it */
 		return -1;
 	}
-	errno = ENOPROTOOPT;
+	if (!held_opt(level, opt)) {
+		errno = ENOPROTOOPT;
+		return -1;
+	}
+	/* the kernel's optlen is an int; the broker checks the length it needs */
+	if (len == 0 || len > INT32_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!val) {
+		errno = EFAULT;
+		return -1;
+	}
+	/* no option here reads more than a struct linger, in the kernel either */
+	r.vlen = len < FDB_SOCKOPT_MAX ? len : FDB_SOCKOPT_MAX;
+	memcpy(r.value, val, r.vlen);
+	n = wire_encode_sockopt(req, sizeof(req), 0, &r);
+	if (n < 0 || shim_call(req, (size_t)n, fd, false, MSG_CMSG_CLOEXEC, &status, &rflags,
+			       &rfd) < 0) {
+		errno = ENOPROTOOPT;
+		return -1;
+	}
+	if (rfd >= 0)
+		close(rfd); /* no reply to SOCKOPT carries one */
+	shim_debug("setsockopt fd %d level %d opt %d on the held listener: %s", fd, level, opt,
+		   status ? strerror(status) : "set");
+	if (status == 0)
+		return 0;
+	errno = status;
 	return -1;
 }
 
@@ -288,10 +342,10 @@ SHIM_EXPORT int setsockopt(int fd, int level, int opt, const void *val, socklen_
 	}
 	/* the channel would take SOL_SOCKET options as its own: ask first */
 	if (level == SOL_SOCKET && shim_is_listener(fd, NULL, NULL))
-		return channel_setsockopt(level, opt, len);
+		return channel_setsockopt(fd, level, opt, val, len);
 	rc = shim_real.setsockopt(fd, level, opt, val, len);
 	/* other levels fail on a unix socket */
 	if (rc < 0 && errno == EOPNOTSUPP && level != SOL_SOCKET && shim_is_listener(fd, NULL, NULL))
-		return channel_setsockopt(level, opt, len);
+		return channel_setsockopt(fd, level, opt, val, len);
 	return rc;
 }

@@ -2,6 +2,7 @@
  * Dispatch: a table of grants by operation (an unknown operation never
  * gets here: the front end drops its sender), then what every decision
  * shares: the held listener of an accept rule, learning, the audit line.
+ * An option on a held listener is no grant's: the core owns its listeners.
  */
 #include "core/dispatch.h"
 #include "core/listener.h"
@@ -70,7 +71,10 @@ static void audit(struct broker *b, const struct req_who *who, const struct outc
 
 	if (rule_is_learned(o->rule) && !strcmp(verdict, "allow"))
 		rec.verdict = "allow-learn";
-	rule_name(o->rule, name, sizeof(name));
+	if (o->rule_held)
+		snprintf(name, sizeof(name), "%s", o->rule_held);
+	else
+		rule_name(o->rule, name, sizeof(name));
 	audit_decision(b->audit, &rec);
 	if (o->denied)
 		b->denied++;
@@ -78,6 +82,12 @@ static void audit(struct broker *b, const struct req_who *who, const struct outc
 
 void dispatch(struct broker *b, struct client *c, const struct req *r, struct outcome *o)
 {
+	/* an option on a held listener: the core's, no rule decides it, nothing to learn */
+	if (r->op == REQ_SOCKOPT) {
+		listener_sockopt(b, r, o);
+		audit(b, &r->who, o);
+		return;
+	}
 	grants[r->op](b->policy, r, o);
 	if (o->malformed)
 		return;

@@ -17,6 +17,10 @@
  * for a grace period (b->limits.grace_s, 60 s by default): a listener no
  * program has held for that long is closed.
  *
+ * Options: setsockopt on a channel sets a short list of options on the
+ * real listener (listener_sockopt), so they last as long as the listener,
+ * across program restarts, for every program of the rule.
+ *
  * Shares: a listener counts against the uid that opened it (at most
  * limits.listeners_per_user, and limits.listeners in all); a channel is a
  * connection of the uid that bound it, counted with its clients.  Past a
@@ -47,6 +51,8 @@ struct channel {
 	struct channel *next;
 	struct share *share; /* of the uid that bound it: one of its connections */
 	bool blocked; /* waiting for EPOLLOUT */
+	struct sockaddr_un name; /* the broker's end's, as bound (channel_find) */
+	socklen_t namelen;
 };
 
 struct listener {
@@ -196,8 +202,11 @@ static int channel_open(struct broker *b, struct listener *l, struct share *shar
 	for (socklen_t i = 0; i < l->salen && n + 2 < (int)sizeof(name.sun_path) - 1; i++)
 		n += snprintf(name.sun_path + 1 + n, 3, "%02x", ((unsigned char *)&l->sa)[i]);
 	ch = calloc(1, sizeof(*ch));
-	if (!ch || bind(sv[0], (struct sockaddr *)&name,
-			(socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n)) < 0) {
+	if (ch) {
+		ch->name = name;
+		ch->namelen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+	}
+	if (!ch || bind(sv[0], (struct sockaddr *)&ch->name, ch->namelen) < 0) {
 		int e = ch ? errno : ENOMEM;
 
 		free(ch);
@@ -487,6 +496,121 @@ static void listener_free(struct broker *b, struct evsrc *src)
 static void channel_free(struct broker *b, struct evsrc *src)
 {
 	channel_remove(b, (struct channel *)src);
+}
+
+/*
+ * The channel whose program end sock is, or NULL.  The shim's test (the
+ * peer's abstract name) is no proof: abstract names are per network
+ * namespace, so a program in one of its own can bind a channel's exact name
+ * to a socket of its own and pass us the other end.  What it cannot make is
+ * a peer with the broker's credentials: SO_PEERCRED gives the process that
+ * created the pair (socketpair) or called listen() on the peer's side, and
+ * of the sockets this process creates only channel ends ever get a name
+ * under FDB_LISTENER_PREFIX, each its own (the sequence number), bound in
+ * this process's network namespace where no one else can take it, and
+ * connected for good to the end it gave out (a socketpair end never
+ * listens, so nothing connects to it later).  A socket of the broker's own
+ * that a program can reach (a connection to the broker's socket) has the
+ * broker's credentials too, but a peer named by a path.  So: a unix
+ * SOCK_SEQPACKET socket whose peer this process made and whose peer is
+ * named exactly as a live channel is that channel's program end.
+ */
+static struct channel *channel_find(struct broker *b, int sock)
+{
+	struct sockaddr_un peer;
+	struct ucred cred;
+	socklen_t len = sizeof(int), plen = sizeof(peer), clen = sizeof(cred);
+	int type;
+
+	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET ||
+	    getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
+	    clen != sizeof(cred) || cred.pid != getpid() ||
+	    getpeername(sock, (struct sockaddr *)&peer, &plen) < 0 || peer.sun_family != AF_UNIX ||
+	    plen > sizeof(peer))
+		return NULL;
+	for (struct listener *l = b->listeners; l; l = l->next)
+		for (struct channel *ch = l->channels; ch; ch = ch->next)
+			if (ch->namelen == plen && !memcmp(&ch->name, &peer, plen))
+				return ch;
+	return NULL;
+}
+
+/*
+ * The options a program may set on the listener it was given: those the
+ * socket's owner may set without privilege and whose effect is the same
+ * set by the broker as by the owner (SO_RCVBUF and SO_SNDBUF are capped
+ * by net.core.[rw]mem_max for root too; the *FORCE forms are not), and
+ * which shape only connections accepted later (Linux copies them from the
+ * listener to each new connection) or the listener's own queue
+ * (TCP_DEFER_ACCEPT, SO_RCVLOWAT).  Nothing that would use the broker's
+ * capabilities (SO_BINDTODEVICE, SO_MARK, SO_PRIORITY above 6,
+ * IP_TRANSPARENT), reach beyond the socket (TCP_CONGESTION may load a
+ * module), or filter (the rule's from list is the broker's): the listener
+ * is shared by every program of its rule.  shim/accept.c has the same list.
+ */
+static const struct held_opt {
+	int level, name;
+	socklen_t need; /* the length the kernel checks for */
+	const char *text;
+} held_opts[] = {
+	{ SOL_SOCKET, SO_KEEPALIVE, sizeof(int), "level=socket opt=keepalive" },
+	{ SOL_SOCKET, SO_RCVBUF, sizeof(int), "level=socket opt=rcvbuf" },
+	{ SOL_SOCKET, SO_SNDBUF, sizeof(int), "level=socket opt=sndbuf" },
+	{ SOL_SOCKET, SO_LINGER, sizeof(struct linger), "level=socket opt=linger" },
+	{ SOL_SOCKET, SO_RCVLOWAT, sizeof(int), "level=socket opt=rcvlowat" },
+	{ IPPROTO_TCP, TCP_NODELAY, sizeof(int), "level=tcp opt=nodelay" },
+	{ IPPROTO_TCP, TCP_KEEPIDLE, sizeof(int), "level=tcp opt=keepidle" },
+	{ IPPROTO_TCP, TCP_KEEPINTVL, sizeof(int), "level=tcp opt=keepintvl" },
+	{ IPPROTO_TCP, TCP_KEEPCNT, sizeof(int), "level=tcp opt=keepcnt" },
+	{ IPPROTO_TCP, TCP_USER_TIMEOUT, sizeof(int), "level=tcp opt=user-timeout" },
+	{ IPPROTO_TCP, TCP_DEFER_ACCEPT, sizeof(int), "level=tcp opt=defer-accept" },
+};
+
+/*
+ * Set the option on the listener whose channel came with the request: only
+ * for the uid the channel was given to, while it is the uid that bound the
+ * listener last (whose rule holds it).  Connections accepted before (one
+ * the broker holds back, those in the backlog) keep what they had.
+ */
+void listener_sockopt(struct broker *b, const struct req *r, struct outcome *o)
+{
+	const struct req_sockopt *q = &r->u.sockopt;
+	const struct held_opt *h = NULL;
+	struct channel *ch = channel_find(b, q->chan);
+
+	for (size_t i = 0; i < sizeof(held_opts) / sizeof(held_opts[0]); i++)
+		if (held_opts[i].level == q->level && held_opts[i].name == q->optname)
+			h = &held_opts[i];
+	if (h)
+		snprintf(o->detail, sizeof(o->detail), "%s", h->text);
+	else
+		snprintf(o->detail, sizeof(o->detail), "level=%d opt=%d", q->level, q->optname);
+	if (!ch) {
+		snprintf(o->object, sizeof(o->object), "-");
+		snprintf(o->detail + strlen(o->detail), sizeof(o->detail) - strlen(o->detail),
+			 " reason=not-a-listener-channel");
+		o->denied = true;
+		o->err = EPERM;
+		return;
+	}
+	endpoint_format(&ch->l->ep, o->object, sizeof(o->object));
+	o->rule_held = ch->l->rule;
+	if (r->who.id.uid != ch->share->uid || r->who.id.uid != ch->l->uid) {
+		snprintf(o->detail + strlen(o->detail), sizeof(o->detail) - strlen(o->detail),
+			 " reason=listener-of-uid-%u", (unsigned)ch->l->uid);
+		o->denied = true;
+		o->err = EPERM;
+		return;
+	}
+	if (!h) {
+		o->denied = true;
+		o->err = ENOPROTOOPT;
+		return;
+	}
+	if (q->len < h->need)
+		o->err = EINVAL; /* as the kernel says it */
+	else if (setsockopt(ch->l->fd, h->level, h->name, q->value, h->need) < 0)
+		o->err = errno;
 }
 
 static const struct evsrc_ops listener_ops = {

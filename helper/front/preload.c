@@ -23,6 +23,7 @@ union body {
 	struct fdb_reopen_req reopen;
 	struct fdb_socket_req socket;
 	struct fdb_bind_req bind;
+	struct fdb_sockopt_req sockopt;
 };
 
 /* A decoder: 0 with r filled, or -1 (malformed). */
@@ -91,6 +92,20 @@ static int decode_bind(const unsigned char *msg, size_t len, const int *fds, siz
 	return 0;
 }
 
+/* the one descriptor: the program's end of a listener channel, it says */
+static int decode_sockopt(const unsigned char *msg, size_t len, const int *fds, size_t nfds,
+			  union body *u, struct req *r)
+{
+	if (wire_decode_sockopt(msg, len, &u->sockopt) < 0 || nfds != 1)
+		return -1;
+	r->u.sockopt.chan = fds[0];
+	r->u.sockopt.level = u->sockopt.level;
+	r->u.sockopt.optname = u->sockopt.optname;
+	r->u.sockopt.value = u->sockopt.value;
+	r->u.sockopt.len = u->sockopt.vlen;
+	return 0;
+}
+
 static const struct wire_op {
 	uint16_t op;
 	enum req_op req;
@@ -102,6 +117,7 @@ static const struct wire_op {
 	{ FDB_OP_BIND, REQ_BIND, "bind", decode_bind },
 	{ FDB_OP_REOPEN, REQ_REOPEN, "reopen", decode_reopen },
 	{ FDB_OP_STAT, REQ_STAT, "stat", decode_stat },
+	{ FDB_OP_SOCKOPT, REQ_SOCKOPT, "sockopt", decode_sockopt },
 };
 
 static const struct wire_op *op_find(uint16_t op)

@@ -30,6 +30,7 @@ enum req_op {
 	REQ_REOPEN, /* a name of the program's own descriptor: /dev/stderr, /proc/self/fd/N */
 	REQ_SOCKET, /* a socket the kernel would refuse the program */
 	REQ_BIND,   /* the program's own socket, bound in place (or a held listener) */
+	REQ_SOCKOPT, /* setsockopt on a held listener, through its channel (no grant: the core's) */
 };
 
 /* Who asks: the kernel's word for the process at the time of the request. */
@@ -81,6 +82,12 @@ struct req {
 			 */
 			bool no_hold;
 		} bind;
+		struct req_sockopt {
+			int chan; /* what the program says is its end of a listener channel */
+			int level, optname;
+			const void *value;
+			socklen_t len; /* 1 to FDB_SOCKOPT_MAX */
+		} sockopt;
 	} u;
 };
 
@@ -95,6 +102,7 @@ struct outcome {
 	bool listener; /* fd is the channel of a held listener (accept rules) */
 	bool created;  /* fd is a file the grant created (object names it): undone if never delivered */
 	const struct rule *rule; /* the deciding rule; NULL: default, or refused beside the policy */
+	const char *rule_held;   /* no rule but a held listener's: the name it was granted by */
 
 	/* the audit line: op=OP object=OBJECT DETAIL ... */
 	const char *op;

@@ -21,7 +21,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -228,18 +230,29 @@ static const char *outcome(int rc)
 	return rc == 0 ? "0" : errname(errno);
 }
 
+/* getsockopt's int, or -1 */
+static int opt_of(int fd, int level, int opt)
+{
+	int v = -1;
+	socklen_t l = sizeof(v);
+
+	return getsockopt(fd, level, opt, &v, &l) < 0 ? -1 : v;
+}
+
 /*
  * sockopts IP PORT: listen on IP:PORT; print what getsockopt says of the
  * listener (SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN) and how
- * getpeername fails, then "set:" and how setsockopt SO_REUSEADDR,
- * SO_RCVBUF and TCP_NODELAY on it end
+ * getpeername fails, then "set:" and how setsockopt on it ends
+ * (SO_REUSEADDR, SO_RCVBUF, TCP_NODELAY, SO_KEEPALIVE, TCP_KEEPIDLE,
+ * SO_BINDTODEVICE, TCP_CONGESTION), then "accepted:" and what a connection
+ * made afterwards and accepted has of them
  */
 static int cmd_sockopts(char **av)
 {
 	static const int opts[] = { SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN };
-	int lfd = listen_on(av[0], atoi(av[1])), v[4], one = 1;
-	struct sockaddr_storage peer;
-	socklen_t pl = sizeof(peer);
+	int lfd = listen_on(av[0], atoi(av[1])), v[4], one = 1, rcvbuf = 65536, idle = 77, c, a;
+	struct sockaddr_storage peer, ss;
+	socklen_t pl = sizeof(peer), len = make_addr(av[0], atoi(av[1]), &ss);
 	const char *p;
 
 	if (lfd < 0)
@@ -254,10 +267,63 @@ static int cmd_sockopts(char **av)
 	printf("ok type=%d domain=%d proto=%d acceptconn=%d peer=%s", v[0], v[1], v[2], v[3], p);
 	p = outcome(setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
 	printf(" set: reuseaddr=%s", p);
-	p = outcome(setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &one, sizeof(one)));
+	p = outcome(setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)));
 	printf(" rcvbuf=%s", p);
 	p = outcome(setsockopt(lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
-	printf(" nodelay=%s\n", p);
+	printf(" nodelay=%s", p);
+	p = outcome(setsockopt(lfd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
+	printf(" keepalive=%s", p);
+	p = outcome(setsockopt(lfd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)));
+	printf(" keepidle=%s", p);
+	p = outcome(setsockopt(lfd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, 2));
+	printf(" short=%s", p);
+	p = outcome(setsockopt(lfd, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3));
+	printf(" bindtodevice=%s", p);
+	p = outcome(setsockopt(lfd, IPPROTO_TCP, TCP_CONGESTION, "reno", 4));
+	printf(" congestion=%s", p);
+	c = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&ss, len) < 0 || (a = accept(lfd, NULL, NULL)) < 0)
+		return fail("connect");
+	printf(" accepted: nodelay=%d keepalive=%d keepidle=%d rcvbuf=%d\n",
+	       opt_of(a, IPPROTO_TCP, TCP_NODELAY), opt_of(a, SOL_SOCKET, SO_KEEPALIVE),
+	       opt_of(a, IPPROTO_TCP, TCP_KEEPIDLE), opt_of(a, SOL_SOCKET, SO_RCVBUF));
+	return 0;
+}
+
+/*
+ * fakechan IP PORT: listen on IP:PORT (a listener channel, under an accept
+ * rule), then in a network namespace of our own bind the channel's exact
+ * abstract name to one end of a socketpair of ours, so the shim takes the
+ * other end for the channel; print how TCP_NODELAY ends on the fake and on
+ * the real channel ("netns=0": no namespace could be had, the fake's name is
+ * then the channel's with another sequence number)
+ */
+static int cmd_fakechan(char **av)
+{
+	int lfd = listen_on(av[0], atoi(av[1])), one = 1, sv[2], ns;
+	struct sockaddr_un name;
+	socklen_t nl = sizeof(name);
+	const char *p;
+	char *colon, *end;
+
+	/* the real getpeername: the shim's says ENOTCONN of a channel */
+	if (lfd < 0 || syscall(SYS_getpeername, lfd, (struct sockaddr *)&name, &nl) < 0 ||
+	    nl <= offsetof(struct sockaddr_un, sun_path) + 1 || nl > sizeof(name))
+		return fail("listen");
+	ns = unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0;
+	end = (char *)&name + nl;
+	/* "\0fdbroker-listener:PID:SEQ:ADDR": the colon after PID */
+	colon = memchr(name.sun_path + 1, ':', (size_t)(end - name.sun_path - 1));
+	colon = colon ? memchr(colon + 1, ':', (size_t)(end - colon - 1)) : NULL;
+	if (!ns && colon && colon + 1 < end)
+		colon[1] = 'f'; /* no channel's sequence number */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 ||
+	    bind(sv[0], (struct sockaddr *)&name, nl) < 0)
+		return fail("fake");
+	p = outcome(setsockopt(sv[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
+	printf("ok netns=%d fake=%s", ns, p);
+	p = outcome(setsockopt(lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
+	printf(" real=%s\n", p);
 	return 0;
 }
 
@@ -382,7 +448,7 @@ int main(int argc, char **argv)
 		{ "udp", 1, cmd_udp },   { "icmp", 0, cmd_icmp },   { "packet", 0, cmd_packet },
 		{ "serve", 3, cmd_serve }, { "prefork", 2, cmd_prefork },
 		{ "unix", 3, cmd_unix },   { "unixrace", 2, cmd_unixrace },
-		{ "sockopts", 2, cmd_sockopts },
+		{ "sockopts", 2, cmd_sockopts }, { "fakechan", 2, cmd_fakechan },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -262,35 +262,75 @@ Test(net, asyncio_server)
 /*
  * The descriptor under an accept rule answers getsockopt and getpeername as
  * the listener does: the same line as a real listener's (run as root, no
- * broker), and setsockopt that reached nothing fails.
+ * broker).  setsockopt of the options the broker sets on its listener
+ * succeeds, and a connection accepted afterwards has them as a real
+ * listener's would (Linux copies them to each new connection); one that
+ * would use the broker's privilege or reach beyond the socket fails with
+ * ENOPROTOOPT, without asking.
  */
 Test(net, channel_answers_as_listener)
 {
 	static const struct {
-		const char *ip, *rule, *port, *native_port;
+		const char *ip, *rule, *port, *native_port, *object;
 	} cases[] = {
-		{ "127.0.0.1", "accept tcp 127.0.0.1:831", "831", "833" },
-		{ "::1", "accept tcp [::1]:832", "832", "834" },
+		{ "127.0.0.1", "accept tcp 127.0.0.1:831", "831", "833", "127.0.0.1:831" },
+		{ "::1", "accept tcp [::1]:832", "832", "834", "[::1]:832" },
 	};
+	char line[160];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *native[] = { (char *)h_netprobe(), "sockopts", (char *)cases[i].ip,
 				   (char *)cases[i].native_port, NULL };
 		struct result n = h_run(native, NULL, false), r;
-		const char *set = strstr(n.out, " set:");
+		const char *set = strstr(n.out, " set:"), *acc = strstr(n.out, " accepted:");
 
-		cr_assert(!strncmp(n.out, "ok type=1 ", 10) && set, "native %s: %s (%s)",
+		cr_assert(!strncmp(n.out, "ok type=1 ", 10) && set && acc, "native %s: %s (%s)",
 			  cases[i].ip, n.out, n.err);
+		cr_assert(strstr(acc, " accepted: nodelay=1 keepalive=1 keepidle=77 "),
+			  "native %s: %s", cases[i].ip, n.out);
 		r = netprobe((char *[]){ (char *)cases[i].rule, NULL },
 			     (char *[]){ "sockopts", (char *)cases[i].ip, (char *)cases[i].port, NULL });
 		cr_assert(!strncmp(r.out, n.out, (size_t)(set - n.out)), "%s: '%s', native '%s' (%s)",
 			  cases[i].ip, r.out, n.out, r.err);
-		cr_assert(strstr(r.out, " set: reuseaddr=0 rcvbuf=ENOPROTOOPT nodelay=ENOPROTOOPT\n"),
-			  "%s: %s", cases[i].ip, r.out);
+		cr_assert(strstr(r.out, " set: reuseaddr=0 rcvbuf=0 nodelay=0 keepalive=0 keepidle=0 "
+				 "short=EINVAL bindtodevice=ENOPROTOOPT congestion=ENOPROTOOPT "
+				 "accepted:"), "%s: %s (%s)", cases[i].ip, r.out, r.err);
+		cr_assert(strstr(r.out, acc), "%s: '%s', native '%s'", cases[i].ip, r.out, n.out);
+		snprintf(line, sizeof(line), "op=sockopt object=%s level=tcp opt=nodelay verdict=allow "
+			 "rule=-a:1 errno=0", cases[i].object);
+		h_audit_has(line);
+		snprintf(line, sizeof(line), "op=sockopt object=%s level=socket opt=keepalive "
+			 "verdict=allow", cases[i].object);
+		h_audit_has(line);
+		snprintf(line, sizeof(line), "op=sockopt object=%s level=tcp opt=keepidle "
+			 "verdict=error rule=-a:1 errno=EINVAL", cases[i].object);
+		h_audit_has(line);
 		h_free(&n);
 		h_free(&r);
 	}
 	h_audit_has("op=bind object=[::1]:832 proto=tcp listener=held verdict=allow");
+	h_audit_lacks("opt=25"); /* SO_BINDTODEVICE was never asked */
+}
+
+/*
+ * A socket that only looks like a listener channel (a socketpair of the
+ * program's own, its end bound to a real channel's abstract name in a
+ * network namespace of the program's) sets nothing: the broker refuses it
+ * (EPERM) and says so; the program's real channel is still served.
+ */
+Test(net, sockopt_refused_on_fake_channel)
+{
+	struct result r = netprobe((char *[]){ "accept tcp 127.0.0.1:836", NULL },
+				   (char *[]){ "fakechan", "127.0.0.1", "836", NULL });
+
+	cr_assert(!strncmp(r.out, "ok netns=", 9) && strstr(r.out, " fake=EPERM real=0\n"),
+		  "%s (%s)", r.out, r.err);
+	if (strncmp(r.out, "ok netns=1", 10))
+		cr_log_warn("no network namespace of its own: the fake had another name (%s)", r.out);
+	h_free(&r);
+	h_audit_has("op=sockopt object=- level=tcp opt=nodelay reason=not-a-listener-channel "
+		    "verdict=deny rule=default errno=EPERM");
+	h_audit_has("op=sockopt object=127.0.0.1:836 level=tcp opt=nodelay verdict=allow");
 }
 
 /* Python adopts the listener by its descriptor (socket(fileno=) asks getsockopt). */
