@@ -80,6 +80,8 @@ bool grant_would(const struct policy *p, const struct req *r)
 		return bind_would(p, s, &r->u.bind);
 	case REQ_REOPEN:
 		return true; /* no rule decides it: the program's own descriptor */
+	case REQ_SOCKOPT:
+		return false; /* no grant's: the core's held listener (shim only) */
 	}
 	return false;
 }

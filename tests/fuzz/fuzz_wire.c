@@ -37,6 +37,7 @@ static void body(uint16_t op, uint32_t seq, const uint8_t *data, size_t size, bo
 	struct fdb_addr a;
 	struct fdb_bind_req br;
 	struct fdb_reopen_req ro;
+	struct fdb_sockopt_req so;
 	struct endpoint ep;
 	char text[256];
 
@@ -68,6 +69,12 @@ static void body(uint16_t op, uint32_t seq, const uint8_t *data, size_t size, bo
 			abort();
 		if (hdr_ok && op == FDB_OP_CONN)
 			same(wire_encode_addr(out, sizeof(out), op, seq, &a), data, size);
+	}
+	if (wire_decode_sockopt(data, size, &so) == 0) {
+		if (so.vlen < 1 || so.vlen > FDB_SOCKOPT_MAX)
+			abort();
+		if (hdr_ok && op == FDB_OP_SOCKOPT)
+			same(wire_encode_sockopt(out, sizeof(out), seq, &so), data, size);
 	}
 	if (wire_decode_bind(data, size, &br) == 0) {
 		if (br.a.len > FDB_SOCKADDR_MAX || br.umask > 0777)
