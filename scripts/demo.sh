@@ -76,9 +76,9 @@ PY
 [ -n "$port" ] || { echo "demo: no free port below 1024 on 127.0.0.1" >&2; exit 1; }
 [ "$port" = 80 ] || echo "(port 80 is taken: the demo uses port $port, also privileged)"
 
-say "fdbroker run -u nobody -a 'bind tcp *:$port' -- python3 -m http.server $port --bind 127.0.0.1 &"
+say "fdbroker run -u nobody -a 'bind tcp *:$port from 127.0.0.1' -- python3 -m http.server $port --bind 127.0.0.1 &"
 echo "<h1>served by nobody on port $port</h1>" >"$work/index.html"
-"$fdbroker" run -u nobody -a "bind tcp *:$port" --log "$work/audit.log" -- \
+"$fdbroker" run -u nobody -a "bind tcp *:$port from 127.0.0.1" --log "$work/audit.log" -- \
 	python3 -m http.server "$port" --bind 127.0.0.1 --directory "$work" >"$work/http.log" 2>&1 &
 server=$!
 say "curl http://127.0.0.1:$port/index.html"
@@ -87,6 +87,9 @@ for _ in $(seq 100); do
 	curl -fsS "http://127.0.0.1:$port/index.html" 2>/dev/null && break
 	sleep 0.1
 done
+say "curl --interface 127.0.0.2 --max-time 1 http://127.0.0.1:$port/   # a peer outside 'from'"
+curl -sS --interface 127.0.0.2 --max-time 1 "http://127.0.0.1:$port/" >/dev/null 2>&1 ||
+	echo "(no answer: the kernel's filter on the server's socket dropped its SYN)"
 kill "$server"
 wait "$server" 2>/dev/null || true
 
