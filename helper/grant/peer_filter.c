@@ -31,6 +31,9 @@
 #include <sys/socket.h>
 
 #include "policy/policy.h"
+#include "sys/caps.h"
+
+#include <linux/capability.h>
 
 #define KEEP 0xffffffffu /* the whole packet */
 #define DROP 0u
@@ -180,6 +183,18 @@ size_t peer_filter_build(const struct cidr *from, unsigned n, unsigned flags,
  * the lock is what stays.  A socket locked already refuses the attach with
  * EPERM: whatever it holds is judged the same way.
  */
+struct attach {
+	int sock;
+	const struct sock_fprog *prog;
+};
+
+static int attach(void *ctx)
+{
+	const struct attach *a = ctx;
+
+	return setsockopt(a->sock, SOL_SOCKET, SO_ATTACH_FILTER, a->prog, sizeof(*a->prog));
+}
+
 int peer_filter_lock(int sock, const struct cidr *from, unsigned n, unsigned flags)
 {
 	struct sock_filter prog[PEER_FILTER_MAX], got[PEER_FILTER_MAX];
@@ -188,7 +203,8 @@ int peer_filter_lock(int sock, const struct cidr *from, unsigned n, unsigned fla
 	int one = 1;
 
 	fprog.len = (unsigned short)peer_filter_build(from, n, flags, prog);
-	if (setsockopt(sock, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0) {
+	/* the kernel wants CAP_NET_ADMIN for a tcp socket's filter: in effect for this call alone */
+	if (caps_around(CAP_NET_ADMIN, attach, &(struct attach){ sock, &fprog }) < 0) {
 		int locked = 0;
 		socklen_t llen = sizeof(locked);
 

@@ -12,7 +12,9 @@
  *   bind unix                   CAP_DAC_OVERRIDE, CAP_CHOWN
  *   --learn=permissive          all of the above: what any learned rule may need
  * Everything else leaves the bounding set, and no_new_privs is set, so not
- * even an exec could bring a capability back.
+ * even an exec could bring a capability back.  CAP_NET_ADMIN, the widest,
+ * is kept permitted but not in effect: caps_around raises it on the one
+ * thread, for the one call that needs it.
  */
 #include "sys/caps.h"
 
@@ -23,8 +25,11 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define BIT(c) (UINT64_C(1) << (c))
+#define LATENT BIT(CAP_NET_ADMIN) /* permitted, in effect only through caps_around */
 
 static uint64_t rule_caps(const struct rule *r)
 {
@@ -113,9 +118,17 @@ int caps_limit(uint64_t keep)
 	int n = 0, rc = -1;
 
 	/* nobody can keep what it does not have (a broker run without root) */
-	for (int c = 0; c <= CAP_LAST_CAP && c < 64; c++)
-		if ((keep & BIT(c)) && has_cap(cur, c, CAP_PERMITTED))
+	cap_value_t latent[64];
+	int nlatent = 0;
+
+	for (int c = 0; c <= CAP_LAST_CAP && c < 64; c++) {
+		if (!(keep & BIT(c)) || !has_cap(cur, c, CAP_PERMITTED))
+			continue;
+		if (LATENT & BIT(c))
+			latent[nlatent++] = c;
+		else
 			list[n++] = c;
+	}
 	/*
 	 * Only a broker holding CAP_SETPCAP (root) can shrink the bounding
 	 * set; one started with file capabilities narrows what it has.  A
@@ -132,6 +145,7 @@ int caps_limit(uint64_t keep)
 	}
 	if (!caps || (n && (cap_set_flag(caps, CAP_EFFECTIVE, n, list, CAP_SET) < 0 ||
 			    cap_set_flag(caps, CAP_PERMITTED, n, list, CAP_SET) < 0)) ||
+	    (nlatent && cap_set_flag(caps, CAP_PERMITTED, nlatent, latent, CAP_SET) < 0) ||
 	    cap_set_proc(caps) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		fprintf(stderr, "fdbroker: cannot give up capabilities: %s\n", strerror(errno));
 		goto out;
@@ -140,5 +154,38 @@ int caps_limit(uint64_t keep)
 out:
 	cap_free(caps);
 	cap_free(cur);
+	return rc;
+}
+
+/*
+ * The calling thread's own sets, by the system calls themselves: libcap's
+ * cap_set_proc may apply to every thread of the process.
+ */
+static int thread_caps(struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3], bool set)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+
+	return (int)syscall(set ? SYS_capset : SYS_capget, &h, d);
+}
+
+int caps_around(int cap, int (*fn)(void *ctx), void *ctx)
+{
+	struct __user_cap_data_struct saved[_LINUX_CAPABILITY_U32S_3], raised[_LINUX_CAPABILITY_U32S_3];
+	uint32_t bit = 1U << (cap % 32);
+	int rc, e;
+
+	if (thread_caps(saved, false) < 0)
+		return fn(ctx);
+	memcpy(raised, saved, sizeof(raised));
+	/* only what is permitted: otherwise fn runs as it would have */
+	if (!(saved[cap / 32].permitted & bit) || (saved[cap / 32].effective & bit))
+		return fn(ctx);
+	raised[cap / 32].effective |= bit;
+	if (thread_caps(raised, true) < 0)
+		return fn(ctx);
+	rc = fn(ctx);
+	e = errno;
+	thread_caps(saved, true);
+	errno = e;
 	return rc;
 }

@@ -14,10 +14,18 @@
 uint64_t caps_needed(const struct policy *p);
 
 /*
- * Keep only keep in the effective and permitted sets, drop every other
- * capability from the bounding set, and set no_new_privs.
+ * Keep only keep in the effective and permitted sets (CAP_NET_ADMIN in the
+ * permitted one only: see caps_around), drop every other capability from
+ * the bounding set, and set no_new_privs.
  */
 int caps_limit(uint64_t keep);
+/*
+ * fn(ctx) with cap in effect on the calling thread alone, when it is
+ * permitted and not in effect (CAP_NET_ADMIN after caps_limit), and as
+ * before after it; fn's return value and errno.
+ */
+int caps_around(int cap, int (*fn)(void *ctx), void *ctx);
+
 /*
  * What accept rules add when they are served by binding (the seccomp front
  * end has no channel to hand a held listener down): CAP_NET_ADMIN for the
