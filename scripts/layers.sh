@@ -27,7 +27,7 @@ sys: policy
 request: policy
 grant: request policy sys common
 core: request grant policy audit learn sys common
-front: core request policy audit common
+front: core request policy audit sys common
 cli: *
 '
 

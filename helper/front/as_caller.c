@@ -172,7 +172,9 @@ int as_caller(const struct as_caller_id *id, int (*fn)(void *arg), void *arg)
 	if (rc < 0)
 		return rc;
 	rc = take(id, &saved);
-	if (rc == 0) {
+	if (rc == 0 && id->umask == AS_CALLER_UMASK_KEEP) {
+		rc = fn(arg);
+	} else if (rc == 0) {
 		mode_t mask = umask(id->umask);
 
 		rc = fn(arg);

@@ -10,7 +10,7 @@
  * Only the calling thread changes (raw setresuid, setresgid, setgroups and
  * capset system calls, never glibc's process-wide wrappers), but for the
  * umask, which is the process's: call it only from the thread that creates
- * files (the event loop's).  The broker must hold CAP_SETUID and
+ * files (the event loop's), unless the umask is AS_CALLER_UMASK_KEEP.  The broker must hold CAP_SETUID and
  * CAP_SETGID in its permitted set.
  *
  * Error convention: negative errno.
@@ -26,8 +26,10 @@ struct as_caller_id {
 	gid_t gid; /* the same for the gid */
 	const gid_t *groups;
 	size_t ngroups;
-	mode_t umask;
+	mode_t umask; /* or AS_CALLER_UMASK_KEEP: the process's stays (any thread may call then) */
 };
+
+#define AS_CALLER_UMASK_KEEP ((mode_t)-1)
 
 /*
  * fn(arg) under id: fn's return value, or -errno if the identity could not

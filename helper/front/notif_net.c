@@ -7,8 +7,11 @@
 #include "front/notif_call.h"
 #include "audit/audit.h"
 #include "core/dispatch.h"
+#include "sys/sockjob.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <string.h>
@@ -35,34 +38,6 @@ bool decide_socket(struct broker *b, struct notif *n)
 	return false;
 }
 
-/*
- * Is this the bind whose answer went missing (n->memo), made again, with
- * the socket bound as it asked?  Then its answer is 0, as the first one's.
- */
-static bool bound_before(const struct notif *n)
-{
-	const struct notif_memo *m = n->memo;
-	struct sockaddr_storage now;
-	socklen_t len = sizeof(now);
-
-	if (m->salen == 0 || m->tgid != n->cred.tgid || m->fd != (int)n->n.data.args[0] ||
-	    m->salen != n->salen || memcmp(&m->sa, &n->sa, n->salen) != 0)
-		return false;
-	return getsockname(n->fds.sock, (struct sockaddr *)&now, &len) == 0 && len == n->salen &&
-	       memcmp(&now, &n->sa, len) == 0;
-}
-
-/* Answer a bind made 0; remember it if the answer finds the call gone. */
-static void bound(struct notif *n, const char *what)
-{
-	if (notif_value(n, 0) == -ENOENT) {
-		*n->memo = (struct notif_memo){ .tgid = n->cred.tgid, .fd = (int)n->n.data.args[0],
-						.salen = n->salen };
-		memcpy(&n->memo->sa, &n->sa, n->salen);
-	}
-	debug(n, what);
-}
-
 struct try_bind {
 	int sock;
 	const struct sockaddr *sa;
@@ -74,6 +49,137 @@ static int try_bind_fn(void *arg)
 	struct try_bind *t = arg;
 
 	return bind(t->sock, t->sa, t->salen) < 0 ? -errno : 0;
+}
+
+/*
+ * The calls on the program's own inet socket that take its lock, which a
+ * thread of the program may hold for good: on a sockjob thread
+ * (sys/sockjob.h), with copies of all they need, so that a job left to its
+ * thread touches nothing of the notification's.  Its name (for the memo),
+ * or the bind as the caller (the umask untouched: it is the process's, and
+ * an inet bind makes no file).
+ */
+struct sock_job {
+	struct sockjob job;
+	int sock; /* the broker's own copy */
+	bool try;
+	struct sockaddr_storage sa; /* try: what to bind; else: the name it has */
+	socklen_t salen;
+	struct as_caller_id id;
+	gid_t *groups; /* id's, the job's own */
+	int rc;        /* 0 or -errno */
+};
+
+static void sock_job_fn(struct sockjob *j)
+{
+	struct sock_job *s = (struct sock_job *)j;
+	struct try_bind t = { s->sock, (const struct sockaddr *)&s->sa, s->salen };
+
+	if (!s->try) {
+		s->salen = sizeof(s->sa);
+		s->rc = getsockname(s->sock, (struct sockaddr *)&s->sa, &s->salen) < 0 ? -errno : 0;
+		return;
+	}
+	/* answered CONTINUE without it: the kernel makes the program's bind itself */
+	if (!sockjob_left(j))
+		s->rc = as_caller(&s->id, try_bind_fn, &t);
+}
+
+static void sock_job_release(struct sockjob *j)
+{
+	struct sock_job *s = (struct sock_job *)j;
+
+	close(s->sock);
+	free(s->groups);
+	free(s);
+}
+
+/*
+ * One such job: its rc, with the name in *name (and *len) when !try.
+ * -EBUSY: a thread of the program holds the socket's lock (or too many of
+ * its uid's jobs are stuck); other -errno: no job could run.
+ */
+static int sock_job(const struct notif *n, bool try, struct sockaddr_storage *name,
+		    socklen_t *len)
+{
+	struct sock_job *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (!s)
+		return -ENOMEM;
+	*s = (struct sock_job){ .job = { .fn = sock_job_fn, .release = sock_job_release,
+					 .uid = n->cred.fsuid },
+				.try = try, .salen = n->salen, .id = caller_id(n, false) };
+	memcpy(&s->sa, &n->sa, n->salen);
+	s->id.umask = AS_CALLER_UMASK_KEEP;
+	if (s->id.ngroups && !(s->groups = malloc(s->id.ngroups * sizeof(gid_t)))) {
+		free(s);
+		return -ENOMEM;
+	}
+	if (s->groups)
+		memcpy(s->groups, s->id.groups, s->id.ngroups * sizeof(gid_t));
+	s->id.groups = s->groups;
+	s->sock = fcntl(n->fds.sock, F_DUPFD_CLOEXEC, 3);
+	if (s->sock < 0) {
+		rc = -errno;
+		free(s->groups);
+		free(s);
+		return rc;
+	}
+	rc = sockjob_run(&s->job);
+	if (rc == -ETIMEDOUT)
+		return -EBUSY; /* the job is its thread's */
+	if (rc < 0) {
+		sock_job_release(&s->job);
+		return rc == -EAGAIN ? -EBUSY : rc;
+	}
+	rc = s->rc;
+	if (!try && rc == 0) {
+		memcpy(name, &s->sa, s->salen);
+		*len = s->salen;
+	}
+	sock_job_release(&s->job);
+	return rc;
+}
+
+static bool inet(const struct notif *n)
+{
+	return n->sa.ss_family == AF_INET || n->sa.ss_family == AF_INET6;
+}
+
+/*
+ * Is this the bind whose answer went missing (n->memo), made again, with
+ * the socket bound as it asked?  Then its answer is 0, as the first one's.
+ * -EBUSY: the socket's lock is held.
+ */
+static int bound_before(const struct notif *n)
+{
+	const struct notif_memo *m = n->memo;
+	struct sockaddr_storage now;
+	socklen_t len = sizeof(now);
+	int rc;
+
+	if (m->salen == 0 || m->tgid != n->cred.tgid || m->fd != (int)n->n.data.args[0] ||
+	    m->salen != n->salen || memcmp(&m->sa, &n->sa, n->salen) != 0)
+		return 0;
+	if (inet(n))
+		rc = sock_job(n, false, &now, &len);
+	else
+		rc = getsockname(n->fds.sock, (struct sockaddr *)&now, &len) < 0 ? -errno : 0;
+	if (rc == -EBUSY)
+		return rc;
+	return rc == 0 && len == n->salen && memcmp(&now, &n->sa, len) == 0;
+}
+
+/* Answer a bind made 0; remember it if the answer finds the call gone. */
+static void bound(struct notif *n, const char *what)
+{
+	if (notif_value(n, 0) == -ENOENT) {
+		*n->memo = (struct notif_memo){ .tgid = n->cred.tgid, .fd = (int)n->n.data.args[0],
+						.salen = n->salen };
+		memcpy(&n->memo->sa, &n->sa, n->salen);
+	}
+	debug(n, what);
 }
 
 bool decide_bind(struct broker *b, struct notif *n)
@@ -91,7 +197,10 @@ bool decide_bind(struct broker *b, struct notif *n)
 		return kernel(n, "a unix name of its own: the kernel answers");
 	if (n->fds.sock < 0)
 		return kernel(n, "no such socket: the kernel answers");
-	if (bound_before(n)) {
+	rc = bound_before(n);
+	if (rc == -EBUSY)
+		return kernel(n, "its socket's lock is held: the kernel answers");
+	if (rc > 0) {
 		n->memo->salen = 0;
 		bound(n, "bound before, its answer lost");
 		return false;
@@ -101,8 +210,15 @@ bool decide_bind(struct broker *b, struct notif *n)
 				      .no_hold = true };
 	if (!dispatch_would(b, &r))
 		return kernel(n, "no rule: the kernel answers");
-	t = (struct try_bind){ n->fds.sock, (const struct sockaddr *)&n->sa, n->salen };
-	rc = as_caller(&id, try_bind_fn, &t);
+	if (inet(n)) {
+		rc = sock_job(n, true, NULL, NULL);
+	} else {
+		/* a unix bind makes a file: the umask switch wants the loop's thread */
+		t = (struct try_bind){ n->fds.sock, (const struct sockaddr *)&n->sa, n->salen };
+		rc = as_caller(&id, try_bind_fn, &t);
+	}
+	if (rc == -EBUSY)
+		return kernel(n, "its socket's lock is held: the kernel answers");
 	if (rc == 0) {
 		bound(n, "the program's own right");
 		return false;

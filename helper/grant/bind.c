@@ -16,13 +16,17 @@
 #include "grant/netns.h"
 #include "grant/peer_filter.h"
 #include "grant/unix_bind.h"
+#include "sys/sockjob.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 /* tcp, udp or unix, from what the socket is; -1 for anything else. */
 static int socket_proto(int sock, int family)
@@ -147,27 +151,112 @@ static bool bound_already(int sock)
 }
 
 /*
- * The peers on the socket, as a locked filter, before the bind, so that
- * not one packet from elsewhere is queued.  0, or the program's errno; a
- * socket the program locked itself (or raced) is refused.
+ * The calls that take the socket's lock, which a thread of the program may
+ * hold for good (sys/sockjob.h): on a sockjob thread, with a copy of all
+ * they need, so that a job left to its thread touches nothing of the
+ * request's.  The peers go on the socket as a locked filter before the
+ * bind, so that not one packet from elsewhere is queued.
  */
-static int filter_first(const struct req *r, const struct peers *ps, struct outcome *o)
+struct bind_job {
+	struct sockjob job;
+	int sock; /* the broker's own copy of the program's socket */
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	struct peers ps;
+	bool filtered;  /* the filter was tried: filter_rc says how it went */
+	int filter_rc;  /* peer_filter_lock's */
+	int err;        /* bind's errno, or 0 */
+};
+
+static void bind_job_fn(struct sockjob *j)
+{
+	struct bind_job *b = (struct bind_job *)j;
+
+	/*
+	 * getsockname takes the lock first: where a thread of the program holds
+	 * it, this is where the job waits.  The program was answered without it
+	 * by then: bind nothing behind its back (a program that takes the lock
+	 * again, between here and the bind, may see its socket bound late).
+	 */
+	bool bound = bound_already(b->sock);
+
+	if (sockjob_left(j))
+		return;
+	/* a socket bound already fails its bind on its own: no filter is locked onto it */
+	b->filtered = b->ps.filter && !bound;
+	if (b->filtered && (b->filter_rc = peer_filter_lock(b->sock, b->ps.nets, b->ps.n,
+							    b->ps.flags)))
+		return;
+	b->err = bind(b->sock, (const struct sockaddr *)&b->sa, b->salen) < 0 ? errno : 0;
+}
+
+static void bind_job_release(struct sockjob *j)
+{
+	struct bind_job *b = (struct bind_job *)j;
+
+	close(b->sock);
+	free(b);
+}
+
+/* What the job found: 0 or the program's errno; the line says how the filter went. */
+static int bind_job_result(const struct bind_job *b, struct outcome *o)
 {
 	size_t at = strlen(o->detail);
-	int rc;
+	int rc = b->filter_rc;
 
-	if (!ps->filter || bound_already(r->u.bind.sock))
-		return 0;
-	rc = peer_filter_lock(r->u.bind.sock, ps->nets, ps->n, ps->flags);
+	if (!b->filtered)
+		return b->err;
 	snprintf(o->detail + at, sizeof(o->detail) - at, " filter=%s%s%s",
 		 rc == -EPERM ? "refused-locked-by-program" :
 		 rc == -EACCES ? "refused-no-cap-net-admin" : rc ? "failed" : "locked",
-		 ps->ipv4 ? " ipv4-side=" : "", ps->ipv4 ? ps->ipv4 : "");
+		 b->ps.ipv4 ? " ipv4-side=" : "", b->ps.ipv4 ? b->ps.ipv4 : "");
 	if (rc == -EPERM || rc == -EACCES) {
 		o->denied = true;
 		return EACCES;
 	}
-	return -rc;
+	return rc ? -rc : b->err;
+}
+
+/* Filter and bind an inet socket, off the loop: 0 or the program's errno. */
+static int bind_inet(const struct policy *p, const struct req *r, const struct rule *rule,
+		     bool inbound_only, struct outcome *o)
+{
+	const struct req_bind *q = &r->u.bind;
+	struct bind_job *b = calloc(1, sizeof(*b));
+	int rc, err;
+
+	if (!b)
+		return ENOMEM;
+	b->job = (struct sockjob){ .fn = bind_job_fn, .release = bind_job_release,
+				   .uid = r->who.id.uid };
+	b->sock = fcntl(q->sock, F_DUPFD_CLOEXEC, 3);
+	if (b->sock < 0) {
+		err = errno;
+		free(b);
+		return err;
+	}
+	memcpy(&b->sa, q->sa, q->salen);
+	b->salen = q->salen;
+	peers_of(p, r, &o->taught, rule, inbound_only, &b->ps);
+	rc = sockjob_run(&b->job);
+	if (rc == -ETIMEDOUT || rc == -EAGAIN) {
+		/* a thread of the program holds the socket's lock: refused, not waited for */
+		size_t at = strlen(o->detail);
+
+		snprintf(o->detail + at, sizeof(o->detail) - at, " reason=socket-busy");
+		if (rc == -EAGAIN)
+			bind_job_release(&b->job);
+		o->denied = true;
+		o->teach = false;
+		return EACCES;
+	}
+	if (rc < 0) {
+		bind_job_release(&b->job);
+		return -rc;
+	}
+	err = bind_job_result(b, o);
+	bind_job_release(&b->job);
+	return err;
 }
 
 /* The bind itself, as the rule allows: 0 or the program's errno. */
@@ -175,16 +264,10 @@ static int bind_in_place(const struct policy *p, const struct req *r, const stru
 			 struct unix_target *ut, bool inbound_only, struct outcome *o)
 {
 	const struct req_bind *q = &r->u.bind;
-	struct peers ps;
 	int err;
 
-	if (o->taught.u.net.proto != PROTO_UNIX) {
-		peers_of(p, r, &o->taught, rule, inbound_only, &ps);
-		err = filter_first(r, &ps, o);
-		if (err)
-			return err;
-		return bind(q->sock, q->sa, q->salen) < 0 ? errno : 0;
-	}
+	if (o->taught.u.net.proto != PROTO_UNIX)
+		return bind_inet(p, r, rule, inbound_only, o);
 	err = -unix_bind(q->sock, ut, r->who.id.uid, r->who.id.gid, q->umask);
 	snprintf(o->detail, sizeof(o->detail), "proto=unix%s%s", ut->relative ? " name=relative" : "",
 		 ut->replaced ? " stale=replaced" : "");

@@ -1,0 +1,192 @@
+/*
+ * sockjob threads (sockjob.h).  One mutex guards everything here: the idle
+ * threads, the stuck counts, and each job's finished and left flags, so a
+ * job changes hands exactly once: back to the caller when it finished in
+ * time, or to its thread when the caller left it.
+ */
+#include "sys/sockjob.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define IDLE_MAX 2 /* threads kept for the next job */
+
+struct worker {
+	pthread_cond_t wake;
+	struct sockjob *job; /* NULL: idle */
+	struct worker *next; /* on the idle list */
+};
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t finished_cv;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static struct worker *idle;
+static unsigned nidle, nstuck;
+static struct {
+	uid_t uid;
+	unsigned n;
+} stuck[SOCKJOB_STUCK];
+
+static void init(void)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&finished_cv, &a);
+	pthread_condattr_destroy(&a);
+}
+
+/* uid's stuck count, or where to count it; NULL when the table is full. The lock held. */
+static unsigned *stuck_of(uid_t uid, bool make)
+{
+	for (unsigned i = 0; i < SOCKJOB_STUCK; i++)
+		if (stuck[i].n && stuck[i].uid == uid)
+			return &stuck[i].n;
+	for (unsigned i = 0; make && i < SOCKJOB_STUCK; i++) {
+		if (!stuck[i].n) {
+			stuck[i].uid = uid;
+			return &stuck[i].n;
+		}
+	}
+	return NULL;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	pthread_mutex_lock(&mu);
+	for (;;) {
+		struct sockjob *j;
+
+		while (!w->job)
+			pthread_cond_wait(&w->wake, &mu);
+		j = w->job;
+		pthread_mutex_unlock(&mu);
+		j->fn(j);
+		pthread_mutex_lock(&mu);
+		w->job = NULL;
+		j->finished = true;
+		if (j->left) {
+			unsigned *n = stuck_of(j->uid, false);
+
+			if (n)
+				(*n)--;
+			nstuck--;
+			pthread_mutex_unlock(&mu);
+			j->release(j);
+			pthread_mutex_lock(&mu);
+		} else {
+			pthread_cond_broadcast(&finished_cv);
+		}
+		if (nidle >= IDLE_MAX)
+			break;
+		w->next = idle;
+		idle = w;
+		nidle++;
+	}
+	pthread_mutex_unlock(&mu);
+	pthread_cond_destroy(&w->wake);
+	free(w);
+	return NULL;
+}
+
+/* A new thread for j, every signal blocked from its first instruction. */
+static int start(struct sockjob *j)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+	pthread_attr_t attr;
+	sigset_t all, old;
+	pthread_t t;
+	int rc;
+
+	if (!w)
+		return -ENOMEM;
+	pthread_cond_init(&w->wake, NULL);
+	w->job = j;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&t, &attr, worker_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		pthread_cond_destroy(&w->wake);
+		free(w);
+		return -rc;
+	}
+	return 0;
+}
+
+int sockjob_run(struct sockjob *j)
+{
+	struct timespec deadline;
+	unsigned *n;
+	int rc = 0;
+
+	pthread_once(&once, init);
+	j->finished = j->left = false;
+	pthread_mutex_lock(&mu);
+	n = stuck_of(j->uid, false);
+	if (nstuck >= SOCKJOB_STUCK || (n && *n >= SOCKJOB_STUCK_PER_UID)) {
+		pthread_mutex_unlock(&mu);
+		return -EAGAIN;
+	}
+	if (idle) {
+		struct worker *w = idle;
+
+		idle = w->next;
+		nidle--;
+		w->job = j;
+		pthread_cond_signal(&w->wake);
+	} else {
+		rc = start(j);
+	}
+	if (rc < 0) {
+		pthread_mutex_unlock(&mu);
+		return rc;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_nsec += (long)(SOCKJOB_MS % 1000) * 1000000L;
+	deadline.tv_sec += SOCKJOB_MS / 1000 + deadline.tv_nsec / 1000000000L;
+	deadline.tv_nsec %= 1000000000L;
+	while (!j->finished && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&finished_cv, &mu, &deadline);
+	if (j->finished) {
+		pthread_mutex_unlock(&mu);
+		return 0;
+	}
+	/* the table has room: nstuck < SOCKJOB_STUCK was checked above */
+	j->left = true;
+	nstuck++;
+	n = stuck_of(j->uid, true);
+	if (n)
+		(*n)++;
+	pthread_mutex_unlock(&mu);
+	return -ETIMEDOUT;
+}
+
+bool sockjob_left(struct sockjob *j)
+{
+	bool left;
+
+	pthread_mutex_lock(&mu);
+	left = j->left;
+	pthread_mutex_unlock(&mu);
+	return left;
+}
+
+unsigned sockjob_stuck(void)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&mu);
+	n = nstuck;
+	pthread_mutex_unlock(&mu);
+	return n;
+}
