@@ -192,7 +192,8 @@ $(BUILD)/bench/opener-static: tests/bench/opener.c tests/bench/bench.h tests/ben
 	$(CC) $(BASE_CFLAGS) $(LDFLAGS) -static -o $@ $< -lpthread
 
 # B1-B9 of ../shared/BENCH.md against their floors and authbind (root; it
-# installs authbind if missing); the table goes to stdout and $(BUILD)/bench.md.
+# installs authbind if missing); the table goes to stdout and $(BUILD)/bench.md,
+# its picture to $(BUILD)/bench.svg.
 bench:
 	@scripts/deps.sh build passwd
 	$(MAKE) all $(BENCH)

@@ -4,7 +4,8 @@
 # Each figure is a ratio of two things measured side by side in this run
 # (absolute times on shared machines drift by 30% between runs), medians
 # over repetitions, the sides interleaved.  Prints one Markdown table, with
-# the machine, and writes it to BUILD/bench.md.  Needs root: the brokers run
+# the machine, and writes it to BUILD/bench.md, and BUILD/bench.svg, a bar per
+# row against its target (scripts/bench-svg.sh).  Needs root: the brokers run
 # as root, the clients as nobody.  Installs authbind (B3, B6) if missing.
 # Everything it starts it stops by pid; nothing leaves the loopback.
 #
@@ -341,3 +342,6 @@ secs=$(($(date +%s) - start))
 	echo "\`fdbroker run --via seccomp\`."
 } >"$OUT"
 cat "$OUT"
+# the picture: one bar per row against its target line (scripts/bench-svg.sh)
+sh "$(dirname "$0")/bench-svg.sh" "$OUT" >"$BUILD/bench.svg"
+log "wrote $OUT and $BUILD/bench.svg"
