@@ -277,6 +277,20 @@ static bool held_opt(int level, int opt)
 	return false;
 }
 
+/* SO_RCVTIMEO and SO_SNDTIMEO, in both their time_t widths */
+static bool is_timeout(int opt)
+{
+#ifdef SO_RCVTIMEO_OLD
+	if (opt == SO_RCVTIMEO_OLD || opt == SO_SNDTIMEO_OLD)
+		return true;
+#endif
+#ifdef SO_RCVTIMEO_NEW
+	if (opt == SO_RCVTIMEO_NEW || opt == SO_SNDTIMEO_NEW)
+		return true;
+#endif
+	return opt == SO_RCVTIMEO || opt == SO_SNDTIMEO;
+}
+
 /*
  * setsockopt on a channel.  SO_REUSEADDR and SO_REUSEPORT shape only a bind
  * or listen, which the broker made itself with what was set before bind:
@@ -293,6 +307,9 @@ static int channel_setsockopt(int fd, int level, int opt, const void *val, sockl
 	int n, status, rfd;
 	unsigned rflags;
 
+	/* timeouts are the channel's own: accept waits on it, as on a listener */
+	if (level == SOL_SOCKET && is_timeout(opt))
+		return shim_real.setsockopt(fd, level, opt, val, len);
 	if (level == SOL_SOCKET && (opt == SO_REUSEADDR || opt == SO_REUSEPORT)) {
 		if (len >= sizeof(int))
 			return 0;

@@ -11,6 +11,7 @@
 #include "core/broker.h"
 #include "front/preload.h"
 #include "sys/caps.h"
+#include "sys/sockjob.h"
 #include "cli/cli.h"
 #include "learn/learn.h"
 
@@ -69,8 +70,11 @@ static void reload(struct broker *b, struct serve_state *st)
 	st->policy = fresh;
 	b->policy = fresh;
 	/* what the new policy no longer needs is given up for good */
-	if (need != st->caps && caps_limit(need) == 0)
+	if (need != st->caps && caps_limit(need) == 0) {
 		st->caps = need;
+		/* their threads have the capabilities of before: the next jobs get new ones */
+		sockjob_retire();
+	}
 	caps_format(st->caps, missing, sizeof(missing));
 	audit_info(b->audit, "policy reloaded: rules=%zu capabilities kept: %s", fresh->n, missing);
 	return;

@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -53,6 +54,8 @@ struct channel {
 	bool blocked; /* waiting for EPOLLOUT */
 	struct sockaddr_un name; /* the broker's end's, as bound (channel_find) */
 	socklen_t namelen;
+	dev_t dev; /* the program's end, as made: the inode a SOCKOPT must come with */
+	ino_t ino;
 };
 
 struct listener {
@@ -193,6 +196,7 @@ static int channel_open(struct broker *b, struct listener *l, struct share *shar
 {
 	struct sockaddr_un name = { .sun_family = AF_UNIX };
 	struct channel *ch;
+	struct stat st;
 	int sv[2], n;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -215,6 +219,10 @@ static int channel_open(struct broker *b, struct listener *l, struct share *shar
 		return -e;
 	}
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	if (fstat(sv[1], &st) == 0) {
+		ch->dev = st.st_dev;
+		ch->ino = st.st_ino;
+	}
 	ch->src.ops = &channel_ops;
 	ch->fd = sv[0];
 	ch->l = l;
@@ -520,6 +528,7 @@ static struct channel *channel_find(struct broker *b, int sock)
 	struct sockaddr_un peer;
 	struct ucred cred;
 	socklen_t len = sizeof(int), plen = sizeof(peer), clen = sizeof(cred);
+	struct stat st;
 	int type;
 
 	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET ||
@@ -528,9 +537,13 @@ static struct channel *channel_find(struct broker *b, int sock)
 	    getpeername(sock, (struct sockaddr *)&peer, &plen) < 0 || peer.sun_family != AF_UNIX ||
 	    plen > sizeof(peer))
 		return NULL;
+	/* and the very socket the broker made and gave out: its inode (a socket's fstat waits for nothing) */
+	if (fstat(sock, &st) < 0)
+		return NULL;
 	for (struct listener *l = b->listeners; l; l = l->next)
 		for (struct channel *ch = l->channels; ch; ch = ch->next)
-			if (ch->namelen == plen && !memcmp(&ch->name, &peer, plen))
+			if (ch->namelen == plen && !memcmp(&ch->name, &peer, plen) &&
+			    ch->dev == st.st_dev && ch->ino == st.st_ino)
 				return ch;
 	return NULL;
 }
@@ -572,6 +585,18 @@ static const struct held_opt {
  * listener last (whose rule holds it).  Connections accepted before (one
  * the broker holds back, those in the backlog) keep what they had.
  */
+/*
+ * Does every program of the listener run as uid?  Its options reach every
+ * connection it hands out: one user may not set them for another's.
+ */
+static bool one_user(const struct listener *l, uid_t uid)
+{
+	for (const struct channel *ch = l->channels; ch; ch = ch->next)
+		if (ch->share->uid != uid)
+			return false;
+	return true;
+}
+
 void listener_sockopt(struct broker *b, const struct req *r, struct outcome *o)
 {
 	const struct req_sockopt *q = &r->u.sockopt;
@@ -581,10 +606,22 @@ void listener_sockopt(struct broker *b, const struct req *r, struct outcome *o)
 	for (size_t i = 0; i < sizeof(held_opts) / sizeof(held_opts[0]); i++)
 		if (held_opts[i].level == q->level && held_opts[i].name == q->optname)
 			h = &held_opts[i];
-	if (h)
+	if (h && q->len >= h->need && h->need == sizeof(int)) {
+		int v;
+
+		memcpy(&v, q->value, sizeof(v));
+		snprintf(o->detail, sizeof(o->detail), "%s value=%d", h->text, v);
+	} else if (h && q->len >= h->need) {
+		struct linger lg;
+
+		memcpy(&lg, q->value, sizeof(lg));
+		snprintf(o->detail, sizeof(o->detail), "%s value=%d,%d", h->text, lg.l_onoff,
+			 lg.l_linger);
+	} else if (h) {
 		snprintf(o->detail, sizeof(o->detail), "%s", h->text);
-	else
+	} else {
 		snprintf(o->detail, sizeof(o->detail), "level=%d opt=%d", q->level, q->optname);
+	}
 	if (!ch) {
 		snprintf(o->object, sizeof(o->object), "-");
 		snprintf(o->detail + strlen(o->detail), sizeof(o->detail) - strlen(o->detail),
@@ -595,9 +632,14 @@ void listener_sockopt(struct broker *b, const struct req *r, struct outcome *o)
 	}
 	endpoint_format(&ch->l->ep, o->object, sizeof(o->object));
 	o->rule_held = ch->l->rule;
-	if (r->who.id.uid != ch->share->uid || r->who.id.uid != ch->l->uid) {
-		snprintf(o->detail + strlen(o->detail), sizeof(o->detail) - strlen(o->detail),
-			 " reason=listener-of-uid-%u", (unsigned)ch->l->uid);
+	if (r->who.id.uid != ch->share->uid || r->who.id.uid != ch->l->uid ||
+	    !one_user(ch->l, r->who.id.uid)) {
+		if (r->who.id.uid == ch->share->uid && r->who.id.uid == ch->l->uid)
+			snprintf(o->detail + strlen(o->detail), sizeof(o->detail) - strlen(o->detail),
+				 " reason=listener-shared-with-another-uid");
+		else
+			snprintf(o->detail + strlen(o->detail), sizeof(o->detail) - strlen(o->detail),
+				 " reason=listener-of-uid-%u", (unsigned)ch->l->uid);
 		o->denied = true;
 		o->err = EPERM;
 		return;

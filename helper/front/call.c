@@ -82,6 +82,7 @@ struct as_caller_id caller_id(const struct notif *n, bool real)
 		.gid = real ? n->cred.rgid : n->cred.fsgid,
 		.groups = n->cred.groups,
 		.ngroups = n->cred.ngroups,
+		.umask = n->cred.umask, /* a try that creates creates as the program would */
 	};
 
 	return id;

@@ -108,7 +108,7 @@ static int sock_job(const struct notif *n, bool try, struct sockaddr_storage *na
 	if (!s)
 		return -ENOMEM;
 	*s = (struct sock_job){ .job = { .fn = sock_job_fn, .release = sock_job_release,
-					 .uid = n->cred.fsuid },
+					 .uid = n->cred.fsuid, .once = try },
 				.try = try, .salen = n->salen, .id = caller_id(n, false) };
 	memcpy(&s->sa, &n->sa, n->salen);
 	s->id.umask = AS_CALLER_UMASK_KEEP;
@@ -142,9 +142,20 @@ static int sock_job(const struct notif *n, bool try, struct sockaddr_storage *na
 	return rc;
 }
 
+/*
+ * Is the socket one whose calls may wait for its lock?  By what the socket
+ * is (SO_DOMAIN takes no lock), never by the address the program passed:
+ * a tcp socket may be given a unix address.  Anything but a unix socket
+ * goes to a sockjob.
+ */
 static bool inet(const struct notif *n)
 {
-	return n->sa.ss_family == AF_INET || n->sa.ss_family == AF_INET6;
+	int domain = -1;
+	socklen_t len = sizeof(domain);
+
+	if (getsockopt(n->fds.sock, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
+		return true;
+	return domain != AF_UNIX;
 }
 
 /*

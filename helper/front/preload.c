@@ -13,8 +13,8 @@
 #include "wire.h"
 
 #include <errno.h>
-
 #include <string.h>
+#include <sys/socket.h>
 
 /* The decoded bodies a request points into while it is served. */
 union body {
@@ -70,7 +70,17 @@ static int decode_reopen(const unsigned char *msg, size_t len, const int *fds, s
 static int decode_socket(const unsigned char *msg, size_t len, const int *fds, size_t nfds,
 			 union body *u, struct req *r)
 {
+	int type;
+	socklen_t tlen = sizeof(type);
+
 	if (wire_decode_socket(msg, len, &u->socket) < 0 || nfds != 1)
+		return -1;
+	/*
+	 * A socket, and nothing else (no file of the program's is ever looked
+	 * at, which on a FUSE mount of its own could wait): SO_TYPE says
+	 * ENOTSOCK for anything else without touching it.
+	 */
+	if (getsockopt(fds[0], SOL_SOCKET, SO_TYPE, &type, &tlen) < 0)
 		return -1;
 	r->u.socket.family = u->socket.family;
 	r->u.socket.type = u->socket.type;

@@ -187,6 +187,9 @@ static void bind_job_fn(struct sockjob *j)
 	if (b->filtered && (b->filter_rc = peer_filter_lock(b->sock, b->ps.nets, b->ps.n,
 							    b->ps.flags)))
 		return;
+	/* each step takes the lock again: asked again before the one that counts */
+	if (sockjob_left(j))
+		return;
 	b->err = bind(b->sock, (const struct sockaddr *)&b->sa, b->salen) < 0 ? errno : 0;
 }
 

@@ -169,7 +169,7 @@ static int bind_at(int sock, int dirfd, const char *base)
 }
 
 
-/* One bind, with the program's umask: the broker runs with umask 0 and one thread. */
+/* One bind, with the program's umask: the broker runs with umask 0, and only its loop thread makes files. */
 static int bind_once(int sock, const struct unix_target *t, mode_t mask)
 {
 	mode_t old = umask(mask & 0777);

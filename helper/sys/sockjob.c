@@ -18,13 +18,15 @@ struct worker {
 	pthread_cond_t wake;
 	struct sockjob *job; /* NULL: idle */
 	struct worker *next; /* on the idle list */
+	unsigned gen;        /* the generation it was made in (sockjob_retire) */
+	bool retire;         /* idle, and told to end */
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t finished_cv;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static struct worker *idle;
-static unsigned nidle, nstuck;
+static unsigned nidle, nstuck, gen;
 static struct {
 	uid_t uid;
 	unsigned n;
@@ -62,14 +64,18 @@ static void *worker_main(void *arg)
 	pthread_mutex_lock(&mu);
 	for (;;) {
 		struct sockjob *j;
+		bool last;
 
-		while (!w->job)
+		while (!w->job && !w->retire)
 			pthread_cond_wait(&w->wake, &mu);
+		if (!w->job)
+			break; /* retired while idle: off the list already */
 		j = w->job;
 		pthread_mutex_unlock(&mu);
 		j->fn(j);
 		pthread_mutex_lock(&mu);
 		w->job = NULL;
+		last = j->once; /* read before j changes hands */
 		j->finished = true;
 		if (j->left) {
 			unsigned *n = stuck_of(j->uid, false);
@@ -83,7 +89,7 @@ static void *worker_main(void *arg)
 		} else {
 			pthread_cond_broadcast(&finished_cv);
 		}
-		if (nidle >= IDLE_MAX)
+		if (last || nidle >= IDLE_MAX || w->gen != gen)
 			break;
 		w->next = idle;
 		idle = w;
@@ -108,6 +114,7 @@ static int start(struct sockjob *j)
 		return -ENOMEM;
 	pthread_cond_init(&w->wake, NULL);
 	w->job = j;
+	w->gen = gen;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	sigfillset(&all);
@@ -189,4 +196,19 @@ unsigned sockjob_stuck(void)
 	n = nstuck;
 	pthread_mutex_unlock(&mu);
 	return n;
+}
+
+void sockjob_retire(void)
+{
+	pthread_mutex_lock(&mu);
+	gen++;
+	while (idle) {
+		struct worker *w = idle;
+
+		idle = w->next;
+		nidle--;
+		w->retire = true;
+		pthread_cond_signal(&w->wake);
+	}
+	pthread_mutex_unlock(&mu);
 }

@@ -35,6 +35,12 @@ struct sockjob {
 	/* frees the job: called by the thread for a job left to it (-ETIMEDOUT) */
 	void (*release)(struct sockjob *j);
 	uid_t uid; /* whose socket: the stuck jobs are counted per uid */
+	/*
+	 * The thread ends after this job instead of waiting for the next: for
+	 * a job that runs as the program (as_caller), whose user could, while
+	 * the thread had its uid, have lowered its priority or pinned it.
+	 */
+	bool once;
 	/* sockjob.c's */
 	bool finished, left;
 };
@@ -51,6 +57,13 @@ int sockjob_run(struct sockjob *j);
 
 /* Has the caller left j to its thread?  (fn may skip what no one waits for.) */
 bool sockjob_left(struct sockjob *j);
+
+/*
+ * Let every thread made so far end: the idle ones now, the busy ones after
+ * their job.  Threads keep the credentials they were made with, and a
+ * reload that gives up capabilities changes only the caller's thread.
+ */
+void sockjob_retire(void);
 
 /* How many jobs are stuck now (for the tests and the status line). */
 unsigned sockjob_stuck(void);

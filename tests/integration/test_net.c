@@ -296,11 +296,11 @@ Test(net, channel_answers_as_listener)
 				 "short=EINVAL bindtodevice=ENOPROTOOPT congestion=ENOPROTOOPT "
 				 "accepted:"), "%s: %s (%s)", cases[i].ip, r.out, r.err);
 		cr_assert(strstr(r.out, acc), "%s: '%s', native '%s'", cases[i].ip, r.out, n.out);
-		snprintf(line, sizeof(line), "op=sockopt object=%s level=tcp opt=nodelay verdict=allow "
-			 "rule=-a:1 errno=0", cases[i].object);
+		snprintf(line, sizeof(line), "op=sockopt object=%s level=tcp opt=nodelay value=1 "
+			 "verdict=allow rule=-a:1 errno=0", cases[i].object);
 		h_audit_has(line);
 		snprintf(line, sizeof(line), "op=sockopt object=%s level=socket opt=keepalive "
-			 "verdict=allow", cases[i].object);
+			 "value=1 verdict=allow", cases[i].object);
 		h_audit_has(line);
 		snprintf(line, sizeof(line), "op=sockopt object=%s level=tcp opt=keepidle "
 			 "verdict=error rule=-a:1 errno=EINVAL", cases[i].object);
@@ -328,9 +328,9 @@ Test(net, sockopt_refused_on_fake_channel)
 	if (strncmp(r.out, "ok netns=1", 10))
 		cr_log_warn("no network namespace of its own: the fake had another name (%s)", r.out);
 	h_free(&r);
-	h_audit_has("op=sockopt object=- level=tcp opt=nodelay reason=not-a-listener-channel "
+	h_audit_has("op=sockopt object=- level=tcp opt=nodelay value=1 reason=not-a-listener-channel "
 		    "verdict=deny rule=default errno=EPERM");
-	h_audit_has("op=sockopt object=127.0.0.1:836 level=tcp opt=nodelay verdict=allow");
+	h_audit_has("op=sockopt object=127.0.0.1:836 level=tcp opt=nodelay value=1 verdict=allow");
 }
 
 /* Python adopts the listener by its descriptor (socket(fileno=) asks getsockopt). */

@@ -579,6 +579,25 @@ Test(seccomp, glibc_raw_creat_owned_by_caller_with_its_umask)
 	cr_assert_eq(st.st_mode & 07777, 0644, "mode %o: 0664 under umask 022", st.st_mode & 07777);
 }
 
+/*
+ * The same in a directory the program may write itself: the try as the
+ * caller creates it, with the program's umask too (not the broker's 0).
+ */
+Test(seccomp, glibc_raw_creat_by_its_own_right_keeps_its_umask)
+{
+	const char *dir = h_dir("open", 0777);
+	const char *f = h_path("open/new");
+	struct stat st;
+
+	expect("seccomp", (char *[]){ dir_rule(dir, "read,write,create"), NULL },
+	       (char *[]){ (char *)sysopen(), "creat", (char *)f, "0664", "022", NULL },
+	       "ok fd=3\n");
+	cr_assert_eq(stat(f, &st), 0, "%s: %s", f, strerror(errno));
+	cr_assert_eq(st.st_uid, NOBODY_UID);
+	cr_assert_eq(st.st_mode & 07777, 0644, "mode %o: 0664 under umask 022", st.st_mode & 07777);
+	h_audit_lacks("object=");
+}
+
 /* What root sees of path, as fileprobe prints it. */
 static const char *root_sees(const char *path)
 {

@@ -91,6 +91,13 @@ Test(sockjob, a_quick_job_comes_back)
 		cr_assert_eq(sockjob_run(&p->job), 0);
 		cr_assert_eq(p->ran, i + 1);
 	}
+	/* retired threads end; the next job gets a new one */
+	sockjob_retire();
+	cr_assert_eq(sockjob_run(&p->job), 0);
+	cr_assert_eq(p->ran, 101);
+	p->job.once = true;
+	cr_assert_eq(sockjob_run(&p->job), 0);
+	cr_assert_eq(sockjob_run(&p->job), 0, "no thread after a job that ends its own");
 	free(p);
 	cr_expect_eq(released, 0);
 }
