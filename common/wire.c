@@ -336,3 +336,28 @@ int wire_decode_sockopt(const void *buf, size_t len, struct fdb_sockopt_req *out
 	memcpy(out->value, p + FDB_HDR_LEN + 12, out->vlen);
 	return 0;
 }
+
+int wire_encode_supervise(void *buf, size_t cap, uint16_t op, uint32_t seq,
+			  const struct fdb_supervise_req *r)
+{
+	unsigned char *p = buf;
+	size_t len = FDB_HDR_LEN + 4;
+
+	if ((op != FDB_OP_ADMIT && op != FDB_OP_HANDOVER) || r->flags != 0)
+		return -EINVAL;
+	if (len > cap)
+		return -EMSGSIZE;
+	put_hdr(p, op, (uint32_t)len, seq);
+	put_u32(p + FDB_HDR_LEN, r->flags);
+	return (int)len;
+}
+
+int wire_decode_supervise(const void *buf, size_t len, struct fdb_supervise_req *out)
+{
+	const unsigned char *p = buf;
+
+	if (len != FDB_HDR_LEN + 4)
+		return -EBADMSG;
+	out->flags = get_u32(p + FDB_HDR_LEN);
+	return out->flags == 0 ? 0 : -EBADMSG;
+}

@@ -31,6 +31,15 @@
  *            1 to FDB_SOCKOPT_MAX: an int, or a struct linger), filling the
  *            record exactly; the program's end of a listener channel rides
  *            along (setsockopt on the listener the broker holds)
+ *     ADMIT  u32 flags (0): will the broker supervise the sender under the
+ *            seccomp filter?  Asked before the filter is installed (a filter
+ *            nobody reads fails every trapped call with ENOSYS).  Status 0
+ *            reserves a tree for this connection; EAGAIN: the broker's
+ *            limit on trees; EPERM: this broker supervises none
+ *     HANDOVER u32 flags (0); the sender's seccomp listener rides along.
+ *            Only after an ADMIT answered 0 on the same connection.  Status
+ *            0: the tree waits for its proof, the marker call (below),
+ *            which the sender makes next
  *     REPLY  i32 status (0 or an errno), u32 rflags; a descriptor rides along
  *            when status is 0 and the request makes one (SOCKET, OPEN,
  *            REOPEN, STAT for stat), or
@@ -50,8 +59,8 @@
 #include <stdint.h>
 
 #define FDB_MAGIC 0x52424446u /* "FDBR" on little-endian hosts */
-/* 2: BIND carries the program's umask; 3: SOCKOPT */
-#define FDB_VERSION 3
+/* 2: BIND carries the program's umask; 3: SOCKOPT; 4: ADMIT and HANDOVER */
+#define FDB_VERSION 4
 #define FDB_HDR_LEN 16
 #define FDB_PATH_MAX 4096 /* PATH_MAX, NUL included */
 #define FDB_MSG_MAX (FDB_HDR_LEN + 12 + FDB_PATH_MAX)
@@ -66,6 +75,8 @@ enum fdb_op {
 	FDB_OP_REOPEN = 4,
 	FDB_OP_STAT = 5,
 	FDB_OP_SOCKOPT = 6,
+	FDB_OP_ADMIT = 7,
+	FDB_OP_HANDOVER = 8,
 	FDB_OP_REPLY = 0x100,
 	FDB_OP_CONN = 0x101,
 };
@@ -134,6 +145,28 @@ struct fdb_sockopt_req {
 	unsigned char value[FDB_SOCKOPT_MAX];
 };
 
+/*
+ * The marker: after a HANDOVER answered 0, the sender makes this call,
+ * which its filter traps,
+ *
+ *	faccessat2(FDB_MARKER_FD, NULL, FDB_MARKER_MODE, FDB_MARKER_FLAGS)
+ *
+ * and the broker, seeing it arrive on the listener from a thread of the
+ * sender's thread group (SO_PEERPIDFD), answers FDB_MARKER_OK: the
+ * listener is the sender's own.  The kernel itself never returns a
+ * positive value there (without a broker: EBADF or EINVAL; with the
+ * listener closed: ENOSYS).
+ */
+#define FDB_MARKER_FD (-0x4642)
+#define FDB_MARKER_MODE 0x46444252u
+#define FDB_MARKER_FLAGS 0x4d41524bu
+#define FDB_MARKER_OK 0x4642
+
+/* ADMIT and HANDOVER: only flags, 0 for now. */
+struct fdb_supervise_req {
+	uint32_t flags;
+};
+
 struct fdb_reply {
 	int32_t status;
 	uint32_t rflags;
@@ -149,6 +182,9 @@ int wire_encode_addr(void *buf, size_t cap, uint16_t op, uint32_t seq, const str
 int wire_encode_bind(void *buf, size_t cap, uint32_t seq, const struct fdb_bind_req *r);
 int wire_encode_reopen(void *buf, size_t cap, uint32_t seq, const struct fdb_reopen_req *r);
 int wire_encode_sockopt(void *buf, size_t cap, uint32_t seq, const struct fdb_sockopt_req *r);
+/* op: FDB_OP_ADMIT or FDB_OP_HANDOVER */
+int wire_encode_supervise(void *buf, size_t cap, uint16_t op, uint32_t seq,
+			  const struct fdb_supervise_req *r);
 
 /* Stamp a new sequence number into an encoded record. */
 void wire_set_seq(void *buf, uint32_t seq);
@@ -171,5 +207,7 @@ int wire_decode_addr(const void *buf, size_t len, struct fdb_addr *out);
 int wire_decode_bind(const void *buf, size_t len, struct fdb_bind_req *out);
 int wire_decode_reopen(const void *buf, size_t len, struct fdb_reopen_req *out);
 int wire_decode_sockopt(const void *buf, size_t len, struct fdb_sockopt_req *out);
+/* ADMIT and HANDOVER alike (the header says which); flags other than 0: -EBADMSG */
+int wire_decode_supervise(const void *buf, size_t len, struct fdb_supervise_req *out);
 
 #endif

@@ -1,6 +1,6 @@
 /* Will the way in work?  See preflight.h. */
 #include "cli/preflight.h"
-#include "sys/elfinfo.h"
+#include "elfinfo.h"
 #include "sys/pathsearch.h"
 
 #include <errno.h>

@@ -24,7 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sys/elfinfo.h"
+#include "elfinfo.h"
 #include "sys/users.h"
 
 struct preflight {
@@ -62,7 +62,7 @@ int preflight_program(struct preflight *pf, const char *program);
 bool preflight_find(const struct identity *id, const char *program, char *out, size_t cap);
 
 /*
- * How path starts (sys/elfinfo.h), read only if it is a regular file
+ * How path starts (common/elfinfo.h), read only if it is a regular file
  * (EISDIR for anything else): 0, or -1 with errno.  Nothing is said.
  */
 int preflight_inspect(const char *path, struct exe_info *x);

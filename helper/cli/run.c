@@ -14,7 +14,7 @@
  */
 #include "core/broker.h"
 #include "fdpass.h"
-#include "front/filter.h"
+#include "filter.h"
 #include "front/preload.h"
 #include "front/seccomp.h"
 #include "sys/caps.h"

@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 
 #include "core/broker.h"
-#include "front/syscalls.h"
+#include "syscalls.h"
 #include "front/target.h"
 #include "front/worker.h"
 

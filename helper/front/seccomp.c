@@ -49,7 +49,7 @@ struct sc_tree {
 	struct notif_memo memo;
 };
 
-/* The architecture the filter lets through to us (front/filter.c). */
+/* The architecture the filter lets through to us (common/filter.c). */
 static const struct sc_arch *f_arch(void)
 {
 	return sc_native();

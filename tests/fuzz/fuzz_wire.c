@@ -38,6 +38,7 @@ static void body(uint16_t op, uint32_t seq, const uint8_t *data, size_t size, bo
 	struct fdb_bind_req br;
 	struct fdb_reopen_req ro;
 	struct fdb_sockopt_req so;
+	struct fdb_supervise_req sv;
 	struct endpoint ep;
 	char text[256];
 
@@ -75,6 +76,12 @@ static void body(uint16_t op, uint32_t seq, const uint8_t *data, size_t size, bo
 			abort();
 		if (hdr_ok && op == FDB_OP_SOCKOPT)
 			same(wire_encode_sockopt(out, sizeof(out), seq, &so), data, size);
+	}
+	if (wire_decode_supervise(data, size, &sv) == 0) {
+		if (sv.flags != 0)
+			abort();
+		if (hdr_ok && (op == FDB_OP_ADMIT || op == FDB_OP_HANDOVER))
+			same(wire_encode_supervise(out, sizeof(out), op, seq, &sv), data, size);
 	}
 	if (wire_decode_bind(data, size, &br) == 0) {
 		if (br.a.len > FDB_SOCKADDR_MAX || br.umask > 0777)

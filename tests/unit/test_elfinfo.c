@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "sys/elfinfo.h"
+#include "elfinfo.h"
 
 TestSuite(elfinfo);
 

@@ -1,5 +1,5 @@
 /*
- * front/filter: the program filter_build writes, run here by a small
+ * common/filter: the program filter_build writes, run here by a small
  * classic-BPF interpreter for both tables (aarch64's is only ever run
  * this way on x86_64), and the native filter installed for real in a
  * child (no_new_privs first, so no root is needed) whose calls the test
@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "fdpass.h"
-#include "front/filter.h"
+#include "filter.h"
 
 TestSuite(filter, .timeout = 10);
 

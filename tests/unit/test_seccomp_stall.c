@@ -60,7 +60,7 @@
 #include "core/broker.h"
 #include "core/loop.h"
 #include "fdpass.h"
-#include "front/filter.h"
+#include "filter.h"
 #include "front/seccomp.h"
 #include "policy_fixture.h"
 

@@ -1,5 +1,5 @@
 /*
- * front/syscalls: the numbers written out in the tables against the
+ * common/syscalls: the numbers written out in the tables against the
  * build's own SYS_* constants (x86_64 on an x86_64 build, aarch64 on an
  * aarch64 one), and the lookups by number and by call.
  */
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 
-#include "front/syscalls.h"
+#include "syscalls.h"
 
 TestSuite(syscalls);
 

@@ -367,3 +367,31 @@ Test(wire, sockopt_malformed)
 	in.vlen = 4;
 	cr_assert_eq(wire_encode_sockopt(buf, FDB_HDR_LEN + 15, 1, &in), -EMSGSIZE);
 }
+
+Test(wire, supervise_round_trip_and_malformed)
+{
+	unsigned char buf[FDB_MSG_MAX];
+	struct fdb_supervise_req in = { 0 }, out = { 7 };
+	struct fdb_hdr h;
+	uint32_t one = 1;
+	int len;
+
+	for (uint16_t op = FDB_OP_ADMIT; op <= FDB_OP_HANDOVER; op++) {
+		len = wire_encode_supervise(buf, sizeof(buf), op, 9, &in);
+		cr_assert_eq(len, FDB_HDR_LEN + 4);
+		cr_assert_eq(wire_decode_hdr(buf, (size_t)len, &h), 0);
+		cr_assert_eq(h.op, op);
+		cr_assert_eq(h.seq, 9);
+		cr_assert_geq(h.version, 4, "ADMIT and HANDOVER came with version 4");
+		cr_assert_eq(wire_decode_supervise(buf, (size_t)len, &out), 0);
+		cr_assert_eq(out.flags, 0);
+		cr_assert_eq(wire_decode_supervise(buf, (size_t)len - 1, &out), -EBADMSG);
+		cr_assert_eq(wire_decode_supervise(buf, (size_t)len + 1, &out), -EBADMSG);
+		memcpy(buf + FDB_HDR_LEN, &one, 4); /* a flag no version defines */
+		cr_assert_eq(wire_decode_supervise(buf, (size_t)len, &out), -EBADMSG);
+	}
+	cr_assert_eq(wire_encode_supervise(buf, sizeof(buf), FDB_OP_OPEN, 1, &in), -EINVAL);
+	cr_assert_eq(wire_encode_supervise(buf, FDB_HDR_LEN + 3, FDB_OP_ADMIT, 1, &in), -EMSGSIZE);
+	in.flags = 1;
+	cr_assert_eq(wire_encode_supervise(buf, sizeof(buf), FDB_OP_ADMIT, 1, &in), -EINVAL);
+}

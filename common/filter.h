@@ -4,7 +4,7 @@
  *
  * The filter checks the architecture first (anything but the native one,
  * i386 and x32 calls included, is allowed untouched), then sends the calls
- * of front/syscalls.h to the listener with SECCOMP_RET_USER_NOTIF: the
+ * of common/syscalls.h to the listener with SECCOMP_RET_USER_NOTIF: the
  * open, stat and access families and bind always, socket only for the
  * families and types the kernel refuses an unprivileged caller (SOCK_RAW,
  * AF_PACKET).  Everything else is allowed.
@@ -17,7 +17,7 @@
 #include <linux/filter.h>
 #include <stddef.h>
 
-#include "front/syscalls.h"
+#include "syscalls.h"
 
 /* Most instructions filter_build writes. */
 #define FILTER_MAX 64

@@ -12,7 +12,7 @@
  * seccomp_data and int in the kernel: only their low words are compared,
  * as the kernel itself reads them.
  */
-#include "front/filter.h"
+#include "filter.h"
 
 #include <endian.h>
 #include <errno.h>

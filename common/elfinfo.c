@@ -1,5 +1,5 @@
 /* How an executable starts; see elfinfo.h. */
-#include "sys/elfinfo.h"
+#include "elfinfo.h"
 
 #include <elf.h>
 #include <endian.h>

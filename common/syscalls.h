@@ -2,7 +2,7 @@
  * The system calls the seccomp front end traps, by architecture.  The
  * numbers are written out for each architecture (not taken from the
  * build's <asm/unistd.h>), so that the aarch64 table is compiled and
- * checked on x86_64 too; the filter (front/filter.c) and the decoder
+ * checked on x86_64 too; the filter (common/filter.c) and the decoder
  * (front/seccomp.c) both read them from here.
  *
  * Pure tables: nothing here makes a system call or fails.

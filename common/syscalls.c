@@ -4,7 +4,7 @@
  * aarch64: the generic table (asm-generic/unistd.h), which has no open,
  * creat, stat, lstat or access, only their *at forms.
  */
-#include "front/syscalls.h"
+#include "syscalls.h"
 
 #include <linux/audit.h>
 #include <stddef.h>
