@@ -5,6 +5,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -275,4 +276,28 @@ bool elf_interp_is_glibc(const char *interp)
 	base = base ? base + 1 : interp;
 	return strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "ld64.so.", 8) == 0 ||
 	       strcmp(base, "ld.so.1") == 0;
+}
+
+bool elf_shim_enters(const struct exe_info *x, char *why, size_t cap)
+{
+	char none[1];
+
+	if (!why) {
+		why = none;
+		cap = sizeof(none);
+	}
+	if (x->go) {
+		snprintf(why, cap, "a Go program");
+		return false;
+	}
+	if (!x->has_interp) {
+		snprintf(why, cap, "statically linked");
+		return false;
+	}
+	if (!elf_interp_is_glibc(x->interp)) {
+		snprintf(why, cap, "loaded by %s, not glibc's loader", x->interp);
+		return false;
+	}
+	snprintf(why, cap, "loaded by glibc's %s", x->interp);
+	return true;
 }

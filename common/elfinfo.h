@@ -14,6 +14,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 enum exe_kind {
 	EXE_UNKNOWN, /* neither ELF nor #!: the kernel may still run it (binfmt_misc) */
@@ -37,5 +38,13 @@ int elf_inspect(int fd, struct exe_info *out);
 
 /* Is interp glibc's dynamic loader (ld-linux*.so.*, ld64.so.*, ld.so.1)? */
 bool elf_interp_is_glibc(const char *interp);
+
+/*
+ * Can the shim enter the ELF file x describes (EXE_ELF of our byte order)?
+ * Not a Go program, not statically linked, not loaded by a loader other
+ * than glibc's: the filter's then.  why (may be NULL) gets the reason in a
+ * few words ("statically linked", "a Go program", "loaded by glibc's ...").
+ */
+bool elf_shim_enters(const struct exe_info *x, char *why, size_t cap);
 
 #endif

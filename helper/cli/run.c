@@ -378,20 +378,7 @@ static int exit_status(int status)
 
 static enum via judge_elf(const struct exe_info *x, char *why, size_t cap)
 {
-	if (x->go) {
-		snprintf(why, cap, "a Go program");
-		return VIA_SECCOMP;
-	}
-	if (!x->has_interp) {
-		snprintf(why, cap, "statically linked");
-		return VIA_SECCOMP;
-	}
-	if (!elf_interp_is_glibc(x->interp)) {
-		snprintf(why, cap, "loaded by %s, not glibc's loader", x->interp);
-		return VIA_SECCOMP;
-	}
-	snprintf(why, cap, "loaded by glibc's %s", x->interp);
-	return VIA_PRELOAD;
+	return elf_shim_enters(x, why, cap) ? VIA_PRELOAD : VIA_SECCOMP;
 }
 
 /*
