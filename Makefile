@@ -247,7 +247,7 @@ install: all
 	sed 's|@BINDIR@|$(BINDIR)|g' systemd/fdbroker.service.in >$(DESTDIR)$(UNITDIR)/fdbroker.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/fdbroker.service
 	install -m 0644 systemd/fdbroker.socket $(DESTDIR)$(UNITDIR)/
-	install -m 0644 examples/*.policy examples/README.md $(DESTDIR)$(EXAMPLEDIR)/
+	install -m 0644 examples/*.policy examples/*.service examples/README.md $(DESTDIR)$(EXAMPLEDIR)/
 	install -m 0755 examples/icmp-probe.py $(DESTDIR)$(EXAMPLEDIR)/
 	install -m 0644 completion/fdbroker $(DESTDIR)$(COMPLETIONDIR)/fdbroker
 	test -e $(DESTDIR)$(SYSCONFDIR)/fdbroker/policy || \

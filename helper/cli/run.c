@@ -23,6 +23,7 @@
 #include "cli/cli.h"
 #include "cli/shimenv.h"
 #include "cli/tree.h"
+#include "cli/via.h"
 #include "sys/pathsearch.h"
 #include "sys/users.h"
 
@@ -38,8 +39,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-enum via { VIA_AUTO, VIA_PRELOAD, VIA_SECCOMP };
 
 struct run_state {
 	pid_t child;
@@ -240,21 +239,6 @@ static int parse_grace(const char *arg, unsigned *out)
 	return 0;
 }
 
-static const char *const via_names[] = { [VIA_AUTO] = "auto", [VIA_PRELOAD] = "preload",
-					 [VIA_SECCOMP] = "seccomp" };
-
-/* --via preload|seccomp|auto */
-static int parse_via(const char *arg, enum via *out)
-{
-	for (int v = VIA_AUTO; v <= VIA_SECCOMP; v++)
-		if (strcmp(arg, via_names[v]) == 0) {
-			*out = (enum via)v;
-			return 0;
-		}
-	fprintf(stderr, "fdbroker run: --via wants preload, seccomp or auto, not %s\n", arg);
-	return -1;
-}
-
 /* The command line into o: 0, 1 after --help (printed), -1 on an error (said). */
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
@@ -302,7 +286,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 				return -1;
 			break;
 		case 'V':
-			if (parse_via(optarg, &o->via) < 0)
+			if (parse_via("run", optarg, &o->via) < 0)
 				return -1;
 			break;
 		case 'h':
@@ -374,72 +358,6 @@ static int exit_status(int status)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return EXIT_BROKER_FAILED;
-}
-
-static enum via judge_elf(const struct exe_info *x, char *why, size_t cap)
-{
-	return elf_shim_enters(x, why, cap) ? VIA_PRELOAD : VIA_SECCOMP;
-}
-
-/*
- * --via auto for the file at path: the filter for a program the shim
- * cannot enter (no loader runs, Go makes its own system calls, a loader
- * other than glibc's would not take the shim), the shim otherwise and when
- * the file cannot be read.  A #! script is judged by its interpreter, one
- * level down.  why: the reason, for FDBROKER_DEBUG.
- */
-static enum via judge_file(const char *path, bool script, char *why, size_t cap)
-{
-	struct exe_info x;
-
-	if (preflight_inspect(path, &x) < 0) {
-		snprintf(why, cap, "cannot inspect %s: %s", path, strerror(errno));
-		return VIA_PRELOAD;
-	}
-	if (x.kind == EXE_SCRIPT && script && x.interp[0]) {
-		int n = snprintf(why, cap, "#! %s: ", x.interp);
-
-		if (n < 0 || (size_t)n >= cap)
-			n = 0;
-		return judge_file(x.interp, false, why + n, cap - (size_t)n);
-	}
-	if (x.kind == EXE_ELF && !x.foreign)
-		return judge_elf(&x, why, cap);
-	snprintf(why, cap, "%s", x.kind == EXE_SCRIPT ? "a #! script judged no further" :
-				 x.kind == EXE_ELF    ? "an ELF file of another byte order" :
-							"neither an ELF file nor a #! script");
-	return VIA_PRELOAD;
-}
-
-/*
- * The way in for PROGRAM, and under the filter PROGRAM as USER's exec
- * would find it, into path ("" if not found: nothing to search later).
- * FDBROKER_DEBUG=1: one line on stderr with the way and why.
- */
-static enum via choose_via(const struct run_opts *o, const struct identity *id, char *path,
-			   size_t cap)
-{
-	const char *debug = getenv("FDBROKER_DEBUG");
-	char why[3 * PATH_MAX];
-	enum via v = o->via;
-
-	if (v == VIA_PRELOAD || !preflight_find(id, o->argv[0], path, cap))
-		path[0] = '\0';
-	if (v != VIA_AUTO) {
-		snprintf(why, sizeof(why), "--via %s", via_names[v]);
-	} else if (!sc_native()) {
-		snprintf(why, sizeof(why), "no seccomp filter for this architecture");
-		v = VIA_PRELOAD;
-	} else if (!path[0]) {
-		snprintf(why, sizeof(why), "not found in PATH");
-		v = VIA_PRELOAD;
-	} else {
-		v = judge_file(path, true, why, sizeof(why));
-	}
-	if (debug && strcmp(debug, "1") == 0)
-		fprintf(stderr, "fdbroker: %s: via %s (%s)\n", path[0] ? path : o->argv[0],
-			via_names[v], why);
-	return v;
 }
 
 /* The listener the child sent before its exec; -1 if none came. */
@@ -545,7 +463,7 @@ int cmd_run(int argc, char **argv)
 	}
 	policy.permissive = o.learn.mode == LEARN_PERMISSIVE;
 	l.argv = o.argv;
-	l.via = choose_via(&o, &id, program, sizeof(program));
+	l.via = choose_via(o.via, o.argv[0], &id, program, sizeof(program));
 	if (l.via == VIA_SECCOMP && program[0])
 		l.path = program;
 	if (learn_begin(&o.learn, "run", &learn, &learn_fd) < 0)

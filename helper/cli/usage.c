@@ -38,8 +38,9 @@ static const struct cmd_usage cmds[] = {
 	  LIMITS_SYNOPSIS
 	  "          [--no-supervise]\n",
 	  "the system-wide broker (default socket /run/fdbroker/socket)" },
-	{ "exec", C_EXEC, "[-s SOCKET] -- PROGRAM [ARG]...\n",
-	  "run PROGRAM with the shim, against a serve broker" },
+	{ "exec", C_EXEC, "[-s SOCKET] [--via preload|seccomp|auto] -- PROGRAM [ARG]...\n",
+	  "run PROGRAM against a serve broker, with the shim or handed over\n"
+	  "          to its supervision under the seccomp filter" },
 	{ "check", C_CHECK, "[-p POLICY]... [--policy-dir DIR]\n",
 	  "parse the policy; print each error as FILE:LINE:COL: message,\n"
 	  "          and warnings for likely mistakes" },
@@ -91,7 +92,7 @@ static const struct opt_usage opts[] = {
 	{ C_RUN,
 	  "  --stop-grace SECONDS     once PROGRAM has exited, SIGTERM stops the rest of its\n"
 	  "                           tree; SIGKILL what is left after SECONDS (default 10)\n" },
-	{ C_RUN,
+	{ C_RUN | C_EXEC,
 	  "  --via WAY                how PROGRAM's calls reach the broker: preload (the shim,\n"
 	  "                           in glibc programs), seccomp (a seccomp filter: static, Go\n"
 	  "                           and musl programs, raw system calls too), auto (default:\n"

@@ -2,7 +2,10 @@
  * The policies under examples/, as examples/README.md tells an
  * administrator to use them: each passes fdbroker check, decides its key
  * requests as the README says, and runs its real program under fdbroker
- * run: python http.server, nginx, dnsmasq, a raw ICMP prober, a backup job.
+ * run: python http.server, nginx, dnsmasq, a raw ICMP prober, a backup job;
+ * and the systemd unit static-httpd.service, whose ExecStart= (fdbroker
+ * exec of a static busybox httpd) runs as its User= against a serve broker
+ * on static-httpd.policy, in a network namespace of the test's own.
  *
  * The example files name the real ports (80, 443, 53) and paths
  * (/run/nginx.pid, /var/log/nginx/, /var/backups/db/); a test runs a copy
@@ -19,6 +22,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +31,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "served.h"
 #include "spawn.h"
 
 TestSuite(examples, .fini = p_suite_fini, .timeout = 60);
@@ -37,7 +42,7 @@ TestSuite(examples, .fini = p_suite_fini, .timeout = 60);
 static const char *const tested[] = { "fdbroker.policy",      "nginx.policy",
 				      "python-http-server.policy", "dnsmasq.policy",
 				      "blackbox-icmp.policy", "backup.policy",
-				      NULL };
+				      "static-httpd.policy",  NULL };
 
 static const char *example(const char *name)
 {
@@ -181,7 +186,7 @@ Test(examples, every_policy_checks_and_is_tested)
 		h_free(&r);
 	}
 	closedir(d);
-	cr_assert_eq(n, 6, "examples/ has %d policies, this test knows 6", n);
+	cr_assert_eq(n, 7, "examples/ has %d policies, this test knows 7", n);
 	free(readme);
 }
 
@@ -217,6 +222,8 @@ Test(examples, explain_as_documented)
 		{ "backup.policy", { "-u", "backup", "open", "/var/backups/db/dump.sql.gz", "write" }, 1,
 		  "deny (default" },
 		{ "fdbroker.policy", { "-u", "nobody", "open", "/etc/shadow" }, 1, "deny (%s:13)" },
+		{ "static-httpd.policy", { "-u", "www-data", "bind", "tcp", "[::]:80" }, 0,
+		  "allow (%s:9)" },
 	};
 
 	for (int i = 0; tested[i]; i++)
@@ -528,4 +535,112 @@ Test(examples, backup_reads_root_only_dump)
 	r = h_run((char *[]){ "cat", (char *)dump, NULL }, NULL, false);
 	cr_assert_str_eq(r.out, "-- dump of db\nCREATE TABLE t (x int);\n");
 	h_free(&r);
+}
+
+/* ---- a static web server as a systemd service, through fdbroker exec -- */
+
+/* The value of the unit's KEY= line (static buffer); asserts there is one. */
+static const char *unit_value(const char *unit, const char *key)
+{
+	static char buf[4][512];
+	static int i;
+	size_t klen = strlen(key);
+
+	for (const char *at = unit; at; at = strchr(at, '\n'), at = at ? at + 1 : NULL)
+		if (!strncmp(at, key, klen) && at[klen] == '=') {
+			i = (i + 1) % 4;
+			snprintf(buf[i], sizeof(buf[i]), "%.*s", (int)strcspn(at + klen + 1, "\n"),
+				 at + klen + 1);
+			return buf[i];
+		}
+	cr_assert_fail("the unit has no %s= line", key);
+	return NULL;
+}
+
+/* Poll (a connect every 20 ms) until 127.0.0.1:port accepts, within WAIT_MS. */
+static void wait_port(int port)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	long deadline = h_now_ms() + WAIT_MS;
+
+	for (;;) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int rc = connect(fd, (struct sockaddr *)&to, sizeof(to));
+
+		close(fd);
+		if (rc == 0)
+			return;
+		cr_assert_lt(h_now_ms(), deadline, "nothing listens on port %d: %s", port,
+			     h_slurp(h_path("server.err")));
+		poll(NULL, 0, 20);
+	}
+}
+
+/*
+ * The unit's ExecStart= word for word, as its User= (its group and
+ * supplementary groups, as systemd sets them), with three changes for a
+ * test: the built fdbroker for /usr/local/bin/fdbroker, -s the test's
+ * broker after "exec", and the test's directory for /var/www.  Port 80 is
+ * that of the test's own network namespace.
+ */
+Test(examples, static_httpd_service)
+{
+	char *unit = h_slurp_must(example("static-httpd.service"));
+	char *readme = h_slurp_must(example("README.md"));
+	const char *user = user_or_nobody(unit_value(unit, "User"));
+	const char *www = h_dir("www", 0755), *policy;
+	char exec_start[512], uid[64], gid[64], *argv[48], *save = NULL;
+	struct passwd *pw = getpwnam(user);
+	struct served s;
+	struct proc p;
+	struct result r;
+	int n = 0;
+
+	cr_assert_str_eq(unit_value(unit, "BindsTo"), "fdbroker.service");
+	cr_assert_str_eq(unit_value(unit, "After"), "fdbroker.service");
+	cr_assert(strstr(readme, "static-httpd.service"), "examples/README.md does not mention it");
+	snprintf(exec_start, sizeof(exec_start), "%s", unit_value(unit, "ExecStart"));
+	cr_assert_not_null(pw);
+	snprintf(uid, sizeof(uid), "--reuid=%s", user);
+	snprintf(gid, sizeof(gid), "--regid=%u", (unsigned)pw->pw_gid);
+	policy = policy_copy("static-httpd.policy", "www-data", NULL);
+	h_file("www/index.html", "hello from the static example\n", 0644);
+	h_own_netns(NULL);
+	served_start(&s, policy, WAIT_MS);
+
+	argv[n++] = "setpriv";
+	argv[n++] = uid;
+	argv[n++] = gid;
+	argv[n++] = "--init-groups";
+	for (char *w = strtok_r(exec_start, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		cr_assert_lt(n, 44);
+		if (!strcmp(w, "/usr/local/bin/fdbroker"))
+			w = (char *)h_fdbroker();
+		else if (!strcmp(w, "/var/www"))
+			w = (char *)www;
+		argv[n++] = w;
+		if (!strcmp(w, "exec")) {
+			argv[n++] = "-s";
+			argv[n++] = (char *)s.sock;
+		}
+	}
+	argv[n] = NULL;
+	cr_assert_str_eq(argv[4], h_fdbroker(), "ExecStart= does not start with the fdbroker path");
+	p_start(&p, argv, NULL, h_path("server.err"));
+	wait_port(80);
+	r = h_run((char *[]){ "timeout", "30", "curl", "-sS", "--noproxy", "*", "--max-time", "20",
+			      "http://127.0.0.1:80/index.html", NULL },
+		  (char *[]){ "LD_PRELOAD=", NULL }, false);
+	cr_assert_eq(r.status, 0, "curl: %s", r.err);
+	cr_assert_str_eq(r.out, "hello from the static example\n");
+	h_free(&r);
+	cr_assert_eq(p_stop(&p), 128 + SIGTERM, "%s", h_slurp(h_path("server.err")));
+	cr_assert_eq(served_stop(&s), 0);
+	h_audit_has(": supervised under the seccomp filter");
+	h_audit_has("prog=busybox op=bind object=");
+	h_audit_has(":80 proto=tcp verdict=allow rule=");
+	h_audit_has("static-httpd.policy:9 errno=0 via=seccomp");
+	free(unit);
+	free(readme);
 }

@@ -4,6 +4,9 @@
  * result line (sc.h); the tests run it under the seccomp front end.
  *
  *   fileprobe cat PATH...          each file's contents, or "err ENAME"
+ *   fileprobe lines PATH...        cat PATH... again for each line on stdin,
+ *                                  until its end (a program that keeps
+ *                                  running, say across a reload)
  *   fileprobe read PATH...         open(2) each, one probe line each
  *   fileprobe openat DIR REL FLAGS openat(2) from DIR (opened O_PATH)
  *   fileprobe stat|lstat|statx PATH   "ok ino=N size=N mode=OCTAL"
@@ -49,6 +52,15 @@ static int cmd_cat(char **av)
 		else
 			fwrite(buf, 1, (size_t)n, stdout);
 	}
+	return 0;
+}
+
+static int cmd_lines(char **av)
+{
+	char line[256];
+
+	while (fgets(line, sizeof(line), stdin))
+		cmd_cat(av);
 	return 0;
 }
 
@@ -146,9 +158,9 @@ static int cmd_access(char **av)
 int main(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
-		{ "cat", 1, cmd_cat },	     { "read", 1, cmd_read },   { "openat", 3, cmd_openat },
-		{ "stat", 1, cmd_stat },     { "lstat", 1, cmd_lstat }, { "statx", 1, cmd_statx },
-		{ "fstatat", 2, cmd_fstatat }, { "access", 2, cmd_access },
+		{ "cat", 1, cmd_cat },         { "lines", 1, cmd_lines },   { "read", 1, cmd_read },
+		{ "openat", 3, cmd_openat },   { "stat", 1, cmd_stat },     { "lstat", 1, cmd_lstat },
+		{ "statx", 1, cmd_statx },     { "fstatat", 2, cmd_fstatat }, { "access", 2, cmd_access },
 	};
 
 	return cmd_run("fileprobe", cmds, CMD_COUNT(cmds), argc, argv);
