@@ -500,19 +500,18 @@ static pid_t spawn(struct launch *l, const char *sock, int *listener, int *fail)
 
 /*
  * The broker's capabilities: what the rules need, CAP_KILL to forward
- * signals to PROGRAM's user, and under the filter CAP_SYS_PTRACE (to read
- * a target's memory and take its descriptors with pidfd_getfd) and
- * CAP_SETUID, CAP_SETGID (to try a call as the caller first).
+ * signals to PROGRAM's user, and when it supervises trees under the filter
+ * (PROGRAM's, or one a shimmed program hands over at its exec of a program
+ * the shim cannot enter) caps_supervise's.
  */
-static uint64_t run_caps(const struct policy *p, enum via via)
+static uint64_t run_caps(const struct policy *p, bool supervise)
 {
 	uint64_t keep = caps_needed(p);
 
 	if (geteuid() == 0)
 		keep |= UINT64_C(1) << CAP_KILL;
-	if (via == VIA_SECCOMP)
-		keep |= UINT64_C(1) << CAP_SYS_PTRACE | UINT64_C(1) << CAP_SETUID |
-			UINT64_C(1) << CAP_SETGID | caps_filtered_accepts(p);
+	if (supervise)
+		keep |= caps_supervise(p);
 	return keep;
 }
 
@@ -591,6 +590,8 @@ int cmd_run(int argc, char **argv)
 	b.audit = &audit;
 	b.tree_root = getpid();
 	b.allow_dumpable = dumpable_opted_out();
+	/* --via auto: a shimmed program's exec of a static one is handed over */
+	b.supervise = l.via == VIA_SECCOMP || o.via == VIA_AUTO;
 	b.limits = o.limits;
 	b.on_signal = on_signal;
 	b.client_ready = preload_client_ready; /* the shim speaks the wire */
@@ -613,7 +614,7 @@ int cmd_run(int argc, char **argv)
 		umask(0);
 		/* after the exec: an ignored signal would be inherited by PROGRAM */
 		signal(SIGXFSZ, SIG_IGN);
-		if (caps_limit(run_caps(&policy, l.via)) < 0) {
+		if (caps_limit(run_caps(&policy, b.supervise)) < 0) {
 			kill(st.child, SIGKILL);
 			waitpid(st.child, NULL, 0);
 			goto out;

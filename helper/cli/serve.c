@@ -6,7 +6,9 @@
  * only the capabilities its policy needs, reloads the policy on SIGHUP
  * (all or nothing: a policy that does not parse, or that needs a capability
  * already given up, leaves the old one in force) and tells systemd when it
- * is ready.
+ * is ready.  It supervises the programs fdbroker exec hands over under the
+ * seccomp filter (front/seccomp.h), which costs three capabilities more
+ * (caps_supervise); --no-supervise gives that up.
  */
 #include "core/broker.h"
 #include "front/preload.h"
@@ -34,6 +36,7 @@ struct serve_state {
 	const char *log;
 	struct policy *policy;
 	uint64_t caps; /* what this broker kept */
+	bool no_supervise; /* --no-supervise */
 	struct learn_opts learn;
 	int learn_fd;  /* --learn-out, or -1 */
 };
@@ -57,7 +60,7 @@ static void reload(struct broker *b, struct serve_state *st)
 		audit_note(b->audit, "policy reload refused: errors above; the old policy stays");
 		goto refuse;
 	}
-	need = caps_needed(fresh);
+	need = caps_needed(fresh) | (st->no_supervise ? 0 : caps_supervise(fresh));
 	if (need & ~st->caps) {
 		caps_format(need & ~st->caps, missing, sizeof(missing));
 		audit_note(b->audit, "policy reload refused: it needs %s, which this broker gave "
@@ -216,6 +219,7 @@ int cmd_serve(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "log", required_argument, NULL, 'l' },
+		{ "no-supervise", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		LIMITS_OPTIONS,
 		LEARN_OPTIONS,
@@ -246,6 +250,7 @@ int cmd_serve(int argc, char **argv)
 		case 'p': strlist_add(&st.policies, optarg); break;
 		case 's': sock = optarg; break;
 		case 'l': st.log = optarg; break;
+		case 'N': st.no_supervise = true; break;
 		case 'h': usage_print("serve", stdout); return 0;
 		default: usage_error("serve", c, argv); return EXIT_BROKER_FAILED;
 		}
@@ -282,7 +287,7 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	/* the broker sets modes itself: a created file gets the program's */
 	umask(0);
-	st.caps = caps_needed(st.policy);
+	st.caps = caps_needed(st.policy) | (st.no_supervise ? 0 : caps_supervise(st.policy));
 	if (caps_limit(st.caps) < 0)
 		goto out;
 	sigemptyset(&sigs);
@@ -300,14 +305,18 @@ int cmd_serve(int argc, char **argv)
 	b.on_signal = on_signal;
 	b.client_ready = preload_client_ready; /* the shim speaks the wire */
 	b.ctx = &st;
+	/* fdbroker exec hands over what the shim cannot enter */
+	b.supervise = !st.no_supervise;
 	if (broker_init(&b, lfd, &sigs) < 0) {
 		fprintf(stderr, "fdbroker: broker: %s\n", strerror(errno));
 		goto out;
 	}
 	caps_format(st.caps, caps, sizeof(caps));
 	audit_info(&audit, "limits: connections %u in all, %u per user; held listeners %u in all, "
-		   "%u per user, kept %u s unheld", b.limits.clients, b.limits.clients_per_user,
-		   b.limits.listeners, b.limits.listeners_per_user, b.limits.grace_s);
+		   "%u per user, kept %u s unheld; supervised trees %u in all, %u per user",
+		   b.limits.clients, b.limits.clients_per_user, b.limits.listeners,
+		   b.limits.listeners_per_user, b.limits.grace_s, b.limits.trees,
+		   b.limits.trees_per_user);
 	audit_info(&audit, "serving %s: rules=%zu capabilities kept: %s", sock, st.policy->n,
 		   caps);
 	notify_ready();

@@ -23,7 +23,8 @@ struct cmd_usage {
 };
 
 #define LIMITS_SYNOPSIS "          [--max-clients N] [--max-clients-per-user N] [--max-listeners N]\n" \
-			"          [--max-listeners-per-user N] [--listener-grace SECONDS]\n"
+			"          [--max-listeners-per-user N] [--listener-grace SECONDS]\n" \
+			"          [--max-trees N] [--max-trees-per-user N]\n"
 
 static const struct cmd_usage cmds[] = {
 	{ "run", C_RUN,
@@ -34,7 +35,8 @@ static const struct cmd_usage cmds[] = {
 	  "run PROGRAM as USER under a private broker" },
 	{ "serve", C_SERVE,
 	  "[-p POLICY]... [-s SOCKET] [--log DEST] [--learn] [--learn-out FILE]\n"
-	  LIMITS_SYNOPSIS,
+	  LIMITS_SYNOPSIS
+	  "          [--no-supervise]\n",
 	  "the system-wide broker (default socket /run/fdbroker/socket)" },
 	{ "exec", C_EXEC, "[-s SOCKET] -- PROGRAM [ARG]...\n",
 	  "run PROGRAM with the shim, against a serve broker" },
@@ -101,6 +103,10 @@ static const struct opt_usage opts[] = {
 	{ C_RUN | C_SERVE, "  --max-listeners-per-user N  held listeners of one uid (default 256)\n" },
 	{ C_RUN | C_SERVE, "  --max-listeners N           held listeners in all (default 4096)\n" },
 	{ C_RUN | C_SERVE, "  --listener-grace SECONDS    keep an unheld listener this long (default 60)\n" },
+	{ C_RUN | C_SERVE, "  --max-trees-per-user N      seccomp trees handed over by one uid (default 256)\n" },
+	{ C_RUN | C_SERVE, "  --max-trees N               seccomp trees handed over in all (default 1024)\n" },
+	{ C_SERVE, "  --no-supervise           take no seccomp listener from fdbroker exec or the shim\n"
+		   "                           (keeps CAP_SYS_PTRACE, CAP_SETUID, CAP_SETGID dropped)\n" },
 	{ 0, "  -h, --help               this help (COMMAND --help: that command's)\n" },
 	{ 0, "  --version                the version of fdbroker\n" },
 };

@@ -35,6 +35,7 @@ struct client {
 	gid_t *groups;     /* supplementary groups at connect(), SO_PEERGROUPS */
 	size_t ngroups;
 	struct share *share; /* its uid's record: counted in share->conns */
+	bool admitted;     /* ADMIT answered 0: a tree is counted for it until its HANDOVER */
 	char prog[17];
 };
 
@@ -51,6 +52,11 @@ struct broker {
 	int listen_fd;
 	pid_t tree_root;           /* > 0: serve only this process's descendants */
 	bool allow_dumpable;       /* run with FDBROKER_DUMPABLE=1: serve dumpable members too */
+	/*
+	 * Takes seccomp listeners its clients hand over (wire ADMIT and
+	 * HANDOVER, front/seccomp.h): it kept what supervising them needs.
+	 */
+	bool supervise;
 	broker_signal_fn on_signal; /* signals in the set given to broker_init */
 	/*
 	 * A client's connection is readable: the front end that speaks its

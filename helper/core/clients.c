@@ -135,6 +135,10 @@ static void client_reject(struct broker *b, struct client *c)
 	if (c->share) {
 		c->share->conns--;
 		b->shares.conns--;
+		if (c->admitted) { /* admitted, never handed over */
+			c->share->trees--;
+			b->shares.trees--;
+		}
 		share_release(&b->shares, c->share, broker_now_ms());
 	}
 	free(c);

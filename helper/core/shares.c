@@ -22,15 +22,19 @@ void limits_default(struct limits *l)
 		l->listeners_per_user = SHARES_LISTENERS_PER_USER;
 	if (!l->grace_s)
 		l->grace_s = SHARES_GRACE_S;
+	if (!l->trees)
+		l->trees = SHARES_TREES;
+	if (!l->trees_per_user)
+		l->trees_per_user = SHARES_TREES_PER_USER;
 }
 
 int limits_option(struct limits *l, int opt, const char *arg)
 {
 	static const char *const names[] = { "max-clients", "max-clients-per-user",
 					     "max-listeners", "max-listeners-per-user",
-					     "listener-grace" };
+					     "listener-grace", "max-trees", "max-trees-per-user" };
 	unsigned *field[] = { &l->clients, &l->clients_per_user, &l->listeners,
-			      &l->listeners_per_user, &l->grace_s };
+			      &l->listeners_per_user, &l->grace_s, &l->trees, &l->trees_per_user };
 	unsigned i = (unsigned)(opt - LIMITS_OPT_BASE);
 	unsigned long v;
 	char *end;
@@ -72,7 +76,7 @@ struct share *share_get(struct shares *t, uid_t uid)
 
 static bool idle(const struct share *s, long now)
 {
-	return !s->conns && !s->listeners && !s->suppressed &&
+	return !s->conns && !s->listeners && !s->trees && !s->suppressed &&
 	       (!s->noted || now - s->noted >= SHARES_QUIET_MS);
 }
 

@@ -31,6 +31,12 @@
 #define SHARES_LISTENERS_PER_USER 256
 #define SHARES_LISTENERS 4096
 #define SHARES_GRACE_S 60
+/*
+ * Supervised seccomp trees (each one descriptor and a few hundred bytes): a
+ * shell script exec'ing static programs in parallel makes one per program.
+ */
+#define SHARES_TREES_PER_USER 256
+#define SHARES_TREES 1024
 
 struct limits {
 	unsigned clients;            /* connections in all (clients and channels) */
@@ -38,12 +44,15 @@ struct limits {
 	unsigned listeners;          /* held listeners in all */
 	unsigned listeners_per_user; /* held listeners bound by one uid */
 	unsigned grace_s;            /* an unheld listener is closed after this */
+	unsigned trees;              /* supervised seccomp trees in all */
+	unsigned trees_per_user;     /* trees handed over by one uid */
 };
 
 struct share {
 	uid_t uid;
 	unsigned conns;      /* its clients and listener channels */
 	unsigned listeners;  /* held listeners it opened */
+	unsigned trees;      /* seccomp trees it handed over, or was admitted to */
 	long noted;          /* CLOCK_MONOTONIC ms of its last refusal line; 0: none */
 	unsigned suppressed; /* refusals since then, not yet in the log */
 	struct share *next;
@@ -53,7 +62,7 @@ struct share {
 
 struct shares {
 	struct share *bucket[SHARES_BUCKETS];
-	unsigned conns, listeners; /* totals */
+	unsigned conns, listeners, trees; /* totals */
 };
 
 /* The defaults (SHARES_*); fields left 0 by options are filled from them. */
@@ -69,9 +78,12 @@ void limits_default(struct limits *l);
 	{ "max-clients-per-user", required_argument, NULL, LIMITS_OPT_BASE + 1 },   \
 	{ "max-listeners", required_argument, NULL, LIMITS_OPT_BASE + 2 },          \
 	{ "max-listeners-per-user", required_argument, NULL, LIMITS_OPT_BASE + 3 }, \
-	{ "listener-grace", required_argument, NULL, LIMITS_OPT_BASE + 4 }
+	{ "listener-grace", required_argument, NULL, LIMITS_OPT_BASE + 4 },         \
+	{ "max-trees", required_argument, NULL, LIMITS_OPT_BASE + 5 },              \
+	{ "max-trees-per-user", required_argument, NULL, LIMITS_OPT_BASE + 6 }
 #define LIMITS_USAGE "[--max-clients N] [--max-clients-per-user N] [--max-listeners N]\n" \
-		     "       [--max-listeners-per-user N] [--listener-grace SECONDS]"
+		     "       [--max-listeners-per-user N] [--listener-grace SECONDS]\n"   \
+		     "       [--max-trees N] [--max-trees-per-user N]"
 /* 1: opt is one of them and arg is good; 0: not one of them; -1: bad arg (said on stderr). */
 int limits_option(struct limits *l, int opt, const char *arg);
 

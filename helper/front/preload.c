@@ -5,10 +5,14 @@
  * descriptor passed with it.
  * Each operation's decoder checks the body's length and fields (the codec)
  * and the exact number of descriptors; anything else drops the client.
+ *
+ * ADMIT and HANDOVER ask for no object: they carry a seccomp listener from
+ * this front end to the other (front/seccomp.h), which answers them.
  */
 #include "front/preload.h"
 #include "audit/audit.h"
 #include "core/dispatch.h"
+#include "front/seccomp.h"
 #include "fdpass.h"
 #include "wire.h"
 
@@ -151,6 +155,22 @@ static struct req_who who_of(const struct client *c)
 	return w;
 }
 
+/* ADMIT or HANDOVER: answered by the seccomp front end; -1 drops c. */
+static int supervise(struct broker *b, struct client *c, const struct fdb_hdr *h,
+		     const unsigned char *msg, size_t len, const int *fds, size_t nfds)
+{
+	struct fdb_supervise_req sv;
+	bool handover = h->op == FDB_OP_HANDOVER;
+
+	if (wire_decode_supervise(msg, len, &sv) < 0 || nfds != (handover ? 1u : 0u)) {
+		audit_note(b->audit, "pid=%d: malformed %s request: client dropped",
+			   (int)c->cred.pid, handover ? "handover" : "admit");
+		return -1;
+	}
+	return broker_reply(b, c, h->seq, handover ? seccomp_adopt(b, c, fds[0])
+						   : seccomp_admit(b, c), 0, -1);
+}
+
 /* One request record: decoded, decided, answered; -1 drops c. */
 static int serve(struct broker *b, struct client *c, const struct fdb_hdr *h,
 		 const unsigned char *msg, size_t len, const int *fds, size_t nfds)
@@ -160,6 +180,8 @@ static int serve(struct broker *b, struct client *c, const struct fdb_hdr *h,
 	struct outcome o;
 	union body u;
 
+	if (h->op == FDB_OP_ADMIT || h->op == FDB_OP_HANDOVER)
+		return supervise(b, c, h, msg, len, fds, nfds);
 	if (!op) {
 		audit_note(b->audit, "pid=%d: unknown operation %u: client dropped",
 			   (int)c->cred.pid, h->op);

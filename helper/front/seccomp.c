@@ -11,17 +11,32 @@
  * A listener reports EPOLLHUP once no process uses its filter any more
  * (Linux 5.8): the tree is gone, and its source is closed as soon as none
  * of its notifications is still in a job.
+ *
+ * A listener comes from run's own child (seccomp_attach), or is handed over
+ * by a client (seccomp_admit, seccomp_adopt): such a tree is counted
+ * against its uid's limit, and serves nothing until its proof, the marker
+ * call of the process that handed it over, has arrived on it.
  */
 #include "front/seccomp.h"
 #include "front/notif.h"
 #include "audit/audit.h"
 
+#include "syscalls.h"
+#include "wire.h"
+
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
 
 /* Workers for the reads: enough for stalls of a few trees, each one's stack mostly idle. */
 #define SC_WORKERS 16
@@ -47,6 +62,12 @@ struct sc_tree {
 	bool gone;        /* EPOLLHUP seen: closed when jobs is 0 */
 	bool watched;     /* in the loop */
 	struct notif_memo memo;
+	/* handed over by a client (else NULL, -1, 0) */
+	struct share *share; /* counted in share->trees */
+	struct ucred owner;  /* the client that handed it over */
+	char prog[17];
+	int owner_task;      /* until proven: O_PATH of /proc/PID/task of the owner's process */
+	long proof_by;       /* until proven: the CLOCK_MONOTONIC ms its marker is due by */
 };
 
 /* The architecture the filter lets through to us (common/filter.c). */
@@ -65,6 +86,13 @@ static void tree_close(struct broker *b, struct sc_tree *t)
 	if (t->watched)
 		loop_remove(b, t->fd, &t->src);
 	close(t->fd);
+	if (t->owner_task >= 0)
+		close(t->owner_task);
+	if (t->share) {
+		t->share->trees--;
+		b->shares.trees--;
+		share_release(&b->shares, t->share, broker_now_ms());
+	}
 	free(t);
 }
 
@@ -154,6 +182,66 @@ static void stuck_note(struct broker *b, struct sc_tree *t)
 			     "the kernel unserved", SC_TREE_STUCK);
 }
 
+/* A handed-over tree that cannot be the client's: logged, and closed. */
+static void disown(struct broker *b, struct sc_tree *t, const char *why)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), "seccomp listener refused: %s", why);
+	broker_refusal(b, t->share, &t->owner, t->prog, what);
+	tree_drop(b, t);
+}
+
+/* Is n the marker call (wire.h), by its number and arguments alone? */
+static bool is_marker(const struct seccomp_notif *n)
+{
+	const __u64 *a = n->data.args;
+
+	return n->data.arch == f_arch()->audit_arch &&
+	       sc_call_of(f_arch(), (int)n->data.nr) == SC_FACCESSAT2 &&
+	       (int)a[0] == FDB_MARKER_FD && a[1] == 0 && (uint32_t)a[2] == FDB_MARKER_MODE &&
+	       (uint32_t)a[3] == FDB_MARKER_FLAGS;
+}
+
+/*
+ * The first notification of a handed-over tree: the marker, from a thread
+ * of the owner's thread group, proves the listener the owner's.  The
+ * thread's tid is looked up in the owner's /proc/PID/task (opened while the
+ * owner was alive, so it cannot be a later process of the same pid), then
+ * the notification validated: the thread was still stopped in this call,
+ * so the tid found was the notifying thread's.  Reads nothing of the
+ * target's: nothing here can wait.
+ */
+static void prove(struct broker *b, struct sc_tree *t, struct seccomp_notif *n)
+{
+	char tid[16], why[96];
+	bool ours;
+
+	snprintf(tid, sizeof(tid), "%d", (int)n->pid);
+	ours = n->pid > 0 && faccessat(t->owner_task, tid, F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       target_valid(t->fd, n->id);
+	if (!ours || !is_marker(n)) {
+		notif_send(t->fd, n->id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+		if (ours)
+			snprintf(why, sizeof(why), "its first call (pid=%d) was not the marker",
+				 (int)n->pid);
+		else
+			snprintf(why, sizeof(why), "its first call came from pid=%d, not from the "
+				 "process that handed it over", (int)n->pid);
+		disown(b, t, why);
+		return;
+	}
+	if (notif_send(t->fd, n->id, FDB_MARKER_OK, 0, 0) < 0) {
+		disown(b, t, "its marker call was gone before its answer");
+		return;
+	}
+	close(t->owner_task);
+	t->owner_task = -1;
+	audit_info(b->audit, "pid=%d uid=%u prog=%s: supervised under the seccomp filter "
+		   "(trees of uid %u: %u)", (int)t->owner.pid, (unsigned)t->owner.uid, t->prog,
+		   (unsigned)t->owner.uid, t->share->trees);
+}
+
 /* One notification off the listener. */
 static void receive(struct broker *b, struct sc_tree *t)
 {
@@ -173,6 +261,11 @@ static void receive(struct broker *b, struct sc_tree *t)
 					     "tree is no longer served", strerror(e));
 			tree_drop(b, t);
 		}
+		return;
+	}
+	if (t->owner_task >= 0) {
+		prove(b, t, &n->n);
+		free(n);
 		return;
 	}
 	notif_init(n);
@@ -206,7 +299,22 @@ static void tree_shut(struct broker *b, struct evsrc *src)
 	tree_drop(b, (struct sc_tree *)src);
 }
 
-static const struct evsrc_ops tree_ops = { .ready = tree_ready, .close = tree_shut };
+/* A handed-over tree whose marker is late: refused. */
+static long tree_expire(struct broker *b, struct evsrc *src, long now)
+{
+	struct sc_tree *t = (struct sc_tree *)src;
+
+	if (t->owner_task < 0 || t->gone)
+		return 0;
+	if (now < t->proof_by)
+		return t->proof_by;
+	disown(b, t, "no marker call came in time");
+	return 0;
+}
+
+static const struct evsrc_ops tree_ops = {
+	.ready = tree_ready, .expire = tree_expire, .close = tree_shut,
+};
 
 /* Finished jobs: decided, or freed if the loop had given up on them. */
 static void pool_ready(struct broker *b, struct evsrc *src, uint32_t events)
@@ -305,7 +413,8 @@ static struct sc_front *front_start(struct broker *b)
 	return f;
 }
 
-int seccomp_attach(struct broker *b, int listener)
+/* A tree for listener, watched; NULL with errno (listener closed). */
+static struct sc_tree *tree_new(struct broker *b, int listener)
 {
 	struct sc_front *f = front_of(b) ? front_of(b) : front_start(b);
 	struct sc_tree *t = f ? calloc(1, sizeof(*t)) : NULL;
@@ -315,19 +424,126 @@ int seccomp_attach(struct broker *b, int listener)
 
 		close(listener);
 		errno = e;
-		return -1;
+		return NULL;
 	}
 	t->src.ops = &tree_ops;
 	t->b = b;
 	t->fd = listener;
+	t->owner_task = -1;
 	if (loop_add(b, listener, &t->src, EPOLLIN) < 0) {
 		int e = errno;
 
 		close(listener);
 		free(t);
 		errno = e;
-		return -1;
+		return NULL;
 	}
 	t->watched = true;
+	return t;
+}
+
+int seccomp_attach(struct broker *b, int listener)
+{
+	return tree_new(b, listener) ? 0 : -1;
+}
+
+int seccomp_admit(struct broker *b, struct client *c)
+{
+	char what[96];
+
+	if (!b->supervise)
+		return EPERM;
+	if (c->admitted)
+		return 0;
+	if (b->shares.trees >= b->limits.trees)
+		snprintf(what, sizeof(what), "%u supervised trees in all (--max-trees)",
+			 b->shares.trees);
+	else if (c->share->trees >= b->limits.trees_per_user)
+		snprintf(what, sizeof(what), "%u supervised trees of uid %u (--max-trees-per-user)",
+			 c->share->trees, (unsigned)c->cred.uid);
+	else
+		what[0] = '\0';
+	if (what[0]) {
+		broker_refusal(b, c->share, &c->cred, c->prog, what);
+		return EAGAIN;
+	}
+	c->admitted = true;
+	c->share->trees++;
+	b->shares.trees++;
+	return 0;
+}
+
+/* Is fd a seccomp listener?  By its name alone: nothing is asked of the file itself. */
+static bool is_listener(int fd)
+{
+	static const char want[] = "anon_inode:seccomp notify";
+	char link[64], name[sizeof(want) + 1];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, name, sizeof(name));
+	return n == (ssize_t)sizeof(want) - 1 && memcmp(name, want, sizeof(want) - 1) == 0;
+}
+
+/*
+ * /proc/PID/task of the process that connected c, as O_PATH, or -errno:
+ * opened while that very process is alive (its pidfd, SO_PEERPIDFD, says
+ * it has not exited after the open), so lookups in it never find a later
+ * process's threads.
+ */
+static int owner_task(const struct client *c)
+{
+	int pidfd, dir;
+	socklen_t len = sizeof(pidfd);
+	char path[40];
+	struct pollfd p;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0)
+		return errno == ENOPROTOOPT ? -EOPNOTSUPP : -errno;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)c->cred.pid);
+	dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	p = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	if (dir >= 0 && poll(&p, 1, 0) != 0) {
+		close(dir);
+		dir = -ESRCH;
+	} else if (dir < 0) {
+		dir = -errno;
+	}
+	close(pidfd);
+	return dir;
+}
+
+int seccomp_adopt(struct broker *b, struct client *c, int listener)
+{
+	struct sc_tree *t;
+	int task, fd;
+
+	if (!c->admitted)
+		return EPERM;
+	if (!is_listener(listener))
+		return EBADF;
+	task = owner_task(c);
+	if (task < 0) {
+		if (task == -EOPNOTSUPP)
+			audit_note(b->audit, "seccomp: cannot tell who handed a listener over "
+					     "(SO_PEERPIDFD needs Linux 6.5): refused");
+		return -task;
+	}
+	fd = fcntl(listener, F_DUPFD_CLOEXEC, 0);
+	t = fd >= 0 ? tree_new(b, fd) : NULL;
+	if (!t) {
+		int e = errno;
+
+		close(task);
+		return e;
+	}
+	/* the count moves from the connection to the tree */
+	c->admitted = false;
+	t->share = c->share;
+	t->owner = c->cred;
+	memcpy(t->prog, c->prog, sizeof(t->prog));
+	t->owner_task = task;
+	t->proof_by = broker_now_ms() + SC_PROOF_MS;
+	broker_tick_by(b, t->proof_by);
 	return 0;
 }

@@ -27,4 +27,29 @@
  */
 int seccomp_attach(struct broker *b, int listener);
 
+/*
+ * The hand-over (wire.h ADMIT, HANDOVER and the marker), from a client of
+ * the shim's protocol.  Each returns the reply's status: 0 or an errno.
+ *
+ * seccomp_admit: will the broker supervise c's process?  EPERM if it does
+ * not supervise at all (b->supervise), EAGAIN past --max-trees or
+ * --max-trees-per-user (logged at most once a second per uid); 0 counts a
+ * tree for c until its HANDOVER or its end.
+ *
+ * seccomp_adopt: listener (the client's descriptor; a copy is kept) becomes
+ * a tree that waits for its proof: its first notification must be the
+ * marker call, from a thread of the very process that connected (its pidfd,
+ * SO_PEERPIDFD, pins it; Linux 6.5), within SC_PROOF_MS.  Anything else
+ * (another process's call first, no marker in time) closes it, logged as a
+ * refusal: supervising calls of processes that did not ask would let anyone
+ * who holds a listener have the broker serve a stranger's tree.  EPERM
+ * without an ADMIT first, EBADF for a descriptor that is not a seccomp
+ * listener.
+ */
+int seccomp_admit(struct broker *b, struct client *c);
+int seccomp_adopt(struct broker *b, struct client *c, int listener);
+
+/* How long a handed-over listener waits for its marker, in ms. */
+#define SC_PROOF_MS 5000
+
 #endif

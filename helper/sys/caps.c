@@ -81,6 +81,11 @@ uint64_t caps_filtered_accepts(const struct policy *p)
 	return 0;
 }
 
+uint64_t caps_supervise(const struct policy *p)
+{
+	return BIT(CAP_SYS_PTRACE) | BIT(CAP_SETUID) | BIT(CAP_SETGID) | caps_filtered_accepts(p);
+}
+
 void caps_format(uint64_t caps, char *buf, size_t len)
 {
 	size_t used = 0;

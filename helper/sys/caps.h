@@ -33,6 +33,13 @@ int caps_around(int cap, int (*fn)(void *ctx), void *ctx);
  */
 uint64_t caps_filtered_accepts(const struct policy *p);
 
+/*
+ * What supervising seccomp trees needs on top of the rules': CAP_SYS_PTRACE
+ * (a target's memory, pidfd_getfd of its descriptors), CAP_SETUID and
+ * CAP_SETGID (a call tried as the caller first), and caps_filtered_accepts.
+ */
+uint64_t caps_supervise(const struct policy *p);
+
 /* "cap_net_bind_service,cap_chown" for messages. */
 void caps_format(uint64_t caps, char *buf, size_t len);
 

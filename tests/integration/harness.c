@@ -113,6 +113,7 @@ const char *h_probe(void) { return build_path("tests/probe"); }
 const char *h_netprobe(void) { return build_path("tests/netprobe"); }
 const char *h_stress(void) { return build_path("tests/stress"); }
 const char *h_rawclient(void) { return build_path("tests/rawclient"); }
+const char *h_handprobe(void) { return build_path("tests/handprobe"); }
 const char *h_statprobe(void) { return build_path("tests/statprobe"); }
 const char *h_credprobe(void) { return build_path("tests/credprobe"); }
 

@@ -43,6 +43,8 @@ const char *h_probe(void);
 const char *h_netprobe(void);
 /* build/tests/rawclient: raw wire records to a broker (tests/bin/rawclient.c). */
 const char *h_rawclient(void);
+/* build/tests/handprobe: seccomp listeners handed to a broker (tests/bin/handprobe.c). */
+const char *h_handprobe(void);
 /* build/tests/statprobe: the stat and access families (tests/bin/statprobe.c). */
 const char *h_statprobe(void);
 /* build/tests/credprobe: who may use a program's connection (tests/bin/credprobe.c). */

@@ -348,13 +348,22 @@ static unsigned long long status_field(pid_t pid, const char *field)
 	return v;
 }
 
-/* serve with policy text; assert what /proc says it kept; returns it running. */
+/*
+ * serve --no-supervise with policy text (supervising seccomp trees keeps
+ * three capabilities more: caps_supervising_trees); assert what /proc says
+ * it kept; returns it running.
+ */
 static void caps_kept(struct proc *srv, const char *text, unsigned long long want)
 {
 	const char *policy = h_path("policy"), *sock = h_path("broker.sock");
+	const char *log = h_path("audit.log");
 
 	put_policy(policy, text);
-	start_serve(srv, policy, sock, h_path("audit.log"));
+	p_start(srv, (char *[]){ (char *)h_fdbroker(), "serve", "--no-supervise", "-p",
+				 (char *)policy, "-s", (char *)sock, "--log", (char *)log, NULL },
+		NULL, h_path("serve.err"));
+	cr_assert_eq(wait_for_text(log, "serving ", WAIT_MS), 0, "serve did not start:\n%s",
+		     h_slurp(h_path("serve.err")));
 	cr_assert_eq(status_field(srv->pid, "CapEff"), want, "CapEff %llx, want %llx",
 		     status_field(srv->pid, "CapEff"), want);
 	cr_assert_eq(status_field(srv->pid, "CapPrm"), want, "CapPrm %llx",
@@ -411,6 +420,25 @@ Test(serve, caps_none_needed)
 	struct proc srv;
 
 	caps_kept(&srv, "allow user nobody bind tcp 127.0.0.1:8080\n", 0);
+	cr_assert_eq(p_stop(&srv), 0);
+}
+
+/*
+ * Supervising what fdbroker exec hands over (the default) adds
+ * CAP_SYS_PTRACE (bit 19), CAP_SETUID (7) and CAP_SETGID (6) to what the
+ * rules need, and nothing else.
+ */
+Test(serve, caps_supervising_trees)
+{
+	const char *policy = h_path("policy"), *log = h_path("audit.log");
+	unsigned long long want = 0x400 | 1ull << 19 | 1ull << 7 | 1ull << 6;
+	struct proc srv;
+
+	put_policy(policy, "allow user nobody bind tcp 127.0.0.1:650\n");
+	start_serve(&srv, policy, h_path("broker.sock"), log);
+	cr_assert_eq(status_field(srv.pid, "CapEff"), want, "CapEff %llx, want %llx",
+		     status_field(srv.pid, "CapEff"), want);
+	cr_assert_eq(status_field(srv.pid, "CapBnd"), want);
 	cr_assert_eq(p_stop(&srv), 0);
 }
 
