@@ -32,7 +32,7 @@ POLICY_SRC = $(wildcard helper/policy/*.c)
 HELPER_LIB = $(POLICY_SRC) $(wildcard helper/conf/*.c helper/sys/*.c helper/audit/*.c \
              helper/learn/*.c helper/request/*.c helper/grant/*.c helper/core/*.c helper/front/*.c)
 HELPER_SRC = $(HELPER_LIB) $(wildcard helper/cli/*.c)
-SHIM_SRC   = shim/init.c shim/channel.c shim/open.c shim/reopen.c shim/stdio.c shim/socket.c shim/bind.c shim/accept.c shim/object.c shim/stat.c shim/access.c
+SHIM_SRC   = shim/init.c shim/channel.c shim/open.c shim/reopen.c shim/stdio.c shim/socket.c shim/bind.c shim/accept.c shim/object.c shim/stat.c shim/access.c shim/exec.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 pic = $(patsubst %.c,$(BUILD)/pic/%.o,$(1))

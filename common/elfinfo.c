@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -53,55 +52,105 @@ static int read_at(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-/* A header table (program or section headers) in one read; NULL with errno. */
-static unsigned char *read_table(const struct elf *e, uint64_t off, unsigned n, unsigned entsize)
-{
-	size_t len = (size_t)n * entsize;
-	unsigned char *t = malloc(len ? len : 1);
+/*
+ * A window on the file: the header tables, notes and section names are
+ * read through one of these, a kilobyte at a time, instead of into
+ * allocated copies.  The shim's exec path inspects a file after fork, in a
+ * vfork child or a signal handler, where malloc may hang; a few preads
+ * cover the tables of any real program.
+ */
+#define WIN_SIZE 1024
 
-	if (t && read_at(e->fd, t, len, off) < 0) {
-		free(t);
-		t = NULL;
-	}
-	return t;
+struct win {
+	int fd;
+	uint64_t off; /* file offset of buf[0] */
+	size_t len;   /* bytes of buf read */
+	unsigned char buf[WIN_SIZE];
+};
+
+static void win_init(struct win *w, int fd)
+{
+	w->fd = fd;
+	w->off = 0;
+	w->len = 0;
 }
 
-/* Entry i of a program header table read by read_table. */
-static struct seg phdr_at(const struct elf *e, const unsigned char *t, unsigned i)
+/* len (at most WIN_SIZE) bytes at off; NULL with errno (EIO: past the end). */
+static const unsigned char *win_at(struct win *w, uint64_t off, size_t len)
 {
-	const unsigned char *at = t + (size_t)i * e->phentsize;
+	ssize_t n;
 
+	if (off >= w->off && off - w->off <= w->len && len <= w->len - (off - w->off))
+		return w->buf + (off - w->off);
+	if (len > sizeof(w->buf) || off > (uint64_t)INT64_MAX - sizeof(w->buf)) {
+		errno = EIO;
+		return NULL;
+	}
+	w->len = 0;
+	n = pread(w->fd, w->buf, sizeof(w->buf), (off_t)off);
+	if (n < 0)
+		return NULL;
+	w->off = off;
+	w->len = (size_t)n;
+	if ((size_t)n < len) {
+		errno = EIO;
+		return NULL;
+	}
+	return w->buf;
+}
+
+/* Offset of entry i of a table at base; UINT64_MAX (unreadable) on overflow. */
+static uint64_t entry_off(uint64_t base, unsigned i, unsigned entsize)
+{
+	uint64_t at = (uint64_t)i * entsize;
+
+	return base > UINT64_MAX - at ? UINT64_MAX : base + at;
+}
+
+/* Program header i, whatever the class; -1 with errno. */
+static int phdr_at(const struct elf *e, struct win *w, unsigned i, struct seg *out)
+{
+	size_t len = e->is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	const unsigned char *at = win_at(w, entry_off(e->phoff, i, e->phentsize), len);
+
+	if (!at)
+		return -1;
 	if (e->is64) {
 		Elf64_Phdr p;
 
 		memcpy(&p, at, sizeof(p));
-		return (struct seg){ .type = p.p_type, .offset = p.p_offset, .size = p.p_filesz };
+		*out = (struct seg){ .type = p.p_type, .offset = p.p_offset, .size = p.p_filesz };
 	} else {
 		Elf32_Phdr p;
 
 		memcpy(&p, at, sizeof(p));
-		return (struct seg){ .type = p.p_type, .offset = p.p_offset, .size = p.p_filesz };
+		*out = (struct seg){ .type = p.p_type, .offset = p.p_offset, .size = p.p_filesz };
 	}
+	return 0;
 }
 
-/* Entry i of a section header table read by read_table. */
-static struct seg shdr_at(const struct elf *e, const unsigned char *t, unsigned i)
+/* Section header i, whatever the class; -1 with errno. */
+static int shdr_at(const struct elf *e, struct win *w, unsigned i, struct seg *out)
 {
-	const unsigned char *at = t + (size_t)i * e->shentsize;
+	size_t len = e->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+	const unsigned char *at = win_at(w, entry_off(e->shoff, i, e->shentsize), len);
 
+	if (!at)
+		return -1;
 	if (e->is64) {
 		Elf64_Shdr h;
 
 		memcpy(&h, at, sizeof(h));
-		return (struct seg){ .type = h.sh_type, .name = h.sh_name, .offset = h.sh_offset,
+		*out = (struct seg){ .type = h.sh_type, .name = h.sh_name, .offset = h.sh_offset,
 				     .size = h.sh_size };
 	} else {
 		Elf32_Shdr h;
 
 		memcpy(&h, at, sizeof(h));
-		return (struct seg){ .type = h.sh_type, .name = h.sh_name, .offset = h.sh_offset,
+		*out = (struct seg){ .type = h.sh_type, .name = h.sh_name, .offset = h.sh_offset,
 				     .size = h.sh_size };
 	}
+	return 0;
 }
 
 static int read_ehdr(int fd, const unsigned char *ident, struct elf *e)
@@ -136,64 +185,74 @@ static int read_ehdr(int fd, const unsigned char *ident, struct elf *e)
 /* Does a PT_NOTE segment hold the Go build-id note? */
 static bool go_note(const struct elf *e, const struct seg *s)
 {
-	unsigned char *buf;
 	size_t len = s->size < MAX_NOTES ? (size_t)s->size : MAX_NOTES, at = 0;
-	bool found = false;
+	const unsigned char *p;
+	struct win w;
 
-	buf = malloc(len ? len : 1);
-	if (!buf || read_at(e->fd, buf, len, s->offset) < 0) {
-		free(buf);
+	if (s->offset > (uint64_t)INT64_MAX - len)
 		return false;
-	}
+	win_init(&w, e->fd);
 	/* Elf32_Nhdr and Elf64_Nhdr are the same three 32-bit words, 4-aligned */
-	while (!found && len - at >= sizeof(Elf32_Nhdr)) {
+	while (len - at >= sizeof(Elf32_Nhdr)) {
 		Elf32_Nhdr n;
 		size_t name, desc;
 
-		memcpy(&n, buf + at, sizeof(n));
+		if (!(p = win_at(&w, s->offset + at, sizeof(n))))
+			return false;
+		memcpy(&n, p, sizeof(n));
 		at += sizeof(n);
 		name = ((size_t)n.n_namesz + 3) & ~(size_t)3;
 		desc = ((size_t)n.n_descsz + 3) & ~(size_t)3;
 		if (name > len - at || desc > len - at - name)
 			break;
-		found = n.n_type == NT_GO_BUILD_ID && n.n_namesz == 3 && memcmp(buf + at, "Go", 3) == 0;
+		if (n.n_type == NT_GO_BUILD_ID && n.n_namesz == 3 &&
+		    (p = win_at(&w, s->offset + at, 3)) && memcmp(p, "Go", 3) == 0)
+			return true;
 		at += name + desc;
 	}
-	free(buf);
-	return found;
+	return false;
+}
+
+/* Is the name at offset name of the string table names exactly want? */
+static bool name_is(struct win *w, const struct seg *names, uint32_t name, const char *want,
+		    size_t wantlen)
+{
+	const unsigned char *p;
+	size_t avail;
+
+	if (name >= names->size)
+		return false;
+	avail = (size_t)(names->size - name);
+	/* a name running to the table's end is ended by it */
+	if (avail == wantlen)
+		return (p = win_at(w, names->offset + name, wantlen)) && memcmp(p, want, wantlen) == 0;
+	return avail > wantlen && (p = win_at(w, names->offset + name, wantlen + 1)) &&
+	       memcmp(p, want, wantlen + 1) == 0;
 }
 
 /* Is there a section named .go.buildinfo (what `go version FILE` reads)? */
-static bool go_section(const struct elf *e)
+static bool go_section(const struct elf *e, struct win *tab)
 {
 	static const char want[] = ".go.buildinfo";
-	unsigned char *sh;
-	struct seg names;
-	char *tab = NULL;
-	size_t len;
-	bool found = false;
+	struct seg names, s;
+	struct win w;
 
-	if (!e->shnum || !(sh = read_table(e, e->shoff, e->shnum, e->shentsize)))
+	if (!e->shnum || shdr_at(e, tab, e->shstrndx, &names) < 0 || names.size > MAX_SHSTRTAB ||
+	    names.offset > (uint64_t)INT64_MAX - names.size)
 		return false;
-	names = shdr_at(e, sh, e->shstrndx);
-	len = (size_t)names.size;
-	if (names.size <= MAX_SHSTRTAB && (tab = malloc(len + 1)) &&
-	    read_at(e->fd, tab, len, names.offset) == 0) {
-		tab[len] = '\0';
-		for (unsigned i = 0; !found && i < e->shnum; i++) {
-			struct seg s = shdr_at(e, sh, i);
-
-			found = s.name < len && strcmp(tab + s.name, want) == 0;
-		}
+	win_init(&w, e->fd);
+	for (unsigned i = 0; i < e->shnum; i++) {
+		if (shdr_at(e, tab, i, &s) < 0)
+			return false;
+		if (name_is(&w, &names, s.name, want, sizeof(want) - 1))
+			return true;
 	}
-	free(tab);
-	free(sh);
-	return found;
+	return false;
 }
 
 static int inspect_elf(int fd, const unsigned char *ident, struct exe_info *out)
 {
-	unsigned char *ph;
+	struct win tab;
 	struct elf e;
 	struct seg s;
 
@@ -203,26 +262,25 @@ static int inspect_elf(int fd, const unsigned char *ident, struct exe_info *out)
 		out->foreign = true;
 		return 0;
 	}
-	if (read_ehdr(fd, ident, &e) < 0 || !(ph = read_table(&e, e.phoff, e.phnum, e.phentsize)))
+	if (read_ehdr(fd, ident, &e) < 0)
 		return -1;
+	win_init(&tab, fd);
 	for (unsigned i = 0; i < e.phnum; i++) {
-		s = phdr_at(&e, ph, i);
+		if (phdr_at(&e, &tab, i, &s) < 0)
+			return -1;
 		if (s.type == PT_INTERP && !out->has_interp) {
 			size_t len = s.size < sizeof(out->interp) ? (size_t)s.size : sizeof(out->interp) - 1;
 
-			if (read_at(fd, out->interp, len, s.offset) < 0) {
-				free(ph);
+			if (read_at(fd, out->interp, len, s.offset) < 0)
 				return -1;
-			}
 			out->interp[len] = '\0';
 			out->has_interp = true;
 		} else if (s.type == PT_NOTE && !out->go) {
 			out->go = go_note(&e, &s);
 		}
 	}
-	free(ph);
 	if (!out->go)
-		out->go = go_section(&e);
+		out->go = go_section(&e, &tab);
 	return 0;
 }
 

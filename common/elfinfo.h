@@ -3,10 +3,12 @@
  * program interpreter (the loader that would load the shim) and whether it
  * is a Go program, or a #! script's interpreter line.  Used by the
  * preflight checks (preflight.c) to say when the shim cannot enter a
- * program; a front end that chooses the way in by itself can use it too.
+ * program; run --via auto and the shim's exec path choose the way in by it.
  *
  * Reads through the descriptor given (pread: the offset is left alone),
- * never follows a path, never executes anything.
+ * never follows a path, never executes anything.  Allocates nothing and
+ * uses no stdio stream: the shim's exec path (shim/exec.c) calls it after
+ * fork, in a vfork child or a signal handler.
  * elf_inspect returns 0, or -1 with errno (EIO: a short or failed read).
  */
 #ifndef FDB_ELFINFO_H

@@ -79,10 +79,15 @@ static int ask(int sock, uint16_t op, uint32_t seq, int fd)
 	return rep.status;
 }
 
+/* strerror may translate, and allocate: the shim calls this after fork */
 static void say(char *why, size_t cap, const char *what, int err)
 {
-	if (err)
-		snprintf(why, cap, "%s: %s", what, strerror(err < 0 ? -err : err));
+	const char *desc = err ? strerrordesc_np(err < 0 ? -err : err) : NULL;
+
+	if (desc)
+		snprintf(why, cap, "%s: %s", what, desc);
+	else if (err)
+		snprintf(why, cap, "%s: error %d", what, err < 0 ? -err : err);
 	else
 		snprintf(why, cap, "%s", what);
 }

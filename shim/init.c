@@ -83,6 +83,11 @@ static void load_symbols(void)
 	LOOKUP(faccessat, "faccessat");
 	LOOKUP(euidaccess, "euidaccess");
 	LOOKUP(eaccess, "eaccess");
+	LOOKUP(execve, "execve");
+	LOOKUP(execv, "execv");
+	LOOKUP(execvp, "execvp");
+	LOOKUP(execvpe, "execvpe");
+	LOOKUP(fexecve, "fexecve");
 	d = getenv("FDBROKER_DEBUG");
 	debug_on = d && strcmp(d, "1") == 0;
 	d = getenv("FDBROKER_DUMPABLE");

@@ -68,6 +68,12 @@ struct real_fns {
 	int (*faccessat)(int, const char *, int, int);
 	int (*euidaccess)(const char *, int);
 	int (*eaccess)(const char *, int);
+	/* exec.c: execl, execlp and execle end in these as glibc's own do */
+	int (*execve)(const char *, char *const[], char *const[]);
+	int (*execv)(const char *, char *const[]);
+	int (*execvp)(const char *, char *const[]);
+	int (*execvpe)(const char *, char *const[], char *const[]);
+	int (*fexecve)(int, char *const[], char *const[]);
 };
 
 extern struct real_fns shim_real;

@@ -1,7 +1,11 @@
-/* Every member of the open family, brokered for an unprivileged program. */
+/*
+ * Every member of the open family, brokered for an unprivileged program;
+ * and the shim exports the interposed calls and nothing else.
+ */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -87,5 +91,43 @@ Test(symbols, opendir_denied_keeps_errno)
 	struct result r = h_broker_probe("", (char *[]){ "sym", "opendir", (char *)d, NULL });
 
 	cr_assert_str_eq(r.out, "err EACCES\n");
+	h_free(&r);
+}
+
+/*
+ * What the shim exports (shim/libfdshim.map): exactly the interposed
+ * calls.  One missing is a call that goes to libc unseen; one more is a
+ * helper of ours that a program could bind to by accident.
+ */
+Test(symbols, exported_set_is_the_interposed_calls)
+{
+	static const char *const want[] = {
+		"open", "open64", "openat", "openat64",
+		"__open_2", "__open64_2", "__openat_2", "__openat64_2",
+		"creat", "creat64",
+		"fopen", "fopen64", "freopen", "freopen64", "opendir",
+		"socket", "bind", "listen", "accept", "accept4", "getsockname",
+		"getpeername", "getsockopt", "setsockopt",
+		"stat", "stat64", "lstat", "lstat64", "fstatat", "fstatat64", "statx",
+		"__xstat", "__xstat64", "__lxstat", "__lxstat64", "__fxstatat", "__fxstatat64",
+		"access", "faccessat", "euidaccess", "eaccess",
+		"execve", "execv", "execvp", "execvpe", "execl", "execlp", "execle", "fexecve",
+	};
+	size_t nwant = sizeof(want) / sizeof(want[0]), seen = 0;
+	struct result r = h_run((char *[]){ "nm", "-D", "--defined-only", "--format=posix",
+					    (char *)h_shim(), NULL }, NULL, false);
+	char *line, *save = NULL;
+
+	cr_assert_eq(r.status, 0, "nm (binutils): %s", r.err);
+	for (line = strtok_r(r.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t i;
+
+		line[strcspn(line, " ")] = '\0';
+		for (i = 0; i < nwant && strcmp(want[i], line); i++)
+			;
+		cr_expect_lt(i, nwant, "the shim exports %s, which it does not interpose", line);
+		seen += i < nwant;
+	}
+	cr_assert_eq(seen, nwant, "the shim exports %zu of the %zu interposed calls", seen, nwant);
 	h_free(&r);
 }

@@ -151,6 +151,47 @@ Test(elfinfo, go_buildinfo_section)
 	cr_assert(inspect_bytes(&f, sizeof(f)).go);
 }
 
+/*
+ * The tables are read through a window of a kilobyte, not copied whole:
+ * a section header and a name well past the first window, and a name
+ * ended by the end of its table rather than a NUL, are still found.
+ */
+Test(elfinfo, go_buildinfo_section_past_the_first_window)
+{
+	enum { NSH = 40, NAMES = 3000, AT = 2500 };
+	static struct {
+		Elf64_Ehdr eh;
+		Elf64_Shdr sh[NSH];
+		char names[NAMES];
+	} f;
+	static const char want[] = ".go.buildinfo";
+
+	for (int end = 0; end < 2; end++) {
+		size_t size = end ? AT + sizeof(want) - 1 : NAMES;
+
+		memset(&f, 0, sizeof(f));
+		memcpy(f.eh.e_ident, ELFMAG, SELFMAG);
+		f.eh.e_ident[EI_CLASS] = ELFCLASS64;
+		f.eh.e_ident[EI_DATA] = ELFDATA2LSB;
+		f.eh.e_shoff = offsetof(__typeof__(f), sh);
+		f.eh.e_shentsize = sizeof(Elf64_Shdr);
+		f.eh.e_shnum = NSH;
+		f.eh.e_shstrndx = 1;
+		f.sh[1] = (Elf64_Shdr){ .sh_type = SHT_STRTAB,
+					.sh_offset = offsetof(__typeof__(f), names), .sh_size = size };
+		/* the others name ".go.buildinfox" and ".go.buildinf": near, not it */
+		memcpy(f.names + 100, ".go.buildinfox", 15);
+		for (int i = 2; i < NSH - 1; i++)
+			f.sh[i].sh_name = i % 2 ? 100 : 1000;
+		memcpy(f.names + 1000, ".go.buildinf", 13);
+		cr_assert(!inspect_bytes(&f, sizeof(f)).go);
+		memcpy(f.names + AT, want, sizeof(want) - (size_t)end);
+		f.sh[NSH - 1].sh_name = AT;
+		cr_assert(inspect_bytes(&f, sizeof(f)).go, "name ended by %s",
+			  end ? "the table" : "a NUL");
+	}
+}
+
 /* Header counts and offsets pointing past the file: an error or nothing, never a crash. */
 Test(elfinfo, hostile_headers)
 {
