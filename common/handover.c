@@ -99,6 +99,9 @@ static void refused(char *why, size_t cap, int st)
 		say(why, cap, "the broker supervises as many programs as it may", 0);
 	else if (st == EPERM)
 		say(why, cap, "this broker does not supervise programs under the seccomp filter", 0);
+	else if (st == EOPNOTSUPP)
+		say(why, cap, "the broker's kernel cannot tell who hands a listener over "
+			      "(SO_PEERPIDFD: Linux 6.5)", 0);
 	else if (st == EPROTONOSUPPORT)
 		say(why, cap, "the broker speaks another protocol version (is it the same fdbroker?)",
 		    0);

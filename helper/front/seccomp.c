@@ -450,11 +450,17 @@ int seccomp_attach(struct broker *b, int listener)
 int seccomp_admit(struct broker *b, struct client *c)
 {
 	char what[96];
+	int pidfd;
+	socklen_t len = sizeof(pidfd);
 
 	if (!b->supervise)
 		return EPERM;
 	if (c->admitted)
 		return 0;
+	/* no proof without it: refused now, while the program may still run unfiltered */
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0)
+		return errno == ENOPROTOOPT ? EOPNOTSUPP : errno;
+	close(pidfd);
 	if (b->shares.trees >= b->limits.trees)
 		snprintf(what, sizeof(what), "%u supervised trees in all (--max-trees)",
 			 b->shares.trees);
@@ -523,12 +529,8 @@ int seccomp_adopt(struct broker *b, struct client *c, int listener)
 	if (!is_listener(listener))
 		return EBADF;
 	task = owner_task(c);
-	if (task < 0) {
-		if (task == -EOPNOTSUPP)
-			audit_note(b->audit, "seccomp: cannot tell who handed a listener over "
-					     "(SO_PEERPIDFD needs Linux 6.5): refused");
+	if (task < 0)
 		return -task;
-	}
 	fd = fcntl(listener, F_DUPFD_CLOEXEC, 0);
 	t = fd >= 0 ? tree_new(b, fd) : NULL;
 	if (!t) {

@@ -32,7 +32,8 @@ int seccomp_attach(struct broker *b, int listener);
  * the shim's protocol.  Each returns the reply's status: 0 or an errno.
  *
  * seccomp_admit: will the broker supervise c's process?  EPERM if it does
- * not supervise at all (b->supervise), EAGAIN past --max-trees or
+ * not supervise at all (b->supervise), EOPNOTSUPP on a kernel without
+ * SO_PEERPIDFD (before 6.5: no proof is possible), EAGAIN past --max-trees or
  * --max-trees-per-user (logged at most once a second per uid); 0 counts a
  * tree for c until its HANDOVER or its end.
  *
