@@ -1,5 +1,6 @@
 #!/bin/sh
-# make demo: unmodified programs, run as nobody, open a root-only file and
+# make demo: unmodified programs, run as nobody (under run, or through exec
+# against a serve broker), open a root-only file and
 # serve HTTP on a privileged port (80, or the first free one below 1024 if
 # 80 is taken) because the broker's policy says they may; everything else is
 # refused and every decision lands in the audit log.  It needs what
@@ -51,6 +52,23 @@ say "fdbroker run -u nobody -p demo.policy -- python3 -c 'print(open(...).read()
 say "fdbroker run -u nobody -p demo.policy -- busybox cat $work/private/secret.txt   # static: the seccomp way"
 "$fdbroker" run -u nobody -p "$work/demo.policy" --log "$work/audit.log" -- \
 	/bin/busybox cat "$work/private/secret.txt"
+
+# the system broker: serve as root, exec as nobody, no privilege on that side
+"$fdbroker" serve -p "$work/demo.policy" -s "$work/serve.sock" --log "$work/audit.log" \
+	2>"$work/serve.err" &
+broker=$!
+# the demo retries until the socket answers, it does not wait on a clock
+tries=0
+until [ -S "$work/serve.sock" ] || [ $tries -ge 100 ]; do
+	tries=$((tries + 1))
+	sleep 0.05
+done
+say "fdbroker serve -p demo.policy -s serve.sock &   # the system broker, as root"
+say "setpriv --reuid=nobody ... fdbroker exec -s serve.sock -- busybox cat $work/private/secret.txt   # static: handed over to serve"
+setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	"$fdbroker" exec -s "$work/serve.sock" -- /bin/busybox cat "$work/private/secret.txt"
+kill "$broker"
+wait "$broker" 2>/dev/null || true
 
 say "fdbroker run -u nobody -- cat $work/private/secret.txt   # no policy: refused as usual"
 "$fdbroker" run -u nobody --log "$work/audit.log" -- cat "$work/private/secret.txt" || true
