@@ -132,8 +132,8 @@ static struct hcase cases[] = {
 	C("huge", DROP, 0, "unreadable record (Message too long)"),
 	/* wrong magic, wrong version */
 	C("magic", DROP, 0, "bad record header (Protocol error)"),
-	C("version2", REFUSE, EPROTONOSUPPORT, "protocol version 4, this broker speaks 3"),
-	C("version0", REFUSE, EPROTONOSUPPORT, "protocol version 0, this broker speaks 3"),
+	C("version2", REFUSE, EPROTONOSUPPORT, "protocol version 5, this broker speaks 4"),
+	C("version0", REFUSE, EPROTONOSUPPORT, "protocol version 0, this broker speaks 4"),
 	/* operations a client may not send */
 	C("op_unknown", DROP, 0, "unknown operation 99"),
 	C("op_reply", DROP, 0, "unknown operation 256"),
