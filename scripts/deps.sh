@@ -33,7 +33,10 @@ test="$test golang-go musl-tools"
 test="$test bash-completion lintian dpkg-dev debhelper"
 # clang and its libFuzzer runtime (which clang only recommends) for make fuzz
 fuzz="clang libclang-rt-14-dev"
-all="$test $fuzz"
+# make bench (scripts/bench.sh): authbind, the peer of B3 and B6; B10's Go
+# server (golang-go) and its load generator (wrk)
+bench="$build passwd authbind golang-go wrk"
+all="$test $fuzz $bench"
 
 [ $# -gt 0 ] || set -- all
 PKGS=""
@@ -43,6 +46,7 @@ for w in "$@"; do
 	demo) PKGS="$PKGS $demo" ;;
 	test) PKGS="$PKGS $test" ;;
 	fuzz) PKGS="$PKGS $fuzz" ;;
+	bench) PKGS="$PKGS $bench" ;;
 	all) PKGS="$PKGS $all" ;;
 	*) PKGS="$PKGS $w" ;;
 	esac
