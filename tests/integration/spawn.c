@@ -308,3 +308,35 @@ int wait_for_text(const char *path, const char *needle, int timeout_ms)
 	follow_close(&f);
 	return rc;
 }
+
+void h_wait_port(int port)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	long deadline = h_now_ms() + 20000;
+
+	for (;;) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int rc = connect(fd, (struct sockaddr *)&to, sizeof(to));
+
+		close(fd);
+		if (rc == 0)
+			return;
+		cr_assert_lt(h_now_ms(), deadline, "nothing listens on port %d: %s", port,
+			     h_slurp(h_path("server.err")));
+		poll(NULL, 0, 20);
+	}
+}
+
+const char *h_curl(const char *url)
+{
+	static char body[4096];
+	struct result r = h_run((char *[]){ "timeout", "30", "curl", "-sS", "-g", "--noproxy", "*",
+					    "--max-time", "20", (char *)url, NULL },
+				(char *[]){ "LD_PRELOAD=", NULL }, false);
+
+	cr_assert_eq(r.status, 0, "curl %s: %s", url, r.err);
+	snprintf(body, sizeof(body), "%s", r.out);
+	h_free(&r);
+	return body;
+}

@@ -32,6 +32,19 @@ void p_kill_all(void);
 /* p_kill_all, then h_cleanup: the .fini of a suite that starts processes. */
 void p_suite_fini(void);
 
+/*
+ * Poll (a connect every 20 ms) until 127.0.0.1:port accepts; asserts it
+ * does within 20 s (the message has h_path("server.err")).
+ */
+void h_wait_port(int port);
+/*
+ * curl URL as root: its body (static buffer); asserts it succeeds.  The
+ * test's tool, not the code under test: it runs without a sanitizer
+ * runtime preloaded (curl deadlocks on a futex under ASan's:
+ * test_openssl.c), and timeout stops it should it hang anyway.
+ */
+const char *h_curl(const char *url);
+
 /* Wait (inotify, no polling) until path exists; 0, or -1 after timeout_ms. */
 int wait_for_file(const char *path, int timeout_ms);
 

@@ -557,26 +557,6 @@ static const char *unit_value(const char *unit, const char *key)
 	return NULL;
 }
 
-/* Poll (a connect every 20 ms) until 127.0.0.1:port accepts, within WAIT_MS. */
-static void wait_port(int port)
-{
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	long deadline = h_now_ms() + WAIT_MS;
-
-	for (;;) {
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		int rc = connect(fd, (struct sockaddr *)&to, sizeof(to));
-
-		close(fd);
-		if (rc == 0)
-			return;
-		cr_assert_lt(h_now_ms(), deadline, "nothing listens on port %d: %s", port,
-			     h_slurp(h_path("server.err")));
-		poll(NULL, 0, 20);
-	}
-}
-
 /*
  * The unit's ExecStart= word for word, as its User= (its group and
  * supplementary groups, as systemd sets them), with three changes for a
@@ -628,7 +608,7 @@ Test(examples, static_httpd_service)
 	argv[n] = NULL;
 	cr_assert_str_eq(argv[4], h_fdbroker(), "ExecStart= does not start with the fdbroker path");
 	p_start(&p, argv, NULL, h_path("server.err"));
-	wait_port(80);
+	h_wait_port(80);
 	r = h_run((char *[]){ "timeout", "30", "curl", "-sS", "--noproxy", "*", "--max-time", "20",
 			      "http://127.0.0.1:80/index.html", NULL },
 		  (char *[]){ "LD_PRELOAD=", NULL }, false);

@@ -160,44 +160,6 @@ static char *dir_rule(const char *dir, const char *rights)
 	return open_rule(dir, "/", rights);
 }
 
-/* Poll (a connect every 20 ms) until 127.0.0.1:port accepts; asserts it does within WAIT_MS. */
-static void wait_port(int port)
-{
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	long deadline = h_now_ms() + WAIT_MS;
-
-	for (;;) {
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		int rc = connect(fd, (struct sockaddr *)&to, sizeof(to));
-
-		close(fd);
-		if (rc == 0)
-			return;
-		cr_assert_lt(h_now_ms(), deadline, "nothing listens on port %d", port);
-		poll(NULL, 0, 20);
-	}
-}
-
-/* curl URL as root: its body (static buffer); asserts it succeeds. */
-static const char *curl(const char *url)
-{
-	static char body[4096];
-	/*
-	 * the test's tool, not the code under test: under the sanitizer run's
-	 * preloaded ASan runtime curl deadlocks on a futex (test_openssl.c),
-	 * so it runs without it, and timeout stops it should it hang anyway
-	 */
-	struct result r = h_run((char *[]){ "timeout", "30", "curl", "-sS", "-g", "--noproxy", "*",
-					    "--max-time", "20", (char *)url, NULL },
-				(char *[]){ "LD_PRELOAD=", NULL }, false);
-
-	cr_assert_eq(r.status, 0, "curl %s: %s", url, r.err);
-	snprintf(body, sizeof(body), "%s", r.out);
-	h_free(&r);
-	return body;
-}
-
 /* Start a server under the broker: its stdout is p's, its stderr server.err. */
 static void start(struct proc *p, char *const rules[], char *const argv[])
 {
@@ -268,10 +230,10 @@ Test(seccomp, busybox_httpd_on_port_80_served_to_curl)
 	start(&p, (char *[]){ "bind tcp 127.0.0.1:80", file_rule(secret), NULL },
 	      (char *[]){ "/bin/busybox", "httpd", "-f", "-p", "127.0.0.1:80", "-h", (char *)www,
 			  NULL });
-	wait_port(80);
-	cr_assert_str_eq(curl("http://127.0.0.1:80/index.html"), "hello from busybox\n");
+	h_wait_port(80);
+	cr_assert_str_eq(h_curl("http://127.0.0.1:80/index.html"), "hello from busybox\n");
 	/* opened by httpd's child, relative to its working directory */
-	cr_assert_str_eq(curl("http://127.0.0.1:80/secret.html"), "root-only page\n");
+	cr_assert_str_eq(h_curl("http://127.0.0.1:80/secret.html"), "root-only page\n");
 	p_stop(&p);
 	h_audit_has("op=bind object=127.0.0.1:80 proto=tcp verdict=allow rule=-a:1 errno=0 "
 		    "via=seccomp");
@@ -294,9 +256,9 @@ Test(seccomp, go_net_http_on_port_80_reached_on_v4_and_v6)
 	      (char *[]){ (char *)go, "http", ":80", (char *)secret, NULL });
 	line = p_line(&p, WAIT_MS);
 	cr_assert(line && !strcmp(line, "ready"), "go server: %s", line ? line : "(no output)");
-	cr_assert_str_eq(curl("http://127.0.0.1:80/"), "hello from go\n");
-	cr_assert_str_eq(curl("http://[::1]:80/"), "hello from go\n");
-	cr_assert_str_eq(curl("http://[::1]:80/file"), "served by go\n");
+	cr_assert_str_eq(h_curl("http://127.0.0.1:80/"), "hello from go\n");
+	cr_assert_str_eq(h_curl("http://[::1]:80/"), "hello from go\n");
+	cr_assert_str_eq(h_curl("http://[::1]:80/file"), "served by go\n");
 	p_stop(&p);
 	/* Go's own probes of the stack (binds to port 0) are the kernel's: one line */
 	cr_assert_eq(audit_lines("op=bind object=", "verdict=allow rule=-a:1 errno=0 via=seccomp"), 1,

@@ -108,21 +108,6 @@ static struct result exec_as(const char *user, const char *via, const char *sock
 	return h_run(full, env, false);
 }
 
-/* curl URL as root: its body (static buffer); asserts it succeeds. */
-static const char *curl(const char *url)
-{
-	static char body[4096];
-	/* the test's tool: without a preloaded sanitizer runtime (test_seccomp.c's curl) */
-	struct result r = h_run((char *[]){ "timeout", "30", "curl", "-sS", "-g", "--noproxy", "*",
-					    "--max-time", "20", (char *)url, NULL },
-				(char *[]){ "LD_PRELOAD=", NULL }, false);
-
-	cr_assert_eq(r.status, 0, "curl %s: %s", url, r.err);
-	snprintf(body, sizeof(body), "%s", r.out);
-	h_free(&r);
-	return body;
-}
-
 /* --- acceptance 1: a static program reads a root-only file by the rule --- */
 
 Test(superv, busybox_cat_of_root_only_file_as_nobody_refused_as_daemon)
@@ -172,7 +157,7 @@ Test(superv, go_http_server_on_port_80_reached_by_curl)
 	line = p_line(&p, WAIT_MS);
 	cr_assert(line && !strcmp(line, "ready"), "go server: %s %s", line ? line : "(no output)",
 		  h_slurp(h_path("server.err")));
-	cr_assert_str_eq(curl("http://127.0.0.1:80/"), "hello from go\n");
+	cr_assert_str_eq(h_curl("http://127.0.0.1:80/"), "hello from go\n");
 	cr_assert_eq(p_stop(&p), 128 + SIGTERM);
 	h_audit_has("uid=65534 prog=fdbroker: supervised under the seccomp filter");
 	h_audit_has("prog=goprobe op=bind object=");
