@@ -570,7 +570,13 @@ Test(shimexec, fake_broken_hand_over_refuses_the_exec)
 					       "cat", "/proc/self/status", NULL });
 	fake_stop(&fk);
 	cr_assert_str_eq(r.out, "err EPERM\n", "stderr: %s", r.err);
-	cr_assert_eq(r.status, 1);
+	/*
+	 * the probe goes on under a filter nobody reads: every open fails with
+	 * ENOSYS, the sanitizer run's LeakSanitizer's own at exit too
+	 */
+	if (!getenv("FDB_SANITIZER") || strcmp(getenv("FDB_SANITIZER"), "1") != 0 ||
+	    !strstr(r.err, "LeakSanitizer has encountered a fatal error"))
+		cr_assert_eq(r.status, 1, "status %d, stderr: %s", r.status, r.err);
 	snprintf(want, sizeof(want), "fdbroker: %s: the broker refused the seccomp listener: ",
 		 fileprobe());
 	cr_assert(strstr(r.err, want), "%s", r.err);

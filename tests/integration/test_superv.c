@@ -249,7 +249,16 @@ Test(superv, exec_trees_come_and_go_without_leaks, .timeout = 400)
 			rss_from = served_rss_kb(&s);
 	}
 	rss_end = served_rss_kb(&s);
-	cr_assert_leq(rss_end - rss_from, RSS_SLACK_KB, "VmRSS %ld kB after %d trees, %ld kB after %d",
+	/*
+	 * under the sanitizer build ASan keeps freed memory in quarantine
+	 * (about 12 KiB a tree here), so RSS says little there and the slack
+	 * widens; LeakSanitizer checks the broker at its exit instead
+	 * (served_stop below must be 0)
+	 */
+	cr_assert_leq(rss_end - rss_from,
+		      getenv("FDB_SANITIZER") && !strcmp(getenv("FDB_SANITIZER"), "1") ? 32768
+										  : RSS_SLACK_KB,
+		      "VmRSS %ld kB after %d trees, %ld kB after %d",
 		      rss_from, RSS_FROM, rss_end, CYCLES);
 	log = h_slurp(s.log);
 	n = h_count_lines(log, "supervised under the seccomp filter (trees of uid 65534: 1)", NULL);
