@@ -32,6 +32,14 @@
  * The hand-over's outcomes:
  * - DONE: the exec goes on.  Should it still fail, the calling thread
  *   stays under the filter and its calls are the broker's to serve.
+ *   When the file judged (a script's interpreter) is loaded by another
+ *   loader than glibc's (musl's), that loader would fail on the glibc
+ *   shim in LD_PRELOAD and the program would die (exit 127) before the
+ *   filter served it: the exec gets the caller's environment less the
+ *   shim's entry of LD_PRELOAD (unshimmed_env).  The filter covers the
+ *   whole tree, so nothing below needs the shim.  A static or Go program
+ *   keeps the environment as it is: the shim does it no harm, and its
+ *   glibc children get the shim again, harmlessly.
  * - SKIPPED (no broker that supervises programs, its limit reached,
  *   another seccomp supervisor in place already: EBUSY): the exec goes on
  *   as before; FDBROKER_DEBUG=1 says why in one line.
@@ -51,8 +59,9 @@
  * signal handler.  Nothing here allocates, takes a lock or uses a stdio
  * stream (elfinfo.c and handover.c neither): raw system calls, buffers on
  * the stack.  execl's argv is on the stack as in glibc's own execl, built
- * once the judgement's frames are gone.  A failing exec leaves the real
- * call's errno; only BROKEN says EPERM of its own.
+ * once the judgement's frames are gone, and so is the environment without
+ * the shim (exec_unshimmed: bounded, ENV_MAX and PRELOAD_MAX).  A failing
+ * exec leaves the real call's errno; only BROKEN says EPERM of its own.
  *
  * Not wrapped: posix_spawn and posix_spawnp (glibc executes from inside,
  * with __execve), execveat, and system and popen, which start /bin/sh
@@ -65,6 +74,7 @@
 #include "handover.h"
 #include "syscalls.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
@@ -84,8 +94,45 @@
 #define EXEC_DEFAULT_PATH "/bin:/usr/bin"
 /* Room for the judgement ("#! INTERP: statically linked", ...), cut to fit. */
 #define WHY_MAX 512
+/*
+ * The environment without the shim is a copy on the stack (no malloc):
+ * this many entries at most, the NULL included, and this many bytes for
+ * the rewritten LD_PRELOAD entries, "LD_PRELOAD=" and NULs included.
+ * Past either bound the exec gets the environment as it is, and a musl
+ * program dies of the shim as it did before this rewrite existed.
+ */
+#define ENV_MAX 512
+#define PRELOAD_MAX 1024
+#define PRELOAD_VAR "LD_PRELOAD="
 
 extern char **environ;
+
+/*
+ * What an exec does once its file is judged: not at all (the hand-over
+ * broke: errno EPERM), with the caller's environment, or with it less the
+ * shim's entry of LD_PRELOAD.
+ */
+enum plan {
+	PLAN_REFUSE = -1,
+	PLAN_AS_IS = 0,
+	PLAN_UNSHIMMED = 1,
+};
+
+/*
+ * The shim's own file as the loader names it (the LD_PRELOAD entry, or
+ * the path found for a bare name), taken at start-up: dladdr takes the
+ * loader's lock, which an exec after fork, in a vfork child or in a
+ * signal handler must not.  NULL if dladdr could not tell.
+ */
+static const char *self_name;
+
+__attribute__((constructor)) static void exec_constructor(void)
+{
+	Dl_info info;
+
+	if (dladdr((void *)exec_constructor, &info) && info.dli_fname && info.dli_fname[0])
+		self_name = info.dli_fname;
+}
 
 /* s at *at in buf (cap bytes in all, NUL kept), cut to fit. */
 static void append(char *buf, size_t cap, size_t *at, const char *s)
@@ -165,9 +212,11 @@ static int open_regular(const char *path, struct stat *st)
 
 /*
  * Why the shim cannot enter what fd (a regular file, st) runs, into why;
- * false when it can, or when we cannot tell.
+ * false when it can, or when we cannot tell.  *other_loader: what runs is
+ * loaded by another loader than glibc's.
  */
-static bool needs_filter(int fd, const struct stat *st, char *why, size_t cap)
+static bool needs_filter(int fd, const struct stat *st, char *why, size_t cap,
+			 bool *other_loader)
 {
 	struct exe_info x;
 	size_t at = 0;
@@ -195,33 +244,38 @@ static bool needs_filter(int fd, const struct stat *st, char *why, size_t cap)
 	}
 	if (x.kind != EXE_ELF || x.foreign)
 		return false;
+	*other_loader = x.has_interp && !elf_interp_is_glibc(x.interp);
 	return !elf_shim_enters(&x, why + at, cap - at);
 }
 
 /*
  * About to exec the file fd (st), by the name prog: hand the process over
- * if the shim cannot enter it.  0: exec; -1 with errno EPERM: do not (the
- * filter is in place and nobody serves it).  errno is kept otherwise.
+ * if the shim cannot enter it, and say how to exec (enum plan; REFUSE:
+ * the filter is in place and nobody serves it, errno EPERM).  errno is
+ * kept otherwise.
  */
-static int hand_over_for(int fd, const struct stat *st, const char *prog, const char *sock)
+static enum plan hand_over_for(int fd, const struct stat *st, const char *prog,
+			       const char *sock)
 {
 	char why[WHY_MAX] = "", said[256] = "", line[1024];
+	bool other_loader = false;
 	size_t at = 0;
 
-	if (!needs_filter(fd, st, why, sizeof(why)))
-		return 0;
+	if (!needs_filter(fd, st, why, sizeof(why), &other_loader))
+		return PLAN_AS_IS;
 	if (!sc_native()) {
 		shim_debug("exec %s (%s): not handed over: no seccomp filter for this architecture",
 			   prog, why);
-		return 0;
+		return PLAN_AS_IS;
 	}
 	switch (handover_run(sock, said, sizeof(said))) {
 	case HANDOVER_DONE:
-		shim_debug("exec %s (%s): under the broker's seccomp filter", prog, why);
-		return 0;
+		shim_debug("exec %s (%s): under the broker's seccomp filter%s", prog, why,
+			   other_loader ? ", without the shim in LD_PRELOAD" : "");
+		return other_loader ? PLAN_UNSHIMMED : PLAN_AS_IS;
 	case HANDOVER_SKIPPED:
 		shim_debug("exec %s (%s): not handed over: %s", prog, why, said);
-		return 0;
+		return PLAN_AS_IS;
 	case HANDOVER_BROKEN:
 		break;
 	}
@@ -233,7 +287,7 @@ static int hand_over_for(int fd, const struct stat *st, const char *prog, const 
 	line[at++] = '\n';
 	(void)!write(STDERR_FILENO, line, at);
 	errno = EPERM;
-	return -1;
+	return PLAN_REFUSE;
 }
 
 static const char *broker_socket(void)
@@ -243,39 +297,41 @@ static const char *broker_socket(void)
 	return sock && sock[0] ? sock : NULL;
 }
 
-/* Before an exec of path: 0 to go on, -1 with errno EPERM not to. */
-static int judge_path(const char *path)
+/* Before an exec of path: how to go on (PLAN_REFUSE: not, errno EPERM). */
+static enum plan judge_path(const char *path)
 {
 	const char *sock = broker_socket();
 	struct stat st;
-	int saved = errno, fd, rc;
+	int saved = errno, fd;
+	enum plan rc;
 
 	if (!sock || !path)
-		return 0;
+		return PLAN_AS_IS;
 	fd = open_regular(path, &st);
 	if (fd < 0) {
 		errno = saved;
-		return 0;
+		return PLAN_AS_IS;
 	}
 	rc = hand_over_for(fd, &st, path, sock);
 	close(fd);
-	if (rc == 0)
+	if (rc != PLAN_REFUSE)
 		errno = saved;
 	return rc;
 }
 
 /* Before fexecve(fd): the same for the file behind fd. */
-static int judge_fd(int fd)
+static enum plan judge_fd(int fd)
 {
 	const char *sock = broker_socket();
 	char name[32];
 	struct stat st;
-	int saved = errno, rfd, rc = 0;
+	int saved = errno, rfd;
+	enum plan rc = PLAN_AS_IS;
 	unsigned char c;
 
 	if (!sock || fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		errno = saved;
-		return 0;
+		return PLAN_AS_IS;
 	}
 	proc_fd_name(fd, name);
 	if (pread(fd, &c, 1, 0) >= 0) {
@@ -285,7 +341,7 @@ static int judge_fd(int fd)
 		rc = hand_over_for(rfd, &st, name, sock);
 		close(rfd);
 	}
-	if (rc == 0)
+	if (rc != PLAN_REFUSE)
 		errno = saved;
 	return rc;
 }
@@ -368,17 +424,140 @@ static const char *search(const char *file, char *buf, size_t cap)
 }
 
 /* Before an execvp of file: judge_path of what the search finds. */
-static int judge_search(const char *file)
+static enum plan judge_search(const char *file)
 {
 	char buf[PATH_MAX + NAME_MAX + 2];
 	int saved = errno;
 	const char *path;
 
 	if (!broker_socket())
-		return 0;
+		return PLAN_AS_IS;
 	path = search(file, buf, sizeof(buf));
 	errno = saved;
-	return path ? judge_path(path) : 0;
+	return path ? judge_path(path) : PLAN_AS_IS;
+}
+
+/* --- the environment without the shim --- */
+
+/* The file's identity (st_dev, st_ino), raw: the shim's stat wrappers stay out. */
+static bool file_id(const char *path, struct stat *st)
+{
+	int fd = raw_open(path, O_PATH);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = fstat(fd, st) == 0;
+	close(fd);
+	return ok;
+}
+
+/*
+ * Is the LD_PRELOAD entry name the shim?  Its own name as the loader
+ * gave it; a bare name (the loader searched for it) that is the base name
+ * of that; or a path to the same file (self: its identity, if had).
+ */
+static bool is_shim(const char *name, const struct stat *self, bool have_self)
+{
+	const char *base = strrchr(self_name, '/');
+	struct stat st;
+
+	if (strcmp(name, self_name) == 0)
+		return true;
+	if (!strchr(name, '/'))
+		return base && strcmp(name, base + 1) == 0;
+	return have_self && file_id(name, &st) && st.st_dev == self->st_dev &&
+	       st.st_ino == self->st_ino;
+}
+
+/*
+ * The LD_PRELOAD value list less the shim's entries, into dst (cap bytes,
+ * at least 1): the others joined by ':' (the loaders split on ' ' and ':'
+ * alike).  Each entry is copied to where it would go and judged there,
+ * so no buffer of its own is needed.  Its length, or -1 when it does not
+ * fit; *removed: an entry was the shim.
+ */
+static ssize_t without_shim(const char *list, char *dst, size_t cap, const struct stat *self,
+			    bool have_self, bool *removed)
+{
+	size_t at = 0;
+
+	*removed = false;
+	dst[0] = '\0';
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, " :");
+
+		if (len) {
+			size_t sep = at ? 1 : 0;
+
+			if (len + sep >= cap - at)
+				return -1;
+			if (sep)
+				dst[at] = ':';
+			memcpy(dst + at + sep, p, len);
+			dst[at + sep + len] = '\0';
+			if (is_shim(dst + at + sep, self, have_self))
+				*removed = true;
+			else
+				at += sep + len;
+			dst[at] = '\0';
+		}
+		p += len;
+		if (*p)
+			p++;
+	}
+	return (ssize_t)at;
+}
+
+/*
+ * envp less the shim's entry of every LD_PRELOAD, a variable left with no
+ * entry dropped, into out (ENV_MAX pointers, NULL-terminated), pointing
+ * into envp and, for the rewritten values, into buf (PRELOAD_MAX bytes).
+ * 1: out is that; 0: nothing in envp names the shim; -1: the shim's name
+ * is not known, or the copy would pass ENV_MAX or PRELOAD_MAX (the exec
+ * then goes on with envp unchanged).
+ */
+static int unshimmed_env(char *const envp[], char **out, char *buf)
+{
+	const size_t var = sizeof(PRELOAD_VAR) - 1;
+	struct stat self;
+	bool have_self, changed = false;
+	size_t n = 0, used = 0;
+
+	if (!envp)
+		return 0;
+	if (!self_name)
+		return -1;
+	have_self = file_id(self_name, &self);
+	for (size_t i = 0; envp[i]; i++) {
+		ssize_t len;
+		bool removed;
+
+		if (n == ENV_MAX - 1)
+			return -1;
+		if (strncmp(envp[i], PRELOAD_VAR, var) != 0) {
+			out[n++] = envp[i];
+			continue;
+		}
+		if (var >= PRELOAD_MAX - used)
+			return -1;
+		memcpy(buf + used, PRELOAD_VAR, var);
+		len = without_shim(envp[i] + var, buf + used + var, PRELOAD_MAX - used - var, &self,
+				   have_self, &removed);
+		if (len < 0)
+			return -1;
+		if (!removed) {
+			out[n++] = envp[i];
+			continue;
+		}
+		changed = true;
+		if (len > 0) {
+			out[n++] = buf + used;
+			used += var + (size_t)len + 1;
+		}
+	}
+	out[n] = NULL;
+	return changed ? 1 : 0;
 }
 
 /* --- the real calls; NULL only while dlsym itself runs, which execs nothing --- */
@@ -424,43 +603,103 @@ static int real_fexecve(int fd, char *const argv[], char *const envp[])
 	return shim_real.fexecve(fd, argv, envp);
 }
 
+/* The real call an exec without the shim ends in: the env-taking one of its family. */
+enum real_call { CALL_EXECVE, CALL_EXECVPE, CALL_FEXECVE };
+
+/*
+ * The exec by call of file (or fd) with envp less the shim's LD_PRELOAD
+ * entry.  Apart, and not inlined, so that the copy's frame is there only
+ * on this path, and only once the judgement's frames are gone.
+ */
+static __attribute__((noinline)) int exec_unshimmed(enum real_call call, const char *file, int fd,
+						    char *const argv[], char *const envp[])
+{
+	char *env[ENV_MAX], buf[PRELOAD_MAX];
+	int rc = unshimmed_env(envp, env, buf);
+	char *const *e = rc > 0 ? env : envp;
+
+	if (rc < 0)
+		shim_debug("exec %s: LD_PRELOAD left as it is: past %d variables or %d bytes of "
+			   "it, or the shim's own name unknown", file ? file : "(fd)", ENV_MAX,
+			   PRELOAD_MAX);
+	switch (call) {
+	case CALL_EXECVE:
+		return real_execve(file, argv, e);
+	case CALL_EXECVPE:
+		return real_execvpe(file, argv, e);
+	case CALL_FEXECVE:
+		break;
+	}
+	return real_fexecve(fd, argv, e);
+}
+
+/*
+ * The exported calls: judge, then the real call of the same name, or for
+ * PLAN_UNSHIMMED the env-taking one with the copy (execv and execvp read
+ * environ, as glibc's own do).
+ */
 SHIM_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
+	enum plan plan;
+
 	shim_init();
-	if (judge_path(path) < 0)
+	plan = judge_path(path);
+	if (plan == PLAN_REFUSE)
 		return -1;
+	if (plan == PLAN_UNSHIMMED)
+		return exec_unshimmed(CALL_EXECVE, path, -1, argv, envp);
 	return real_execve(path, argv, envp);
 }
 
 SHIM_EXPORT int execv(const char *path, char *const argv[])
 {
+	enum plan plan;
+
 	shim_init();
-	if (judge_path(path) < 0)
+	plan = judge_path(path);
+	if (plan == PLAN_REFUSE)
 		return -1;
+	if (plan == PLAN_UNSHIMMED)
+		return exec_unshimmed(CALL_EXECVE, path, -1, argv, environ);
 	return real_execv(path, argv);
 }
 
 SHIM_EXPORT int execvp(const char *file, char *const argv[])
 {
+	enum plan plan;
+
 	shim_init();
-	if (judge_search(file) < 0)
+	plan = judge_search(file);
+	if (plan == PLAN_REFUSE)
 		return -1;
+	if (plan == PLAN_UNSHIMMED)
+		return exec_unshimmed(CALL_EXECVPE, file, -1, argv, environ);
 	return real_execvp(file, argv);
 }
 
 SHIM_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
+	enum plan plan;
+
 	shim_init();
-	if (judge_search(file) < 0)
+	plan = judge_search(file);
+	if (plan == PLAN_REFUSE)
 		return -1;
+	if (plan == PLAN_UNSHIMMED)
+		return exec_unshimmed(CALL_EXECVPE, file, -1, argv, envp);
 	return real_execvpe(file, argv, envp);
 }
 
 SHIM_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
+	enum plan plan;
+
 	shim_init();
-	if (judge_fd(fd) < 0)
+	plan = judge_fd(fd);
+	if (plan == PLAN_REFUSE)
 		return -1;
+	if (plan == PLAN_UNSHIMMED)
+		return exec_unshimmed(CALL_FEXECVE, NULL, fd, argv, envp);
 	return real_fexecve(fd, argv, envp);
 }
 
@@ -491,6 +730,7 @@ static void fill_args(char **argv, const char *arg, ptrdiff_t argc, va_list ap)
 
 SHIM_EXPORT int execl(const char *path, const char *arg, ...)
 {
+	enum plan plan;
 	ptrdiff_t argc;
 	va_list ap;
 
@@ -502,18 +742,22 @@ SHIM_EXPORT int execl(const char *path, const char *arg, ...)
 		errno = E2BIG;
 		return -1;
 	}
-	if (judge_path(path) < 0)
+	plan = judge_path(path);
+	if (plan == PLAN_REFUSE)
 		return -1;
 	char *argv[argc + 1];
 
 	va_start(ap, arg);
 	fill_args(argv, arg, argc, ap);
 	va_end(ap);
+	if (plan == PLAN_UNSHIMMED)
+		return exec_unshimmed(CALL_EXECVE, path, -1, argv, environ);
 	return real_execv(path, argv);
 }
 
 SHIM_EXPORT int execlp(const char *file, const char *arg, ...)
 {
+	enum plan plan;
 	ptrdiff_t argc;
 	va_list ap;
 
@@ -525,19 +769,23 @@ SHIM_EXPORT int execlp(const char *file, const char *arg, ...)
 		errno = E2BIG;
 		return -1;
 	}
-	if (judge_search(file) < 0)
+	plan = judge_search(file);
+	if (plan == PLAN_REFUSE)
 		return -1;
 	char *argv[argc + 1];
 
 	va_start(ap, arg);
 	fill_args(argv, arg, argc, ap);
 	va_end(ap);
+	if (plan == PLAN_UNSHIMMED)
+		return exec_unshimmed(CALL_EXECVPE, file, -1, argv, environ);
 	return real_execvp(file, argv);
 }
 
 SHIM_EXPORT int execle(const char *path, const char *arg, ...)
 {
 	char *const *envp;
+	enum plan plan;
 	ptrdiff_t argc;
 	va_list ap;
 
@@ -549,7 +797,8 @@ SHIM_EXPORT int execle(const char *path, const char *arg, ...)
 		errno = E2BIG;
 		return -1;
 	}
-	if (judge_path(path) < 0)
+	plan = judge_path(path);
+	if (plan == PLAN_REFUSE)
 		return -1;
 	char *argv[argc + 1];
 
@@ -557,5 +806,7 @@ SHIM_EXPORT int execle(const char *path, const char *arg, ...)
 	fill_args(argv, arg, argc, ap);
 	envp = va_arg(ap, char *const *);
 	va_end(ap);
+	if (plan == PLAN_UNSHIMMED)
+		return exec_unshimmed(CALL_EXECVE, path, -1, argv, envp);
 	return real_execve(path, argv, envp);
 }

@@ -10,7 +10,8 @@
  * root-only file through an open rule, logged with via=seccomp; `--via
  * preload` refuses the hand-over (the broker supervises nothing there) and
  * the program runs unfiltered, getting EACCES; a glibc child is served by
- * the shim as before.  These need the broker's side of ADMIT and HANDOVER.
+ * the shim as before; a musl program started by sh runs, without the shim
+ * in its LD_PRELOAD.  These need the broker's side of ADMIT and HANDOVER.
  *
  * Against a stand-in broker in the test (fake_*): the client's side of the
  * contract, wire.h's ADMIT, HANDOVER and marker, whatever the real broker
@@ -18,7 +19,14 @@
  * glibc program not, PATH searched as glibc does), what the program sees
  * when the hand-over is refused (it runs as before) or breaks (no exec,
  * EPERM, one line on stderr), no FDBROKER_SOCKET, errno as the real exec's,
- * and a vfork child's hand-over leaving its parent unfiltered.
+ * a vfork child's hand-over leaving its parent unfiltered, and what is
+ * left of LD_PRELOAD for a musl program (the shim's entry taken out, the
+ * others kept), for a static one (all of it), and past the copy's bounds
+ * (all of it: the musl program dies of the shim as before).
+ *
+ * The musl tests are skipped under make asan: the sanitizer runtime comes
+ * first in LD_PRELOAD there, and the musl loader would die of it as it
+ * did of the shim.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -64,6 +72,20 @@ static const char *fileprobe(void)
 static const char *execprobe(void)
 {
 	return built("execprobe");
+}
+
+static const char *musl_fileprobe(void)
+{
+	return built("musl/fileprobe");
+}
+
+/* A sanitizer runtime in LD_PRELOAD (make asan): no musl program survives it. */
+static void skip_under_sanitizer(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+
+	if (pre && strstr(pre, "asan"))
+		cr_skip_test("a musl program cannot take the sanitizer runtime in LD_PRELOAD");
 }
 
 /* "PATH=build/tests/static:/usr/bin:/bin": fileprobe found by name */
@@ -209,6 +231,27 @@ Test(shimexec, via_preload_refuses_and_program_runs_unfiltered)
 
 	cr_assert(!strstr(log, "via=seccomp"), "%s", log);
 	free(log);
+}
+
+/*
+ * 5: a musl program started by sh: handed over, and exec'd without the
+ * shim in LD_PRELOAD, which its loader could not take (exit 127 before).
+ */
+Test(shimexec, sh_starts_musl_program_without_the_shim)
+{
+	const char *f = h_file("secret", "musl reads this\n", 0600);
+	char script[1200];
+	struct result r;
+
+	skip_under_sanitizer();
+	snprintf(script, sizeof(script), "%s cat %s && %s getenv LD_PRELOAD", musl_fileprobe(), f,
+		 musl_fileprobe());
+	r = run_rule(NULL, f, (char *[]){ "/bin/sh", "-c", script, NULL }, NULL);
+	cr_assert_str_eq(r.out, "musl reads this\nok LD_PRELOAD unset\n", "stdout '%s', stderr '%s'",
+			 r.out, r.err);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	h_free(&r);
+	granted_via_seccomp("fileprobe", f);
 }
 
 /* 4: a glibc child of sh is the shim's, as before: no hand-over, no via=seccomp */
@@ -411,16 +454,19 @@ static void fake_stop(struct fake *fk)
 /*
  * prog run as nobody under the shim, against the stand-in (sock NULL:
  * FDBROKER_SOCKET empty), FDBROKER_DEBUG=1; path: PATH's value, or NULL
- * to keep the test's.
+ * to keep the test's.  shimmed_vars: with vars (LD_PRELOAD=..., at most
+ * 3, NULL-terminated) instead of the shim ahead of the test's LD_PRELOAD.
  */
-static struct result shimmed(const char *sock, const char *path, char *const prog[])
+static struct result shimmed_vars(const char *sock, const char *path, char *const vars[],
+				  char *const prog[])
 {
 	char sockenv[600], pathenv[1200];
-	char *env[6];
+	char *env[8];
 	int n = 0;
 
 	snprintf(sockenv, sizeof(sockenv), "FDBROKER_SOCKET=%s", sock ? sock : "");
-	env[n++] = h_preload_env();
+	for (int i = 0; vars[i] && i < 3; i++)
+		env[n++] = vars[i];
 	env[n++] = sockenv;
 	env[n++] = "FDBROKER_DEBUG=1";
 	if (path) {
@@ -429,6 +475,11 @@ static struct result shimmed(const char *sock, const char *path, char *const pro
 	}
 	env[n] = NULL;
 	return h_run(prog, env, true);
+}
+
+static struct result shimmed(const char *sock, const char *path, char *const prog[])
+{
+	return shimmed_vars(sock, path, (char *[]){ h_preload_env(), NULL }, prog);
 }
 
 /* build/tests/static, then the system's */
@@ -670,4 +721,146 @@ Test(shimexec, fake_vfork_child_handed_over_parent_untouched)
 		  r.err);
 	h_free(&r);
 	cr_assert_eq(fk.markers, 1);
+}
+
+/* build/tests/musl, then the system's */
+static const char *musl_dirs(void)
+{
+	static char buf[600];
+
+	snprintf(buf, sizeof(buf), "%s/tests/musl:/usr/bin:/bin", FDB_BUILD_DIR);
+	return buf;
+}
+
+/*
+ * Every wrapped exec call of a musl program: the shim's entry of
+ * LD_PRELOAD goes, the others stay (the musl loader passes over a
+ * missing file; glibc's says so on stderr and goes on too), joined by ':'.
+ * Four arguments: execprobe's execle finds its envp after the fourth.
+ */
+Test(shimexec, fake_every_exec_call_takes_the_shim_out_for_musl)
+{
+	char preload[1200];
+	struct fake fk;
+
+	skip_under_sanitizer();
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=/nonexistent/a.so %s:/nonexistent/b.so",
+		 h_shim());
+	fake_start(&fk, 0, 0);
+	for (size_t i = 0; i < NVARIANTS; i++) {
+		const struct variant *v = &variants[i];
+		struct result r = shimmed_vars(fk.sock, musl_dirs(), (char *[]){ preload, NULL },
+					       (char *[]){ (char *)execprobe(), (char *)v->call,
+							   (char *)(v->searches ? "fileprobe"
+									    : musl_fileprobe()),
+							   "getenv", "LD_PRELOAD", "-", "-", NULL });
+
+		cr_assert_str_eq(r.out, "ok LD_PRELOAD=/nonexistent/a.so:/nonexistent/b.so\n",
+				 "%s: stdout '%s', stderr '%s'", v->call, r.out, r.err);
+		cr_assert_eq(r.status, 0, "%s: %s", v->call, r.err);
+		cr_assert(strstr(r.err, "not glibc's loader): under the broker's seccomp filter, "
+				 "without the shim in LD_PRELOAD"), "%s: %s", v->call, r.err);
+		h_free(&r);
+	}
+	fake_stop(&fk);
+	cr_assert_eq(fk.markers, (int)NVARIANTS);
+}
+
+/*
+ * Which entries are the shim: its path, a symlink to it, the same file by
+ * another name beside it, a bare name the loader found on
+ * LD_LIBRARY_PATH; a variable left empty is dropped.  A static program
+ * and a #! script by a musl interpreter.
+ */
+Test(shimexec, fake_musl_program_loses_only_the_shim)
+{
+	char link[600], lib[600], alone[700], both[1800], text[700];
+	char *const getenv_musl[] = { (char *)execprobe(), "execve", (char *)musl_fileprobe(),
+				      "getenv", "LD_PRELOAD", NULL };
+	const char *script;
+	struct fake fk;
+	struct result r;
+
+	skip_under_sanitizer();
+	snprintf(link, sizeof(link), "%s", h_path("shim-link.so"));
+	cr_assert_eq(symlink(h_shim(), link), 0, "%s", strerror(errno));
+	snprintf(alone, sizeof(alone), "LD_PRELOAD=%s", link);
+	/* glibc loads the file once, by its first name: the second is the same file */
+	snprintf(both, sizeof(both), "LD_PRELOAD=%s %s /nonexistent/c.so", h_shim(), link);
+	snprintf(lib, sizeof(lib), "LD_LIBRARY_PATH=%s", FDB_BUILD_DIR);
+	fake_start(&fk, 0, 0);
+
+	r = shimmed_vars(fk.sock, NULL, (char *[]){ alone, NULL }, getenv_musl);
+	cr_assert_str_eq(r.out, "ok LD_PRELOAD unset\n", "link: stderr %s", r.err);
+	h_free(&r);
+	r = shimmed_vars(fk.sock, NULL, (char *[]){ both, NULL }, getenv_musl);
+	cr_assert_str_eq(r.out, "ok LD_PRELOAD=/nonexistent/c.so\n", "both: stderr %s", r.err);
+	h_free(&r);
+	r = shimmed_vars(fk.sock, NULL, (char *[]){ "LD_PRELOAD=libfdshim.so", lib, NULL },
+			 getenv_musl);
+	cr_assert_str_eq(r.out, "ok LD_PRELOAD unset\n", "bare: stderr %s", r.err);
+	cr_assert(strstr(r.err, "without the shim in LD_PRELOAD"), "bare: %s", r.err);
+	h_free(&r);
+
+	/* static: handed over, the environment as it was */
+	r = shimmed(fk.sock, NULL, (char *[]){ (char *)execprobe(), "execve", (char *)fileprobe(),
+					       "getenv", "LD_PRELOAD", NULL });
+	snprintf(text, sizeof(text), "ok %s\n", h_preload_env());
+	cr_assert_str_eq(r.out, text, "static: stderr %s", r.err);
+	h_free(&r);
+
+	/* a script whose interpreter is the musl program: it runs */
+	snprintf(text, sizeof(text), "#!%s cat\nread by a musl interpreter\n", musl_fileprobe());
+	script = h_file("musl-script", text, 0755);
+	r = shimmed(fk.sock, NULL, (char *[]){ (char *)execprobe(), "execv", (char *)script, NULL });
+	cr_assert_str_eq(r.out, text, "script: stderr %s", r.err);
+	cr_assert_eq(r.status, 0, "script: %s", r.err);
+	h_free(&r);
+	fake_stop(&fk);
+	cr_assert_eq(fk.markers, 5);
+}
+
+/*
+ * Past the copy's bounds (511 variables, 1024 bytes of rewritten
+ * LD_PRELOAD) the environment goes as it is: the musl program dies of the
+ * shim (127) as before, and debug says why.
+ */
+Test(shimexec, fake_past_the_bounds_environment_unchanged)
+{
+	enum { NVARS = 520 };
+	static char vars[NVARS][16];
+	char *argv[NVARS + 8], preload[1600], other[1200];
+	struct fake fk;
+	struct result r;
+	int n = 0;
+
+	skip_under_sanitizer();
+	fake_start(&fk, 0, 0);
+	argv[n++] = "env";
+	for (int i = 0; i < NVARS; i++) {
+		snprintf(vars[i], sizeof(vars[i]), "FDB_V%d=x", i);
+		argv[n++] = vars[i];
+	}
+	argv[n++] = (char *)execprobe();
+	argv[n++] = "execve";
+	argv[n++] = (char *)musl_fileprobe();
+	argv[n++] = "getenv";
+	argv[n++] = "LD_PRELOAD";
+	argv[n] = NULL;
+	r = shimmed(fk.sock, NULL, argv);
+	cr_assert_eq(r.status, 127, "variables: stdout '%s', stderr '%s'", r.out, r.err);
+	cr_assert(strstr(r.err, "LD_PRELOAD left as it is"), "variables: %s", r.err);
+	h_free(&r);
+
+	memset(other, 'a', sizeof(other) - 1);
+	other[0] = '/';
+	other[sizeof(other) - 1] = '\0';
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s %s", other, h_shim());
+	r = shimmed_vars(fk.sock, NULL, (char *[]){ preload, NULL },
+			 (char *[]){ (char *)execprobe(), "execve", (char *)musl_fileprobe(),
+				     "getenv", "LD_PRELOAD", NULL });
+	cr_assert_eq(r.status, 127, "bytes: stdout '%s', stderr '%s'", r.out, r.err);
+	cr_assert(strstr(r.err, "LD_PRELOAD left as it is"), "bytes: %s", r.err);
+	h_free(&r);
+	fake_stop(&fk);
 }

@@ -12,12 +12,15 @@
  *   fileprobe stat|lstat|statx PATH   "ok ino=N size=N mode=OCTAL"
  *   fileprobe fstatat DIR NAME     the same from DIR (opened O_PATH)
  *   fileprobe access PATH MODE     MODE: f, or some of r w x
+ *   fileprobe getenv NAME          "ok NAME=VALUE" or "ok NAME unset" (what
+ *                                  reached the program: LD_PRELOAD)
  *
  * Which system call each makes is the libc's choice (glibc: openat and
  * newfstatat; musl: open and stat), but for statx, made raw: musl 1.2.3
  * has no wrapper.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 
 #include "sc.h"
@@ -155,12 +158,24 @@ static int cmd_access(char **av)
 	return 0;
 }
 
+static int cmd_getenv(char **av)
+{
+	const char *v = getenv(av[0]);
+
+	if (v)
+		printf("ok %s=%s\n", av[0], v);
+	else
+		printf("ok %s unset\n", av[0]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
 		{ "cat", 1, cmd_cat },         { "lines", 1, cmd_lines },   { "read", 1, cmd_read },
 		{ "openat", 3, cmd_openat },   { "stat", 1, cmd_stat },     { "lstat", 1, cmd_lstat },
 		{ "statx", 1, cmd_statx },     { "fstatat", 2, cmd_fstatat }, { "access", 2, cmd_access },
+		{ "getenv", 1, cmd_getenv },
 	};
 
 	return cmd_run("fileprobe", cmds, CMD_COUNT(cmds), argc, argv);
