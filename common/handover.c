@@ -27,14 +27,15 @@ static int connect_to(const char *path)
 	if (len >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	memcpy(sa.sun_path, path, len);
-	fd = (int)syscall(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	/* non-blocking: a connect waits while a stuck broker's backlog is full */
+	fd = (int)syscall(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	if (syscall(SYS_connect, fd, (struct sockaddr *)&sa, (socklen_t)sizeof(sa)) < 0) {
 		int e = errno;
 
 		close(fd);
-		return -e;
+		return e == EAGAIN ? -ETIMEDOUT : -e;
 	}
 	return fd;
 }

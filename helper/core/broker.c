@@ -119,7 +119,8 @@ static void limits_fit(struct broker *b)
 	    rl.rlim_cur < 2 * FD_RESERVE)
 		return;
 	budget = rl.rlim_cur - FD_RESERVE;
-	if ((unsigned long)l->clients + 2ul * l->listeners + l->trees <= budget)
+	/* a tree: its listener, and until its proof its owner's /proc directory */
+	if ((unsigned long)l->clients + 2ul * l->listeners + 2ul * l->trees <= budget)
 		return;
 	/* the per-user limits shrink in proportion: a user's share stays a share */
 	if (l->clients > budget / 2) {
@@ -130,9 +131,9 @@ static void limits_fit(struct broker *b)
 		l->listeners_per_user = scale(l->listeners_per_user, budget / 4, l->listeners);
 		l->listeners = (unsigned)(budget / 4);
 	}
-	if (l->trees > budget / 8) {
-		l->trees_per_user = scale(l->trees_per_user, budget / 8, l->trees);
-		l->trees = (unsigned)(budget / 8);
+	if (l->trees > budget / 16) {
+		l->trees_per_user = scale(l->trees_per_user, budget / 16, l->trees);
+		l->trees = (unsigned)(budget / 16);
 	}
 	audit_note(b->audit, "limits cut to fit RLIMIT_NOFILE %lu: --max-clients %u "
 		   "--max-clients-per-user %u --max-listeners %u --max-listeners-per-user %u "

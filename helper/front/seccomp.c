@@ -30,9 +30,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
+
+/* The RECV timer's signal (glibc keeps the first two real-time ones). */
+#define SC_RECV_SIGNAL (SIGRTMIN + 1)
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77
@@ -46,9 +53,21 @@
  */
 #define SC_TREE_STUCK 4
 
+/*
+ * SECCOMP_IOCTL_NOTIF_RECV ignores O_NONBLOCK: with nothing pending it
+ * waits.  Readiness does not promise a notification: a process that kept a
+ * copy of a listener it handed over can take the notification first.  So
+ * each RECV runs under a one-shot timer aimed at the loop thread
+ * (SIGEV_THREAD_ID), whose signal, with a handler that does nothing and no
+ * SA_RESTART, ends the wait with EINTR: the loop is held SC_RECV_MS at
+ * most, and the tree (shared with someone) is disowned.
+ */
+#define SC_RECV_MS 10
+
 struct sc_front {
 	struct evsrc src; /* first: the pool's completion descriptor */
 	struct workers *pool;
+	timer_t recv_timer; /* SC_RECV_MS around each RECV, at the loop thread */
 	struct notif *waiting; /* in a job, newest first: for their deadlines */
 	long busy_note;        /* when "every worker busy" was last logged */
 };
@@ -182,6 +201,36 @@ static void stuck_note(struct broker *b, struct sc_tree *t)
 			     "the kernel unserved", SC_TREE_STUCK);
 }
 
+static void recv_interrupted(int sig)
+{
+	(void)sig;
+}
+
+/* The RECV timer of the calling (loop) thread: 0, or -1 with errno. */
+static int recv_timer_new(timer_t *t)
+{
+	struct sigaction sa = { .sa_handler = recv_interrupted }; /* no SA_RESTART */
+	struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID,
+				.sigev_signo = SC_RECV_SIGNAL };
+	sigset_t one;
+
+	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	sigemptyset(&one);
+	sigaddset(&one, SC_RECV_SIGNAL);
+	if (sigaction(SC_RECV_SIGNAL, &sa, NULL) < 0 ||
+	    pthread_sigmask(SIG_UNBLOCK, &one, NULL) != 0)
+		return -1;
+	return timer_create(CLOCK_MONOTONIC, &sev, t);
+}
+
+static void recv_timer_arm(struct sc_front *f, long ms)
+{
+	struct itimerspec it = { .it_value = { .tv_sec = ms / 1000,
+					       .tv_nsec = (ms % 1000) * 1000000L } };
+
+	timer_settime(f->recv_timer, 0, &it, NULL);
+}
+
 /* A handed-over tree that cannot be the client's: logged, and closed. */
 static void disown(struct broker *b, struct sc_tree *t, const char *why)
 {
@@ -246,17 +295,30 @@ static void prove(struct broker *b, struct sc_tree *t, struct seccomp_notif *n)
 static void receive(struct broker *b, struct sc_tree *t)
 {
 	struct notif *n = calloc(1, sizeof(*n));
+	int rc, e;
 
 	if (!n) {
 		audit_note(b->audit, "seccomp: out of memory: a notification waits");
 		return;
 	}
-	if (ioctl(t->fd, SECCOMP_IOCTL_NOTIF_RECV, &n->n) < 0) {
-		int e = errno;
-
+	recv_timer_arm(front_of(b), SC_RECV_MS);
+	rc = ioctl(t->fd, SECCOMP_IOCTL_NOTIF_RECV, &n->n);
+	e = errno;
+	recv_timer_arm(front_of(b), 0);
+	if (rc < 0) {
 		free(n);
+		/* the timer's: another holder of the listener took the notification */
+		if (e == EINTR && t->share) {
+			disown(b, t, "another process holds the listener too and took a call "
+				     "from it");
+			return;
+		}
+		if (e == EINTR) {
+			audit_note(b->audit, "seccomp: a listener said a call waits and had none");
+			return;
+		}
 		/* ENOENT: the caller was interrupted before we got to it */
-		if (e != ENOENT && e != EINTR) {
+		if (e != ENOENT) {
 			audit_note(b->audit, "seccomp: cannot receive from a listener (%s): its "
 					     "tree is no longer served", strerror(e));
 			tree_drop(b, t);
@@ -385,6 +447,7 @@ static void pool_shut(struct broker *b, struct evsrc *src)
 		audit_note(b->audit, "seccomp: %u call%s still being read at exit", left,
 			   left == 1 ? "" : "s");
 	b->seccomp = NULL;
+	timer_delete(f->recv_timer);
 	free(f);
 }
 
@@ -399,12 +462,20 @@ static struct sc_front *front_start(struct broker *b)
 	if (!f)
 		return NULL;
 	f->src.ops = &pool_ops;
+	if (recv_timer_new(&f->recv_timer) < 0) {
+		int e = errno;
+
+		free(f);
+		errno = e;
+		return NULL;
+	}
 	f->pool = workers_new(SC_WORKERS);
 	if (!f->pool || loop_add(b, workers_fd(f->pool), &f->src, EPOLLIN) < 0) {
 		int e = errno;
 
 		if (f->pool)
 			workers_free(f->pool);
+		timer_delete(f->recv_timer);
 		free(f);
 		errno = e;
 		return NULL;

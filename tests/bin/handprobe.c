@@ -19,6 +19,15 @@
  *                                      refused), then the child calls until
  *                                      its calls fail (ENOSYS: nobody
  *                                      serves its filter): "child=ENAME"
+ *   handprobe steal SOCK N             hands over its own listener and
+ *                                      proves it, but a child of its own
+ *                                      (not under the filter) keeps a copy
+ *                                      and answers CONTINUE to every call it
+ *                                      takes first; then N rounds of a
+ *                                      burst of ADMITs on STEAL_CONNS other
+ *                                      connections (the broker busy with
+ *                                      them) and one trapped call:
+ *                                      "calls=N" (they all return)
  *   handprobe bad SOCK                 a HANDOVER with no ADMIT before, then
  *                                      one of a pipe, not a listener:
  *                                      "noadmit=ENAME notlistener=ENAME"
@@ -35,10 +44,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/seccomp.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -185,6 +198,109 @@ static int foreign(const char *sock, const char *file, const char *fifo)
 	return 0;
 }
 
+#define STEAL_CONNS 60
+
+static void spin_us(long us)
+{
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((b.tv_sec - a.tv_sec) * 1000000L + (b.tv_nsec - a.tv_nsec) / 1000 < us);
+}
+
+/*
+ * The child of steal: take calls off lfd, a while after the broker was
+ * told one waits (so that it finds none), answer CONTINUE.
+ */
+static void thief(int sv)
+{
+	struct seccomp_notif n;
+	struct seccomp_notif_resp r;
+	int lfd = -1;
+	size_t got = 0;
+	unsigned seed = 1;
+	char b;
+
+	if (fdpass_recv(sv, &b, 1, &lfd, 1, &got, 0) != 1 || got != 1)
+		_exit(3);
+	for (;;) {
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+
+		if (poll(&p, 1, -1) <= 0)
+			continue;
+		spin_us(rand_r(&seed) % 400);
+		p.revents = 0;
+		if (poll(&p, 1, 0) <= 0)
+			continue;
+		memset(&n, 0, sizeof(n));
+		if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0)
+			continue;
+		r = (struct seccomp_notif_resp){ .id = n.id,
+						 .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
+		ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &r);
+	}
+}
+
+static int steal(const char *sock, int calls)
+{
+	int sv[2], conn, lfd, st, others[STEAL_CONNS];
+	long marker;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return 1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		thief(sv[1]);
+	conn = connect_to(sock);
+	for (int i = 0; i < STEAL_CONNS; i++)
+		others[i] = connect_to(sock);
+	st = ask(conn, FDB_OP_ADMIT, -1);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	lfd = filter_install();
+	if (st != 0 || lfd < 0 || ask(conn, FDB_OP_HANDOVER, lfd) != 0) {
+		printf("handover failed\n");
+		kill(pid, SIGKILL);
+		return 1;
+	}
+	marker = syscall(SYS_faccessat2, FDB_MARKER_FD, NULL, FDB_MARKER_MODE, FDB_MARKER_FLAGS);
+	if (marker != FDB_MARKER_OK) {
+		printf("not proven\n");
+		kill(pid, SIGKILL);
+		return 1;
+	}
+	/* proven: now the copy goes to the thief */
+	if (fdpass_send(sv[0], "L", 1, &lfd, 1, 0) < 0)
+		return 1;
+	close(lfd);
+	for (int i = 0; i < calls; i++) {
+		struct fdb_supervise_req r = { 0 };
+		unsigned char msg[FDB_MSG_MAX];
+		int len = wire_encode_supervise(msg, sizeof(msg), FDB_OP_ADMIT, 1, &r), none = -1;
+
+		for (int k = 0; k < STEAL_CONNS; k++)
+			fdpass_send(others[k], msg, (size_t)len, &none, 0, MSG_DONTWAIT);
+		syscall(SYS_faccessat, AT_FDCWD, "/", F_OK);
+		/* their answers (or none, once the broker has dropped a connection) */
+		for (int k = 0; k < STEAL_CONNS; k++) {
+			struct pollfd p = { .fd = others[k], .events = POLLIN };
+			int got[FDB_FDS_MAX];
+			size_t ngot;
+
+			if (poll(&p, 1, 5000) > 0 &&
+			    fdpass_recv(others[k], msg, sizeof(msg), got, FDB_FDS_MAX, &ngot, 0) > 0)
+				fdpass_close_all(got, ngot);
+		}
+	}
+	printf("calls=%d\n", calls);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return 0;
+}
+
 static int bad(const char *sock)
 {
 	int conn = connect_to(sock), p[2], noadmit, notlistener = -2;
@@ -226,6 +342,8 @@ int main(int argc, char **argv)
 		return foreign(argv[2], argv[3], NULL);
 	if (argc == 4 && strcmp(argv[1], "foreign-quiet") == 0)
 		return foreign(argv[2], NULL, argv[3]);
+	if (argc == 4 && strcmp(argv[1], "steal") == 0)
+		return steal(argv[2], atoi(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "bad") == 0)
 		return bad(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "admit") == 0)
