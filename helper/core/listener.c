@@ -31,6 +31,7 @@
 #include "core/loop.h"
 #include "core/reserve.h"
 #include "fdpass.h"
+#include "sys/closer.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -426,7 +427,9 @@ static void channel_event(struct broker *b, struct evsrc *src, uint32_t events)
 		ssize_t n = fdpass_recv(ch->fd, buf, sizeof(buf), fds, FDB_FDS_MAX, &nfds,
 					MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 
-		fdpass_close_all(fds, nfds);
+		/* whatever a program sent: their close may wait (sys/closer.h) */
+		for (size_t i = 0; i < nfds; i++)
+			closer_close(fds[i]);
 		/* programs only ever read from a channel: anything else ends it */
 		if (n != -EAGAIN) {
 			channel_remove(b, ch);

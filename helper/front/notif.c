@@ -33,6 +33,7 @@
 #include "audit/audit.h"
 #include "core/dispatch.h"
 #include "fdname.h"
+#include "sys/closer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -107,13 +108,22 @@ void notif_init(struct notif *n)
 	n->fdnum = -1;
 }
 
+/*
+ * The target's own descriptors (dirfd, held, sock) may be anything it
+ * chose, a file on a FUSE mount of its own among them, whose close waits
+ * for a flush it need never answer: closer_close.  The pidfd and the nsfs
+ * descriptor are the broker's opens, closed here.
+ */
 void notif_release(struct notif *n)
 {
-	int fds[] = { n->fds.pidfd, n->fds.dirfd, n->fds.held, n->fds.sock, n->fds.netns };
+	int own[] = { n->fds.pidfd, n->fds.netns };
+	int target[] = { n->fds.dirfd, n->fds.held, n->fds.sock };
 
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (own[i] >= 0)
+			close(own[i]);
+	for (size_t i = 0; i < sizeof(target) / sizeof(target[0]); i++)
+		closer_close(target[i]);
 	target_cred_free(&n->cred);
 }
 

@@ -13,6 +13,7 @@
 #include "audit/audit.h"
 #include "core/dispatch.h"
 #include "front/seccomp.h"
+#include "sys/closer.h"
 #include "fdpass.h"
 #include "wire.h"
 
@@ -237,6 +238,8 @@ int preload_client_ready(struct broker *b, struct client *c)
 	} else {
 		rc = serve(b, c, &h, msg, (size_t)n, fds, nfds);
 	}
-	fdpass_close_all(fds, nfds);
+	/* the program's descriptors, whatever it sent: their close may wait */
+	for (size_t i = 0; i < nfds; i++)
+		closer_close(fds[i]);
 	return rc;
 }

@@ -1,0 +1,159 @@
+/*
+ * Closer threads (closer.h).  One mutex guards the ring of descriptors and
+ * the thread counts.  A job is taken by a thread waiting for one (nidle);
+ * a new thread is made whenever the queue holds more descriptors than
+ * there are threads waiting, so a descriptor never waits behind a close
+ * that may never end while a thread could still be made for it.
+ */
+#include "sys/closer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t work = PTHREAD_COND_INITIALIZER;
+static int ring[CLOSER_QUEUE];
+static unsigned head, count;     /* the queued descriptors: ring[head], count of them */
+static unsigned nthreads, nidle; /* threads made; those waiting for a job */
+static unsigned queued_total;
+static int (*close_fn)(int) = close;
+
+static void *closer_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&mu);
+	for (;;) {
+		int fd;
+		int (*fn)(int);
+
+		while (!count) {
+			nidle++;
+			pthread_cond_wait(&work, &mu);
+			nidle--;
+		}
+		fd = ring[head];
+		head = (head + 1) % CLOSER_QUEUE;
+		count--;
+		fn = close_fn;
+		pthread_mutex_unlock(&mu);
+		fn(fd);
+		pthread_mutex_lock(&mu);
+	}
+	return NULL;
+}
+
+/* One more closer thread, every signal blocked from its first instruction; 0 or an errno. The lock held. */
+static int start(void)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	pthread_t t;
+	int rc;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&t, &attr, closer_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (rc == 0)
+		nthreads++;
+	return rc;
+}
+
+/*
+ * May closing fd wait?  Asked of the inode the kernel has, never of the
+ * driver: STATX_TYPE with AT_STATX_DONT_SYNC sends FUSE and NFS nothing.
+ * A FIFO's close never flushes; a socket's waits only with SO_LINGER
+ * (read without the socket's lock).  Anything unknown may wait.
+ */
+static bool may_wait(int fd)
+{
+	struct statx stx;
+	struct linger lg;
+	socklen_t len = sizeof(lg);
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) < 0)
+		return errno != EBADF; /* not open: close() only says EBADF */
+	if (!(stx.stx_mask & STATX_TYPE))
+		return true;
+	if (S_ISFIFO(stx.stx_mode))
+		return false;
+	if (S_ISSOCK(stx.stx_mode))
+		return getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &len) < 0 ||
+		       (lg.l_onoff && lg.l_linger > 0);
+	return true;
+}
+
+void closer_close(int fd)
+{
+	int saved = errno;
+
+	if (fd < 0)
+		return;
+	if (!may_wait(fd)) {
+		close(fd);
+		errno = saved;
+		return;
+	}
+	pthread_mutex_lock(&mu);
+	if (count == CLOSER_QUEUE) {
+		/* CLOSER_QUEUE waiting behind stuck closes: the last resort, inline */
+		pthread_mutex_unlock(&mu);
+		close(fd);
+		errno = saved;
+		return;
+	}
+	ring[(head + count) % CLOSER_QUEUE] = fd;
+	count++;
+	if (count > nidle && nthreads < CLOSER_THREADS && start() != 0 && nthreads == 0) {
+		/*
+		 * No thread to take it, ever: inline.  With threads made but
+		 * busy it waits for one of them instead, as a close that may
+		 * never end must not be made on the loop.
+		 */
+		count--;
+		pthread_mutex_unlock(&mu);
+		close(fd);
+		errno = saved;
+		return;
+	}
+	queued_total++;
+	pthread_cond_signal(&work);
+	pthread_mutex_unlock(&mu);
+	errno = saved;
+}
+
+unsigned closer_queued_total(void)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&mu);
+	n = queued_total;
+	pthread_mutex_unlock(&mu);
+	return n;
+}
+
+unsigned closer_threads(void)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&mu);
+	n = nthreads;
+	pthread_mutex_unlock(&mu);
+	return n;
+}
+
+void closer_test_close(int (*fn)(int fd))
+{
+	pthread_mutex_lock(&mu);
+	close_fn = fn ? fn : close;
+	pthread_mutex_unlock(&mu);
+}

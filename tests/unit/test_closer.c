@@ -1,0 +1,146 @@
+/*
+ * sys/closer: which closes are made inline and which on a closer thread,
+ * and that a close which never ends keeps neither the caller nor the next
+ * closes waiting.  A close that waits is made with closer_test_close (a
+ * FUSE server that never answers a flush needs a mount no unit test has).
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sys/closer.h"
+
+TestSuite(closer, .timeout = 30);
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool is_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+/* Wait (polling every 2 ms, 5 s at most) until fd is closed. */
+static void until_closed(int fd)
+{
+	long end = now_ms() + 5000;
+
+	while (is_open(fd) && now_ms() < end)
+		nanosleep(&(struct timespec){ .tv_nsec = 2000000 }, NULL);
+	cr_assert(!is_open(fd) && errno == EBADF, "fd %d never closed", fd);
+}
+
+/* A regular file of a temporary directory of its own, opened; the directory is gone already. */
+static int regular_file(void)
+{
+	char dir[] = "/tmp/closer-XXXXXX", path[64];
+	int fd;
+
+	cr_assert(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert(fd >= 0);
+	unlink(path);
+	rmdir(dir);
+	return fd;
+}
+
+Test(closer, socket_and_fifo_close_inline)
+{
+	int sv[2], p[2];
+
+	cr_assert(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	cr_assert(pipe2(p, O_CLOEXEC) == 0);
+	errno = 1234;
+	closer_close(sv[0]);
+	closer_close(p[0]);
+	cr_assert_eq(errno, 1234, "errno kept");
+	cr_assert(!is_open(sv[0]) && errno == EBADF, "the socket is closed on return");
+	cr_assert(!is_open(p[0]) && errno == EBADF, "the pipe is closed on return");
+	cr_assert_eq(closer_queued_total(), 0);
+	cr_assert_eq(closer_threads(), 0, "no thread for them");
+	close(sv[1]);
+	close(p[1]);
+}
+
+Test(closer, lingering_socket_goes_to_a_thread)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 30 };
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert(s >= 0);
+	cr_assert(setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == 0);
+	closer_close(s);
+	cr_assert_eq(closer_queued_total(), 1);
+	until_closed(s);
+}
+
+Test(closer, regular_file_and_directory_go_to_a_thread)
+{
+	int f = regular_file(), d = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	cr_assert(d >= 0);
+	closer_close(f);
+	closer_close(d);
+	cr_assert_eq(closer_queued_total(), 2);
+	cr_assert_geq(closer_threads(), 1);
+	until_closed(f);
+	until_closed(d);
+}
+
+Test(closer, not_open_is_harmless)
+{
+	int fd = regular_file();
+
+	close(fd);
+	closer_close(fd);
+	closer_close(-1);
+	cr_assert_eq(closer_queued_total(), 0);
+}
+
+/* The closes that wait: each reads a byte of gate, then closes. */
+static int gate[2];
+
+static int waiting_close(int fd)
+{
+	char c;
+
+	while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+		;
+	return close(fd);
+}
+
+Test(closer, stuck_closes_block_no_one)
+{
+	enum { N = CLOSER_THREADS + 4 };
+	int fds[N];
+	long t0;
+
+	cr_assert(pipe2(gate, O_CLOEXEC) == 0);
+	closer_test_close(waiting_close);
+	for (int i = 0; i < N; i++)
+		fds[i] = regular_file();
+	t0 = now_ms();
+	for (int i = 0; i < N; i++)
+		closer_close(fds[i]);
+	cr_assert_lt(now_ms() - t0, 1000, "the caller did not wait for the closes");
+	cr_assert_eq(closer_queued_total(), N);
+	cr_assert_eq(closer_threads(), CLOSER_THREADS, "a thread per stuck close, no more");
+	for (int i = 0; i < N; i++)
+		cr_assert(is_open(fds[i]), "fd %d closed though its close waits", fds[i]);
+	/* the stuck ones end: every close is made, the queued ones too */
+	cr_assert(write(gate[1], "xxxxxxxxxxxx", N) == N);
+	for (int i = 0; i < N; i++)
+		until_closed(fds[i]);
+	cr_assert_eq(closer_threads(), CLOSER_THREADS);
+}
