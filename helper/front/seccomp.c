@@ -231,13 +231,20 @@ static void recv_timer_arm(struct sc_front *f, long ms)
 	timer_settime(f->recv_timer, 0, &it, NULL);
 }
 
-/* A handed-over tree that cannot be the client's: logged, and closed. */
-static void disown(struct broker *b, struct sc_tree *t, const char *why)
+/* The refusal of a handed-over tree, in the log before anything is answered. */
+static void disowned(struct broker *b, struct sc_tree *t, const char *why)
 {
 	char what[160];
 
 	snprintf(what, sizeof(what), "seccomp listener refused: %s", why);
 	broker_refusal(b, t->share, &t->owner, t->prog, what);
+	audit_flush(b->audit);
+}
+
+/* A handed-over tree that cannot be the client's: logged, and closed. */
+static void disown(struct broker *b, struct sc_tree *t, const char *why)
+{
+	disowned(b, t, why);
 	tree_drop(b, t);
 }
 
@@ -270,25 +277,28 @@ static void prove(struct broker *b, struct sc_tree *t, struct seccomp_notif *n)
 	ours = n->pid > 0 && faccessat(t->owner_task, tid, F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
 	       target_valid(t->fd, n->id);
 	if (!ours || !is_marker(n)) {
-		notif_send(t->fd, n->id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
 		if (ours)
 			snprintf(why, sizeof(why), "its first call (pid=%d) was not the marker",
 				 (int)n->pid);
 		else
 			snprintf(why, sizeof(why), "its first call came from pid=%d, not from the "
 				 "process that handed it over", (int)n->pid);
-		disown(b, t, why);
+		disowned(b, t, why);
+		notif_send(t->fd, n->id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+		tree_drop(b, t);
 		return;
 	}
+	/* the line before the answer, as for every decision */
+	audit_info(b->audit, "pid=%d uid=%u prog=%s: supervised under the seccomp filter "
+		   "(trees of uid %u: %u)", (int)t->owner.pid, (unsigned)t->owner.uid, t->prog,
+		   (unsigned)t->owner.uid, t->share->trees);
+	audit_flush(b->audit);
 	if (notif_send(t->fd, n->id, FDB_MARKER_OK, 0, 0) < 0) {
 		disown(b, t, "its marker call was gone before its answer");
 		return;
 	}
 	close(t->owner_task);
 	t->owner_task = -1;
-	audit_info(b->audit, "pid=%d uid=%u prog=%s: supervised under the seccomp filter "
-		   "(trees of uid %u: %u)", (int)t->owner.pid, (unsigned)t->owner.uid, t->prog,
-		   (unsigned)t->owner.uid, t->share->trees);
 }
 
 /* One notification off the listener. */

@@ -828,7 +828,7 @@ Test(shimexec, fake_musl_program_loses_only_the_shim)
 Test(shimexec, fake_past_the_bounds_environment_unchanged)
 {
 	enum { NVARS = 520 };
-	static char vars[NVARS][16];
+	static char vars[NVARS][24];
 	char *argv[NVARS + 8], preload[1600], other[1200];
 	struct fake fk;
 	struct result r;
