@@ -58,9 +58,9 @@
  * child (the filter is the child's task's, never its parent's), in a
  * signal handler.  Nothing here allocates, takes a lock or uses a stdio
  * stream (elfinfo.c and handover.c neither): raw system calls, buffers on
- * the stack.  execl's argv is on the stack as in glibc's own execl, built
- * once the judgement's frames are gone, and so is the environment without
- * the shim (exec_unshimmed: bounded, ENV_MAX and PRELOAD_MAX).  A failing
+ * the stack.  execl's argv is on the stack as in glibc's own execl, and so
+ * is the environment without the shim (exec_unshimmed: bounded, ENV_MAX
+ * and PRELOAD_MAX).  A failing
  * exec leaves the real call's errno; only BROKEN says EPERM of its own.
  *
  * Not wrapped: posix_spawn and posix_spawnp (glibc executes from inside,
@@ -633,81 +633,74 @@ static __attribute__((noinline)) int exec_unshimmed(enum real_call call, const c
 	return real_fexecve(fd, argv, e);
 }
 
+/* Which exported call: what to judge, and the real call of the same name. */
+enum entry { E_EXECVE, E_EXECV, E_EXECVP, E_EXECVPE, E_FEXECVE };
+
 /*
- * The exported calls: judge, then the real call of the same name, or for
- * PLAN_UNSHIMMED the env-taking one with the copy (execv and execvp read
- * environ, as glibc's own do).
+ * The exported calls, all of them: judge (the path, the PATH search, the
+ * descriptor), then the real call of the same name, or for PLAN_UNSHIMMED
+ * the env-taking one with the copy (of environ for execv and execvp, which
+ * read it, as glibc's own do).
  */
-SHIM_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+static int exec_entry(enum entry w, const char *file, int fd, char *const argv[],
+		      char *const envp[])
 {
+	bool search = w == E_EXECVP || w == E_EXECVPE;
 	enum plan plan;
 
 	shim_init();
-	plan = judge_path(path);
+	plan = w == E_FEXECVE ? judge_fd(fd) : search ? judge_search(file) : judge_path(file);
 	if (plan == PLAN_REFUSE)
 		return -1;
 	if (plan == PLAN_UNSHIMMED)
-		return exec_unshimmed(CALL_EXECVE, path, -1, argv, envp);
-	return real_execve(path, argv, envp);
+		return exec_unshimmed(w == E_FEXECVE ? CALL_FEXECVE : search ? CALL_EXECVPE
+									      : CALL_EXECVE,
+				      file, fd, argv,
+				      w == E_EXECV || w == E_EXECVP ? environ : envp);
+	switch (w) {
+	case E_EXECVE:
+		return real_execve(file, argv, envp);
+	case E_EXECV:
+		return real_execv(file, argv);
+	case E_EXECVP:
+		return real_execvp(file, argv);
+	case E_EXECVPE:
+		return real_execvpe(file, argv, envp);
+	case E_FEXECVE:
+		break;
+	}
+	return real_fexecve(fd, argv, envp);
+}
+
+SHIM_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	return exec_entry(E_EXECVE, path, -1, argv, envp);
 }
 
 SHIM_EXPORT int execv(const char *path, char *const argv[])
 {
-	enum plan plan;
-
-	shim_init();
-	plan = judge_path(path);
-	if (plan == PLAN_REFUSE)
-		return -1;
-	if (plan == PLAN_UNSHIMMED)
-		return exec_unshimmed(CALL_EXECVE, path, -1, argv, environ);
-	return real_execv(path, argv);
+	return exec_entry(E_EXECV, path, -1, argv, NULL);
 }
 
 SHIM_EXPORT int execvp(const char *file, char *const argv[])
 {
-	enum plan plan;
-
-	shim_init();
-	plan = judge_search(file);
-	if (plan == PLAN_REFUSE)
-		return -1;
-	if (plan == PLAN_UNSHIMMED)
-		return exec_unshimmed(CALL_EXECVPE, file, -1, argv, environ);
-	return real_execvp(file, argv);
+	return exec_entry(E_EXECVP, file, -1, argv, NULL);
 }
 
 SHIM_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	enum plan plan;
-
-	shim_init();
-	plan = judge_search(file);
-	if (plan == PLAN_REFUSE)
-		return -1;
-	if (plan == PLAN_UNSHIMMED)
-		return exec_unshimmed(CALL_EXECVPE, file, -1, argv, envp);
-	return real_execvpe(file, argv, envp);
+	return exec_entry(E_EXECVPE, file, -1, argv, envp);
 }
 
 SHIM_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	enum plan plan;
-
-	shim_init();
-	plan = judge_fd(fd);
-	if (plan == PLAN_REFUSE)
-		return -1;
-	if (plan == PLAN_UNSHIMMED)
-		return exec_unshimmed(CALL_FEXECVE, NULL, fd, argv, envp);
-	return real_fexecve(fd, argv, envp);
+	return exec_entry(E_FEXECVE, NULL, fd, argv, envp);
 }
 
 /*
  * The l-variants: the arguments after arg are counted first (E2BIG past
- * INT_MAX of them, as glibc's own execl), the file judged, and only then
- * argv built on the stack, as glibc builds it, for the v-variant glibc's
- * own execl* end in.
+ * INT_MAX of them, as glibc's own execl), argv built on the stack, as
+ * glibc builds it, then served as the v-variant glibc's own execl* end in.
  */
 static ptrdiff_t count_args(va_list ap)
 {
@@ -728,85 +721,57 @@ static void fill_args(char **argv, const char *arg, ptrdiff_t argc, va_list ap)
 		argv[i] = va_arg(ap, char *);
 }
 
-SHIM_EXPORT int execl(const char *path, const char *arg, ...)
+/* execl's, execlp's and execle's body: ap is after arg (le: envp follows the NULL). */
+static int exec_l(enum entry w, const char *file, const char *arg, va_list ap, bool le)
 {
-	enum plan plan;
+	char *const *envp = NULL;
 	ptrdiff_t argc;
-	va_list ap;
+	va_list count;
 
-	shim_init();
-	va_start(ap, arg);
-	argc = count_args(ap);
-	va_end(ap);
+	va_copy(count, ap);
+	argc = count_args(count);
+	va_end(count);
 	if (argc < 0) {
 		errno = E2BIG;
 		return -1;
 	}
-	plan = judge_path(path);
-	if (plan == PLAN_REFUSE)
-		return -1;
 	char *argv[argc + 1];
 
-	va_start(ap, arg);
 	fill_args(argv, arg, argc, ap);
+	if (le)
+		envp = va_arg(ap, char *const *);
+	return exec_entry(w, file, -1, argv, envp);
+}
+
+SHIM_EXPORT int execl(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, arg);
+	rc = exec_l(E_EXECV, path, arg, ap, false);
 	va_end(ap);
-	if (plan == PLAN_UNSHIMMED)
-		return exec_unshimmed(CALL_EXECVE, path, -1, argv, environ);
-	return real_execv(path, argv);
+	return rc;
 }
 
 SHIM_EXPORT int execlp(const char *file, const char *arg, ...)
 {
-	enum plan plan;
-	ptrdiff_t argc;
 	va_list ap;
-
-	shim_init();
-	va_start(ap, arg);
-	argc = count_args(ap);
-	va_end(ap);
-	if (argc < 0) {
-		errno = E2BIG;
-		return -1;
-	}
-	plan = judge_search(file);
-	if (plan == PLAN_REFUSE)
-		return -1;
-	char *argv[argc + 1];
+	int rc;
 
 	va_start(ap, arg);
-	fill_args(argv, arg, argc, ap);
+	rc = exec_l(E_EXECVP, file, arg, ap, false);
 	va_end(ap);
-	if (plan == PLAN_UNSHIMMED)
-		return exec_unshimmed(CALL_EXECVPE, file, -1, argv, environ);
-	return real_execvp(file, argv);
+	return rc;
 }
 
 SHIM_EXPORT int execle(const char *path, const char *arg, ...)
 {
-	char *const *envp;
-	enum plan plan;
-	ptrdiff_t argc;
 	va_list ap;
-
-	shim_init();
-	va_start(ap, arg);
-	argc = count_args(ap);
-	va_end(ap);
-	if (argc < 0) {
-		errno = E2BIG;
-		return -1;
-	}
-	plan = judge_path(path);
-	if (plan == PLAN_REFUSE)
-		return -1;
-	char *argv[argc + 1];
+	int rc;
 
 	va_start(ap, arg);
-	fill_args(argv, arg, argc, ap);
-	envp = va_arg(ap, char *const *);
+	rc = exec_l(E_EXECVE, path, arg, ap, true);
 	va_end(ap);
-	if (plan == PLAN_UNSHIMMED)
-		return exec_unshimmed(CALL_EXECVE, path, -1, argv, envp);
-	return real_execve(path, argv, envp);
+	return rc;
 }
