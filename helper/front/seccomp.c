@@ -57,10 +57,11 @@
  * SECCOMP_IOCTL_NOTIF_RECV ignores O_NONBLOCK: with nothing pending it
  * waits.  Readiness does not promise a notification: a process that kept a
  * copy of a listener it handed over can take the notification first.  So
- * each RECV runs under a one-shot timer aimed at the loop thread
- * (SIGEV_THREAD_ID), whose signal, with a handler that does nothing and no
- * SA_RESTART, ends the wait with EINTR: the loop is held SC_RECV_MS at
- * most, and the tree (shared with someone) is disowned.
+ * each RECV on a handed-over listener runs under a one-shot timer aimed at
+ * the loop thread (SIGEV_THREAD_ID), whose signal, with a handler that does
+ * nothing and no SA_RESTART, ends the wait with EINTR: the loop is held
+ * SC_RECV_MS at most, and the tree (shared with someone) is disowned.
+ * run's own listener needs no timer: its child closed the only other copy.
  */
 #define SC_RECV_MS 10
 
@@ -311,10 +312,13 @@ static void receive(struct broker *b, struct sc_tree *t)
 		audit_note(b->audit, "seccomp: out of memory: a notification waits");
 		return;
 	}
-	recv_timer_arm(front_of(b), SC_RECV_MS);
+	/* only a handed-over listener can have another reader: run's child closed its copy */
+	if (t->share)
+		recv_timer_arm(front_of(b), SC_RECV_MS);
 	rc = ioctl(t->fd, SECCOMP_IOCTL_NOTIF_RECV, &n->n);
 	e = errno;
-	recv_timer_arm(front_of(b), 0);
+	if (t->share)
+		recv_timer_arm(front_of(b), 0);
 	if (rc < 0) {
 		free(n);
 		/* the timer's: another holder of the listener took the notification */
@@ -323,12 +327,8 @@ static void receive(struct broker *b, struct sc_tree *t)
 				     "from it");
 			return;
 		}
-		if (e == EINTR) {
-			audit_note(b->audit, "seccomp: a listener said a call waits and had none");
-			return;
-		}
 		/* ENOENT: the caller was interrupted before we got to it */
-		if (e != ENOENT) {
+		if (e != ENOENT && e != EINTR) {
 			audit_note(b->audit, "seccomp: cannot receive from a listener (%s): its "
 					     "tree is no longer served", strerror(e));
 			tree_drop(b, t);
