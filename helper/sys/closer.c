@@ -6,11 +6,11 @@
  * that may never end while a thread could still be made for it.
  */
 #include "sys/closer.h"
+#include "sys/thread.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -48,21 +48,11 @@ static void *closer_main(void *arg)
 	return NULL;
 }
 
-/* One more closer thread, every signal blocked from its first instruction; 0 or an errno. The lock held. */
+/* One more closer thread (signals blocked: sys/thread.h); 0 or an errno.  The lock held. */
 static int start(void)
 {
-	pthread_attr_t attr;
-	sigset_t all, old;
-	pthread_t t;
-	int rc;
+	int rc = thread_detached(closer_main, NULL);
 
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&t, &attr, closer_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
 	if (rc == 0)
 		nthreads++;
 	return rc;

@@ -5,10 +5,10 @@
  * time, or to its thread when the caller left it.
  */
 #include "sys/sockjob.h"
+#include "sys/thread.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -105,9 +105,6 @@ static void *worker_main(void *arg)
 static int start(struct sockjob *j)
 {
 	struct worker *w = calloc(1, sizeof(*w));
-	pthread_attr_t attr;
-	sigset_t all, old;
-	pthread_t t;
 	int rc;
 
 	if (!w)
@@ -115,13 +112,7 @@ static int start(struct sockjob *j)
 	pthread_cond_init(&w->wake, NULL);
 	w->job = j;
 	w->gen = gen;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&t, &attr, worker_main, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
+	rc = thread_detached(worker_main, w);
 	if (rc) {
 		pthread_cond_destroy(&w->wake);
 		free(w);
