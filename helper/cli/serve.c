@@ -72,6 +72,7 @@ static void reload(struct broker *b, struct serve_state *st)
 	free(st->policy);
 	st->policy = fresh;
 	b->policy = fresh;
+	b->policy_gen++;
 	/* what the new policy no longer needs is given up for good */
 	if (need != st->caps && caps_limit(need) == 0) {
 		st->caps = need;

@@ -48,6 +48,7 @@ typedef void (*broker_signal_fn)(struct broker *b, const struct signalfd_siginfo
 
 struct broker {
 	const struct policy *policy;
+	unsigned policy_gen;       /* one more at each change of policy (a reload) */
 	struct audit *audit;       /* set before broker_init (the outbox keeps it) */
 	int listen_fd;
 	pid_t tree_root;           /* > 0: serve only this process's descendants */

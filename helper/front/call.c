@@ -48,7 +48,9 @@ void debug(const struct notif *n, const char *what)
 	/* enough of the name to tell it */
 	memcpy(shown, n->path, sizeof(shown) - 1);
 	shown[sizeof(shown) - 1] = '\0';
-	fprintf(stderr, "fdbroker: via=seccomp pid=%d prog=%s %s %s: %s\n", (int)n->cred.tgid,
+	/* a call the prefilter passed was not read further: its tid then */
+	fprintf(stderr, "fdbroker: via=seccomp pid=%d prog=%s %s %s: %s\n",
+		n->cred.tgid ? (int)n->cred.tgid : (int)n->n.pid,
 		audit_escape(n->cred.comm, prog, sizeof(prog)), sc_name(n->call),
 		audit_escape(shown, esc, sizeof(esc)), what);
 }

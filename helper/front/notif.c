@@ -4,7 +4,9 @@
  *
  *   - a call no rule could grant (dispatch_would) goes on to the kernel
  *     untouched (CONTINUE): the program gets its own result and errno, and
- *     nothing is logged;
+ *     nothing is logged; a call by name that no rule names, spelled and
+ *     resolving without a symlink, goes on as soon as its name is read, on
+ *     the worker (front/prefilter.h);
  *   - a call a rule could grant is first made as the program would make it
  *     (front/as_caller.h: its fsuid, fsgid and groups, no capability), in
  *     the broker's namespaces, from the program's own directory: what the
@@ -182,6 +184,13 @@ void notif_fetch(struct worker_job *j)
 	if (n->call != SC_SOCKET && n->call != SC_BIND) {
 		len = target_read_str(tid, a.path, n->path, sizeof(n->path));
 		rc = len < 0 ? (int)len : 0;
+		/* CONTINUE is safe for anyone: nothing else need be read (prefilter.h) */
+		if (!rc && n->prefilter && prefilter_passes(n->prefilter, n->path)) {
+			n->passed = true;
+			j->quiet = true; /* the loop only frees it: no need to wake it */
+			notif_send(n->listener, n->n.id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+			return;
+		}
 	}
 	/* openat2: the first version of open_how; a larger one is the kernel's to check */
 	if (!rc && n->call == SC_OPENAT2)
@@ -227,6 +236,11 @@ bool notif_decide(struct broker *b, struct notif *n)
 	struct args a = args_of(n);
 	bool reposted = false;
 
+	if (n->passed) {
+		n->answered = true;
+		debug(n, "no rule names it: the kernel answers (prefilter)");
+		return false;
+	}
 	if (n->fetch_err == -ENOENT) {
 		n->answered = true; /* gone: nothing to answer */
 		return false;

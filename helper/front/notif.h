@@ -25,6 +25,7 @@
 
 #include "core/broker.h"
 #include "syscalls.h"
+#include "front/prefilter.h"
 #include "front/target.h"
 #include "front/worker.h"
 
@@ -55,8 +56,12 @@ struct notif {
 	bool stalled;          /* the loop gave up waiting for its job (counted in the tree) */
 	struct notif *prev, *next; /* the front end's list of notifications in a job */
 
+	/* the loop's, held for the job: NULL, or the calls by name it may pass */
+	struct prefilter *prefilter;
+
 	/* notif_fetch's, for notif_decide */
 	int fetch_err;         /* 0, or why the call is left to the kernel */
+	bool passed;           /* the prefilter passed it: answered CONTINUE by the worker */
 	/*
 	 * The target's descriptors the call needs, taken off the loop too
 	 * (pidfd_getfd may wait for an exec of the target's): >= 0, or a
@@ -91,8 +96,10 @@ void notif_init(struct notif *n);
 void notif_release(struct notif *n);
 /*
  * The worker job: read what the call needs, the thread's credentials, take
- * its descriptors, then re-validate.  Does nothing for a job the loop has
- * given up on.
+ * its descriptors, then re-validate.  A call by name that n->prefilter
+ * passes is answered CONTINUE right after its name is read (n->passed),
+ * and nothing more is read.  Does nothing for a job the loop has given up
+ * on.
  */
 void notif_fetch(struct worker_job *j);
 /*

@@ -71,6 +71,10 @@ struct sc_front {
 	timer_t recv_timer; /* SC_RECV_MS around each RECV, at the loop thread */
 	struct notif *waiting; /* in a job, newest first: for their deadlines */
 	long busy_note;        /* when "every worker busy" was last logged */
+	/* of b->policy as of policy_gen (rebuilt after a reload), or NULL */
+	struct prefilter *prefilter;
+	const struct policy *pf_policy;
+	unsigned pf_gen;
 };
 
 struct sc_tree {
@@ -134,6 +138,7 @@ static void notif_free(struct broker *b, struct notif *n)
 
 	if (n->stalled)
 		t->stuck--;
+	prefilter_drop(n->prefilter);
 	notif_release(n);
 	free(n);
 	if (--t->jobs == 0 && t->gone)
@@ -147,6 +152,7 @@ static bool post(struct broker *b, struct notif *n, void (*run)(struct worker_jo
 
 	n->job.run = run;
 	n->job.abandoned = false;
+	n->job.quiet = false;
 	if (workers_post(f->pool, &n->job) < 0) {
 		if (now - f->busy_note >= 1000) {
 			audit_note(b->audit, "seccomp: every worker is busy (%d): calls go on to "
@@ -302,12 +308,39 @@ static void prove(struct broker *b, struct sc_tree *t, struct seccomp_notif *n)
 	t->owner_task = -1;
 }
 
+static void pool_ready(struct broker *b, struct evsrc *src, uint32_t events);
+
+/* Finished jobs, the quiet ones among them (which do not wake the loop), collected. */
+static void reap(struct broker *b)
+{
+	pool_ready(b, &front_of(b)->src, 0);
+}
+
+/*
+ * The prefilter of the policy in force, held for one more user; NULL
+ * (every call then takes the full way) if it cannot be built.
+ */
+static struct prefilter *prefilter_now(struct broker *b)
+{
+	struct sc_front *f = front_of(b);
+
+	if (!f->prefilter || f->pf_policy != b->policy || f->pf_gen != b->policy_gen) {
+		prefilter_drop(f->prefilter);
+		f->prefilter = prefilter_new(b->policy, b->learn != NULL);
+		f->pf_policy = b->policy;
+		f->pf_gen = b->policy_gen;
+	}
+	return f->prefilter ? prefilter_hold(f->prefilter) : NULL;
+}
+
 /* One notification off the listener. */
 static void receive(struct broker *b, struct sc_tree *t)
 {
-	struct notif *n = calloc(1, sizeof(*n));
+	struct notif *n;
 	int rc, e;
 
+	reap(b);
+	n = calloc(1, sizeof(*n));
 	if (!n) {
 		audit_note(b->audit, "seccomp: out of memory: a notification waits");
 		return;
@@ -349,6 +382,8 @@ static void receive(struct broker *b, struct sc_tree *t)
 							  : SC_NONE;
 	if (t->stuck >= SC_TREE_STUCK)
 		stuck_note(b, t);
+	if (n->call != SC_NONE && n->call != SC_SOCKET && n->call != SC_BIND)
+		n->prefilter = prefilter_now(b);
 	if (n->call == SC_NONE || t->stuck >= SC_TREE_STUCK || !post(b, n, notif_fetch)) {
 		notif_continue(n);
 		notif_free(b, n);
@@ -359,6 +394,9 @@ static void tree_ready(struct broker *b, struct evsrc *src, uint32_t events)
 {
 	struct sc_tree *t = (struct sc_tree *)src;
 
+	/* a tree that ends waits for its jobs: the quiet ones are done already */
+	if (events & (EPOLLHUP | EPOLLERR))
+		reap(b);
 	/* one: a second RECV with none pending would wait (the listener has no O_NONBLOCK) */
 	if (events & EPOLLIN)
 		receive(b, t);
@@ -420,7 +458,7 @@ static long pool_expire(struct broker *b, struct evsrc *src, long now)
 	struct sc_front *f = (struct sc_front *)src;
 	long next = 0;
 
-	(void)b;
+	reap(b); /* a quiet job finished in time: not to be taken for a stall */
 	for (struct notif *n = f->waiting, *nx; n; n = nx) {
 		nx = n->next;
 		if (n->deadline <= now) {
@@ -457,6 +495,7 @@ static void pool_shut(struct broker *b, struct evsrc *src)
 		audit_note(b->audit, "seccomp: %u call%s still being read at exit", left,
 			   left == 1 ? "" : "s");
 	b->seccomp = NULL;
+	prefilter_drop(f->prefilter);
 	timer_delete(f->recv_timer);
 	free(f);
 }

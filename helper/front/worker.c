@@ -3,11 +3,12 @@
  *
  * The loop hands a job to one idle worker (its own slot, its own condition
  * variable), or starts a thread for it.  A finished job goes on the done
- * list; the eventfd is written when that list goes from empty to not
- * empty, and read (back to 0) by workers_collect when it takes the last
- * job.  Both happen under the pool's lock, so the descriptor is readable
- * exactly while the list holds a job: no wake-up is lost and none is left
- * over.
+ * list; the eventfd is written when the list gets its first job that is
+ * not quiet, and read (back to 0) by workers_collect when it takes the
+ * last such job.  Both happen under the pool's lock, so the descriptor is
+ * readable exactly while the list holds a job that is not quiet: no
+ * wake-up is lost and none is left over.  A quiet job wakes nobody: on one
+ * CPU that saves the loop a switch per job.
  *
  * The pool outlives workers_free while a worker is still in a job: every
  * thread holds a reference, the owner one more, and the last to let go
@@ -45,6 +46,7 @@ struct workers {
 	pthread_mutex_t lock;
 	struct worker *all, *idle;
 	struct worker_job *done, *done_tail;
+	unsigned loud;    /* jobs on the done list that are not quiet */
 	struct worker_job *queue, *queue_tail; /* posted, waiting for a worker */
 	unsigned queued;
 	unsigned threads, max;
@@ -66,7 +68,7 @@ static void pool_unref(struct workers *w)
 	}
 }
 
-/* A finished job onto the done list: the descriptor becomes readable with the first. */
+/* A finished job onto the done list: the descriptor becomes readable with the first loud one. */
 static void done_push(struct workers *w, struct worker_job *j)
 {
 	static const uint64_t one = 1;
@@ -74,12 +76,12 @@ static void done_push(struct workers *w, struct worker_job *j)
 	j->next = NULL;
 	if (w->done_tail)
 		w->done_tail->next = j;
-	else {
+	else
 		w->done = j;
-		/* nonblocking: the counter is 0 here, so this never fails */
-		(void)!write(w->efd, &one, sizeof(one));
-	}
 	w->done_tail = j;
+	/* nonblocking: the counter is 0 here, so this never fails */
+	if (!j->quiet && w->loud++ == 0)
+		(void)!write(w->efd, &one, sizeof(one));
 }
 
 static void *worker_main(void *arg)
@@ -194,7 +196,6 @@ int workers_post(struct workers *w, struct worker_job *j)
 	if (idle) {
 		w->idle = idle->idle;
 		idle->job = j;
-		pthread_cond_signal(&idle->wake);
 	} else if (w->threads < w->max) {
 		rc = worker_start(w, j);
 	} else if (w->queued < WORKERS_QUEUE_MAX) {
@@ -210,6 +211,13 @@ int workers_post(struct workers *w, struct worker_job *j)
 		rc = -1;
 	}
 	pthread_mutex_unlock(&w->lock);
+	/*
+	 * Woken once the lock is free, so that it does not wake only to wait
+	 * for it (on one CPU, two switches more).  It is out of the idle list
+	 * and only workers_free, the loop's, frees it: it is still there.
+	 */
+	if (idle)
+		pthread_cond_signal(&idle->wake);
 	if (rc == 0)
 		w->pending++;
 	return rc;
@@ -224,11 +232,11 @@ struct worker_job *workers_collect(struct workers *w)
 	j = w->done;
 	if (j) {
 		w->done = j->next;
-		if (!w->done) {
+		if (!w->done)
 			w->done_tail = NULL;
-			/* the counter is not 0 while the list holds a job, so this reads */
+		/* the counter is not 0 while the list holds a loud job, so this reads */
+		if (!j->quiet && --w->loud == 0)
 			(void)!read(w->efd, &n, sizeof(n));
-		}
 		j->next = NULL;
 		w->pending--;
 	}

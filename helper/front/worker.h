@@ -23,6 +23,13 @@
 struct worker_job {
 	void (*run)(struct worker_job *j); /* on a worker thread */
 	bool abandoned;                    /* the loop's: it no longer waits for this job */
+	/*
+	 * run()'s: the job needs nothing more of the loop than to be freed.
+	 * Such a job does not make workers_fd readable: it is collected with
+	 * the next workers_collect, which the owner calls often enough (at
+	 * its next event, and by its deadlines).
+	 */
+	bool quiet;
 	struct worker_job *next;           /* worker.c's */
 };
 
@@ -30,7 +37,7 @@ struct workers;
 
 /* A pool of at most max threads (started as needed); NULL with errno. */
 struct workers *workers_new(unsigned max);
-/* Readable (an eventfd) when finished jobs wait to be collected. */
+/* Readable (an eventfd) while finished jobs that are not quiet wait to be collected. */
 int workers_fd(const struct workers *w);
 /* Have a worker run j, now or after those waiting; -1 with EAGAIN when the wait is full. */
 int workers_post(struct workers *w, struct worker_job *j);

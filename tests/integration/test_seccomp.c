@@ -193,6 +193,32 @@ Test(seccomp, static_program_gets_eacces_without_a_rule)
 	cr_assert_eq(audit_lines("op=open", NULL), 0, "%s", h_audit());
 }
 
+/*
+ * The prefilter (front/prefilter.h) lets a name no rule names go on to the
+ * kernel before anything else is read; a name that reaches a granted file
+ * through a symlink, a directory's or the file's own, must still be
+ * granted, judged on the file it reaches.
+ */
+Test(seccomp, static_program_reads_granted_file_through_symlinks)
+{
+	const char *dir = h_dir("private", 0700);
+	char f[600], via_dir[600], via_file[600], lines[1300];
+
+	snprintf(f, sizeof(f), "%s/secret", dir);
+	h_file("private/secret", "the secret\n", 0600);
+	snprintf(via_dir, sizeof(via_dir), "%s/dirlink/secret", h_tmpdir());
+	snprintf(via_file, sizeof(via_file), "%s/filelink", h_tmpdir());
+	cr_assert_eq(symlink(dir, h_path("dirlink")), 0, "%s", strerror(errno));
+	cr_assert_eq(symlink(f, via_file), 0, "%s", strerror(errno));
+	for (int i = 0; i < 2; i++)
+		expect(NULL, (char *[]){ file_rule(f), NULL },
+		       (char *[]){ (char *)prog("static", "fileprobe"), "cat",
+				   i ? via_file : via_dir, NULL },
+		       "the secret\n");
+	snprintf(lines, sizeof(lines), "op=open object=%s rights=read verdict=allow", f);
+	cr_assert_eq(audit_lines(lines, "via=seccomp"), 2, "%s", h_audit());
+}
+
 /* --- 2: Debian's busybox-static --- */
 
 Test(seccomp, busybox_cat_of_file_in_root_only_directory)

@@ -270,42 +270,86 @@ Test(superv, exec_trees_come_and_go_without_leaks, .timeout = 400)
 
 /* --- acceptance 5: a reload reaches a program already supervised --- */
 
-Test(superv, reload_without_the_rule_refuses_the_next_open_of_a_running_program)
+/*
+ * fileprobe as nobody through `fdbroker exec` against s, reading secret
+ * once per line written to the FILE returned (a fifo, its stdin, given to
+ * it by sh as root).
+ */
+static FILE *lines_start(struct served *s, struct proc *p, const char *policy, const char *secret)
 {
-	const char *secret = h_file("secret", "the secret\n", 0600);
-	const char *policy = policy_for(secret), *fifo = h_path("lines");
+	const char *fifo = h_path("lines");
 	char *argv[MAX_ARGS] = { "sh", "-c", "exec \"$@\" <\"$0\"", (char *)fifo };
-	struct served s;
-	struct proc p;
-	const char *line;
 	FILE *f;
 
 	cr_assert_eq(mkfifo(fifo, 0600), 0, "%s", strerror(errno));
-	served_start(&s, policy, WAIT_MS);
-	/* sh (root) gives fileprobe the fifo as stdin: one line, one read of secret */
-	exec_argv(argv + 4, "nobody", NULL, s.sock,
+	served_start(s, policy, WAIT_MS);
+	exec_argv(argv + 4, "nobody", NULL, s->sock,
 		  (char *[]){ (char *)fileprobe(), "lines", (char *)secret, NULL });
-	p_start(&p, argv, NULL, h_path("probe.err"));
+	p_start(p, argv, NULL, h_path("probe.err"));
 	f = fopen(fifo, "w");
 	cr_assert_not_null(f, "%s", strerror(errno));
+	return f;
+}
+
+/* One more read: its result line must be want. */
+static void lines_read(struct proc *p, FILE *f, const char *want)
+{
+	const char *line;
+
 	fputs("1\n", f);
 	fflush(f);
-	line = p_line(&p, WAIT_MS);
-	cr_assert(line && !strcmp(line, "the secret"), "%s %s", line ? line : "(none)",
+	line = p_line(p, WAIT_MS);
+	cr_assert(line && !strcmp(line, want), "%s, not %s: %s", line ? line : "(none)", want,
 		  h_slurp(h_path("probe.err")));
+}
 
-	h_file("policy", "# the rule is gone\n", 0644);
-	cr_assert_eq(kill(s.proc.pid, SIGHUP), 0);
-	cr_assert_eq(wait_for_text(s.log, "policy reloaded", WAIT_MS), 0, "%s", h_slurp(s.log));
-	fputs("2\n", f);
-	fflush(f);
-	line = p_line(&p, WAIT_MS);
-	cr_assert(line && !strcmp(line, "err EACCES"), "%s", line ? line : "(none)");
+/* A reload of the policy file, seen in serve's log. */
+static void reload_to(struct served *s, const char *text)
+{
+	h_file("policy", text, 0644);
+	cr_assert_eq(kill(s->proc.pid, SIGHUP), 0);
+	cr_assert_eq(wait_for_text(s->log, "policy reloaded", WAIT_MS), 0, "%s", h_slurp(s->log));
+}
+
+Test(superv, reload_without_the_rule_refuses_the_next_open_of_a_running_program)
+{
+	const char *secret = h_file("secret", "the secret\n", 0600);
+	struct served s;
+	struct proc p;
+	FILE *f = lines_start(&s, &p, policy_for(secret), secret);
+
+	lines_read(&p, f, "the secret");
+	reload_to(&s, "# the rule is gone\n");
+	lines_read(&p, f, "err EACCES");
 	fclose(f);
 	cr_assert_eq(p_wait(&p), 0);
 	h_audit_has("uid=65534 prog=fdbroker: supervised under the seccomp filter");
 	h_audit_has("prog=fileprobe op=open object=");
 	cr_assert_eq(served_stop(&s), 0);
+}
+
+/*
+ * The other way round: a running program's open of a file no rule named
+ * (passed to the kernel by the prefilter, front/prefilter.h) is granted
+ * once a reload brings the rule: the prefilter is the policy's in force.
+ */
+Test(superv, reload_with_the_rule_grants_the_next_open_of_a_running_program)
+{
+	const char *secret = h_file("secret", "the secret\n", 0600);
+	const char *other = h_file("other", "other\n", 0600);
+	char text[600];
+	struct served s;
+	struct proc p;
+	FILE *f = lines_start(&s, &p, policy_for(other), secret);
+
+	lines_read(&p, f, "err EACCES");
+	snprintf(text, sizeof(text), "allow user nobody open %s read\n", secret);
+	reload_to(&s, text);
+	lines_read(&p, f, "the secret");
+	fclose(f);
+	cr_assert_eq(p_wait(&p), 0);
+	cr_assert_eq(served_stop(&s), 0);
+	h_audit_has("prog=fileprobe op=open object=");
 }
 
 /* --- the other ways --- */

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,4 +238,58 @@ Test(worker, free_with_a_busy_worker)
 		close(release[i]);
 		close(finished[i]);
 	}
+}
+
+static void run_quiet(struct worker_job *w)
+{
+	run(w);
+	w->quiet = true;
+}
+
+/*
+ * A job its run() marks quiet wakes nobody: the descriptor stays as it
+ * was, and the job is collected with the next workers_collect, in its turn.
+ * A loud job after it makes the descriptor readable until it is collected.
+ */
+Test(worker, a_quiet_job_wakes_nobody_and_is_collected_in_turn)
+{
+	struct workers *w = workers_new(1);
+	struct job quiet, loud;
+	int fin[2];
+	char x;
+
+	cr_assert_not_null(w);
+	cr_assert(pipe(fin) == 0);
+	job_init(&quiet, -1);
+	quiet.w.run = run_quiet;
+	quiet.finished = fin[1];
+	cr_assert(workers_post(w, &quiet.w) == 0);
+	cr_assert(read(fin[0], &x, 1) == 1);
+	/* finished; the worker pushes it under the pool's lock, which collect takes */
+	while (workers_pending(w) && !readable(workers_fd(w), 0)) {
+		struct worker_job *j = workers_collect(w);
+
+		if (j) {
+			cr_assert_eq(j, &quiet.w);
+			break;
+		}
+		sched_yield();
+	}
+	cr_assert_eq(workers_pending(w), 0, "the quiet job was not collected");
+	cr_assert(!readable(workers_fd(w), 0), "a quiet job made the descriptor readable");
+
+	job_init(&quiet, -1);
+	quiet.w.run = run_quiet;
+	job_init(&loud, -1);
+	cr_assert(workers_post(w, &quiet.w) == 0);
+	cr_assert(workers_post(w, &loud.w) == 0); /* queued behind it: one worker */
+	cr_assert(readable(workers_fd(w), -1));
+	cr_assert_eq(workers_collect(w), &quiet.w, "oldest first");
+	cr_assert(readable(workers_fd(w), 0), "the loud job still waits");
+	cr_assert_eq(workers_collect(w), &loud.w);
+	cr_assert(!readable(workers_fd(w), 0));
+	cr_assert_null(workers_collect(w));
+	close(fin[0]);
+	close(fin[1]);
+	cr_assert_eq(workers_free(w), 0);
 }
