@@ -206,7 +206,7 @@ int preflight_socket_base(struct preflight *pf, char *base, size_t cap)
 		tmp = "/tmp";
 	if (reaches(pf->id, tmp, X_OK, why, sizeof(why)) == WALK_OK) {
 		snprintf(base, cap, "%s", tmp);
-		say(pf, true, "socket directory: made in %s, which %s can search", tmp, name);
+		say(pf, true, "socket: made in %s, which %s can search", tmp, name);
 		return 0;
 	}
 	if (strcmp(tmp, "/tmp") != 0) {
@@ -215,12 +215,12 @@ int preflight_socket_base(struct preflight *pf, char *base, size_t cap)
 		if (reaches(pf->id, "/tmp", X_OK, why2, sizeof(why2)) == WALK_OK) {
 			snprintf(base, cap, "/tmp");
 			say(pf, false, "TMPDIR=%s: %s, so %s could not reach the broker's socket there; "
-				       "the socket directory is made in /tmp instead (set TMPDIR to a "
+				       "the socket is made in /tmp instead (set TMPDIR to a "
 				       "directory %s can search to choose another)", tmp, why, name, name);
 			return 1;
 		}
 	}
-	say(pf, false, "socket directory: %s: set TMPDIR to a directory %s can search", why, name);
+	say(pf, false, "socket: %s: set TMPDIR to a directory %s can search", why, name);
 	return -1;
 }
 

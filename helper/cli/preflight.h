@@ -34,7 +34,7 @@ struct preflight {
 };
 
 /*
- * run: the directory for the broker's private socket directory: $TMPDIR
+ * run: the directory the broker makes its socket in: $TMPDIR
  * (or /tmp) when USER can search it, else /tmp, with a line saying so.
  * base gets the directory; -1 when USER can reach neither.
  */

@@ -44,7 +44,7 @@ Test(gone, broker_killed_while_threads_broker)
 	/* the program outlives its broker: it is reparented to us, to be reaped here */
 	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
 	snprintf(policy, sizeof(policy), "allow user nobody open %s/ read\n", dir);
-	/* the killed broker's socket directory lands in the test's own */
+	/* the killed broker's socket is left in the test's own directory */
 	snprintf(tmpdir, sizeof(tmpdir), "TMPDIR=%s", h_tmpdir());
 	broker = h_broker_spawn("nobody", policy,
 				(char *[]){ (char *)h_stress(), "gone", (char *)f, "8", NULL },

@@ -6,6 +6,7 @@
  * Ports 660-669 here, one per test (test_net.c 600-639, test_serve.c 640-659).
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <poll.h>
 #include <sys/syscall.h>
 #include <errno.h>
@@ -218,4 +219,35 @@ Test(lifetime, exit_status_and_user_required)
 	cr_assert_neq(r.status, 0);
 	cr_assert(strstr(r.err, "-u USER") && strstr(r.err, "root"), "%s", r.err);
 	h_free(&r);
+}
+
+/*
+ * run's socket: in TMPDIR, fdbroker.RANDOM.sock, root's, mode 0666 (the
+ * broker judges who asks, not the file), and gone when run is: nothing of
+ * run's is left in TMPDIR, not even a directory.
+ */
+Test(lifetime, socket_in_tmpdir_has_its_mode_and_is_removed)
+{
+	char tmpdir[600], *env[] = { tmpdir, NULL };
+	const char *prefix;
+	struct result r;
+	DIR *d;
+	struct dirent *e;
+	int left = 0;
+
+	snprintf(tmpdir, sizeof(tmpdir), "TMPDIR=%s", h_dir("t", 01777));
+	r = h_run((char *[]){ (char *)h_fdbroker(), "run", "-u", "nobody", "--", "sh", "-c",
+			      "stat -c '%a %U %F %n' \"$FDBROKER_SOCKET\"", NULL },
+		  env, false);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	prefix = h_path("t/fdbroker.");
+	cr_assert(!strncmp(r.out, "666 root socket ", 16) && strstr(r.out, prefix) &&
+		  strstr(r.out, ".sock\n"), "%s", r.out);
+	h_free(&r);
+	d = opendir(h_path("t"));
+	cr_assert_not_null(d);
+	while ((e = readdir(d)))
+		left += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	cr_assert_eq(left, 0, "run left %d entries in TMPDIR", left);
 }
