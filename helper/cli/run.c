@@ -555,12 +555,28 @@ int cmd_run(int argc, char **argv)
 	b.on_signal = on_signal;
 	b.client_ready = preload_client_ready; /* the shim speaks the wire */
 	b.ctx = &st;
+	/* before the tree: its readers' prefilter passes nothing while learning */
+	b.learn = learn;
 	st.grace = o.stop_grace;
 	if (broker_init(&b, lfd, &sigs) < 0) {
 		fprintf(stderr, "fdbroker: broker: %s\n", strerror(errno));
 		goto out;
 	}
 	st.child = spawn(&l, sock, &listener, &rc);
+	if (st.child > 0) {
+		/* modes of created files come from the program, its umask applied */
+		umask(0);
+		/* after the exec: an ignored signal would be inherited by PROGRAM */
+		signal(SIGXFSZ, SIG_IGN);
+		/* before any thread starts: a thread keeps the capabilities it was made with */
+		if (caps_limit(run_caps(&policy, b.supervise)) < 0) {
+			kill(st.child, SIGKILL);
+			waitpid(st.child, NULL, 0);
+			if (listener >= 0)
+				close(listener);
+			goto out;
+		}
+	}
 	/* PROGRAM may be running already: its trapped calls wait for us */
 	if (st.child > 0 && listener >= 0 && seccomp_attach(&b, listener) < 0) {
 		fprintf(stderr, "fdbroker: seccomp: %s\n", strerror(errno));
@@ -569,21 +585,12 @@ int cmd_run(int argc, char **argv)
 		st.child = -1;
 	}
 	if (st.child > 0) {
-		/* modes of created files come from the program, its umask applied */
-		umask(0);
-		/* after the exec: an ignored signal would be inherited by PROGRAM */
-		signal(SIGXFSZ, SIG_IGN);
-		if (caps_limit(run_caps(&policy, b.supervise)) < 0) {
-			kill(st.child, SIGKILL);
-			waitpid(st.child, NULL, 0);
-			goto out;
-		}
-		b.learn = learn;
 		broker_run(&b);
 		rc = st.exited ? exit_status(st.status) : EXIT_BROKER_FAILED;
 		preflight_denials(o.argv[0], rc, b.denied, o.learn.mode != LEARN_OFF);
 		learn_end(learn, &o.learn, learn_fd, true);
 		learn = NULL;
+		b.learn = NULL;
 		learn_fd = -1;
 	}
 out:

@@ -11,6 +11,7 @@
  * (caps_supervise); --no-supervise gives that up.
  */
 #include "core/broker.h"
+#include "front/seccomp.h"
 #include "front/preload.h"
 #include "sys/caps.h"
 #include "sys/sockjob.h"
@@ -73,6 +74,7 @@ static void reload(struct broker *b, struct serve_state *st)
 	st->policy = fresh;
 	b->policy = fresh;
 	b->policy_gen++;
+	seccomp_reloaded(b);
 	/* what the new policy no longer needs is given up for good */
 	if (need != st->caps && caps_limit(need) == 0) {
 		st->caps = need;

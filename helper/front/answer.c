@@ -14,8 +14,13 @@
 int notif_send(int listener, uint64_t id, long long val, int err, unsigned flags)
 {
 	struct seccomp_notif_resp r = { .id = id, .val = val, .error = -err, .flags = flags };
+	int rc;
 
-	return ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &r) < 0 ? -errno : 0;
+	/* a reader's kick (front/reader.h) may interrupt the wait for the listener's lock */
+	do
+		rc = ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &r);
+	while (rc < 0 && errno == EINTR);
+	return rc < 0 ? -errno : 0;
 }
 
 int notif_continue(struct notif *n)

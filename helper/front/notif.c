@@ -127,6 +127,12 @@ void notif_release(struct notif *n)
 	for (size_t i = 0; i < sizeof(target) / sizeof(target[0]); i++)
 		closer_close(target[i]);
 	target_cred_free(&n->cred);
+	prefilter_drop(n->prefilter);
+	n->prefilter = NULL;
+	for (int i = 0; i < 2; i++)
+		if (n->held[i])
+			__atomic_sub_fetch(n->held[i], 1, __ATOMIC_RELAXED);
+	n->held[0] = n->held[1] = NULL;
 }
 
 bool is_open_call(enum sc_call c)

@@ -56,8 +56,10 @@ struct notif {
 	bool stalled;          /* the loop gave up waiting for its job (counted in the tree) */
 	struct notif *prev, *next; /* the front end's list of notifications in a job */
 
-	/* the loop's, held for the job: NULL, or the calls by name it may pass */
+	/* held for the job: NULL, or the calls by name it may pass */
 	struct prefilter *prefilter;
+	bool from_reader;      /* received by a reader (front/reader.h): counted in its tree once the loop has it */
+	unsigned *held[2];     /* counters of notifications a reader took, one off each at notif_release */
 
 	/* notif_fetch's, for notif_decide */
 	int fetch_err;         /* 0, or why the call is left to the kernel */
@@ -92,7 +94,7 @@ struct notif {
 
 /* A notification as received, its descriptors not taken (-1). */
 void notif_init(struct notif *n);
-/* Close what n holds of the target's, free its credentials. */
+/* Close what n holds of the target's, free its credentials, let go of its prefilter. */
 void notif_release(struct notif *n);
 /*
  * The worker job: read what the call needs, the thread's credentials, take

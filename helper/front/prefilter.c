@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 struct prefilter {
-	unsigned refs;
+	unsigned refs; /* atomic */
 	bool none;       /* nothing passes: learning, or a permissive policy */
 	size_t n;        /* allow open rules */
 	struct pf_name {
@@ -53,13 +53,13 @@ struct prefilter *prefilter_new(const struct policy *p, bool learning)
 
 struct prefilter *prefilter_hold(struct prefilter *pf)
 {
-	pf->refs++;
+	__atomic_add_fetch(&pf->refs, 1, __ATOMIC_RELAXED);
 	return pf;
 }
 
 void prefilter_drop(struct prefilter *pf)
 {
-	if (!pf || --pf->refs)
+	if (!pf || __atomic_sub_fetch(&pf->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	for (size_t i = 0; i < pf->n; i++)
 		free(pf->names[i].path);

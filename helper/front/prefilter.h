@@ -22,9 +22,9 @@
  *     broker would judge.  A name through a symlink takes the full way.
  *
  * A policy without allow open rules passes every such name without the
- * walk.  A prefilter is built from one policy and never changes; the loop
- * keeps the count of its users (prefilter_hold, prefilter_drop), the
- * workers only read it.
+ * walk.  A prefilter is built from one policy and never changes; each
+ * user holds it (prefilter_hold, prefilter_drop, from any thread), and
+ * the last to let go frees it.
  */
 #ifndef FDB_FRONT_PREFILTER_H
 #define FDB_FRONT_PREFILTER_H
@@ -37,7 +37,7 @@ struct prefilter;
 
 /* The prefilter of p (learning: one that passes nothing); NULL with errno. */
 struct prefilter *prefilter_new(const struct policy *p, bool learning);
-/* One more user; the last prefilter_drop frees it.  The loop's only. */
+/* One more user; the last prefilter_drop frees it. */
 struct prefilter *prefilter_hold(struct prefilter *pf);
 void prefilter_drop(struct prefilter *pf);
 

@@ -19,6 +19,7 @@
  */
 #include "front/seccomp.h"
 #include "front/notif.h"
+#include "front/reader.h"
 #include "audit/audit.h"
 
 #include "syscalls.h"
@@ -38,8 +39,21 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The RECV timer's signal (glibc keeps the first two real-time ones). */
-#define SC_RECV_SIGNAL (SIGRTMIN + 1)
+/* The RECV timer's signal: the readers' kick (its handler is installed here). */
+#define SC_RECV_SIGNAL SC_KICK_SIGNAL
+/* How often a set of readers asked to end is asked again (a kick can be lost) */
+#define SC_KICK_MS 10
+/*
+ * Notifications readers may have taken and not yet released, of one tree
+ * and of all: the loop's queue of them is bounded, whatever the number of
+ * threads a program has; past either the call goes on to the kernel unread.
+ */
+#define SC_TREE_HELD 256
+#define SC_HELD 4096
+/* Finished jobs decided in one pass, before the loop looks at its other events */
+#define SC_COLLECT_MAX 64
+/* How long the broker's close waits for readers to end */
+#define SC_SHUT_MS 200
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77
@@ -71,10 +85,15 @@ struct sc_front {
 	timer_t recv_timer; /* SC_RECV_MS around each RECV, at the loop thread */
 	struct notif *waiting; /* in a job, newest first: for their deadlines */
 	long busy_note;        /* when "every worker busy" was last logged */
-	/* of b->policy as of policy_gen (rebuilt after a reload), or NULL */
+	/* of b->policy as of policy_gen (rebuilt after a reload), or NULL; readers take it under pf_lock */
+	pthread_mutex_t pf_lock;
 	struct prefilter *prefilter;
 	const struct policy *pf_policy;
 	unsigned pf_gen;
+	bool pf_learning;
+	unsigned held;           /* atomic: notifications readers took and not yet released */
+	struct sc_tree *reading; /* the trees with readers (running, or not yet joined) */
+	unsigned nsets;          /* how many */
 };
 
 struct sc_tree {
@@ -86,6 +105,12 @@ struct sc_tree {
 	bool gone;        /* EPOLLHUP seen: closed when jobs is 0 */
 	bool watched;     /* in the loop */
 	struct notif_memo memo;
+	struct sc_front *front;
+	/* its readers (front/reader.h), or NULL: the loop receives */
+	struct reader_set *readers;
+	struct sc_tree *rprev, *rnext; /* in front->reading while it has them */
+	unsigned held;                 /* atomic: its notifications readers took, not yet released */
+	long watch_at;                 /* when readers_watch is next due */
 	/* handed over by a client (else NULL, -1, 0) */
 	struct share *share; /* counted in share->trees */
 	struct ucred owner;  /* the client that handed it over */
@@ -131,6 +156,13 @@ static void waiting_unlink(struct sc_front *f, struct notif *n)
 	n->prev = n->next = NULL;
 }
 
+/* A tree that is gone is closed once nothing of it is in a job and its readers have ended. */
+static void tree_done_check(struct broker *b, struct sc_tree *t)
+{
+	if (t->gone && t->jobs == 0 && !t->readers)
+		tree_close(b, t);
+}
+
 /* A notification is done with: freed, and its tree closed if that was the last. */
 static void notif_free(struct broker *b, struct notif *n)
 {
@@ -138,11 +170,10 @@ static void notif_free(struct broker *b, struct notif *n)
 
 	if (n->stalled)
 		t->stuck--;
-	prefilter_drop(n->prefilter);
 	notif_release(n);
 	free(n);
-	if (--t->jobs == 0 && t->gone)
-		tree_close(b, t);
+	t->jobs--;
+	tree_done_check(b, t);
 }
 
 static bool post(struct broker *b, struct notif *n, void (*run)(struct worker_job *))
@@ -186,7 +217,12 @@ static bool post(struct broker *b, struct notif *n, void (*run)(struct worker_jo
 static void tree_drop(struct broker *b, struct sc_tree *t)
 {
 	t->gone = true;
-	if (t->jobs == 0) {
+	if (t->readers) {
+		/* asked again by tree_expire until they have ended */
+		readers_stop(t->readers);
+		broker_tick_by(b, broker_now_ms() + SC_KICK_MS);
+	}
+	if (t->jobs == 0 && !t->readers) {
 		tree_close(b, t);
 	} else if (t->watched) {
 		loop_remove(b, t->fd, &t->src);
@@ -266,6 +302,8 @@ static bool is_marker(const struct seccomp_notif *n)
 	       (uint32_t)a[3] == FDB_MARKER_FLAGS;
 }
 
+static void tree_read(struct broker *b, struct sc_tree *t);
+
 /*
  * The first notification of a handed-over tree: the marker, from a thread
  * of the owner's thread group, proves the listener the owner's.  The
@@ -306,6 +344,7 @@ static void prove(struct broker *b, struct sc_tree *t, struct seccomp_notif *n)
 	}
 	close(t->owner_task);
 	t->owner_task = -1;
+	tree_read(b, t);
 }
 
 static void pool_ready(struct broker *b, struct evsrc *src, uint32_t events);
@@ -324,13 +363,106 @@ static struct prefilter *prefilter_now(struct broker *b)
 {
 	struct sc_front *f = front_of(b);
 
-	if (!f->prefilter || f->pf_policy != b->policy || f->pf_gen != b->policy_gen) {
-		prefilter_drop(f->prefilter);
-		f->prefilter = prefilter_new(b->policy, b->learn != NULL);
+	if (!f->prefilter || f->pf_policy != b->policy || f->pf_gen != b->policy_gen ||
+	    f->pf_learning != (b->learn != NULL)) {
+		struct prefilter *old, *fresh = prefilter_new(b->policy, b->learn != NULL);
+
+		pthread_mutex_lock(&f->pf_lock);
+		old = f->prefilter;
+		f->prefilter = fresh;
+		pthread_mutex_unlock(&f->pf_lock);
+		prefilter_drop(old);
 		f->pf_policy = b->policy;
 		f->pf_gen = b->policy_gen;
+		f->pf_learning = b->learn != NULL;
 	}
 	return f->prefilter ? prefilter_hold(f->prefilter) : NULL;
+}
+
+void seccomp_reloaded(struct broker *b)
+{
+	if (front_of(b))
+		prefilter_drop(prefilter_now(b));
+}
+
+/* Is n's call one by name (the prefilter's)? */
+static bool by_name(const struct notif *n)
+{
+	return n->call != SC_NONE && n->call != SC_SOCKET && n->call != SC_BIND;
+}
+
+/* One more on counter c, at most max: false if that is full. */
+static bool hold(unsigned *c, unsigned max)
+{
+	if (__atomic_add_fetch(c, 1, __ATOMIC_RELAXED) <= max)
+		return true;
+	__atomic_sub_fetch(c, 1, __ATOMIC_RELAXED);
+	return false;
+}
+
+/*
+ * A reader's notification, on the reader's thread (reader.h): what the
+ * tree knows of it.  Only what never changes while the tree has readers
+ * is read here, and the prefilter under its lock.
+ */
+static bool reader_prepare(void *ctx, struct notif *n)
+{
+	struct sc_tree *t = ctx;
+	struct sc_front *f = t->front;
+
+	n->tree = t;
+	n->listener = t->fd;
+	n->memo = &t->memo;
+	n->from_reader = true;
+	n->call = n->n.data.arch == f_arch()->audit_arch ? sc_call_of(f_arch(), (int)n->n.data.nr)
+							  : SC_NONE;
+	/* past either bound the call is the kernel's, unread, as with every worker busy */
+	if (n->call != SC_NONE && hold(&t->held, SC_TREE_HELD))
+		n->held[0] = &t->held;
+	if (n->held[0] && hold(&f->held, SC_HELD))
+		n->held[1] = &f->held;
+	if (!n->held[1]) {
+		notif_send(t->fd, n->n.id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+		return false; /* notif_release gives back what was held */
+	}
+	if (by_name(n)) {
+		pthread_mutex_lock(&f->pf_lock);
+		n->prefilter = f->prefilter ? prefilter_hold(f->prefilter) : NULL;
+		pthread_mutex_unlock(&f->pf_lock);
+	}
+	return true;
+}
+
+/*
+ * From now on t's notifications are its readers': the loop only watches
+ * for its end (EPOLLHUP, which epoll reports whatever the events asked).
+ * If no reader can be started, the loop goes on receiving them itself.
+ */
+static void tree_read(struct broker *b, struct sc_tree *t)
+{
+	struct reader_cfg cfg = { .listener = t->fd, .pool = t->front->pool,
+				  .prepare = reader_prepare, .ctx = t };
+
+	prefilter_drop(prefilter_now(b)); /* built before the first reader needs it */
+	t->readers = readers_start(&cfg);
+	if (!t->readers) {
+		audit_note(b->audit, "seccomp: no reader thread (%s): the loop receives the "
+				     "tree's calls", strerror(errno));
+		return;
+	}
+	t->rnext = t->front->reading;
+	if (t->rnext)
+		t->rnext->rprev = t;
+	t->front->reading = t;
+	t->front->nsets++;
+	t->watch_at = broker_now_ms() + READERS_WATCH_MS;
+	broker_tick_by(b, t->watch_at);
+	if (loop_modify(b, t->fd, &t->src, 0) < 0) {
+		/* still EPOLLIN: the loop would RECV beside the readers, so the tree is given up */
+		audit_note(b->audit, "seccomp: cannot hand a listener to its readers (%s): its "
+				     "tree is no longer served", strerror(errno));
+		tree_drop(b, t);
+	}
 }
 
 /* One notification off the listener. */
@@ -382,7 +514,7 @@ static void receive(struct broker *b, struct sc_tree *t)
 							  : SC_NONE;
 	if (t->stuck >= SC_TREE_STUCK)
 		stuck_note(b, t);
-	if (n->call != SC_NONE && n->call != SC_SOCKET && n->call != SC_BIND)
+	if (by_name(n))
 		n->prefilter = prefilter_now(b);
 	if (n->call == SC_NONE || t->stuck >= SC_TREE_STUCK || !post(b, n, notif_fetch)) {
 		notif_continue(n);
@@ -433,9 +565,43 @@ static void pool_ready(struct broker *b, struct evsrc *src, uint32_t events)
 	struct worker_job *j;
 
 	(void)events;
-	while ((j = workers_collect(f->pool))) {
+	/* bounded: what is left keeps the descriptor readable, for the next pass */
+	for (unsigned k = 0; k < SC_COLLECT_MAX && (j = workers_collect(f->pool)); k++) {
 		struct notif *n = (struct notif *)j;
+		struct reader_set *rs = readers_ended(j);
 
+		if (rs) {
+			struct sc_tree *t = readers_ctx(rs);
+
+			readers_free(rs);
+			t->readers = NULL;
+			if (t->rprev)
+				t->rprev->rnext = t->rnext;
+			else
+				f->reading = t->rnext;
+			if (t->rnext)
+				t->rnext->rprev = t->rprev;
+			f->nsets--;
+			if (t->gone) {
+				tree_done_check(b, t);
+				continue;
+			}
+			/*
+			 * Ended unasked (its listener failed a RECV, or no memory):
+			 * the loop receives the tree's calls from now on.  Never
+			 * closed here: the tree may have an event in this batch.
+			 */
+			audit_note(b->audit, "seccomp: a tree's readers ended: the loop receives its "
+					     "calls");
+			if (loop_modify(b, t->fd, &t->src, EPOLLIN) < 0)
+				audit_note(b->audit, "seccomp: cannot watch a listener (%s): its tree "
+						     "waits for its end", strerror(errno));
+			continue;
+		}
+		if (n->from_reader) {
+			n->from_reader = false;
+			n->tree->jobs++;
+		}
 		if (!j->abandoned)
 			waiting_unlink(f, n);
 		/* a write job answered for itself; a fetched one is decided */
@@ -459,6 +625,26 @@ static long pool_expire(struct broker *b, struct evsrc *src, long now)
 	long next = 0;
 
 	reap(b); /* a quiet job finished in time: not to be taken for a stall */
+	/*
+	 * Readers (here, not in tree_expire: a tree that is gone is out of the
+	 * loop): asked to end again, since a kick may land just before a RECV,
+	 * or watched for a stall.
+	 */
+	for (struct sc_tree *t = f->reading; t; t = t->rnext) {
+		long at = 0;
+
+		if (t->gone) {
+			at = readers_stop(t->readers) ? now + SC_KICK_MS : 0;
+		} else {
+			if (now >= t->watch_at) {
+				readers_watch(t->readers);
+				t->watch_at = now + READERS_WATCH_MS;
+			}
+			at = t->watch_at;
+		}
+		if (at && (!next || at < next))
+			next = at;
+	}
 	for (struct notif *n = f->waiting, *nx; n; n = nx) {
 		nx = n->next;
 		if (n->deadline <= now) {
@@ -488,15 +674,35 @@ static void pool_shut(struct broker *b, struct evsrc *src)
 			notif_continue(n);
 		__atomic_store_n(&n->job.abandoned, true, __ATOMIC_RELEASE);
 	}
-	pool_ready(b, src, 0); /* what has finished is freed */
+	/* readers end first: asked, and asked again (a kick can be lost), SC_SHUT_MS at most */
+	for (long until = broker_now_ms() + SC_SHUT_MS;;) {
+		for (struct sc_tree *t = f->reading, *nx; t; t = nx) {
+			nx = t->rnext;
+			if (t->gone)
+				readers_stop(t->readers);
+			else
+				tree_drop(b, t);
+		}
+		pool_ready(b, src, 0); /* what has finished is freed, ended readers joined */
+		if (!f->nsets || broker_now_ms() >= until)
+			break;
+		poll(NULL, 0, 1);
+	}
 	/* what is still in a job stays allocated: its worker may still write it */
 	left = workers_free(f->pool);
 	if (left)
 		audit_note(b->audit, "seccomp: %u call%s still being read at exit", left,
 			   left == 1 ? "" : "s");
 	b->seccomp = NULL;
-	prefilter_drop(f->prefilter);
 	timer_delete(f->recv_timer);
+	/* a reader stuck in a read still takes the prefilter under f's lock: f stays */
+	if (f->nsets) {
+		audit_note(b->audit, "seccomp: %u tree%s still being read at exit", f->nsets,
+			   f->nsets == 1 ? "" : "s");
+		return;
+	}
+	prefilter_drop(f->prefilter);
+	pthread_mutex_destroy(&f->pf_lock);
 	free(f);
 }
 
@@ -511,6 +717,7 @@ static struct sc_front *front_start(struct broker *b)
 	if (!f)
 		return NULL;
 	f->src.ops = &pool_ops;
+	pthread_mutex_init(&f->pf_lock, NULL);
 	if (recv_timer_new(&f->recv_timer) < 0) {
 		int e = errno;
 
@@ -548,6 +755,7 @@ static struct sc_tree *tree_new(struct broker *b, int listener)
 	}
 	t->src.ops = &tree_ops;
 	t->b = b;
+	t->front = f;
 	t->fd = listener;
 	t->owner_task = -1;
 	if (loop_add(b, listener, &t->src, EPOLLIN) < 0) {
@@ -564,7 +772,12 @@ static struct sc_tree *tree_new(struct broker *b, int listener)
 
 int seccomp_attach(struct broker *b, int listener)
 {
-	return tree_new(b, listener) ? 0 : -1;
+	struct sc_tree *t = tree_new(b, listener);
+
+	if (!t)
+		return -1;
+	tree_read(b, t);
+	return 0;
 }
 
 int seccomp_admit(struct broker *b, struct client *c)

@@ -50,6 +50,9 @@ int seccomp_attach(struct broker *b, int listener);
 int seccomp_admit(struct broker *b, struct client *c);
 int seccomp_adopt(struct broker *b, struct client *c, int listener);
 
+/* The policy changed (a reload): the readers' prefilter is rebuilt now. */
+void seccomp_reloaded(struct broker *b);
+
 /* How long a handed-over listener waits for its marker, in ms. */
 #define SC_PROOF_MS 5000
 

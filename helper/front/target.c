@@ -31,7 +31,13 @@
 
 bool target_valid(int listener, uint64_t id)
 {
-	return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+	int rc;
+
+	/* a reader's kick (front/reader.h) may interrupt the wait for the listener's lock */
+	do
+		rc = ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id);
+	while (rc < 0 && errno == EINTR);
+	return rc == 0;
 }
 
 /* -errno of a failed call on /proc/TID/...: a missing entry is a gone thread */

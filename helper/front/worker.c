@@ -52,7 +52,7 @@ struct workers {
 	unsigned threads, max;
 	unsigned refs;    /* the owner's and each thread's */
 	bool stopping;    /* workers_free has run */
-	unsigned pending; /* the loop's own: posted and not yet collected */
+	unsigned pending; /* posted (or done by workers_done) and not yet collected */
 	int efd;
 };
 
@@ -210,6 +210,8 @@ int workers_post(struct workers *w, struct worker_job *j)
 		errno = EAGAIN;
 		rc = -1;
 	}
+	if (rc == 0)
+		w->pending++;
 	pthread_mutex_unlock(&w->lock);
 	/*
 	 * Woken once the lock is free, so that it does not wake only to wait
@@ -218,9 +220,34 @@ int workers_post(struct workers *w, struct worker_job *j)
 	 */
 	if (idle)
 		pthread_cond_signal(&idle->wake);
-	if (rc == 0)
-		w->pending++;
 	return rc;
+}
+
+int workers_done(struct workers *w, struct worker_job *j)
+{
+	int rc = -1;
+
+	pthread_mutex_lock(&w->lock);
+	if (!w->stopping) {
+		done_push(w, j);
+		w->pending++;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return rc;
+}
+
+void workers_hold(struct workers *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->refs++;
+	pthread_mutex_unlock(&w->lock);
+}
+
+void workers_release(struct workers *w)
+{
+	pthread_mutex_lock(&w->lock);
+	pool_unref(w);
 }
 
 struct worker_job *workers_collect(struct workers *w)
@@ -244,9 +271,14 @@ struct worker_job *workers_collect(struct workers *w)
 	return j;
 }
 
-unsigned workers_pending(const struct workers *w)
+unsigned workers_pending(struct workers *w)
 {
-	return w->pending;
+	unsigned n;
+
+	pthread_mutex_lock(&w->lock);
+	n = w->pending;
+	pthread_mutex_unlock(&w->lock);
+	return n;
 }
 
 unsigned workers_free(struct workers *w)

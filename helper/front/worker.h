@@ -41,10 +41,23 @@ struct workers *workers_new(unsigned max);
 int workers_fd(const struct workers *w);
 /* Have a worker run j, now or after those waiting; -1 with EAGAIN when the wait is full. */
 int workers_post(struct workers *w, struct worker_job *j);
+/*
+ * j, run by a thread of the caller's own (a reader, front/reader.h), is
+ * finished: collected as the pool's jobs are, counted in workers_pending
+ * until then.  From any thread; -1 once workers_free has run (j is the
+ * caller's again).
+ */
+int workers_done(struct workers *w, struct worker_job *j);
+/*
+ * Keep the pool's memory for a thread of the caller's that may call
+ * workers_done after workers_free; it lets go with workers_release.
+ */
+void workers_hold(struct workers *w);
+void workers_release(struct workers *w);
 /* A finished job (oldest first), or NULL; clears workers_fd's readiness when none is left. */
 struct worker_job *workers_collect(struct workers *w);
 /* Jobs posted and not yet collected. */
-unsigned workers_pending(const struct workers *w);
+unsigned workers_pending(struct workers *w);
 /*
  * Stop the pool: idle workers exit and are joined; a worker still in a job
  * is detached, and frees its share when the job ends (its job is then

@@ -1,0 +1,217 @@
+/*
+ * Reader threads; see reader.h.
+ *
+ * A set's counts are under its lock: started (threads to join), running
+ * (not yet ended), idle (in RECV now).  A notification a reader takes is
+ * its own until it hands it over: a passed one it answers and reuses for
+ * the next.  Readers block every signal but SC_KICK_SIGNAL (signals are
+ * the loop's, through its signalfd).
+ */
+#include "front/reader.h"
+#include "sys/thread.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+/* The stack a reader needs (the call's buffers are in its notif): room to spare, under ASan too. */
+#define READER_STACK (256 * 1024)
+
+struct reader_set {
+	struct worker_job ended; /* first: handed to the pool by the last reader */
+	struct reader_cfg cfg;
+	pthread_mutex_t lock;
+	pthread_t th[READERS_MAX];
+	unsigned started, running;
+	unsigned idle;     /* in RECV now */
+	unsigned busy;     /* with a notification */
+	unsigned long done, seen; /* notifications finished; as readers_watch last saw it */
+	bool stop; /* atomic: readers end */
+};
+
+static unsigned all_readers; /* atomic: running, of every set */
+
+static void ended_mark(struct worker_job *j)
+{
+	(void)j; /* never run: it only tells the set's job from a notification's */
+}
+
+static void *reader_main(void *arg);
+
+/* One more reader (the lock held): 0, or -1 with errno. */
+static int reader_add(struct reader_set *rs)
+{
+	int rc;
+
+	if (rs->started >= READERS_MAX ||
+	    __atomic_add_fetch(&all_readers, 1, __ATOMIC_RELAXED) > READERS_ALL_MAX) {
+		if (rs->started < READERS_MAX)
+			__atomic_sub_fetch(&all_readers, 1, __ATOMIC_RELAXED);
+		errno = EAGAIN;
+		return -1;
+	}
+	rc = thread_joinable(&rs->th[rs->started], READER_STACK, reader_main, rs);
+	if (rc) {
+		__atomic_sub_fetch(&all_readers, 1, __ATOMIC_RELAXED);
+		errno = rc;
+		return -1;
+	}
+	rs->started++;
+	rs->running++;
+	return 0;
+}
+
+/* Has the listener's filter no process left (EPOLLHUP, Linux 5.8)? */
+static bool tree_gone(struct reader_set *rs)
+{
+	struct pollfd p = { .fd = rs->cfg.listener, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR)) && !(p.revents & POLLIN);
+}
+
+static bool stopping(struct reader_set *rs)
+{
+	return __atomic_load_n(&rs->stop, __ATOMIC_ACQUIRE);
+}
+
+/* Let go of what n holds, so that it can take the next notification. */
+static void spent(struct notif *n)
+{
+	notif_release(n);
+}
+
+/* One notification received: true if it went to the loop, false if n is free for the next. */
+static bool serve(struct reader_set *rs, struct notif *n)
+{
+	notif_init(n);
+	if (rs->cfg.prepare(rs->cfg.ctx, n)) {
+		notif_fetch(&n->job);
+		if (!n->passed && workers_done(rs->cfg.pool, &n->job) == 0)
+			return true;
+		/* not passed, and the pool is closed: the broker is exiting, the kernel takes it */
+		if (!n->passed)
+			notif_send(n->listener, n->n.id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+	}
+	spent(n);
+	return false;
+}
+
+static void *reader_main(void *arg)
+{
+	struct reader_set *rs = arg;
+	struct notif *n = NULL;
+	sigset_t kick;
+	bool last;
+
+	sigemptyset(&kick);
+	sigaddset(&kick, SC_KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	while (!stopping(rs)) {
+		int rc, e;
+
+		if (!n && !(n = malloc(sizeof(*n))))
+			break;
+		memset(n, 0, sizeof(*n)); /* the kernel refuses a dirty seccomp_notif */
+		pthread_mutex_lock(&rs->lock);
+		rs->idle++;
+		pthread_mutex_unlock(&rs->lock);
+		rc = ioctl(rs->cfg.listener, SECCOMP_IOCTL_NOTIF_RECV, &n->n);
+		e = errno;
+		pthread_mutex_lock(&rs->lock);
+		rs->idle--;
+		rs->busy += rc == 0;
+		pthread_mutex_unlock(&rs->lock);
+		if (rc < 0) {
+			/* EINTR: a kick; ENOENT: the caller was interrupted, or (6.6) the tree is gone */
+			if (e == EINTR || (e == ENOENT && !tree_gone(rs)))
+				continue;
+			break;
+		}
+		if (serve(rs, n))
+			n = NULL; /* the loop's now */
+		pthread_mutex_lock(&rs->lock);
+		rs->busy--;
+		rs->done++;
+		pthread_mutex_unlock(&rs->lock);
+	}
+	free(n);
+	pthread_mutex_lock(&rs->lock);
+	last = --rs->running == 0;
+	pthread_mutex_unlock(&rs->lock);
+	__atomic_sub_fetch(&all_readers, 1, __ATOMIC_RELAXED);
+	/* the set is the loop's once it has this job; a closed pool: the broker is exiting */
+	if (last && workers_done(rs->cfg.pool, &rs->ended) < 0)
+		workers_release(rs->cfg.pool);
+	return NULL;
+}
+
+struct reader_set *readers_start(const struct reader_cfg *cfg)
+{
+	struct reader_set *rs = calloc(1, sizeof(*rs));
+	int e;
+
+	if (!rs)
+		return NULL;
+	rs->ended.run = ended_mark;
+	rs->cfg = *cfg;
+	pthread_mutex_init(&rs->lock, NULL);
+	workers_hold(cfg->pool);
+	pthread_mutex_lock(&rs->lock);
+	if (reader_add(rs) == 0) {
+		pthread_mutex_unlock(&rs->lock);
+		return rs;
+	}
+	e = errno;
+	pthread_mutex_unlock(&rs->lock);
+	workers_release(cfg->pool);
+	pthread_mutex_destroy(&rs->lock);
+	free(rs);
+	errno = e;
+	return NULL;
+}
+
+void readers_watch(struct reader_set *rs)
+{
+	pthread_mutex_lock(&rs->lock);
+	/* every reader with a notification, and none finished since: one more */
+	if (!stopping(rs) && rs->idle == 0 && rs->busy > 0 && rs->done == rs->seen)
+		reader_add(rs);
+	rs->seen = rs->done;
+	pthread_mutex_unlock(&rs->lock);
+}
+
+bool readers_stop(struct reader_set *rs)
+{
+	bool running;
+
+	__atomic_store_n(&rs->stop, true, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&rs->lock);
+	running = rs->running > 0;
+	/* a thread that has ended but is not yet joined can still be signalled */
+	for (unsigned i = 0; running && i < rs->started; i++)
+		pthread_kill(rs->th[i], SC_KICK_SIGNAL);
+	pthread_mutex_unlock(&rs->lock);
+	return running;
+}
+
+struct reader_set *readers_ended(struct worker_job *j)
+{
+	return j->run == ended_mark ? (struct reader_set *)j : NULL;
+}
+
+void *readers_ctx(const struct reader_set *rs)
+{
+	return rs->cfg.ctx;
+}
+
+void readers_free(struct reader_set *rs)
+{
+	for (unsigned i = 0; i < rs->started; i++)
+		pthread_join(rs->th[i], NULL);
+	workers_release(rs->cfg.pool);
+	pthread_mutex_destroy(&rs->lock);
+	free(rs);
+}
