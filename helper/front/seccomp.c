@@ -558,6 +558,14 @@ static const struct evsrc_ops tree_ops = {
 	.ready = tree_ready, .expire = tree_expire, .close = tree_shut,
 };
 
+/* Does the listener report that its tree is gone (EPOLLHUP, Linux 5.8)? */
+static bool hung_up(int listener)
+{
+	struct pollfd p = { .fd = listener, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
+}
+
 /* Finished jobs: decided, or freed if the loop had given up on them. */
 static void pool_ready(struct broker *b, struct evsrc *src, uint32_t events)
 {
@@ -587,10 +595,14 @@ static void pool_ready(struct broker *b, struct evsrc *src, uint32_t events)
 				continue;
 			}
 			/*
-			 * Ended unasked (its listener failed a RECV, or no memory):
-			 * the loop receives the tree's calls from now on.  Never
-			 * closed here: the tree may have an event in this batch.
+			 * Ended unasked.  The tree's end, which the readers saw first
+			 * (Linux 6.6): its EPOLLHUP is on its way to the loop.  Else
+			 * its listener failed a RECV, or there was no memory: the loop
+			 * receives the tree's calls from now on.  Never closed here:
+			 * the tree may have an event in this batch.
 			 */
+			if (hung_up(t->fd))
+				continue;
 			audit_note(b->audit, "seccomp: a tree's readers ended: the loop receives its "
 					     "calls");
 			if (loop_modify(b, t->fd, &t->src, EPOLLIN) < 0)
