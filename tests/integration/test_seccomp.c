@@ -219,6 +219,24 @@ Test(seccomp, static_program_reads_granted_file_through_symlinks)
 	cr_assert_eq(audit_lines(lines, "via=seccomp"), 2, "%s", h_audit());
 }
 
+/*
+ * The other way round: the name a rule allows is a symlink to a root-only
+ * file no rule names.  The question before the broker takes part takes
+ * the name as written at its word (front/notif_open.c); the grant then
+ * judges the file it leads to, and refuses.
+ */
+Test(seccomp, static_program_is_refused_a_file_an_allowed_symlink_leads_to)
+{
+	const char *other = h_file("other", "not granted\n", 0600);
+	const char *link = h_path("link");
+
+	cr_assert_eq(symlink(other, link), 0, "%s", strerror(errno));
+	expect(NULL, (char *[]){ file_rule(link), NULL },
+	       (char *[]){ (char *)prog("static", "fileprobe"), "cat", (char *)link, NULL },
+	       "err EACCES\n");
+	cr_assert_eq(audit_lines("verdict=allow", NULL), 0, "%s", h_audit());
+}
+
 /* --- 2: Debian's busybox-static --- */
 
 Test(seccomp, busybox_cat_of_file_in_root_only_directory)
