@@ -119,8 +119,11 @@ static void limits_fit(struct broker *b)
 	    rl.rlim_cur < 2 * FD_RESERVE)
 		return;
 	budget = rl.rlim_cur - FD_RESERVE;
-	/* a tree: its listener, and until its proof its owner's /proc directory */
-	if ((unsigned long)l->clients + 2ul * l->listeners + 2ul * l->trees <= budget)
+	/*
+	 * A tree: its listener, until its proof its owner's /proc directory,
+	 * and the /proc/TID/status its first reader keeps open.
+	 */
+	if ((unsigned long)l->clients + 2ul * l->listeners + 3ul * l->trees <= budget)
 		return;
 	/* the per-user limits shrink in proportion: a user's share stays a share */
 	if (l->clients > budget / 2) {

@@ -210,7 +210,7 @@ void notif_fetch(struct worker_job *j)
 		n->salen = (socklen_t)a.size;
 	}
 	if (!rc)
-		rc = target_cred_read(tid, &n->cred);
+		rc = target_cred_read(tid, n->status, &n->cred);
 	/* a name means what it means in the broker's root and mounts only */
 	if (!rc && n->call != SC_SOCKET && n->call != SC_BIND && target_fs_is_ours(tid) != 1)
 		rc = -EXDEV;

@@ -59,6 +59,7 @@ struct notif {
 	/* held for the job: NULL, or the calls by name it may pass */
 	struct prefilter *prefilter;
 	bool from_reader;      /* received by a reader (front/reader.h): counted in its tree once the loop has it */
+	struct target_status *status; /* NULL, or the reader's kept /proc/TID/status, for notif_fetch only */
 	unsigned *held[2];     /* counters of notifications a reader took, one off each at notif_release */
 
 	/* notif_fetch's, for notif_decide */

@@ -30,6 +30,7 @@ struct reader_set {
 	unsigned busy;     /* with a notification */
 	unsigned long done, seen; /* notifications finished; as readers_watch last saw it */
 	bool stop; /* atomic: readers end */
+	bool keeping; /* atomic: a reader keeps a /proc/TID/status open (at most one: core/broker.c) */
 };
 
 static unsigned all_readers; /* atomic: running, of every set */
@@ -83,12 +84,17 @@ static void spent(struct notif *n)
 	notif_release(n);
 }
 
-/* One notification received: true if it went to the loop, false if n is free for the next. */
-static bool serve(struct reader_set *rs, struct notif *n)
+/*
+ * One notification received: true if it went to the loop, false if n is
+ * free for the next.  keep: NULL, or this reader's kept status descriptor.
+ */
+static bool serve(struct reader_set *rs, struct notif *n, struct target_status *keep)
 {
 	notif_init(n);
 	if (rs->cfg.prepare(rs->cfg.ctx, n)) {
+		n->status = keep;
 		notif_fetch(&n->job);
+		n->status = NULL;
 		if (!n->passed && workers_done(rs->cfg.pool, &n->job) == 0)
 			return true;
 		/* not passed, and the pool is closed: the broker is exiting, the kernel takes it */
@@ -103,6 +109,8 @@ static void *reader_main(void *arg)
 {
 	struct reader_set *rs = arg;
 	struct notif *n = NULL;
+	struct target_status keep = TARGET_STATUS_NONE;
+	bool keeper = !__atomic_exchange_n(&rs->keeping, true, __ATOMIC_ACQ_REL);
 	sigset_t kick;
 	bool last;
 
@@ -130,7 +138,7 @@ static void *reader_main(void *arg)
 				continue;
 			break;
 		}
-		if (serve(rs, n))
+		if (serve(rs, n, keeper ? &keep : NULL))
 			n = NULL; /* the loop's now */
 		pthread_mutex_lock(&rs->lock);
 		rs->busy--;
@@ -138,6 +146,10 @@ static void *reader_main(void *arg)
 		pthread_mutex_unlock(&rs->lock);
 	}
 	free(n);
+	if (keeper) {
+		target_status_drop(&keep);
+		__atomic_store_n(&rs->keeping, false, __ATOMIC_RELEASE);
+	}
 	pthread_mutex_lock(&rs->lock);
 	last = --rs->running == 0;
 	pthread_mutex_unlock(&rs->lock);

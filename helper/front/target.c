@@ -128,55 +128,75 @@ ssize_t target_read_str(pid_t tid, uint64_t addr, char *buf, size_t cap)
 }
 
 /*
- * /proc/TID/status whole, in one open and a read until end of file (the
- * kernel makes the text once, at the first read, so every read after it
- * returns the rest of the same snapshot).  It is about 1.5 kB; only a long
- * Groups: line outgrows the caller's buffer, and then it moves to the heap.
- * The text, NUL-terminated, is in *out: stack or a malloc'ed copy the
- * caller frees when *out != stack.  Its length, or -errno.
+ * The whole text of the status file open at fd, NUL-terminated, in *out
+ * (stack, or a malloc'ed buffer the caller frees when *out != stack): its
+ * length, or -errno.  Each pread from offset 0 makes the text afresh, whole:
+ * the kernel writes it in one piece and hands out as much as fits, so a
+ * read shorter than the room is all of it.  It is about 1.5 kB; only a
+ * long Groups: line fills the room, and is read again in twice as much.
  */
-static ssize_t status_read(pid_t tid, char *stack, size_t len, char **out)
+static ssize_t status_text(int fd, char *stack, size_t len, char **out)
 {
-	char path[64];
-	char *buf = stack, *grown;
-	size_t used = 0, cap = len;
-	int fd = open(proc_path(path, sizeof(path), tid, "status"), O_RDONLY | O_CLOEXEC);
-	int err = 0;
+	char *buf = stack;
+	size_t cap = len;
 
-	if (fd < 0)
-		return proc_errno();
 	for (;;) {
-		ssize_t n;
+		ssize_t n = pread(fd, buf, cap - 1, 0);
+		int err = n < 0 ? proc_errno() : 0;
 
-		if (used == cap - 1) {
-			grown = buf == stack ? malloc(cap * 2) : realloc(buf, cap * 2);
-			if (!grown) {
-				err = -ENOMEM;
-				break;
-			}
-			if (buf == stack)
-				memcpy(grown, stack, used);
-			buf = grown;
-			cap *= 2;
+		if (n >= 0 && (size_t)n < cap - 1) {
+			buf[n] = '\0';
+			*out = buf;
+			return n;
 		}
-		n = read(fd, buf + used, cap - 1 - used);
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		used += (size_t)n;
-	}
-	close(fd);
-	if (err) {
 		if (buf != stack)
 			free(buf);
-		return err;
+		if (err)
+			return err;
+		cap *= 2;
+		buf = malloc(cap);
+		if (!buf)
+			return -ENOMEM;
 	}
-	buf[used] = '\0';
-	*out = buf;
-	return (ssize_t)used;
+}
+
+void target_status_drop(struct target_status *keep)
+{
+	if (keep->fd >= 0)
+		close(keep->fd);
+	*keep = TARGET_STATUS_NONE;
+}
+
+/*
+ * /proc/TID/status, as status_text: through keep's descriptor if it is
+ * tid's, else a new one, which keep then holds.  A kept descriptor that
+ * fails (its thread gone, the number another's now) is let go, and the
+ * number opened again.
+ */
+static ssize_t status_read(pid_t tid, struct target_status *keep, char *stack, size_t len,
+			   char **out)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	if (keep && keep->fd >= 0 && keep->tid == tid) {
+		n = status_text(keep->fd, stack, len, out);
+		if (n >= 0)
+			return n;
+		target_status_drop(keep);
+	}
+	fd = open(proc_path(path, sizeof(path), tid, "status"), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return proc_errno();
+	n = status_text(fd, stack, len, out);
+	if (n >= 0 && keep) {
+		target_status_drop(keep);
+		*keep = (struct target_status){ .tid = tid, .fd = fd };
+	} else {
+		close(fd);
+	}
+	return n;
 }
 
 /* The value of "Key:\t..." in the status text s (key with its colon), or NULL. */
@@ -284,14 +304,14 @@ static int status_parse(const char *s, struct target_cred *c)
 	return parse_groups(groups, c);
 }
 
-int target_cred_read(pid_t tid, struct target_cred *c)
+int target_cred_read(pid_t tid, struct target_status *keep, struct target_cred *c)
 {
 	char stack[4096], *text = stack;
 	ssize_t n;
 	int rc;
 
 	memset(c, 0, sizeof(*c));
-	n = status_read(tid, stack, sizeof(stack), &text);
+	n = status_read(tid, keep, stack, sizeof(stack), &text);
 	if (n < 0)
 		return (int)n;
 	rc = status_parse(text, c);

@@ -50,8 +50,25 @@ struct target_cred {
 	char comm[17]; /* Name:, as the kernel escapes it there */
 };
 
-/* Read tid's credentials into c (zeroed first): 0 or -errno (-ESRCH: gone). */
-int target_cred_read(pid_t tid, struct target_cred *c);
+/*
+ * A /proc/TID/status kept open for the next read of the same thread: a
+ * read then costs one pread instead of an open, two reads and a close.
+ * The descriptor names the thread itself, not its number: once that thread
+ * is gone it reads ESRCH, and the next thread given the number is opened
+ * afresh.  Its holder drops it when done (one per tree: see core/broker.c).
+ */
+struct target_status {
+	pid_t tid;
+	int fd; /* -1: none kept */
+};
+#define TARGET_STATUS_NONE ((struct target_status){ .tid = 0, .fd = -1 })
+void target_status_drop(struct target_status *keep);
+
+/*
+ * Read tid's credentials into c (zeroed first): 0 or -errno (-ESRCH: gone).
+ * keep: NULL, or the status descriptor to use and to keep for the next.
+ */
+int target_cred_read(pid_t tid, struct target_status *keep, struct target_cred *c);
 void target_cred_free(struct target_cred *c);
 
 /*

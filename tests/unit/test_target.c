@@ -216,7 +216,7 @@ Test(target, gone_is_esrch)
 	cr_assert_eq(waitpid(pid, NULL, 0), pid);
 	cr_assert_eq(target_read(pid, addr_of(child_buf), buf, sizeof(buf)), -ESRCH);
 	cr_assert_eq(target_read_str(pid, addr_of(child_buf), buf, sizeof(buf)), -ESRCH);
-	cr_assert_eq(target_cred_read(pid, &cr), -ESRCH);
+	cr_assert_eq(target_cred_read(pid, NULL, &cr), -ESRCH);
 	cr_assert_null(cr.groups);
 	cr_assert_eq(target_pidfd(pid, pid), -ESRCH);
 	cr_assert_eq(target_cwd(pid), -ESRCH);
@@ -236,7 +236,7 @@ Test(target, cred_of_self)
 
 	cr_assert_geq(n, 0);
 	prctl(PR_GET_NAME, name);
-	cr_assert_eq(target_cred_read((pid_t)syscall(SYS_gettid), &cr), 0);
+	cr_assert_eq(target_cred_read((pid_t)syscall(SYS_gettid), NULL, &cr), 0);
 	umask(m);
 	cr_assert_eq(cr.tgid, getpid());
 	cr_assert_eq(cr.ruid, getuid());
@@ -278,7 +278,7 @@ static void expect_name(const char *set, const char *seen)
 	cr_assert_eq(pipe2(named_release, O_CLOEXEC), 0);
 	cr_assert_eq(pthread_create(&t, NULL, named_thread, (void *)set), 0);
 	cr_assert_eq(read(named_ready[0], &tid, sizeof(tid)), (ssize_t)sizeof(tid));
-	cr_assert_eq(target_cred_read(tid, &cr), 0);
+	cr_assert_eq(target_cred_read(tid, NULL, &cr), 0);
 	cr_assert_str_eq(cr.comm, seen);
 	cr_assert_eq(cr.tgid, getpid(), "a thread's Tgid is its process");
 	target_cred_free(&cr);
@@ -326,7 +326,7 @@ Test(target, cred_of_a_child_that_changed_its_ids)
 
 	skip_unless_root();
 	cr_assert_eq(child_start(&c, become_someone_else, NULL), 0);
-	cr_assert_eq(target_cred_read(c.pid, &cr), 0);
+	cr_assert_eq(target_cred_read(c.pid, NULL, &cr), 0);
 	cr_assert_eq(cr.tgid, c.pid);
 	cr_assert_eq(cr.ruid, 4444);
 	cr_assert_eq(cr.euid, 5555);
@@ -357,18 +357,124 @@ static int many_groups(void)
 /* Some 20 kB of Groups:, past the first buffer. */
 Test(target, cred_with_many_groups)
 {
+	struct target_status keep = TARGET_STATUS_NONE;
 	struct target_cred cr;
 	struct child c;
 
 	skip_unless_root();
 	cr_assert_eq(child_start(&c, many_groups, NULL), 0);
-	cr_assert_eq(target_cred_read(c.pid, &cr), 0);
+	cr_assert_eq(target_cred_read(c.pid, NULL, &cr), 0);
 	cr_assert_eq(cr.ngroups, MANY);
 	for (int i = 0; i < MANY; i++)
 		cr_assert_eq(cr.groups[i], 100000 + (gid_t)i);
 	cr_assert_eq(cr.tgid, c.pid, "the lines after Groups: are read too");
 	target_cred_free(&cr);
+	/* twice through a kept descriptor: the first read fills the room, the next is whole */
+	for (int round = 0; round < 2; round++) {
+		cr_assert_eq(target_cred_read(c.pid, &keep, &cr), 0);
+		cr_assert_eq(cr.ngroups, MANY);
+		cr_assert_eq(cr.groups[MANY - 1], 100000 + (gid_t)MANY - 1);
+		cr_assert_eq(cr.tgid, c.pid);
+		target_cred_free(&cr);
+	}
+	cr_assert_eq(keep.tid, c.pid);
+	target_status_drop(&keep);
+	cr_assert_eq(keep.fd, -1);
 	cr_assert_eq(child_stop(&c), 0);
+}
+
+/*
+ * A kept status descriptor reads what the thread is now, not what it was
+ * when it was opened: the child changes its ids between two reads.
+ */
+Test(target, kept_status_reads_the_ids_of_now)
+{
+	struct target_status keep = TARGET_STATUS_NONE;
+	struct target_cred cr;
+	int go[2], done[2], fd, err = -1;
+	pid_t pid;
+
+	skip_unless_root();
+	cr_assert_eq(pipe2(go, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(done, O_CLOEXEC), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		char x;
+
+		close(go[1]);
+		close(done[0]);
+		if (read(go[0], &x, 1) != 1)
+			_exit(100);
+		err = become_someone_else();
+		if (write(done[1], &err, sizeof(err)) != sizeof(err))
+			_exit(101);
+		/* until the parent is done: the end of its pipe */
+		_exit(read(go[0], &x, 1) < 0);
+	}
+	close(go[0]);
+	close(done[1]);
+	cr_assert_eq(target_cred_read(pid, &keep, &cr), 0);
+	cr_assert_eq(cr.ruid, 0);
+	cr_assert_eq(cr.ngroups, (size_t)getgroups(0, NULL));
+	target_cred_free(&cr);
+	fd = keep.fd;
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(keep.tid, pid);
+	cr_assert_eq(write(go[1], "x", 1), 1);
+	cr_assert_eq(read(done[0], &err, sizeof(err)), (ssize_t)sizeof(err));
+	cr_assert_eq(err, 0);
+	cr_assert_eq(target_cred_read(pid, &keep, &cr), 0);
+	cr_assert_eq(keep.fd, fd, "the same descriptor, read again");
+	cr_assert_eq(cr.ruid, 4444);
+	cr_assert_eq(cr.euid, 5555);
+	cr_assert_eq(cr.fsuid, 6666);
+	cr_assert_eq(cr.egid, 2222);
+	cr_assert_eq(cr.ngroups, 2);
+	cr_assert_eq(cr.groups[1], 5678);
+	cr_assert_eq(cr.umask, 0077);
+	cr_assert_str_eq(cr.comm, "credchild");
+	target_cred_free(&cr);
+	target_status_drop(&keep);
+	close(go[1]);
+	close(done[0]);
+	cr_assert_eq(waitpid(pid, NULL, 0), pid);
+}
+
+/*
+ * A kept descriptor whose thread is gone is let go, and the number opened
+ * afresh: here the kept one is a dead child's, said to be this thread's,
+ * as it would be once the kernel gave the number to another thread.
+ */
+Test(target, kept_status_of_a_gone_thread_opens_the_number_afresh)
+{
+	struct target_status keep;
+	struct target_cred cr;
+	char path[64], text[4096];
+	pid_t self = (pid_t)syscall(SYS_gettid), pid = fork();
+	ssize_t n;
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	keep = (struct target_status){ .tid = self, .fd = open(path, O_RDONLY | O_CLOEXEC) };
+	cr_assert_geq(keep.fd, 0);
+	cr_assert_eq(kill(pid, SIGKILL), 0);
+	cr_assert_eq(waitpid(pid, NULL, 0), pid);
+	cr_assert_lt(pread(keep.fd, text, sizeof(text), 0), 0, "a gone thread's status reads nothing");
+	cr_assert_eq(target_cred_read(self, &keep, &cr), 0);
+	cr_assert_eq(cr.tgid, getpid());
+	target_cred_free(&cr);
+	cr_assert_eq(keep.tid, self);
+	n = pread(keep.fd, text, sizeof(text) - 1, 0);
+	cr_assert_gt(n, 0, "the kept descriptor is this thread's now");
+	text[n] = '\0';
+	snprintf(path, sizeof(path), "\nPid:\t%d\n", (int)self);
+	cr_assert_not_null(strstr(text, path), "%s", text);
+	target_status_drop(&keep);
 }
 
 /* ---- descriptors, directory, namespaces ---- */
