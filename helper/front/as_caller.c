@@ -17,7 +17,13 @@
  *     thread would come out with more in effect than it went in with.
  *   - CAP_SETGID must be in effect for setgroups, CAP_SETUID and CAP_SETGID
  *     for an effective id that is none of the thread's real or saved ones:
- *     both are raised from the permitted set for the switches, both ways.
+ *     they are raised from the permitted set where they are not in effect.
+ *
+ * Each capset, setgroups and set*id call makes the thread new credentials
+ * (some 1.5 us each on a small VM; the try is a sixth of a brokered open's
+ * cost under seccomp), so where the kernel's fix-up of the first rule
+ * already gives the sets wanted no capset is made; capget, which makes
+ * nothing, reads back what the thread has at each end either way.
  *
  * The umask is the process's (threads share it), not the thread's: it is
  * set to the program's for the call and put back, which is safe only
@@ -130,10 +136,34 @@ static void own_read(void)
 }
 
 /*
+ * What the thread has now, read back (capget makes no new credentials,
+ * capset does): want's three sets exactly, or (want NULL) none in effect.
+ */
+static bool caps_now(const struct caps *want)
+{
+	struct caps now;
+
+	if (caps_get(&now) < 0)
+		return false;
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++) {
+		if (!want && now.d[i].effective)
+			return false;
+		if (want && (now.d[i].effective != want->d[i].effective ||
+			     now.d[i].permitted != want->d[i].permitted ||
+			     now.d[i].inheritable != want->d[i].inheritable))
+			return false;
+	}
+	return true;
+}
+
+/*
  * The program's identity, with no capability in effect at the end; saved
  * holds the thread's capabilities from before, and CAP_SETUID and
  * CAP_SETGID are in effect already.  0 or -errno: the thread is then
- * somewhere between, and only back_to_own may follow.
+ * somewhere between, and only back_to_own may follow.  The uid's step from
+ * 0 to another empties the effective set (the kernel's setuid fix-up); only
+ * a program of uid 0, or a SECBIT_NO_SETUID_FIXUP the broker never sets,
+ * leaves it to the capset, and the read back tells which.
  */
 static int take(const struct as_caller_id *id, const struct caps *saved)
 {
@@ -143,18 +173,44 @@ static int take(const struct as_caller_id *id, const struct caps *saved)
 		return -errno;
 	if (egid_now() != id->gid || euid_now() != id->uid)
 		return -EPERM;
-	return caps_none(saved);
+	return caps_now(NULL) ? 0 : caps_none(saved);
 }
 
-/* The broker's identity and capabilities as before take(); nothing may run on without them. */
+/* One step of the way back: again with CAP_SETUID and CAP_SETGID in effect if it lacked them. */
+static bool back_step(const struct caps *saved, long nr, long a1, long a2, long a3)
+{
+	if (syscall(nr, a1, a2, a3) == 0)
+		return true;
+	return errno == EPERM && caps_with_setid(saved) == 0 && syscall(nr, a1, a2, a3) == 0;
+}
+
+/*
+ * The broker's identity and capabilities as before take(); nothing may run
+ * on without them.  The real and saved uids are still the broker's own, so
+ * the effective one may go back with no capability in effect, and its step
+ * back to 0 puts the permitted set in effect (the fix-up again), which
+ * setgroups needs.  A step the kernel refuses is made again with
+ * CAP_SETUID and CAP_SETGID raised; the saved sets are put back only
+ * where they differ, and read back either way.
+ */
 static void back_to_own(const struct caps *saved)
 {
-	if (caps_with_setid(saved) < 0 ||
-	    syscall(SYS_setresuid, (uid_t)-1, own.euid, (uid_t)-1) < 0 ||
-	    syscall(SYS_setresgid, (gid_t)-1, own.egid, (gid_t)-1) < 0 ||
-	    syscall(SYS_setgroups, own.ngroups, own.groups) < 0 || caps_set(saved) < 0 ||
-	    euid_now() != own.euid || egid_now() != own.egid)
+	if (!back_step(saved, SYS_setresuid, -1, (long)own.euid, -1) ||
+	    !back_step(saved, SYS_setresgid, -1, (long)own.egid, -1) ||
+	    !back_step(saved, SYS_setgroups, (long)own.ngroups, (long)(uintptr_t)own.groups, 0))
 		abort();
+	if (!caps_now(saved) && (caps_set(saved) < 0 || !caps_now(saved)))
+		abort();
+	if (euid_now() != own.euid || egid_now() != own.egid)
+		abort();
+}
+
+/* Are CAP_SETUID and CAP_SETGID in c's effective set? */
+static bool has_setid(const struct caps *c)
+{
+	const uint32_t both = (1U << CAP_SETUID) | (1U << CAP_SETGID);
+
+	return (c->d[0].effective & both) == both;
 }
 
 int as_caller(const struct as_caller_id *id, int (*fn)(void *arg), void *arg)
@@ -166,7 +222,7 @@ int as_caller(const struct as_caller_id *id, int (*fn)(void *arg), void *arg)
 	if (own.err)
 		return own.err;
 	rc = caps_get(&saved);
-	if (rc == 0)
+	if (rc == 0 && !has_setid(&saved))
 		rc = caps_with_setid(&saved);
 	/* nothing changed yet: without CAP_SETUID and CAP_SETGID permitted, -EPERM */
 	if (rc < 0)

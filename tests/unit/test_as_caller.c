@@ -29,7 +29,7 @@ static char tmpdir[PATH_MAX];
 /* The files of files(), if a case made them: gone even when it failed. */
 static void files_gone(void)
 {
-	const char *names[] = { "secret", "public", "group" };
+	const char *names[] = { "secret", "public", "group", "daemons" };
 	char path[PATH_MAX + 16];
 
 	if (!tmpdir[0])
@@ -254,6 +254,30 @@ Test(as_caller, a_narrow_effective_set_comes_back_narrow)
 	cr_assert_eq(r.rc, 0);
 	cr_assert_eq(r.after.d[0].effective, 1U << CAP_DAC_READ_SEARCH);
 	cr_assert_eq(r.after.d[1].effective, 0);
+}
+
+/*
+ * A program of uid 0: its uid's step takes no capability away (the kernel
+ * empties the effective set only when the uid leaves 0), so the capset
+ * must: a file of another user's, 0600, stays shut to it.
+ */
+Test(as_caller, a_caller_of_uid_0_has_no_capability_in_effect)
+{
+	struct run r;
+	int fd;
+
+	files();
+	fd = open(at("daemons"), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fchown(fd, 1, 1), 0);
+	close(fd);
+	r = as_nobody("daemons", NULL, 0);
+	r.id.uid = 0;
+	run_case(&r);
+	cr_assert(r.called);
+	cr_assert_eq(r.fsuid_in, 0);
+	cr_assert(r.no_caps_in, "a capability was in effect as the caller");
+	cr_assert_eq(r.rc, -EACCES);
 }
 
 /* An identity the kernel will not give (uid -1 is no uid): refused, fn not called. */
