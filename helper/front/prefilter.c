@@ -8,8 +8,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct prefilter {
@@ -85,17 +88,77 @@ static bool canonical(const char *path)
 	}
 }
 
-/* Walked in the broker's mounts, did the name meet no symlink before it ended or failed? */
-static bool no_symlink(const char *path)
+/*
+ * Walked in the broker's mounts, did the name meet no symlink before it
+ * ended or failed (0)?  -ELOOP if it met one, another -errno if the walk
+ * failed otherwise.
+ */
+static int no_symlink(const char *path)
 {
 	int fd = openat2_fd(AT_FDCWD, path, O_PATH | O_CLOEXEC, 0, RESOLVE_NO_SYMLINKS);
 
 	if (fd >= 0) {
 		close(fd);
-		return true;
+		return 0;
 	}
 	/* a missing or non-directory component: the walk stopped there, on no symlink */
-	return fd == -ENOENT || fd == -ENOTDIR;
+	return fd == -ENOENT || fd == -ENOTDIR ? 0 : fd;
+}
+
+/* The name the kernel gives what fd stands for, in out (PATH_MAX bytes): or false. */
+static bool fd_name(int fd, char *out)
+{
+	char proc[64];
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, out, PATH_MAX - 1);
+	if (n <= 0)
+		return false;
+	out[n] = '\0';
+	return true;
+}
+
+/*
+ * The canonical names a grant would judge path by, once its symlinks are
+ * followed in the broker's mounts (PATH_MAX bytes each): in lexical, its
+ * directory's and its last component (the object of an lstat, or of an
+ * open with O_NOFOLLOW); in target, where the last component leads, or ""
+ * if nothing is there (truly nothing: a dangling symlink, which a
+ * creating open would follow, is no answer).  false where the walk cannot
+ * say (a magic link, a component that is no directory, anything else).
+ */
+static bool resolved_names(const char *path, char *lexical, char *target)
+{
+	const char *slash = strrchr(path, '/'), *base = slash + 1;
+	char dir[PATH_MAX];
+	struct stat st;
+	bool ok = false;
+	int dfd, fd;
+
+	if ((size_t)(slash - path) >= sizeof(dir))
+		return false;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	dfd = openat2_fd(AT_FDCWD, slash == path ? "/" : dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+			 RESOLVE_NO_MAGICLINKS);
+	if (dfd < 0)
+		return false;
+	if (!fd_name(dfd, dir) ||
+	    snprintf(lexical, PATH_MAX, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", base) >= PATH_MAX)
+		goto out;
+	fd = openat2_fd(dfd, base, O_PATH | O_CLOEXEC, 0, RESOLVE_NO_MAGICLINKS);
+	if (fd >= 0) {
+		ok = fd_name(fd, target);
+		close(fd);
+	} else if (fd == -ENOENT && fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+		   errno == ENOENT) {
+		target[0] = '\0';
+		ok = true;
+	}
+out:
+	close(dfd);
+	return ok;
 }
 
 /*
@@ -108,12 +171,30 @@ static bool reopen_name(const char *path)
 	return fdname_parse(path, 0) >= 0 || !strncmp(path, "/proc/", 6);
 }
 
-bool prefilter_passes(const struct prefilter *pf, const char *path)
+/* A name the grant would judge that no rule can: canonical, no descriptor's, no allow rule's. */
+static bool passes_name(const struct prefilter *pf, const char *name)
 {
-	if (pf->none || !canonical(path) || reopen_name(path))
+	if (!canonical(name) || reopen_name(name))
 		return false;
 	for (size_t i = 0; i < pf->n; i++)
-		if (rule_path_matches(pf->names[i].path, pf->names[i].tree, path))
+		if (rule_path_matches(pf->names[i].path, pf->names[i].tree, name))
 			return false;
-	return pf->n == 0 || no_symlink(path);
+	return true;
+}
+
+bool prefilter_passes(const struct prefilter *pf, const char *path)
+{
+	char lexical[PATH_MAX], target[PATH_MAX];
+	int walk;
+
+	if (pf->none || !passes_name(pf, path))
+		return false;
+	if (pf->n == 0)
+		return true;
+	walk = no_symlink(path);
+	if (walk != -ELOOP)
+		return walk == 0;
+	/* through symlinks (/lib of a merged /usr): by the names the grant would judge */
+	return resolved_names(path, lexical, target) && passes_name(pf, lexical) &&
+	       (!target[0] || passes_name(pf, target));
 }

@@ -19,7 +19,11 @@
  *     that holds it): the only rules that grant by name;
  *   - and it resolves in the broker's mounts without meeting a symlink
  *     (or fails before one), so that the name is the canonical path the
- *     broker would judge.  A name through a symlink takes the full way.
+ *     broker would judge; or, through symlinks (a merged /usr's /lib), the
+ *     names the grant would judge pass the same test: its directory's
+ *     canonical name with its last component, and where that leads (a
+ *     dangling symlink at the end, a magic link or a failing walk on the
+ *     way take the full way).
  *
  * A policy without allow open rules passes every such name without the
  * walk.  A prefilter is built from one policy and never changes; each
@@ -43,8 +47,8 @@ void prefilter_drop(struct prefilter *pf);
 
 /*
  * May the call by this name (as read from the target) go on to the kernel
- * at once?  Walks the name (O_PATH, no symlinks) unless no rule could
- * grant any name: call it off the loop.
+ * at once?  Walks the name (O_PATH, no symlinks; again through them if it
+ * met one) unless no rule could grant any name: call it off the loop.
  */
 bool prefilter_passes(const struct prefilter *pf, const char *path);
 

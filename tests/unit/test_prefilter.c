@@ -2,10 +2,11 @@
  * The seccomp front end's prefilter (helper/front/prefilter.c): a name goes
  * on to the kernel at once only where the full decision would let it go
  * too.  So it never passes a name an allow open rule names (its file or a
- * tree holding it), one spelled other than canonically, one reached through
- * a symlink, or anything at all while learning or under a permissive
- * policy; and it passes the rest, even a name that does not exist.  Each
- * test builds its own files in a directory of its own.
+ * tree holding it), one spelled other than canonically, one whose symlinks
+ * lead to a name a rule names (or to a dangling symlink), or anything at
+ * all while learning or under a permissive policy; and it passes the rest,
+ * even a name that does not exist.  Each test builds its own files in a
+ * directory of its own.
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -45,10 +46,21 @@ static void files(void)
 	cr_assert(close(open(at("sub/granted"), O_CREAT | O_WRONLY, 0600)) == 0);
 	cr_assert(symlink(at("sub/granted"), at("link")) == 0);
 	cr_assert(symlink(at("sub"), at("sublink")) == 0);
+	/* out: no rule names it; a symlink to it, one in it that dangles, one in sub out to plain */
+	cr_assert(mkdir(at("out"), 0755) == 0);
+	cr_assert(close(open(at("out/f"), O_CREAT | O_WRONLY, 0644)) == 0);
+	cr_assert(symlink(at("out"), at("outlink")) == 0);
+	cr_assert(symlink(at("sub/not-yet"), at("out/dangling")) == 0);
+	cr_assert(symlink(at("plain"), at("sub/innerlink")) == 0);
 }
 
 static void files_gone(void)
 {
+	unlink(at("sub/innerlink"));
+	unlink(at("out/dangling"));
+	unlink(at("outlink"));
+	unlink(at("out/f"));
+	rmdir(at("out"));
 	unlink(at("link"));
 	unlink(at("sublink"));
 	unlink(at("sub/granted"));
@@ -90,7 +102,27 @@ Test(prefilter, passes_what_no_rule_names_and_keeps_what_one_does)
 	cr_expect(!prefilter_passes(pf, at("sub/granted")), "the rule's own file");
 	cr_expect(!prefilter_passes(pf, at("link")), "a symlink to it");
 	cr_expect(!prefilter_passes(pf, at("sublink/granted")), "a symlinked directory on the way");
-	cr_expect(!prefilter_passes(pf, at("sublink/other")), "any symlink: the full way");
+	prefilter_drop(pf);
+	files_gone();
+}
+
+/*
+ * A name through symlinks (a merged /usr's /lib, say) is judged by the
+ * names the grant would judge: its directory's canonical one with its
+ * last component (what an lstat or O_NOFOLLOW asks about), and where
+ * that leads.
+ */
+Test(prefilter, through_symlinks_by_where_they_lead)
+{
+	struct prefilter *pf = files_and_rule("user 1000", "sub/granted", " read");
+
+	cr_expect(prefilter_passes(pf, at("outlink/f")), "a symlinked directory no rule names");
+	cr_expect(prefilter_passes(pf, at("outlink/missing")), "nothing there, in such a directory");
+	cr_expect(prefilter_passes(pf, at("sublink/other")), "the rule names only sub/granted");
+	cr_expect(!prefilter_passes(pf, at("outlink/dangling")),
+		  "a dangling symlink: a creating open would follow it");
+	cr_expect(!prefilter_passes(pf, at("outlink/f/under-a-file")), "ENOTDIR past a symlink");
+	cr_expect(!prefilter_passes(pf, at("sublink/granted")));
 	prefilter_drop(pf);
 	files_gone();
 }
@@ -117,6 +149,10 @@ Test(prefilter, a_tree_rule_keeps_its_tree_and_itself)
 	cr_expect(!prefilter_passes(pf, at("sub/granted")));
 	cr_expect(!prefilter_passes(pf, at("sub/new-file")), "a file a rule may let it create");
 	cr_expect(prefilter_passes(pf, at("plain")));
+	cr_expect(!prefilter_passes(pf, at("sublink/new-file")), "the tree, through a symlink");
+	cr_expect(!prefilter_passes(pf, at("sublink/innerlink")),
+		  "a symlink in the tree, to a name outside it: an lstat judges the symlink");
+	cr_expect(prefilter_passes(pf, at("outlink/f")));
 	prefilter_drop(pf);
 	files_gone();
 }
