@@ -132,14 +132,14 @@ $(BUILD)/pic/%.o: %.c
 
 # relro + now as for the shim: the GOT is read-only once the broker runs.
 $(FDBROKER): $(call obj,$(COMMON_SRC) $(HELPER_SRC))
-	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -Wl,-z,relro -Wl,-z,now -o $@ $^ -lcap
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -Wl,-z,relro -Wl,-z,now -o $@ $^
 
 $(SHIM): $(call pic,$(COMMON_SRC) $(SHIM_SRC)) shim/libfdshim.map
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -shared -Wl,--version-script=shim/libfdshim.map \
 	  -Wl,-z,now -Wl,-z,relro -o $@ $(filter %.o,$^) -ldl -lpthread
 
 $(UNIT): $(call obj,$(wildcard tests/unit/*.c) $(COMMON_SRC) $(HELPER_LIB))
-	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lcriterion -lcap
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lcriterion
 
 # the programs it runs under the seccomp front end come with it (order-only:
 # they are not linked in)

@@ -6,14 +6,14 @@
 #
 # OUTDIR gets fdbroker_VERSION_ARCH.deb (and its -dbgsym, .buildinfo and
 # .changes).  Install it with: apt-get install ./build-deb/fdbroker_*_*.deb
-# Needs dpkg-dev, debhelper and libcap-dev (and lintian for the check); as
+# Needs dpkg-dev and debhelper (and lintian for the check); as
 # root, missing ones are installed with apt-get.  Root is not needed to build.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$top/build-deb}
 
-"$top/scripts/deps.sh" dpkg-dev debhelper libcap-dev gcc make lintian
+"$top/scripts/deps.sh" dpkg-dev debhelper gcc make lintian
 
 version=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Version)
 upstream=${version%-*}

@@ -16,7 +16,7 @@ if [ "${1:-}" = --check ]; then
 fi
 
 # fdbroker itself
-build="make gcc libc6-dev libcap-dev"
+build="make gcc libc6-dev"
 # what scripts/demo.sh runs: python3 (a file opener, http.server, a free
 # port), curl, a static program for the seccomp way (busybox-static), and
 # the user nobody (passwd)

@@ -4,7 +4,7 @@
 # prototype written by hand would get past.  Each layer is an archive
 # LIBDIR/LAYER.a; every symbol an archive leaves undefined (nm -u) must be
 # defined by the archive itself, by a layer it may use, or by none of ours
-# (libc, libcap).  The policy layer may not call the system's I/O either,
+# (libc).  The policy layer may not call the system's I/O either,
 # and a file of helper/ may include only headers of those layers.
 #
 #   scripts/layers.sh LIBDIR [LAYER:SYMBOL]...

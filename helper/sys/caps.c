@@ -23,7 +23,6 @@
 #include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -86,91 +85,107 @@ uint64_t caps_supervise(const struct policy *p)
 	return BIT(CAP_SYS_PTRACE) | BIT(CAP_SETUID) | BIT(CAP_SETGID) | caps_filtered_accepts(p);
 }
 
+/* The names libcap and capabilities(7) give, by number. */
+static const char *const cap_names[] = {
+	"cap_chown", "cap_dac_override", "cap_dac_read_search", "cap_fowner",
+	"cap_fsetid", "cap_kill", "cap_setgid", "cap_setuid", "cap_setpcap",
+	"cap_linux_immutable", "cap_net_bind_service", "cap_net_broadcast",
+	"cap_net_admin", "cap_net_raw", "cap_ipc_lock", "cap_ipc_owner",
+	"cap_sys_module", "cap_sys_rawio", "cap_sys_chroot", "cap_sys_ptrace",
+	"cap_sys_pacct", "cap_sys_admin", "cap_sys_boot", "cap_sys_nice",
+	"cap_sys_resource", "cap_sys_time", "cap_sys_tty_config", "cap_mknod",
+	"cap_lease", "cap_audit_write", "cap_audit_control", "cap_setfcap",
+	"cap_mac_override", "cap_mac_admin", "cap_syslog", "cap_wake_alarm",
+	"cap_block_suspend", "cap_audit_read", "cap_perfmon", "cap_bpf",
+	"cap_checkpoint_restore",
+};
+#define NNAMES (sizeof(cap_names) / sizeof(cap_names[0]))
+
 void caps_format(uint64_t caps, char *buf, size_t len)
 {
 	size_t used = 0;
 
 	buf[0] = '\0';
-	for (int c = 0; c <= CAP_LAST_CAP && c < 64; c++) {
-		char *name;
+	for (unsigned c = 0; c < 64; c++) {
+		char number[8];
 
 		if (!(caps & BIT(c)))
 			continue;
-		name = cap_to_name((cap_value_t)c);
+		snprintf(number, sizeof(number), "%u", c);
 		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
-					 used ? "," : "", name ? name : "?");
-		cap_free(name);
+					 used ? "," : "", c < NNAMES ? cap_names[c] : number);
 	}
 	if (!buf[0])
 		snprintf(buf, len, "none");
 }
 
-/* Is c in set of cur (the capabilities read once at the start)? */
-static bool has_cap(cap_t cur, cap_value_t c, cap_flag_t set)
-{
-	cap_flag_value_t v = CAP_CLEAR;
-
-	if (cur)
-		cap_get_flag(cur, c, set, &v);
-	return v == CAP_SET;
-}
-
-int caps_limit(uint64_t keep)
-{
-	cap_t cur = cap_get_proc(), caps = cap_init();
-	cap_value_t list[64];
-	bool setpcap = has_cap(cur, CAP_SETPCAP, CAP_EFFECTIVE);
-	int n = 0, rc = -1;
-
-	/* nobody can keep what it does not have (a broker run without root) */
-	cap_value_t latent[64];
-	int nlatent = 0;
-
-	for (int c = 0; c <= CAP_LAST_CAP && c < 64; c++) {
-		if (!(keep & BIT(c)) || !has_cap(cur, c, CAP_PERMITTED))
-			continue;
-		if (LATENT & BIT(c))
-			latent[nlatent++] = c;
-		else
-			list[n++] = c;
-	}
-	/*
-	 * Only a broker holding CAP_SETPCAP (root) can shrink the bounding
-	 * set; one started with file capabilities narrows what it has.  A
-	 * capability this kernel does not know is refused with EINVAL: fine.
-	 */
-	for (int c = 0; c <= CAP_LAST_CAP && c < 64 && setpcap; c++) {
-		if (keep & BIT(c))
-			continue;
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) {
-			fprintf(stderr, "fdbroker: cannot drop capability %d from the bounding set: %s\n",
-				c, strerror(errno));
-			goto out;
-		}
-	}
-	if (!caps || (n && (cap_set_flag(caps, CAP_EFFECTIVE, n, list, CAP_SET) < 0 ||
-			    cap_set_flag(caps, CAP_PERMITTED, n, list, CAP_SET) < 0)) ||
-	    (nlatent && cap_set_flag(caps, CAP_PERMITTED, nlatent, latent, CAP_SET) < 0) ||
-	    cap_set_proc(caps) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		fprintf(stderr, "fdbroker: cannot give up capabilities: %s\n", strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	cap_free(caps);
-	cap_free(cur);
-	return rc;
-}
-
 /*
- * The calling thread's own sets, by the system calls themselves: libcap's
- * cap_set_proc may apply to every thread of the process.
+ * The calling thread's own sets, by the system calls themselves (what
+ * libcap's cap_set_proc did without libpsx, which the broker never linked).
  */
 static int thread_caps(struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3], bool set)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 
 	return (int)syscall(set ? SYS_capset : SYS_capget, &h, d);
+}
+
+static bool in_set(const struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3], int c,
+		   bool permitted)
+{
+	uint32_t set = permitted ? d[c / 32].permitted : d[c / 32].effective;
+
+	return set & (1U << (c % 32));
+}
+
+/*
+ * Every capability but keep leaves the bounding set, up to the first this
+ * kernel does not know (EINVAL: they are numbered without gaps).
+ */
+static int drop_bounding(uint64_t keep)
+{
+	for (int c = 0; c < 64; c++) {
+		if (keep & BIT(c))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0)
+			continue;
+		if (errno == EINVAL)
+			return 0;
+		fprintf(stderr, "fdbroker: cannot drop capability %d from the bounding set: %s\n",
+			c, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int caps_limit(uint64_t keep)
+{
+	struct __user_cap_data_struct cur[_LINUX_CAPABILITY_U32S_3];
+	struct __user_cap_data_struct want[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+	if (thread_caps(cur, false) < 0) {
+		fprintf(stderr, "fdbroker: cannot read capabilities: %s\n", strerror(errno));
+		return -1;
+	}
+	/* nobody can keep what it does not have (a broker run without root) */
+	for (int c = 0; c < 32 * _LINUX_CAPABILITY_U32S_3; c++) {
+		if (!(keep & BIT(c)) || !in_set(cur, c, true))
+			continue;
+		want[c / 32].permitted |= 1U << (c % 32);
+		if (!(LATENT & BIT(c)))
+			want[c / 32].effective |= 1U << (c % 32);
+	}
+	/*
+	 * Only a broker holding CAP_SETPCAP (root) can shrink the bounding
+	 * set; one started with file capabilities narrows what it has.
+	 */
+	if (in_set(cur, CAP_SETPCAP, false) && drop_bounding(keep) < 0)
+		return -1;
+	if (thread_caps(want, true) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		fprintf(stderr, "fdbroker: cannot give up capabilities: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int caps_around(int cap, int (*fn)(void *ctx), void *ctx)
