@@ -64,20 +64,23 @@ static void *worker_main(void *arg)
 	pthread_mutex_lock(&mu);
 	for (;;) {
 		struct sockjob *j;
-		bool last;
+		bool last, waited, stay;
 
 		while (!w->job && !w->retire)
 			pthread_cond_wait(&w->wake, &mu);
-		if (!w->job)
-			break; /* retired while idle: off the list already */
+		if (!w->job) { /* retired while idle: off the list already */
+			pthread_mutex_unlock(&mu);
+			break;
+		}
 		j = w->job;
 		pthread_mutex_unlock(&mu);
 		j->fn(j);
 		pthread_mutex_lock(&mu);
 		w->job = NULL;
 		last = j->once; /* read before j changes hands */
+		waited = !j->left;
 		j->finished = true;
-		if (j->left) {
+		if (!waited) {
 			unsigned *n = stuck_of(j->uid, false);
 
 			if (n)
@@ -86,16 +89,25 @@ static void *worker_main(void *arg)
 			pthread_mutex_unlock(&mu);
 			j->release(j);
 			pthread_mutex_lock(&mu);
-		} else {
-			pthread_cond_broadcast(&finished_cv);
 		}
-		if (last || nidle >= IDLE_MAX || w->gen != gen)
+		stay = !last && nidle < IDLE_MAX && w->gen == gen;
+		if (stay) {
+			w->next = idle;
+			idle = w;
+			nidle++;
+		}
+		/*
+		 * The caller is told after the lock is let go, so that it does
+		 * not wake only to wait for the lock; it sees finished under the
+		 * lock, so it cannot miss it (and j may be gone by now).
+		 */
+		pthread_mutex_unlock(&mu);
+		if (waited)
+			pthread_cond_broadcast(&finished_cv);
+		if (!stay)
 			break;
-		w->next = idle;
-		idle = w;
-		nidle++;
+		pthread_mutex_lock(&mu);
 	}
-	pthread_mutex_unlock(&mu);
 	pthread_cond_destroy(&w->wake);
 	free(w);
 	return NULL;
