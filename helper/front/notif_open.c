@@ -85,6 +85,7 @@ static bool decide_reopen(struct broker *b, struct notif *n, unsigned flags, uns
 	if (on_proc(n->fds.held))
 		return kernel(n, "an object of /proc: the kernel answers");
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fds.held);
+	id.umask = AS_CALLER_UMASK_KEEP; /* a reopen makes nothing: no umask calls */
 	fd = as_caller(&id, try_open_fn, &t);
 	if (fd >= 0) {
 		give_fd(n, fd, flags & O_CLOEXEC, AT_FDCWD, NULL, "the program's own right");

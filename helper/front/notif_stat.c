@@ -96,6 +96,7 @@ bool decide_stat(struct broker *b, struct notif *n, const struct args *a)
 	t = (struct try_stat){ .dirfd = n->fds.dirfd >= 0 ? n->fds.dirfd : AT_FDCWD,
 			       .path = n->path, .at_flags = a->flags, .n = n, .access = access,
 			       .amode = a->mode, .mask = a->mask };
+	id.umask = AS_CALLER_UMASK_KEEP; /* a stat or an access makes nothing: no umask calls */
 	rc = as_caller(&id, try_stat_fn, &t);
 	if (rc == 0 && access) {
 		notif_value(n, 0);
