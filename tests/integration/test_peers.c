@@ -22,6 +22,8 @@
 
 #define MAX_ARGS 24
 
+TestSuite(peers, .fini = h_cleanup, .timeout = 60);
+
 /* Every round passes and every way to unfilter is refused. */
 #define ROUNDS_OK "round self ok\nround dup ok\nround fork ok\nround exec ok\n" \
 		  "detach EPERM\nattach EPERM\n"
