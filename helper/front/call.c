@@ -76,15 +76,17 @@ struct req_who who_of(const struct notif *n)
 	return w;
 }
 
-/* The caller's file-system identity; access(2) without AT_EACCESS uses the real ids. */
-struct as_caller_id caller_id(const struct notif *n, bool real)
+/* The caller's identity for a try (notif_call.h). */
+struct as_caller_id caller_id(const struct notif *n, unsigned how)
 {
+	bool real = how & CALLER_REAL;
 	struct as_caller_id id = {
 		.uid = real ? n->cred.ruid : n->cred.fsuid,
 		.gid = real ? n->cred.rgid : n->cred.fsgid,
 		.groups = n->cred.groups,
 		.ngroups = n->cred.ngroups,
-		.umask = n->cred.umask, /* a try that creates creates as the program would */
+		/* a try that creates creates as the program would */
+		.umask = how & CALLER_CREATES ? n->cred.umask : AS_CALLER_UMASK_KEEP,
 	};
 
 	return id;

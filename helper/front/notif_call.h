@@ -35,8 +35,14 @@ void debug(const struct notif *n, const char *what);
 bool kernel(struct notif *n, const char *why);
 /* Who asks, for the core: the thread's credentials as read, via=seccomp. */
 struct req_who who_of(const struct notif *n);
-/* The caller's file-system identity; real: its real ids (access(2) without AT_EACCESS). */
-struct as_caller_id caller_id(const struct notif *n, bool real);
+/*
+ * The caller's identity for a try as the caller: its file-system ids, or
+ * with CALLER_REAL its real ones (access(2) without AT_EACCESS); its umask
+ * only with CALLER_CREATES (a try that makes a file), else the process's
+ * stays and the two umask calls are saved.
+ */
+enum { CALLER_FS = 0, CALLER_REAL = 1, CALLER_CREATES = 2 };
+struct as_caller_id caller_id(const struct notif *n, unsigned how);
 /* Is fd an object of /proc (or cannot that be told)? */
 bool on_proc(int fd);
 /* openat2 with these flags, mode and RESOLVE_*: fd or -errno. */

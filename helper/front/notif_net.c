@@ -109,9 +109,8 @@ static int sock_job(const struct notif *n, bool try, struct sockaddr_storage *na
 		return -ENOMEM;
 	*s = (struct sock_job){ .job = { .fn = sock_job_fn, .release = sock_job_release,
 					 .uid = n->cred.fsuid, .once = try },
-				.try = try, .salen = n->salen, .id = caller_id(n, false) };
+				.try = try, .salen = n->salen, .id = caller_id(n, CALLER_FS) };
 	memcpy(&s->sa, &n->sa, n->salen);
-	s->id.umask = AS_CALLER_UMASK_KEEP;
 	if (s->id.ngroups && !(s->groups = malloc(s->id.ngroups * sizeof(gid_t)))) {
 		free(s);
 		return -ENOMEM;
@@ -197,7 +196,7 @@ bool decide_bind(struct broker *b, struct notif *n)
 {
 	const struct sockaddr_un *un = (const struct sockaddr_un *)&n->sa;
 	struct req r = { .op = REQ_BIND, .who = who_of(n) };
-	struct as_caller_id id = caller_id(n, false);
+	struct as_caller_id id = caller_id(n, CALLER_CREATES); /* used by a unix bind alone */
 	struct try_bind t;
 	struct outcome o;
 	int rc;

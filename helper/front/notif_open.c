@@ -73,7 +73,7 @@ static int try_open_fn(void *arg)
 static bool decide_reopen(struct broker *b, struct notif *n, unsigned flags, unsigned mode)
 {
 	char proc[64];
-	struct as_caller_id id = caller_id(n, false);
+	struct as_caller_id id = caller_id(n, CALLER_FS); /* O_CREAT is taken off */
 	struct try_open t = { .dirfd = AT_FDCWD, .path = proc, .flags = flags & ~(unsigned)O_CREAT,
 			      .mode = mode, .reopen = true };
 	struct req r = { .op = REQ_REOPEN, .who = who_of(n) };
@@ -85,7 +85,6 @@ static bool decide_reopen(struct broker *b, struct notif *n, unsigned flags, uns
 	if (on_proc(n->fds.held))
 		return kernel(n, "an object of /proc: the kernel answers");
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fds.held);
-	id.umask = AS_CALLER_UMASK_KEEP; /* a reopen makes nothing: no umask calls */
 	fd = as_caller(&id, try_open_fn, &t);
 	if (fd >= 0) {
 		give_fd(n, fd, flags & O_CLOEXEC, AT_FDCWD, NULL, "the program's own right");
@@ -105,7 +104,7 @@ bool decide_open(struct broker *b, struct notif *n, const struct args *a)
 {
 	unsigned flags = a->flags, mode = a->mode;
 	struct req r = { .op = REQ_OPEN, .who = who_of(n) };
-	struct as_caller_id id = caller_id(n, false);
+	struct as_caller_id id;
 	struct try_open t;
 	struct outcome o;
 	int fd;
@@ -129,8 +128,7 @@ bool decide_open(struct broker *b, struct notif *n, const struct args *a)
 	if (!dispatch_would(b, &r))
 		return kernel(n, "no rule: the kernel answers");
 	/* the try creates as the kernel would: the program's umask (or a default ACL) applies */
-	if (!(flags & O_CREAT))
-		id.umask = AS_CALLER_UMASK_KEEP; /* nothing made: two umask calls saved */
+	id = caller_id(n, flags & O_CREAT ? CALLER_CREATES : CALLER_FS);
 	t = (struct try_open){ .dirfd = n->fds.dirfd >= 0 ? n->fds.dirfd : AT_FDCWD,
 			       .path = n->path, .flags = flags, .mode = mode };
 	fd = as_caller(&id, try_open_fn, &t);

@@ -79,7 +79,7 @@ bool decide_stat(struct broker *b, struct notif *n, const struct args *a)
 	bool access = n->call == SC_ACCESS || n->call == SC_FACCESSAT || n->call == SC_FACCESSAT2;
 	bool eaccess = n->call == SC_FACCESSAT2 && (a->flags & AT_EACCESS);
 	struct req r = { .op = REQ_STAT, .who = who_of(n) };
-	struct as_caller_id id = caller_id(n, access && !eaccess);
+	struct as_caller_id id = caller_id(n, access && !eaccess ? CALLER_REAL : CALLER_FS);
 	struct try_stat t;
 	struct outcome o;
 	int rc;
@@ -96,7 +96,6 @@ bool decide_stat(struct broker *b, struct notif *n, const struct args *a)
 	t = (struct try_stat){ .dirfd = n->fds.dirfd >= 0 ? n->fds.dirfd : AT_FDCWD,
 			       .path = n->path, .at_flags = a->flags, .n = n, .access = access,
 			       .amode = a->mode, .mask = a->mask };
-	id.umask = AS_CALLER_UMASK_KEEP; /* a stat or an access makes nothing: no umask calls */
 	rc = as_caller(&id, try_stat_fn, &t);
 	if (rc == 0 && access) {
 		notif_value(n, 0);
