@@ -8,6 +8,7 @@
 #include "core/listener.h"
 #include "grant/grant.h"
 #include "learn/learn.h"
+#include "policy/str.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -72,7 +73,7 @@ static void audit(struct broker *b, const struct req_who *who, const struct outc
 	if (rule_is_learned(o->rule) && !strcmp(verdict, "allow"))
 		rec.verdict = "allow-learn";
 	if (o->rule_held)
-		snprintf(name, sizeof(name), "%s", o->rule_held);
+		str_copy(name, sizeof(name), o->rule_held);
 	else
 		rule_name(o->rule, name, sizeof(name));
 	audit_decision(b->audit, &rec);

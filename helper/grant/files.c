@@ -7,6 +7,7 @@
 #include "grant/open.h"
 #include "grant/reopen.h"
 #include "grant/stat.h"
+#include "policy/str.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -19,7 +20,7 @@ static void outcome_from(struct outcome *o, const struct open_result *res)
 	o->denied = res->denied;
 	o->rule = res->rule;
 	o->created = res->created && res->fd >= 0;
-	snprintf(o->object, sizeof(o->object), "%s", res->object);
+	str_copy(o->object, sizeof(o->object), res->object);
 }
 
 /* --learn: the open rule that would allow the object, with the rights asked. */
@@ -39,12 +40,17 @@ void grant_open(const struct policy *p, const struct req *r, struct outcome *o)
 {
 	struct open_result res;
 	char rights[64];
+	size_t at = 0;
 
 	open_serve(p, &r->who.id, &r->u.open, &res);
 	outcome_from(o, &res);
 	rights_format(res.rights, rights, sizeof(rights));
-	snprintf(o->detail, sizeof(o->detail), "rights=%s%s%s", rights,
-		 res.reason ? " reason=" : "", res.reason ? res.reason : "");
+	str_append(o->detail, sizeof(o->detail), &at, "rights=");
+	str_append(o->detail, sizeof(o->detail), &at, rights);
+	if (res.reason) {
+		str_append(o->detail, sizeof(o->detail), &at, " reason=");
+		str_append(o->detail, sizeof(o->detail), &at, res.reason);
+	}
 	teach_open(o, &res);
 	/* nor is a name that did not resolve (why: learn_why_unresolved) */
 	o->unresolved = !res.reason && !res.resolved;

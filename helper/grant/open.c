@@ -54,10 +54,12 @@
 #include "grant/open.h"
 #include "grant/mounts.h"
 #include "grant/path.h"
+#include "policy/str.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -167,7 +169,7 @@ static bool allowed(const struct policy *p, const struct subject *s, const char 
 	struct request rq = { .op = OP_OPEN, .u.open = { .path = path, .rights = rights } };
 	struct decision d;
 
-	snprintf(out->object, sizeof(out->object), "%s", path);
+	str_copy(out->object, sizeof(out->object), path);
 	out->rights = rights;
 	if (out->any_right) {
 		for (unsigned bit = 1; bit <= rights; bit <<= 1) {
@@ -424,12 +426,16 @@ static bool walk_start(const char *path, int dirfd, int *start, char *written,
 	return true;
 }
 
+_Static_assert(sizeof(struct open_result) - offsetof(struct open_result, object) -
+		       sizeof(((struct open_result *)0)->object) < _Alignof(struct open_result),
+	       "open_result: a field after object");
+
 static void result_init(struct open_result *out, const char *path, unsigned rights)
 {
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, offsetof(struct open_result, object));
 	out->fd = -1;
 	out->rights = rights; /* what the log says was asked */
-	snprintf(out->object, sizeof(out->object), "%s", path);
+	str_copy(out->object, sizeof(out->object), path);
 }
 
 int object_resolve(const struct policy *p, const struct subject *s, const char *path, int dirfd,

@@ -25,10 +25,11 @@ struct open_result {
 	unsigned rights;
 	const struct rule *rule; /* deciding rule, NULL = default deny or refused */
 	const char *reason;      /* refused before the policy: why, for the log; or NULL */
-	char object[PATH_MAX];   /* what was judged: canonical path if resolved */
 	bool resolved;           /* object is the canonical path of what was reached (or created) */
 	int walk_err;            /* not resolved: the errno of the walk that failed, or 0 */
 	bool created;            /* the file is new: the open created it */
+	/* last, nothing after it: only what is before it is cleared for each request */
+	char object[PATH_MAX];   /* what was judged: canonical path if resolved */
 };
 
 /* The RIGHT_* an open with these flags needs (create excluded); -EINVAL if invalid. */

@@ -4,8 +4,8 @@
  * where no rule matches (fdbroker(8), LEARNING).  No I/O, no allocation.
  */
 #include "policy/policy.h"
+#include "policy/str.h"
 
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -102,11 +102,18 @@ bool rule_is_learned(const struct rule *r)
 
 void rule_name(const struct rule *r, char *buf, size_t len)
 {
+	size_t at = 0;
+
+	if (!len)
+		return;
 	/* a permissive grant is the default's, under --learn=permissive */
-	if (r && !rule_is_learned(r))
-		snprintf(buf, len, "%s:%u", r->file, r->line);
-	else
-		snprintf(buf, len, "default");
+	if (r && !rule_is_learned(r)) {
+		str_append(buf, len, &at, r->file);
+		str_append(buf, len, &at, ":");
+		str_append_uint(buf, len, &at, r->line);
+	} else {
+		str_copy(buf, len, "default");
+	}
 }
 
 static bool under(const char *path, const char *dir)

@@ -5,9 +5,9 @@
  * through the functions at the end.
  */
 #include "policy/parse.h"
+#include "policy/str.h"
 
 #include <netinet/in.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -78,16 +78,15 @@ void rights_format(unsigned rights, char *buf, size_t len)
 		return;
 	buf[0] = '\0';
 	if (rights == 0) {
-		snprintf(buf, len, "all");
+		str_copy(buf, len, "all");
 		return;
 	}
 	for (n = right_names; n->s; n++) {
 		if (!(rights & (unsigned)n->value))
 			continue;
-		snprintf(buf + at, len - at, "%s%s", at ? "," : "", n->s);
-		at += strlen(buf + at);
-		if (at >= len - 1)
-			break;
+		if (at)
+			str_append(buf, len, &at, ",");
+		str_append(buf, len, &at, n->s);
 	}
 }
 

@@ -104,14 +104,12 @@ struct outcome {
 	const struct rule *rule; /* the deciding rule; NULL: default, or refused beside the policy */
 	const char *rule_held;   /* no rule but a held listener's: the name it was granted by */
 
-	/* the audit line: op=OP object=OBJECT DETAIL ... */
+	/* the audit line: op=OP object=OBJECT DETAIL ...; its texts are at the end */
 	const char *op;
-	char object[PATH_MAX + 16];
-	char detail[192];
 
 	/*
 	 * --learn: what the decision teaches, if anything.  taught's path, if
-	 * any, points into object: an outcome is filled and read in place.
+	 * any, points into object (below): an outcome is filled and read in place.
 	 */
 	bool teach;
 	struct request taught; /* what policy_decide was (or would have been) asked */
@@ -132,6 +130,14 @@ struct outcome {
 	 * nothing was decided or logged; the front end drops the asker.
 	 */
 	bool malformed;
+
+	/*
+	 * The audit line's texts, last and nothing after them: outcome_init
+	 * clears what is before them and empties these two, which are most
+	 * of the outcome's size.
+	 */
+	char object[PATH_MAX + 16];
+	char detail[192];
 };
 
 /* An outcome with nothing decided yet: no descriptor, no error, op as given. */
