@@ -104,6 +104,16 @@ static struct args args_of(const struct notif *n)
 	return r;
 }
 
+_Static_assert(sizeof(struct notif) - offsetof(struct notif, path) -
+		       sizeof(((struct notif *)0)->path) < _Alignof(struct notif),
+	       "notif: a field after path");
+
+void notif_clear(struct notif *n)
+{
+	memset(n, 0, offsetof(struct notif, path));
+	n->path[0] = '\0';
+}
+
 void notif_init(struct notif *n)
 {
 	n->fds = (struct notif_fds){ -1, -1, -1, -1, -1 };

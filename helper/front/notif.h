@@ -78,7 +78,6 @@ struct notif {
 		int netns; /* socket's: the thread's network namespace */
 	} fds;
 	int fdnum;             /* the N of a reopen name (/dev/stdin, /proc/self/fd/N), or -1 */
-	char path[PATH_MAX];
 	struct open_how how;
 	struct sockaddr_storage sa;
 	socklen_t salen;
@@ -91,8 +90,17 @@ struct notif {
 	} out;
 	size_t out_len;
 	uint64_t out_addr;
+
+	/* the call's name: last, nothing after it (notif_clear) */
+	char path[PATH_MAX];
 };
 
+/*
+ * Every field zero (the kernel refuses a dirty seccomp_notif) and the name
+ * empty: what a reader does before each RECV, without clearing the name's
+ * page of a struct it reuses.
+ */
+void notif_clear(struct notif *n);
 /* A notification as received, its descriptors not taken (-1). */
 void notif_init(struct notif *n);
 /* Close what n holds of the target's, free its credentials, let go of its prefilter. */

@@ -1,8 +1,11 @@
 /*
  * Reader threads; see reader.h.
  *
- * A set's counts are under its lock: started (threads to join), running
- * (not yet ended), idle (in RECV now).  A notification a reader takes is
+ * A set's thread counts are under its lock: started (threads to join),
+ * running (not yet ended).  Its load counts (idle, busy, done) are atomic,
+ * so that a notification takes no lock: readers_watch only reads
+ * them, to guess whether one more reader would help, and a guess from
+ * counts read one at a time is as good.  A notification a reader takes is
  * its own until it hands it over: a passed one it answers and reuses for
  * the next.  Readers block every signal but SC_KICK_SIGNAL (signals are
  * the loop's, through its signalfd).
@@ -26,9 +29,10 @@ struct reader_set {
 	pthread_mutex_t lock;
 	pthread_t th[READERS_MAX];
 	unsigned started, running;
-	unsigned idle;     /* in RECV now */
-	unsigned busy;     /* with a notification */
-	unsigned long done, seen; /* notifications finished; as readers_watch last saw it */
+	unsigned idle;     /* atomic: in RECV now */
+	unsigned busy;     /* atomic: with a notification */
+	unsigned long done; /* atomic: notifications finished */
+	unsigned long seen; /* done as readers_watch last saw it (the lock) */
 	bool stop; /* atomic: readers end */
 	bool keeping; /* atomic: a reader keeps a /proc/TID/status open (at most one: core/broker.c) */
 };
@@ -122,16 +126,13 @@ static void *reader_main(void *arg)
 
 		if (!n && !(n = malloc(sizeof(*n))))
 			break;
-		memset(n, 0, sizeof(*n)); /* the kernel refuses a dirty seccomp_notif */
-		pthread_mutex_lock(&rs->lock);
-		rs->idle++;
-		pthread_mutex_unlock(&rs->lock);
+		notif_clear(n);
+		__atomic_add_fetch(&rs->idle, 1, __ATOMIC_RELAXED);
 		rc = ioctl(rs->cfg.listener, SECCOMP_IOCTL_NOTIF_RECV, &n->n);
 		e = errno;
-		pthread_mutex_lock(&rs->lock);
-		rs->idle--;
-		rs->busy += rc == 0;
-		pthread_mutex_unlock(&rs->lock);
+		if (rc == 0)
+			__atomic_add_fetch(&rs->busy, 1, __ATOMIC_RELAXED);
+		__atomic_sub_fetch(&rs->idle, 1, __ATOMIC_RELAXED);
 		if (rc < 0) {
 			/* EINTR: a kick; ENOENT: the caller was interrupted, or (6.6) the tree is gone */
 			if (e == EINTR || (e == ENOENT && !tree_gone(rs)))
@@ -140,10 +141,8 @@ static void *reader_main(void *arg)
 		}
 		if (serve(rs, n, keeper ? &keep : NULL))
 			n = NULL; /* the loop's now */
-		pthread_mutex_lock(&rs->lock);
-		rs->busy--;
-		rs->done++;
-		pthread_mutex_unlock(&rs->lock);
+		__atomic_add_fetch(&rs->done, 1, __ATOMIC_RELAXED);
+		__atomic_sub_fetch(&rs->busy, 1, __ATOMIC_RELAXED);
 	}
 	free(n);
 	if (keeper) {
@@ -187,11 +186,14 @@ struct reader_set *readers_start(const struct reader_cfg *cfg)
 
 void readers_watch(struct reader_set *rs)
 {
+	unsigned long done = __atomic_load_n(&rs->done, __ATOMIC_RELAXED);
+
 	pthread_mutex_lock(&rs->lock);
 	/* every reader with a notification, and none finished since: one more */
-	if (!stopping(rs) && rs->idle == 0 && rs->busy > 0 && rs->done == rs->seen)
+	if (!stopping(rs) && __atomic_load_n(&rs->idle, __ATOMIC_RELAXED) == 0 &&
+	    __atomic_load_n(&rs->busy, __ATOMIC_RELAXED) > 0 && done == rs->seen)
 		reader_add(rs);
-	rs->seen = rs->done;
+	rs->seen = done;
 	pthread_mutex_unlock(&rs->lock);
 }
 
