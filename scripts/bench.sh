@@ -33,13 +33,13 @@ B1_N=${B1_N:-300000}     B1_REPS=${B1_REPS:-15}
 B2_N=${B2_N:-20000}      B2_REPS=${B2_REPS:-5}
 B3_N=${B3_N:-1000}       B3_REPS=${B3_REPS:-3}
 B4_K=${B4_K:-64}         B4_N=${B4_N:-1000}     B4_REPS=${B4_REPS:-3}
-B5_T=${B5_T:-4}          B5_N=${B5_N:-4000}     B5_REPS=${B5_REPS:-3}
-B5B_REPS=${B5B_REPS:-5}
+B5_T=${B5_T:-4}          B5_N=${B5_N:-4000}     B5_REPS=${B5_REPS:-5}
+B5B_REPS=${B5B_REPS:-9}
 B6_N=${B6_N:-300}        B6_REPS=${B6_REPS:-3}
 B7_CLIENTS=${B7_CLIENTS:-1000} B7_REQUESTS=${B7_REQUESTS:-1000000}
 B8_N=${B8_N:-20000}      B8_REPS=${B8_REPS:-5}
 B9_N=${B9_N:-20000}      B9_REPS=${B9_REPS:-5}
-B10_T=${B10_T:-2}        B10_C=${B10_C:-16}     B10_D=${B10_D:-2}  B10_REPS=${B10_REPS:-5}
+B10_T=${B10_T:-2}        B10_C=${B10_C:-16}     B10_D=${B10_D:-2}  B10_REPS=${B10_REPS:-7}
 ALL_ROWS="B1 B2 B3 B4 B5 B5b B6 B7 B8 B9 B10"
 ROWS=${BENCH_ROWS:-$ALL_ROWS}
 for r in $ROWS; do
@@ -314,46 +314,58 @@ B9_FLOORNONE=$(ratio "$B9_FLOOR" "$B9_NONE")
 B9_S=$(pairs "$T/b9c" "$T/b9b" | range %.2f)
 fi
 
-# ---- B5: brokered accept vs native ---------------------------------------
+# ---- B5, B5b: connections/s, two servers side by side --------------------
+# A pair is one run of each server under the same load, the order within a
+# pair alternating (a drift during the row favours neither); the ratio is
+# the median of the pairs' ratios, as B1's, the figures shown the medians.
+# tcp_side PORT OUT CMD...: start CMD (a server on PORT), load it, stop it
+tcp_side() {
+	port=$1 out=$2
+	shift 2
+	"$@" &
+	p=$!; PIDS="$PIDS $p"
+	$NOBODY "$BIN/tcpbench" client "$port" "$B5_T" "$B5_N" >>"$out"
+	stop $p
+}
+b5_native() {
+	tcp_side $PORT_NATIVE "$T/b5a" $NOBODY --inh-caps=+net_bind_service \
+		--ambient-caps=+net_bind_service "$BIN/tcpbench" server $PORT_NATIVE
+}
+b5_broker() {
+	tcp_side $PORT_BROKER "$T/b5b" "$FDB" run -u nobody \
+		-a "accept tcp 127.0.0.1:$PORT_BROKER from 127.0.0.1" --log "$T/acc.log" -- \
+		"$BIN/tcpbench" server $PORT_BROKER
+	: >"$T/acc.log"
+}
+b5b_plain() {
+	tcp_side $PORT_PLAIN "$T/b5c" "$FDB" run -u nobody -a "bind tcp 127.0.0.1:$PORT_PLAIN" \
+		--log "$T/bind.log" -- "$BIN/tcpbench" server $PORT_PLAIN
+}
+b5b_filtered() {
+	tcp_side $PORT_FILTERED "$T/b5d" "$FDB" run -u nobody \
+		-a "bind tcp 127.0.0.1:$PORT_FILTERED from 127.0.0.0/8 ::1" --log "$T/bind.log" -- \
+		"$BIN/tcpbench" server $PORT_FILTERED
+}
 if sel B5; then
 log "B5: $B5_REPS x $B5_T threads x $B5_N connections, native and through an accept rule"
 : >"$T/b5a"; : >"$T/b5b"
 for r in $(seq "$B5_REPS"); do
-	$NOBODY --inh-caps=+net_bind_service --ambient-caps=+net_bind_service \
-		"$BIN/tcpbench" server $PORT_NATIVE &
-	p=$!; PIDS="$PIDS $p"
-	$NOBODY "$BIN/tcpbench" client $PORT_NATIVE "$B5_T" "$B5_N" >>"$T/b5a"
-	stop $p
-	"$FDB" run -u nobody -a "accept tcp 127.0.0.1:$PORT_BROKER from 127.0.0.1" \
-		--log "$T/acc.log" -- "$BIN/tcpbench" server $PORT_BROKER &
-	p=$!; PIDS="$PIDS $p"
-	$NOBODY "$BIN/tcpbench" client $PORT_BROKER "$B5_T" "$B5_N" >>"$T/b5b"
-	stop $p
-	: >"$T/acc.log"
+	if [ $((r % 2)) = 1 ]; then b5_native; b5_broker; else b5_broker; b5_native; fi
 done
 B5_NAT=$(med <"$T/b5a"); B5_FDB=$(med <"$T/b5b")
-B5_R=$(ratio "$B5_FDB" "$B5_NAT")
+B5_R=$(pairs "$T/b5b" "$T/b5a" | med | awk '{ printf "%.2f", $1 }')
 B5_S=$(pairs "$T/b5b" "$T/b5a" | range %.2f)
 fi
 
-# ---- B5b: kernel-filtered listener vs the same bind with no filter -------
+# B5b: kernel-filtered listener vs the same bind with no filter
 if sel B5b; then
 log "B5b: $B5B_REPS x $B5_T threads x $B5_N connections, bind rule without and with from"
 : >"$T/b5c"; : >"$T/b5d"
 for r in $(seq "$B5B_REPS"); do
-	"$FDB" run -u nobody -a "bind tcp 127.0.0.1:$PORT_PLAIN" \
-		--log "$T/bind.log" -- "$BIN/tcpbench" server $PORT_PLAIN &
-	p=$!; PIDS="$PIDS $p"
-	$NOBODY "$BIN/tcpbench" client $PORT_PLAIN "$B5_T" "$B5_N" >>"$T/b5c"
-	stop $p
-	"$FDB" run -u nobody -a "bind tcp 127.0.0.1:$PORT_FILTERED from 127.0.0.0/8 ::1" \
-		--log "$T/bind.log" -- "$BIN/tcpbench" server $PORT_FILTERED &
-	p=$!; PIDS="$PIDS $p"
-	$NOBODY "$BIN/tcpbench" client $PORT_FILTERED "$B5_T" "$B5_N" >>"$T/b5d"
-	stop $p
+	if [ $((r % 2)) = 1 ]; then b5b_plain; b5b_filtered; else b5b_filtered; b5b_plain; fi
 done
 B5B_NAT=$(med <"$T/b5c"); B5B_FDB=$(med <"$T/b5d")
-B5B_R=$(ratio "$B5B_FDB" "$B5B_NAT")
+B5B_R=$(pairs "$T/b5d" "$T/b5c" | med | awk '{ printf "%.2f", $1 }')
 B5B_S=$(pairs "$T/b5d" "$T/b5c" | range %.2f)
 fi
 
@@ -465,10 +477,10 @@ fi
 		echo "| B4 | broker throughput, $B4_K client processes | $B4_FDB opens/s | epoll floor $B4_FLOOR opens/s | ${B4_R}× | $B4_REPS runs, ${B4_S}× | ≥ 0.9× | $(verdict "$B4_R >= 0.9") |"
 	fi
 	if sel B5; then
-		echo "| B5 | accept rule, $B5_T client threads | $B5_FDB conn/s | native $B5_NAT conn/s | ${B5_R}× | $B5_REPS runs, ${B5_S}× | ≥ 0.75× | $(verdict "$B5_R >= 0.75") |"
+		echo "| B5 | accept rule, $B5_T client threads | $B5_FDB conn/s | native $B5_NAT conn/s | ${B5_R}× | $B5_REPS pairs, ${B5_S}× | ≥ 0.75× | $(verdict "$B5_R >= 0.75") |"
 	fi
 	if sel B5b; then
-		echo "| B5b | bind ... from (locked kernel filter), $B5_T client threads | $B5B_FDB conn/s | same bind, no filter $B5B_NAT conn/s | ${B5B_R}× | $B5B_REPS runs, ${B5B_S}× | ≥ 0.97× | $(verdict "$B5B_R >= 0.97") |"
+		echo "| B5b | bind ... from (locked kernel filter), $B5_T client threads | $B5B_FDB conn/s | same bind, no filter $B5B_NAT conn/s | ${B5B_R}× | $B5B_REPS pairs, ${B5B_S}× | ≥ 0.97× | $(verdict "$B5B_R >= 0.97") |"
 	fi
 	if sel B6; then
 		echo "| B6 | launch /bin/true as nobody, added over setpriv (setpriv $B6_BASE µs) | +$B6_FDBADD µs (run $B6_FDB µs, p99 $B6_FDB99) | authbind +$B6_ABADD µs ($B6_AB µs, p99 $B6_AB99) | ${B6_R}× | $B6_REPS runs, ${B6_S}× | ≤ 0.5× | $(verdict "$B6_R <= 0.5") |"
@@ -499,10 +511,11 @@ fi
 	echo "B1 $B1_REPS × $B1_N, the order within a pair alternating; B2 $B2_REPS × $B2_N round trips, one client;"
 	echo "B3 $B3_REPS × $B3_N binds (BENCH.md gives no count); B2, B3, B8 and B9 with"
 	echo "$([ "$B_PIN" = yes ] && echo "client and server on one CPU (B_PIN=no: across CPUs)" || echo "client and server free to use every CPU (B_PIN=no)");"
-	echo "B4 $B4_REPS × $B4_K processes × $B4_N opens; B5 $B5_REPS × $B5_T threads × $B5_N"
-	echo "connections (connect, read one byte, close with a reset), fresh server each time;"
-	echo "B5b the same load, $B5B_REPS × each side, both servers bound through a bind rule, one"
-	echo "with 'from 127.0.0.0/8 ::1' (the filter runs on every packet the socket gets);"
+	echo "B4 $B4_REPS × $B4_K processes × $B4_N opens; B5 $B5_REPS pairs of $B5_T threads × $B5_N"
+	echo "connections (connect, read one byte, close with a reset), fresh server each time,"
+	echo "the order within a pair alternating, the ratio the median of the pairs';"
+	echo "B5b the same load, $B5B_REPS pairs in the same way, both servers bound through a bind"
+	echo "rule, one with 'from 127.0.0.0/8 ::1' (the filter runs on every packet the socket gets);"
 	echo "B6 $B6_REPS runs of $B6_N launches of each, interleaved, the medians of the runs'"
 	echo "medians, the ratio the median of the runs' ratios (no hyperfine);"
 	if sel B7; then
