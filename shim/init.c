@@ -29,6 +29,7 @@
 
 struct real_fns shim_real;
 SHIM_TLS int shim_busy;
+bool shim_ready;
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static bool debug_on;
@@ -93,6 +94,7 @@ static void load_symbols(void)
 	d = getenv("FDBROKER_DUMPABLE");
 	keep_dumpable = d && strcmp(d, "1") == 0;
 	shim_busy--;
+	__atomic_store_n(&shim_ready, true, __ATOMIC_RELEASE);
 }
 
 void shim_protect(void)
@@ -101,7 +103,7 @@ void shim_protect(void)
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
-void shim_init(void)
+void shim_init_slow(void)
 {
 	/*
 	 * Busy means this thread is inside the shim already: either in

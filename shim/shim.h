@@ -78,8 +78,16 @@ struct real_fns {
 
 extern struct real_fns shim_real;
 
-/* Look the real symbols up (once); cheap after the first call. */
-void shim_init(void);
+/* The lookup is done (atomic, set once): shim_init's one load after that. */
+extern bool shim_ready;
+void shim_init_slow(void);
+
+/* Look the real symbols up (once); after that a load and a predicted branch. */
+static inline void shim_init(void)
+{
+	if (__builtin_expect(!__atomic_load_n(&shim_ready, __ATOMIC_ACQUIRE), 0))
+		shim_init_slow();
+}
 
 /*
  * Make the process non-dumpable (no same-user ptrace or pidfd_getfd), unless
