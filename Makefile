@@ -125,9 +125,11 @@ $(BUILD)/helper/cli/main.o: debian/changelog
 
 # The shim: position independent, nothing exported but the interposed calls.
 # open.c defines open() itself, which fortify's inline wrappers would shadow.
+# A section per function, and the link drops those nothing calls (the parts
+# of common/ only the broker uses): a page less of every client's memory.
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -fPIC -fvisibility=hidden \
+	$(CC) $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ffunction-sections -fdata-sections \
 	  $(if $(filter shim/open.c,$<),-U_FORTIFY_SOURCE) -MMD -MP -c -o $@ $<
 
 # relro + now as for the shim: the GOT is read-only once the broker runs.
@@ -136,7 +138,7 @@ $(FDBROKER): $(call obj,$(COMMON_SRC) $(HELPER_SRC))
 
 $(SHIM): $(call pic,$(COMMON_SRC) $(SHIM_SRC)) shim/libfdshim.map
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -shared -Wl,--version-script=shim/libfdshim.map \
-	  -Wl,-z,now -Wl,-z,relro -o $@ $(filter %.o,$^) -ldl -lpthread
+	  -Wl,-z,now -Wl,-z,relro -Wl,--gc-sections -o $@ $(filter %.o,$^) -ldl -lpthread
 
 $(UNIT): $(call obj,$(wildcard tests/unit/*.c) $(COMMON_SRC) $(HELPER_LIB))
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lcriterion
