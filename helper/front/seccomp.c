@@ -39,6 +39,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS /* Linux 6.6; Debian 12's headers are 6.1's */
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
 /* The RECV timer's signal: the readers' kick (its handler is installed here). */
 #define SC_RECV_SIGNAL SC_KICK_SIGNAL
 /* How often a set of readers asked to end is asked again (a kick can be lost) */
@@ -770,6 +775,12 @@ static struct sc_tree *tree_new(struct broker *b, int listener)
 	t->front = f;
 	t->fd = listener;
 	t->owner_task = -1;
+	/*
+	 * The program and whoever answers it take turns: told so, the kernel
+	 * wakes each on the CPU the other is leaving (Linux 6.6; before it,
+	 * EINVAL, and each wake-up goes wherever the scheduler puts it).
+	 */
+	(void)ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (unsigned long)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	if (loop_add(b, listener, &t->src, EPOLLIN) < 0) {
 		int e = errno;
 

@@ -16,6 +16,11 @@
  *
  *   seccomp_floor addfd|continue|none FILE N
  *
+ * The supervisor asks for synchronous wake-ups on the listener
+ * (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6), as fdbroker does: each
+ * side is woken on the CPU the other leaves, which matters only when the
+ * two are free to run on different CPUs (B_PIN=no).
+ *
  * Prints the child's ns per open+close.  No policy, no credentials, no
  * audit, one target: what fdbroker adds shows as the ratio.  Exits non-zero
  * with a message on any failure.
@@ -47,6 +52,11 @@
 #define FLOOR_ARCH AUDIT_ARCH_AARCH64
 #else
 #error "seccomp_floor: x86_64 or aarch64 only"
+#endif
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS /* Linux 6.6; Debian 12's headers are 6.1's */
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
 enum mode { M_NONE, M_CONTINUE, M_ADDFD };
@@ -201,6 +211,7 @@ static void supervise(enum mode mode, int l)
 {
 	struct pollfd p = { .fd = l, .events = POLLIN };
 
+	(void)ioctl(l, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (unsigned long)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	for (;;) {
 		struct seccomp_notif rq;
 		struct seccomp_notif_resp rp;
