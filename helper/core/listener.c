@@ -63,6 +63,7 @@ struct listener {
 	struct evsrc src;
 	int fd;
 	struct endpoint ep;
+	char ep_text[128]; /* ep as the audit line of each connection names it */
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	struct cidr from[POLICY_MAX_FROM];
@@ -171,6 +172,7 @@ static int listener_open(struct broker *b, struct share *owner, int progsock,
 	l->src.ops = &listener_ops;
 	l->fd = fd;
 	l->ep = *ep;
+	endpoint_format(ep, l->ep_text, sizeof(l->ep_text));
 	memcpy(&l->sa, sa, salen);
 	l->salen = salen;
 	l->pending = -1;
@@ -307,14 +309,13 @@ int listener_attach(struct broker *b, const struct client *c, const struct rule 
 static void conn_audit(struct broker *b, struct listener *l, const struct endpoint *peer,
 		       const char *verdict, int err)
 {
-	char object[128], detail[160];
+	char detail[160];
 	struct audit_rec rec = {
 		.pid = l->pid, .uid = l->uid, .gid = l->gid, .prog = l->prog, .op = "accept",
-		.object = object, .detail = detail, .verdict = verdict, .rule = l->rule,
+		.object = l->ep_text, .detail = detail, .verdict = verdict, .rule = l->rule,
 		.err = err,
 	};
 
-	endpoint_format(&l->ep, object, sizeof(object));
 	strcpy(detail, "peer=");
 	endpoint_format(peer, detail + 5, sizeof(detail) - 5);
 	audit_decision(b->audit, &rec);

@@ -9,6 +9,7 @@
  * sidestepped by spelling the same address the other way.
  */
 #include "policy/addr.h"
+#include "policy/str.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -412,59 +413,75 @@ bool cidr_matches(const struct cidr *c, const struct endpoint *ep)
 
 static void format_port(char *buf, size_t len, uint16_t lo, uint16_t hi)
 {
-	if (lo == hi)
-		snprintf(buf, len, "%u", lo);
-	else
-		snprintf(buf, len, "%u-%u", lo, hi);
+	size_t at = 0;
+
+	str_append_uint(buf, len, &at, lo);
+	if (lo != hi) {
+		str_append(buf, len, &at, "-");
+		str_append_uint(buf, len, &at, hi);
+	}
 }
 
-static void format_ip(char *buf, size_t len, int family, const uint8_t *ip, uint32_t scope)
+/* The address as a log line writes it; at moves past it (len > 0). */
+static void append_ip(char *buf, size_t len, size_t *at, int family, const uint8_t *ip,
+		      uint32_t scope)
 {
 	char s[INET6_ADDRSTRLEN];
 
 	if (!inet_ntop(family, ip, s, sizeof(s)))
-		snprintf(s, sizeof(s), "?");
-	if (family == AF_INET)
-		snprintf(buf, len, "%s", s);
-	else if (scope)
-		snprintf(buf, len, "[%s%%%u]", s, scope);
-	else
-		snprintf(buf, len, "[%s]", s);
+		str_copy(s, sizeof(s), "?");
+	if (family == AF_INET) {
+		str_append(buf, len, at, s);
+		return;
+	}
+	str_append(buf, len, at, "[");
+	str_append(buf, len, at, s);
+	if (scope) {
+		str_append(buf, len, at, "%");
+		str_append_uint(buf, len, at, scope);
+	}
+	str_append(buf, len, at, "]");
 }
 
 void policy_addr_format(const struct policy_addr *pa, char *buf, size_t len)
 {
-	char host[INET6_ADDRSTRLEN + 16], port[16];
+	char port[16];
+	size_t at = 0;
 
 	if (!len)
 		return;
+	buf[0] = '\0';
 	if (pa->kind == ADDR_UNIX) {
-		snprintf(buf, len, "%s", pa->path);
+		str_copy(buf, len, pa->path);
 		return;
 	}
 	if (pa->kind == ADDR_ANY)
-		snprintf(host, sizeof(host), "*");
+		str_append(buf, len, &at, "*");
 	else
-		format_ip(host, sizeof(host), pa->kind == ADDR_IPV4 ? AF_INET : AF_INET6,
-			  pa->ip, pa->scope_id);
+		append_ip(buf, len, &at, pa->kind == ADDR_IPV4 ? AF_INET : AF_INET6, pa->ip,
+			  pa->scope_id);
 	format_port(port, sizeof(port), pa->port_lo, pa->port_hi);
-	snprintf(buf, len, "%s:%s", host, port);
+	str_append(buf, len, &at, ":");
+	str_append(buf, len, &at, port);
 }
 
+/* Once per connection and per bind, for the audit line: copies, not printf. */
 void endpoint_format(const struct endpoint *ep, char *buf, size_t len)
 {
-	char host[INET6_ADDRSTRLEN + 16];
+	size_t at = 0;
 
 	if (!len)
 		return;
+	buf[0] = '\0';
 	switch (ep->family) {
 	case AF_UNIX:
-		snprintf(buf, len, "%s", ep->path[0] ? ep->path : "(unnamed)");
+		str_copy(buf, len, ep->path[0] ? ep->path : "(unnamed)");
 		return;
 	case AF_INET:
 	case AF_INET6:
-		format_ip(host, sizeof(host), ep->family, ep->ip, ep->scope_id);
-		snprintf(buf, len, "%s:%u", host, ep->port);
+		append_ip(buf, len, &at, ep->family, ep->ip, ep->scope_id);
+		str_append(buf, len, &at, ":");
+		str_append_uint(buf, len, &at, ep->port);
 		return;
 	default:
 		snprintf(buf, len, "(family %d)", ep->family);
