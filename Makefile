@@ -220,9 +220,11 @@ FUZZ_CFLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 	       -std=gnu11 -D_GNU_SOURCE -Icommon -Ihelper $(WARN)
 FUZZERS = wire policy addr
 
-build-fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c common/wire.c common/wire.h helper/policy/addr.c helper/policy/addr.h
+build-fuzz/fuzz_wire: tests/fuzz/fuzz_wire.c common/wire.c common/wire.h helper/policy/addr.c helper/policy/addr.h \
+                      helper/policy/str.c helper/policy/str.h
 build-fuzz/fuzz_policy: tests/fuzz/fuzz_policy.c $(POLICY_SRC) $(wildcard helper/policy/*.h)
-build-fuzz/fuzz_addr: tests/fuzz/fuzz_addr.c helper/policy/addr.c helper/policy/addr.h
+build-fuzz/fuzz_addr: tests/fuzz/fuzz_addr.c helper/policy/addr.c helper/policy/addr.h \
+                      helper/policy/str.c helper/policy/str.h
 build-fuzz/fuzz_%:
 	@mkdir -p build-fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
