@@ -186,12 +186,14 @@ struct reader_set *readers_start(const struct reader_cfg *cfg)
 
 void readers_watch(struct reader_set *rs)
 {
+	unsigned idle = __atomic_load_n(&rs->idle, __ATOMIC_RELAXED);
+	unsigned busy = __atomic_load_n(&rs->busy, __ATOMIC_RELAXED);
+	/* read last: a notification finished meanwhile reads as progress, not as a stall */
 	unsigned long done = __atomic_load_n(&rs->done, __ATOMIC_RELAXED);
 
 	pthread_mutex_lock(&rs->lock);
 	/* every reader with a notification, and none finished since: one more */
-	if (!stopping(rs) && __atomic_load_n(&rs->idle, __ATOMIC_RELAXED) == 0 &&
-	    __atomic_load_n(&rs->busy, __ATOMIC_RELAXED) > 0 && done == rs->seen)
+	if (!stopping(rs) && idle == 0 && busy > 0 && done == rs->seen)
 		reader_add(rs);
 	rs->seen = done;
 	pthread_mutex_unlock(&rs->lock);

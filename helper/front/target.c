@@ -105,6 +105,7 @@ int target_write(pid_t tid, uint64_t addr, const void *buf, size_t len)
 ssize_t target_read_str(pid_t tid, uint64_t addr, char *buf, size_t cap)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), got = 0;
+	ssize_t rc = -ENAMETOOLONG;
 
 	while (got < cap) {
 		uint64_t at = addr + got;
@@ -115,16 +116,19 @@ ssize_t target_read_str(pid_t tid, uint64_t addr, char *buf, size_t cap)
 		if (chunk > cap - got)
 			chunk = cap - got;
 		n = vm_rw(tid, at, buf + got, chunk, false);
-		if (n < 0)
-			return n;
-		if (n == 0)
-			return -EFAULT;
+		if (n <= 0) {
+			rc = n < 0 ? n : -EFAULT;
+			break;
+		}
 		nul = memchr(buf + got, '\0', (size_t)n);
 		if (nul)
 			return nul - buf;
 		got += (size_t)n;
 	}
-	return -ENAMETOOLONG;
+	/* unread: nothing of a part read (nor of what buf held before) is left to be shown */
+	if (cap)
+		buf[0] = '\0';
+	return rc;
 }
 
 /*

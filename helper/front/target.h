@@ -29,7 +29,8 @@ bool target_valid(int listener, uint64_t id);
  * included): its length, -ENAMETOOLONG if no NUL within cap - 1 bytes,
  * -EFAULT if addr is not readable (as the kernel would answer), another
  * -errno if tid cannot be read.  Reads page by page, so a string that ends
- * just before an unmapped page is read whole.
+ * just before an unmapped page is read whole.  On an error buf is left
+ * empty.
  */
 ssize_t target_read_str(pid_t tid, uint64_t addr, char *buf, size_t cap);
 

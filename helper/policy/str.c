@@ -7,6 +7,8 @@ size_t str_copy(char *dst, size_t cap, const char *src)
 {
 	size_t n = strlen(src), k = n < cap ? n : cap - 1;
 
+	if (!cap)
+		return n; /* no room even for the end, as snprintf */
 	memcpy(dst, src, k);
 	dst[k] = '\0';
 	return n;
@@ -14,7 +16,11 @@ size_t str_copy(char *dst, size_t cap, const char *src)
 
 void str_append(char *dst, size_t cap, size_t *at, const char *src)
 {
-	size_t n = str_copy(dst + *at, cap - *at, src);
+	size_t n;
+
+	if (*at >= cap)
+		return;
+	n = str_copy(dst + *at, cap - *at, src);
 
 	*at += n < cap - *at ? n : cap - *at - 1;
 }

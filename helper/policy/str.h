@@ -8,9 +8,9 @@
 
 #include <stddef.h>
 
-/* src into dst (cap > 0 bytes), cut to fit and always ended: strlen(src), as strlcpy (>= cap: cut). */
+/* src into dst (cap bytes), cut to fit and ended unless cap is 0: strlen(src), as strlcpy (>= cap: cut). */
 size_t str_copy(char *dst, size_t cap, const char *src);
-/* src after the *at bytes dst holds (*at < cap), cut to fit and ended; *at moves to the end. */
+/* src after the *at bytes dst holds, cut to fit and ended; *at moves to the end (none if *at >= cap). */
 void str_append(char *dst, size_t cap, size_t *at, const char *src);
 /* The same for v in decimal. */
 void str_append_uint(char *dst, size_t cap, size_t *at, unsigned long v);

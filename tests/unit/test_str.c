@@ -18,6 +18,9 @@ Test(str, copy_cuts_to_fit_and_tells_the_whole_length)
 	cr_assert_str_eq(buf, "much lo");
 	cr_assert_eq(str_copy(buf, 1, "x"), 1);
 	cr_assert_str_eq(buf, "");
+	buf[0] = 'z';
+	cr_assert_eq(str_copy(buf, 0, "xy"), 2);
+	cr_assert_eq(buf[0], 'z'); /* no room: nothing written, as snprintf */
 }
 
 Test(str, append_stops_at_the_end_and_keeps_it_ended)
@@ -36,6 +39,10 @@ Test(str, append_stops_at_the_end_and_keeps_it_ended)
 	cr_assert_str_eq(buf, "rights=0,");
 	at = 0;
 	str_append_uint(buf, sizeof(buf), &at, 4294967295UL);
+	cr_assert_str_eq(buf, "429496729");
+	at = sizeof(buf);
+	str_append(buf, sizeof(buf), &at, "more");
+	cr_assert_eq(at, sizeof(buf));
 	cr_assert_str_eq(buf, "429496729");
 }
 

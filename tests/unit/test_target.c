@@ -80,7 +80,11 @@ Test(target, str_running_into_an_unreadable_page_is_efault)
 	char buf[4096];
 
 	map_pages(1);
+	memset(buf, 'x', sizeof(buf));
+	memset(pages + page - 6, 'a', 6);
 	cr_assert_eq(target_read_str(getpid(), addr_of(pages + page - 6), buf, sizeof(buf)), -EFAULT);
+	/* the six bytes read before the fault, and what buf held, are not left in it */
+	cr_assert_str_eq(buf, "");
 	cr_assert_eq(target_read_str(getpid(), addr_of(pages + page), buf, sizeof(buf)), -EFAULT);
 	cr_assert_eq(target_read_str(getpid(), 0, buf, sizeof(buf)), -EFAULT);
 }
