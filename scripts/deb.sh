@@ -19,6 +19,10 @@ version=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Version)
 upstream=${version%-*}
 work=$(mktemp -d "${TMPDIR:-/tmp}/fdbroker-deb.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
+# the tools' own temporary files too (lintian leaves its mldbm-elf-* caches)
+mkdir "$work/tmp"
+TMPDIR=$work/tmp
+export TMPDIR
 src="$work/fdbroker-$upstream"
 mkdir "$src"
 
