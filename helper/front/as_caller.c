@@ -33,6 +33,7 @@
  * Error convention: negative errno, as in as_caller.h.
  */
 #include "front/as_caller.h"
+#include "sys/caps.h"
 
 #include <errno.h>
 #include <linux/capability.h>
@@ -48,19 +49,17 @@ struct caps {
 	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
 };
 
-/* pid 0: the calling thread */
+/* The calling thread's sets (sys/caps.h), in this layer's convention */
 static int caps_get(struct caps *c)
 {
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-
-	return syscall(SYS_capget, &h, c->d) < 0 ? -errno : 0;
+	return caps_thread(c->d, false) < 0 ? -errno : 0;
 }
 
 static int caps_set(const struct caps *c)
 {
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct caps copy = *c; /* capset reads the sets only, but takes them unqualified */
 
-	return syscall(SYS_capset, &h, c->d) < 0 ? -errno : 0;
+	return caps_thread(copy.d, true) < 0 ? -errno : 0;
 }
 
 /* c, but with effective in effect in place of c's effective set */

@@ -107,23 +107,22 @@ void caps_format(uint64_t caps, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (unsigned c = 0; c < 64; c++) {
-		char number[8];
+		size_t room;
 
 		if (!(caps & BIT(c)))
 			continue;
-		snprintf(number, sizeof(number), "%u", c);
-		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
-					 used ? "," : "", c < NNAMES ? cap_names[c] : number);
+		room = used < len ? len - used : 0;
+		if (c < NNAMES)
+			used += (size_t)snprintf(buf + used, room, "%s%s", used ? "," : "", cap_names[c]);
+		else
+			used += (size_t)snprintf(buf + used, room, "%s%u", used ? "," : "", c);
 	}
 	if (!buf[0])
 		snprintf(buf, len, "none");
 }
 
-/*
- * The calling thread's own sets, by the system calls themselves (what
- * libcap's cap_set_proc did without libpsx, which the broker never linked).
- */
-static int thread_caps(struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3], bool set)
+/* caps.h; what libcap's cap_set_proc did without libpsx, which the broker never linked */
+int caps_thread(struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3], bool set)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 
@@ -163,7 +162,7 @@ int caps_limit(uint64_t keep)
 	struct __user_cap_data_struct cur[_LINUX_CAPABILITY_U32S_3];
 	struct __user_cap_data_struct want[_LINUX_CAPABILITY_U32S_3] = { 0 };
 
-	if (thread_caps(cur, false) < 0) {
+	if (caps_thread(cur, false) < 0) {
 		fprintf(stderr, "fdbroker: cannot read capabilities: %s\n", strerror(errno));
 		return -1;
 	}
@@ -181,7 +180,7 @@ int caps_limit(uint64_t keep)
 	 */
 	if (in_set(cur, CAP_SETPCAP, false) && drop_bounding(keep) < 0)
 		return -1;
-	if (thread_caps(want, true) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+	if (caps_thread(want, true) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		fprintf(stderr, "fdbroker: cannot give up capabilities: %s\n", strerror(errno));
 		return -1;
 	}
@@ -194,18 +193,18 @@ int caps_around(int cap, int (*fn)(void *ctx), void *ctx)
 	uint32_t bit = 1U << (cap % 32);
 	int rc, e;
 
-	if (thread_caps(saved, false) < 0)
+	if (caps_thread(saved, false) < 0)
 		return fn(ctx);
 	memcpy(raised, saved, sizeof(raised));
 	/* only what is permitted: otherwise fn runs as it would have */
 	if (!(saved[cap / 32].permitted & bit) || (saved[cap / 32].effective & bit))
 		return fn(ctx);
 	raised[cap / 32].effective |= bit;
-	if (thread_caps(raised, true) < 0)
+	if (caps_thread(raised, true) < 0)
 		return fn(ctx);
 	rc = fn(ctx);
 	e = errno;
-	thread_caps(saved, true);
+	caps_thread(saved, true);
 	errno = e;
 	return rc;
 }

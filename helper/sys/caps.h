@@ -1,11 +1,14 @@
 /*
  * Least privilege: the capabilities a policy needs, and giving up the rest.
  * Capability sets are bitmasks of 1 << CAP_*.
- * caps_limit returns 0, or -1 after a message on stderr; the rest cannot fail.
+ * caps_limit returns 0, or -1 after a message on stderr; caps_thread 0, or
+ * -1 with errno; the rest cannot fail.
  */
 #ifndef FDB_CAPS_H
 #define FDB_CAPS_H
 
+#include <linux/capability.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "policy/policy.h"
@@ -39,6 +42,13 @@ uint64_t caps_filtered_accepts(const struct policy *p);
  * CAP_SETGID (a call tried as the caller first), and caps_filtered_accepts.
  */
 uint64_t caps_supervise(const struct policy *p);
+
+/*
+ * The calling thread's own three sets, read (set false) or made so (true)
+ * by capget/capset for this thread alone: glibc and libcap may apply a
+ * change to every thread of the process.
+ */
+int caps_thread(struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3], bool set);
 
 /* "cap_net_bind_service,cap_chown" for messages. */
 void caps_format(uint64_t caps, char *buf, size_t len);
