@@ -127,6 +127,9 @@ $(BUILD)/helper/cli/main.o: debian/changelog
 # open.c defines open() itself, which fortify's inline wrappers would shadow.
 # A section per function, and the link drops those nothing calls (the parts
 # of common/ only the broker uses): a page less of every client's memory.
+# shim/libfdshim.ld keeps the code most programs never run (exec, bind,
+# accept, socket and what only they call) and the unwind table in mappings
+# of their own, which a program that never calls them never maps.
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ffunction-sections -fdata-sections \
@@ -136,9 +139,10 @@ $(BUILD)/pic/%.o: %.c
 $(FDBROKER): $(call obj,$(COMMON_SRC) $(HELPER_SRC))
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -Wl,-z,relro -Wl,-z,now -o $@ $^
 
-$(SHIM): $(call pic,$(COMMON_SRC) $(SHIM_SRC)) shim/libfdshim.map
+$(SHIM): $(call pic,$(COMMON_SRC) $(SHIM_SRC)) shim/libfdshim.map shim/libfdshim.ld
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -shared -Wl,--version-script=shim/libfdshim.map \
-	  -Wl,-z,now -Wl,-z,relro -Wl,--gc-sections -o $@ $(filter %.o,$^) -ldl -lpthread
+	  -Wl,-z,now -Wl,-z,relro -Wl,--gc-sections -Wl,-T,shim/libfdshim.ld \
+	  -o $@ $(filter %.o,$^) -ldl -lpthread
 
 $(UNIT): $(call obj,$(wildcard tests/unit/*.c) $(COMMON_SRC) $(HELPER_LIB))
 	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $^ -lcriterion

@@ -74,7 +74,6 @@
 #include "handover.h"
 #include "syscalls.h"
 
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
@@ -117,22 +116,6 @@ enum plan {
 	PLAN_AS_IS = 0,
 	PLAN_UNSHIMMED = 1,
 };
-
-/*
- * The shim's own file as the loader names it (the LD_PRELOAD entry, or
- * the path found for a bare name), taken at start-up: dladdr takes the
- * loader's lock, which an exec after fork, in a vfork child or in a
- * signal handler must not.  NULL if dladdr could not tell.
- */
-static const char *self_name;
-
-__attribute__((constructor)) static void exec_constructor(void)
-{
-	Dl_info info;
-
-	if (dladdr((void *)exec_constructor, &info) && info.dli_fname && info.dli_fname[0])
-		self_name = info.dli_fname;
-}
 
 /* s at *at in buf (cap bytes in all, NUL kept), cut to fit. */
 static void append(char *buf, size_t cap, size_t *at, const char *s)
@@ -459,10 +442,10 @@ static bool file_id(const char *path, struct stat *st)
  */
 static bool is_shim(const char *name, const struct stat *self, bool have_self)
 {
-	const char *base = strrchr(self_name, '/');
+	const char *base = strrchr(shim_self_name, '/');
 	struct stat st;
 
-	if (strcmp(name, self_name) == 0)
+	if (strcmp(name, shim_self_name) == 0)
 		return true;
 	if (!strchr(name, '/'))
 		return base && strcmp(name, base + 1) == 0;
@@ -526,9 +509,9 @@ static int unshimmed_env(char *const envp[], char **out, char *buf)
 
 	if (!envp)
 		return 0;
-	if (!self_name)
+	if (!shim_self_name)
 		return -1;
-	have_self = file_id(self_name, &self);
+	have_self = file_id(shim_self_name, &self);
 	for (size_t i = 0; envp[i]; i++) {
 		ssize_t len;
 		bool removed;

@@ -30,6 +30,7 @@
 struct real_fns shim_real;
 SHIM_TLS int shim_busy;
 bool shim_ready;
+const char *shim_self_name;
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static bool debug_on;
@@ -116,8 +117,12 @@ void shim_init_slow(void)
 
 __attribute__((constructor)) static void shim_constructor(void)
 {
+	Dl_info info;
+
 	shim_init();
 	shim_protect();
+	if (dladdr((void *)shim_constructor, &info) && info.dli_fname && info.dli_fname[0])
+		shim_self_name = info.dli_fname;
 }
 
 void shim_debug(const char *fmt, ...)

@@ -96,6 +96,14 @@ static inline void shim_init(void)
 void shim_protect(void);
 
 /*
+ * The shim's own file as the loader names it (its LD_PRELOAD entry, or the
+ * path found for a bare name), taken by the start-up constructor: dladdr
+ * takes the loader's lock, which an exec after fork, in a vfork child or in
+ * a signal handler must not.  NULL if dladdr could not tell.
+ */
+extern const char *shim_self_name;
+
+/*
  * True while this thread looks the real symbols up (shim_init).  The broker
  * path itself calls none of our wrappers (the channel makes its socket with
  * a raw syscall), so a signal handler may broker while its thread is in the

@@ -49,6 +49,8 @@ const char *h_handprobe(void);
 const char *h_statprobe(void);
 /* build/tests/credprobe: who may use a program's connection (tests/bin/credprobe.c). */
 const char *h_credprobe(void);
+/* build/tests/mapprobe: which of the shim's pages a program maps (tests/bin/mapprobe.c). */
+const char *h_mapprobe(void);
 /* The source tree's DIR/NAME (the parent of the build directory): man pages, examples. */
 const char *h_srcfile(const char *dir, const char *name);
 
