@@ -14,6 +14,7 @@
 #include "front/seccomp.h"
 #include "front/preload.h"
 #include "sys/caps.h"
+#include "sys/closer.h"
 #include "sys/sockjob.h"
 #include "cli/cli.h"
 #include "learn/learn.h"
@@ -74,13 +75,17 @@ static void reload(struct broker *b, struct serve_state *st)
 	st->policy = fresh;
 	b->policy = fresh;
 	b->policy_gen++;
-	seccomp_reloaded(b);
 	/* what the new policy no longer needs is given up for good */
-	if (need != st->caps && caps_limit(need) == 0) {
+	if (need != st->caps && caps_limit_all(need) == 0) {
 		st->caps = need;
-		/* their threads have the capabilities of before: the next jobs get new ones */
+		/*
+		 * every thread has its own: socket workers are retired, closers,
+		 * readers and workers (seccomp_reloaded) woken to give them up
+		 */
 		sockjob_retire();
+		closer_wake();
 	}
+	seccomp_reloaded(b);
 	caps_format(st->caps, missing, sizeof(missing));
 	audit_info(b->audit, "policy reloaded: rules=%zu capabilities kept: %s", fresh->n, missing);
 	return;

@@ -11,6 +11,7 @@
  * the loop's, through its signalfd).
  */
 #include "front/reader.h"
+#include "sys/caps.h"
 #include "sys/thread.h"
 
 #include <errno.h>
@@ -116,6 +117,7 @@ static void *reader_main(void *arg)
 	struct target_status keep = TARGET_STATUS_NONE;
 	bool keeper = !__atomic_exchange_n(&rs->keeping, true, __ATOMIC_ACQ_REL);
 	sigset_t kick;
+	unsigned caps_seen = 0;
 	bool last;
 
 	sigemptyset(&kick);
@@ -124,6 +126,8 @@ static void *reader_main(void *arg)
 	while (!stopping(rs)) {
 		int rc, e;
 
+		/* what a reload gave up (readers_kick) goes before the wait */
+		caps_follow(&caps_seen);
 		if (!n && !(n = malloc(sizeof(*n))))
 			break;
 		notif_clear(n);
@@ -139,6 +143,8 @@ static void *reader_main(void *arg)
 				continue;
 			break;
 		}
+		/* and before this notification is served, if it came during the wait */
+		caps_follow(&caps_seen);
 		if (serve(rs, n, keeper ? &keep : NULL))
 			n = NULL; /* the loop's now */
 		__atomic_add_fetch(&rs->done, 1, __ATOMIC_RELAXED);
@@ -196,6 +202,14 @@ void readers_watch(struct reader_set *rs)
 	if (!stopping(rs) && idle == 0 && busy > 0 && done == rs->seen)
 		reader_add(rs);
 	rs->seen = done;
+	pthread_mutex_unlock(&rs->lock);
+}
+
+void readers_kick(struct reader_set *rs)
+{
+	pthread_mutex_lock(&rs->lock);
+	for (unsigned i = 0; rs->running > 0 && i < rs->started; i++)
+		pthread_kill(rs->th[i], SC_KICK_SIGNAL);
 	pthread_mutex_unlock(&rs->lock);
 }
 

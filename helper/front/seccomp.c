@@ -386,8 +386,15 @@ static struct prefilter *prefilter_now(struct broker *b)
 
 void seccomp_reloaded(struct broker *b)
 {
-	if (front_of(b))
-		prefilter_drop(prefilter_now(b));
+	struct sc_front *f = front_of(b);
+
+	if (!f)
+		return;
+	prefilter_drop(prefilter_now(b));
+	/* every thread has its own capabilities: what caps_limit_all gave up goes now */
+	for (struct sc_tree *t = f->reading; t; t = t->rnext)
+		readers_kick(t->readers);
+	workers_wake(f->pool);
 }
 
 /* Is n's call one by name (the prefilter's)? */

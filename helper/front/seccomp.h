@@ -50,7 +50,11 @@ int seccomp_attach(struct broker *b, int listener);
 int seccomp_admit(struct broker *b, struct client *c);
 int seccomp_adopt(struct broker *b, struct client *c, int listener);
 
-/* The policy changed (a reload): the readers' prefilter is rebuilt now. */
+/*
+ * The policy changed (a reload): the readers' prefilter is rebuilt now, and
+ * readers and workers are woken to give up what caps_limit_all gave up
+ * (sys/caps.h); call it after that.
+ */
 void seccomp_reloaded(struct broker *b);
 
 /* How long a handed-over listener waits for its marker, in ms. */

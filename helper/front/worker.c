@@ -20,6 +20,7 @@
  * delivered to one of them instead.
  */
 #include "front/worker.h"
+#include "sys/caps.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -88,17 +89,27 @@ static void *worker_main(void *arg)
 {
 	struct worker *me = arg;
 	struct workers *w = me->pool;
+	unsigned caps_seen = 0;
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		struct worker_job *j;
 
-		while (!me->job && !w->stopping)
+		while (!me->job && !w->stopping) {
 			pthread_cond_wait(&me->wake, &w->lock);
+			if (!me->job && !w->stopping) {
+				/* workers_wake: what a reload gave up goes now */
+				pthread_mutex_unlock(&w->lock);
+				caps_follow(&caps_seen);
+				pthread_mutex_lock(&w->lock);
+			}
+		}
 		j = me->job;
 		if (!j)
 			break;
 		pthread_mutex_unlock(&w->lock);
+		/* what a reload gave up goes before this job runs (if no wake-up came first) */
+		caps_follow(&caps_seen);
 		j->run(j);
 		pthread_mutex_lock(&w->lock);
 		me->job = NULL;
@@ -248,6 +259,14 @@ void workers_release(struct workers *w)
 {
 	pthread_mutex_lock(&w->lock);
 	pool_unref(w);
+}
+
+void workers_wake(struct workers *w)
+{
+	pthread_mutex_lock(&w->lock);
+	for (struct worker *me = w->idle; me; me = me->idle)
+		pthread_cond_signal(&me->wake);
+	pthread_mutex_unlock(&w->lock);
 }
 
 struct worker_job *workers_collect(struct workers *w)

@@ -54,6 +54,12 @@ int workers_done(struct workers *w, struct worker_job *j);
  */
 void workers_hold(struct workers *w);
 void workers_release(struct workers *w);
+/*
+ * Wake the idle workers (after caps_limit_all, sys/caps.h): each gives up
+ * what the reload gave up and waits again.  A busy one does before its
+ * next job.
+ */
+void workers_wake(struct workers *w);
 /* A finished job (oldest first), or NULL; clears workers_fd's readiness when none is left. */
 struct worker_job *workers_collect(struct workers *w);
 /* Jobs posted and not yet collected. */

@@ -187,6 +187,30 @@ int caps_limit(uint64_t keep)
 	return 0;
 }
 
+/* caps_limit_all's latest keep, and how many there were (0: none yet) */
+static uint64_t all_keep;
+static unsigned all_count;
+
+int caps_limit_all(uint64_t keep)
+{
+	if (caps_limit(keep) < 0)
+		return -1;
+	__atomic_store_n(&all_keep, keep, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&all_count, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void caps_follow(unsigned *seen)
+{
+	unsigned now = __atomic_load_n(&all_count, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect(now == *seen, 1))
+		return;
+	/* a failure has its message; not tried again, or every call would repeat it */
+	caps_limit(__atomic_load_n(&all_keep, __ATOMIC_RELAXED));
+	*seen = now;
+}
+
 int caps_around(int cap, int (*fn)(void *ctx), void *ctx)
 {
 	struct __user_cap_data_struct saved[_LINUX_CAPABILITY_U32S_3], raised[_LINUX_CAPABILITY_U32S_3];

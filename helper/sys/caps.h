@@ -1,8 +1,9 @@
 /*
  * Least privilege: the capabilities a policy needs, and giving up the rest.
  * Capability sets are bitmasks of 1 << CAP_*.
- * caps_limit returns 0, or -1 after a message on stderr; caps_thread 0, or
- * -1 with errno; the rest cannot fail.
+ * caps_limit and caps_limit_all return 0, or -1 after a message on stderr;
+ * caps_thread 0, or -1 with errno; the rest cannot fail (caps_follow's
+ * failure has a message and is not retried).
  */
 #ifndef FDB_CAPS_H
 #define FDB_CAPS_H
@@ -22,6 +23,16 @@ uint64_t caps_needed(const struct policy *p);
  * the bounding set, and set no_new_privs.
  */
 int caps_limit(uint64_t keep);
+/*
+ * Each thread has its own sets, so what a policy reload gives up must be
+ * given up by every thread: caps_limit_all is caps_limit for the calling
+ * thread and records keep for the rest; a long-lived thread calls
+ * caps_follow before each piece of work, which limits its own sets to the
+ * latest keep once (seen: the thread's own count, 0 at its start).  A
+ * thread made by one not yet limited is limited at its first work.
+ */
+int caps_limit_all(uint64_t keep);
+void caps_follow(unsigned *seen);
 /*
  * fn(ctx) with cap in effect on the calling thread alone, when it is
  * permitted and not in effect (CAP_NET_ADMIN after caps_limit), and as

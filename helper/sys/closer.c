@@ -5,6 +5,7 @@
  * there are threads waiting, so a descriptor never waits behind a close
  * that may never end while a thread could still be made for it.
  */
+#include "sys/caps.h"
 #include "sys/closer.h"
 #include "sys/thread.h"
 
@@ -26,6 +27,8 @@ static int (*close_fn)(int) = close;
 
 static void *closer_main(void *arg)
 {
+	unsigned caps_seen = 0;
+
 	(void)arg;
 	pthread_mutex_lock(&mu);
 	for (;;) {
@@ -36,12 +39,20 @@ static void *closer_main(void *arg)
 			nidle++;
 			pthread_cond_wait(&work, &mu);
 			nidle--;
+			if (!count) {
+				/* closer_wake: what a reload gave up goes now */
+				pthread_mutex_unlock(&mu);
+				caps_follow(&caps_seen);
+				pthread_mutex_lock(&mu);
+			}
 		}
 		fd = ring[head];
 		head = (head + 1) % CLOSER_QUEUE;
 		count--;
 		fn = close_fn;
 		pthread_mutex_unlock(&mu);
+		/* it needs none; what a reload gave up goes too (if no wake-up came first) */
+		caps_follow(&caps_seen);
 		fn(fd);
 		pthread_mutex_lock(&mu);
 	}
@@ -145,5 +156,12 @@ void closer_test_close(int (*fn)(int fd))
 {
 	pthread_mutex_lock(&mu);
 	close_fn = fn ? fn : close;
+	pthread_mutex_unlock(&mu);
+}
+
+void closer_wake(void)
+{
+	pthread_mutex_lock(&mu);
+	pthread_cond_broadcast(&work);
 	pthread_mutex_unlock(&mu);
 }

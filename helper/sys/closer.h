@@ -32,6 +32,11 @@
 
 /* Close fd (a program's, or any whose close might wait), now or on a closer thread. */
 void closer_close(int fd);
+/*
+ * Wake the idle closer threads (after caps_limit_all, sys/caps.h): each
+ * gives up what the reload gave up; a busy one does before its next close.
+ */
+void closer_wake(void);
 
 /* How many descriptors went to the closer threads so far (tests). */
 unsigned closer_queued_total(void);

@@ -352,6 +352,87 @@ Test(superv, reload_with_the_rule_grants_the_next_open_of_a_running_program)
 	h_audit_has("prog=fileprobe op=open object=");
 }
 
+/*
+ * Threads of pid that still have capability bit in CapEff or CapPrm, as
+ * "TID " words into out (room for cap); how many threads there were.  The
+ * bounding set stays as the broker's start left it (shrinking it needs
+ * CAP_SETPCAP, given up then; under no_new_privs no exec gains from it).
+ */
+static int threads_with(pid_t pid, int bit, char *out, size_t cap)
+{
+	char dir[64];
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+	out[0] = '\0';
+	d = opendir(dir);
+	cr_assert_not_null(d, "%s: %s", dir, strerror(errno));
+	while ((e = readdir(d))) {
+		static const char *const sets[] = { "\nCapEff:", "\nCapPrm:" };
+		char path[340];
+		char *text;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/status", dir, e->d_name);
+		text = h_slurp(path);
+		if (!text[0]) { /* ended meanwhile */
+			free(text);
+			continue;
+		}
+		n++;
+		for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+			const char *at = strstr(text, sets[i]);
+			unsigned long long v = 0;
+
+			if (at && sscanf(at + strlen(sets[i]), " %llx", &v) == 1 && (v >> bit & 1)) {
+				size_t used = strlen(out);
+
+				snprintf(out + used, cap - used, "%s ", e->d_name);
+				break;
+			}
+		}
+		free(text);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Each thread has its own capabilities: a reload that gives one up
+ * (cap_dac_read_search, bit 2, the open rule's) takes it from every thread
+ * of the broker, the readers and workers that served a supervised program
+ * among them, not only from the one that reloaded.
+ */
+Test(superv, reload_that_gives_up_a_capability_takes_it_from_every_thread)
+{
+	const char *secret = h_file("secret", "the secret\n", 0600);
+	char left[512] = "";
+	struct served s;
+	struct proc p;
+	FILE *f = lines_start(&s, &p, policy_for(secret), secret);
+	long deadline;
+	int threads;
+
+	lines_read(&p, f, "the secret");
+	threads = threads_with(s.proc.pid, 2, left, sizeof(left));
+	cr_assert_gt(threads, 1, "serve has %d thread(s) after a supervised open", threads);
+	cr_assert_neq(left[0], '\0', "no thread had cap_dac_read_search before the reload");
+	reload_to(&s, "# the rule is gone\n");
+	/* the woken threads give it up on their own time: wait for it, not for a time */
+	deadline = h_now_ms() + WAIT_MS;
+	do
+		threads_with(s.proc.pid, 2, left, sizeof(left));
+	while (left[0] && h_now_ms() < deadline && usleep(10000) == 0);
+	cr_assert_eq(left[0], '\0', "threads that kept cap_dac_read_search: %s", left);
+	lines_read(&p, f, "err EACCES");
+	fclose(f);
+	cr_assert_eq(p_wait(&p), 0);
+	cr_assert_eq(served_stop(&s), 0);
+}
+
 /* --- the other ways --- */
 
 Test(superv, via_preload_gives_a_glibc_program_the_shim)
