@@ -1,6 +1,7 @@
 /*
- * Start-up: the real libc symbols, the debug switch, and making the
- * process non-dumpable.
+ * Start-up: the real libc symbols, the debug switch, making the process
+ * non-dumpable, and the shim's own file name (for exec.c, which only the
+ * exec wrappers run: shim/libfdshim.ld keeps it out of start-up).
  *
  * The lookup happens once under pthread_once (and eagerly from a
  * constructor), never on the hot path: a wrapper pays one already-done
