@@ -127,9 +127,10 @@ $(BUILD)/helper/cli/main.o: debian/changelog
 # open.c defines open() itself, which fortify's inline wrappers would shadow.
 # A section per function, and the link drops those nothing calls (the parts
 # of common/ only the broker uses): a page less of every client's memory.
-# shim/libfdshim.ld keeps the code most programs never run (exec, bind,
-# accept, socket and what only they call) and the unwind table in mappings
-# of their own, which a program that never calls them never maps.
+# shim/libfdshim.ld keeps the code most programs never run (the files of
+# exec, bind, accept and socket, and the exec hand-over's ELF and filter
+# code) and the unwind table in mappings of their own, which a program that
+# never calls them never maps.
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ffunction-sections -fdata-sections \

@@ -79,8 +79,9 @@ static void reload(struct broker *b, struct serve_state *st)
 	if (need != st->caps && caps_limit_all(need) == 0) {
 		st->caps = need;
 		/*
-		 * every thread has its own: socket workers are retired, closers,
-		 * readers and workers (seccomp_reloaded) woken to give them up
+		 * every thread has its own: socket workers are retired, idle
+		 * closers and workers (seccomp_reloaded) woken to give them up,
+		 * readers give them up before their next notification
 		 */
 		sockjob_retire();
 		closer_wake();

@@ -126,8 +126,6 @@ static void *reader_main(void *arg)
 	while (!stopping(rs)) {
 		int rc, e;
 
-		/* what a reload gave up (readers_kick) goes before the wait */
-		caps_follow(&caps_seen);
 		if (!n && !(n = malloc(sizeof(*n))))
 			break;
 		notif_clear(n);
@@ -143,7 +141,10 @@ static void *reader_main(void *arg)
 				continue;
 			break;
 		}
-		/* and before this notification is served, if it came during the wait */
+		/*
+		 * what a reload gave up goes before this notification is served
+		 * (not by a kick: a signal could end a read of the notification's)
+		 */
 		caps_follow(&caps_seen);
 		if (serve(rs, n, keeper ? &keep : NULL))
 			n = NULL; /* the loop's now */
@@ -202,14 +203,6 @@ void readers_watch(struct reader_set *rs)
 	if (!stopping(rs) && idle == 0 && busy > 0 && done == rs->seen)
 		reader_add(rs);
 	rs->seen = done;
-	pthread_mutex_unlock(&rs->lock);
-}
-
-void readers_kick(struct reader_set *rs)
-{
-	pthread_mutex_lock(&rs->lock);
-	for (unsigned i = 0; rs->running > 0 && i < rs->started; i++)
-		pthread_kill(rs->th[i], SC_KICK_SIGNAL);
 	pthread_mutex_unlock(&rs->lock);
 }
 

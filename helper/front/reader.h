@@ -71,13 +71,6 @@ struct reader_set;
 struct reader_set *readers_start(const struct reader_cfg *cfg);
 /* One more reader if every one of rs is stuck in a call (see above); the loop's. */
 void readers_watch(struct reader_set *rs);
-/*
- * Wake every reader waiting in a RECV (after caps_limit_all, sys/caps.h):
- * each gives up what the reload gave up and waits again.  A kick lost just
- * before a RECV leaves that reader to give them up before it serves its
- * next notification.
- */
-void readers_kick(struct reader_set *rs);
 /* Ask every reader to end (again); true while one of them may still run. */
 bool readers_stop(struct reader_set *rs);
 /* Is j the job a set hands to the pool when its last reader has ended?  Its set, or NULL. */

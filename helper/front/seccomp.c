@@ -391,9 +391,10 @@ void seccomp_reloaded(struct broker *b)
 	if (!f)
 		return;
 	prefilter_drop(prefilter_now(b));
-	/* every thread has its own capabilities: what caps_limit_all gave up goes now */
-	for (struct sc_tree *t = f->reading; t; t = t->rnext)
-		readers_kick(t->readers);
+	/*
+	 * every thread has its own capabilities: idle workers give up what
+	 * caps_limit_all gave up now, readers before their next notification
+	 */
 	workers_wake(f->pool);
 }
 

@@ -52,8 +52,9 @@ int seccomp_adopt(struct broker *b, struct client *c, int listener);
 
 /*
  * The policy changed (a reload): the readers' prefilter is rebuilt now, and
- * readers and workers are woken to give up what caps_limit_all gave up
- * (sys/caps.h); call it after that.
+ * idle workers are woken to give up what caps_limit_all gave up (sys/caps.h;
+ * readers do before they serve their next notification); call it after
+ * that.
  */
 void seccomp_reloaded(struct broker *b);
 

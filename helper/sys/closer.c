@@ -5,8 +5,8 @@
  * there are threads waiting, so a descriptor never waits behind a close
  * that may never end while a thread could still be made for it.
  */
-#include "sys/caps.h"
 #include "sys/closer.h"
+#include "sys/caps.h"
 #include "sys/thread.h"
 
 #include <errno.h>

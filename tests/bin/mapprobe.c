@@ -6,8 +6,8 @@
  *                          shim's open) and is cancelled: "cancelled"
  * then one line per mapping of libfdshim.so, in address order:
  *   map PERMS size=KIB rss=KIB
- * after "ok fd=N" or "err ENAME" for the open.  The tests judge the lines
- * against the shim's program headers (shim/libfdshim.ld).
+ * after "ok fd=N" or "err ENAME" for the open (or "cancelled").  The
+ * tests tell the mappings apart by their order (shim/libfdshim.ld).
  */
 #include <fcntl.h>
 #include <pthread.h>
