@@ -411,14 +411,13 @@ bool cidr_matches(const struct cidr *c, const struct endpoint *ep)
 	return (ep->ip[full] & mask) == c->ip[full];
 }
 
-static void format_port(char *buf, size_t len, uint16_t lo, uint16_t hi)
+/* "LO" or "LO-HI" after the *at bytes of buf; at moves past it. */
+static void append_ports(char *buf, size_t len, size_t *at, uint16_t lo, uint16_t hi)
 {
-	size_t at = 0;
-
-	str_append_uint(buf, len, &at, lo);
+	str_append_uint(buf, len, at, lo);
 	if (lo != hi) {
-		str_append(buf, len, &at, "-");
-		str_append_uint(buf, len, &at, hi);
+		str_append(buf, len, at, "-");
+		str_append_uint(buf, len, at, hi);
 	}
 }
 
@@ -445,7 +444,6 @@ static void append_ip(char *buf, size_t len, size_t *at, int family, const uint8
 
 void policy_addr_format(const struct policy_addr *pa, char *buf, size_t len)
 {
-	char port[16];
 	size_t at = 0;
 
 	if (!len)
@@ -460,9 +458,8 @@ void policy_addr_format(const struct policy_addr *pa, char *buf, size_t len)
 	else
 		append_ip(buf, len, &at, pa->kind == ADDR_IPV4 ? AF_INET : AF_INET6, pa->ip,
 			  pa->scope_id);
-	format_port(port, sizeof(port), pa->port_lo, pa->port_hi);
 	str_append(buf, len, &at, ":");
-	str_append(buf, len, &at, port);
+	append_ports(buf, len, &at, pa->port_lo, pa->port_hi);
 }
 
 /* Once per connection and per bind, for the audit line: copies, not printf. */
