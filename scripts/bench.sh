@@ -88,6 +88,10 @@ start=$(date +%s)
 # stdin: numbers; stdout: their median; of an even count, the mean of the
 # middle two (pairs run in both orders equally often: neither decides it)
 med() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.10g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# the median printed with the awk format $1
+medf() { med | awk -v f="$1" '{ printf f, $1 }'; }
+# pair R A B: one pair of runs, A then B when R is odd, B then A when even
+pair() { if [ $(($1 % 2)) = 1 ]; then $2; $3; else $3; $2; fi; }
 # f1 / f2 with 2 decimals
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 # ns to µs with 2 decimals
@@ -160,19 +164,15 @@ log "B1: $B1_REPS x $B1_N open+close, without and with the shim"
 # without), which cancels what the two share; the order within a pair
 # alternates, so a drift during a pair does not favour either side.
 : >"$T/b1r"
+b1_none() { a=$($NOBODY "$BIN/opener" loop "$T/readable" "$B1_N"); }
+b1_shim() { b=$($NOBODY $SHIMENV "$BIN/opener" loop "$T/readable" "$B1_N"); }
 for r in $(seq "$B1_REPS"); do
-	if [ $((r % 2)) = 1 ]; then
-		a=$($NOBODY "$BIN/opener" loop "$T/readable" "$B1_N")
-		b=$($NOBODY $SHIMENV "$BIN/opener" loop "$T/readable" "$B1_N")
-	else
-		b=$($NOBODY $SHIMENV "$BIN/opener" loop "$T/readable" "$B1_N")
-		a=$($NOBODY "$BIN/opener" loop "$T/readable" "$B1_N")
-	fi
+	pair "$r" b1_none b1_shim
 	echo "$a" >>"$T/b1a"; echo "$b" >>"$T/b1b"; ratio "$b" "$a" >>"$T/b1r"
 	echo >>"$T/b1r"
 done
-B1_BASE=$(med <"$T/b1a" | awk '{ printf "%.1f", $1 }'); B1_SHIM=$(med <"$T/b1b" | awk '{ printf "%.1f", $1 }')
-B1_R=$(grep . "$T/b1r" | med | awk '{ printf "%.2f", $1 }')
+B1_BASE=$(medf %.1f <"$T/b1a"); B1_SHIM=$(medf %.1f <"$T/b1b")
+B1_R=$(grep . "$T/b1r" | medf %.2f)
 B1_S=$(grep . "$T/b1r" | range %.2f)
 fi
 
@@ -218,10 +218,10 @@ if sel B4; then
 log "B4: $B4_REPS x $B4_K clients x $B4_N opens, broker and floor"
 : >"$T/b4a"; : >"$T/b4b"
 for r in $(seq "$B4_REPS"); do
-	if [ $((r % 2)) = 1 ]; then b4_floor; b4_broker; else b4_broker; b4_floor; fi
+	pair "$r" b4_floor b4_broker
 done
-B4_FLOOR=$(med <"$T/b4a" | awk '{ printf "%.0f", $1 }'); B4_FDB=$(med <"$T/b4b" | awk '{ printf "%.0f", $1 }')
-B4_R=$(pairs "$T/b4b" "$T/b4a" | med | awk '{ printf "%.2f", $1 }')
+B4_FLOOR=$(medf %.0f <"$T/b4a"); B4_FDB=$(medf %.0f <"$T/b4b")
+B4_R=$(pairs "$T/b4b" "$T/b4a" | medf %.2f)
 B4_S=$(pairs "$T/b4b" "$T/b4a" | range %.2f)
 fi
 
@@ -360,10 +360,10 @@ if sel B5; then
 log "B5: $B5_REPS x $B5_T threads x $B5_N connections, native and through an accept rule"
 : >"$T/b5a"; : >"$T/b5b"
 for r in $(seq "$B5_REPS"); do
-	if [ $((r % 2)) = 1 ]; then b5_native; b5_broker; else b5_broker; b5_native; fi
+	pair "$r" b5_native b5_broker
 done
-B5_NAT=$(med <"$T/b5a" | awk '{ printf "%.0f", $1 }'); B5_FDB=$(med <"$T/b5b" | awk '{ printf "%.0f", $1 }')
-B5_R=$(pairs "$T/b5b" "$T/b5a" | med | awk '{ printf "%.2f", $1 }')
+B5_NAT=$(medf %.0f <"$T/b5a"); B5_FDB=$(medf %.0f <"$T/b5b")
+B5_R=$(pairs "$T/b5b" "$T/b5a" | medf %.2f)
 B5_S=$(pairs "$T/b5b" "$T/b5a" | range %.2f)
 fi
 
@@ -374,10 +374,10 @@ if sel B5b; then
 log "B5b: $B5B_REPS x $B5_T threads x $B5_N connections, bind rule without and with from"
 : >"$T/b5c"; : >"$T/b5d"
 for r in $(seq "$B5B_REPS"); do
-	if [ $((r % 2)) = 1 ]; then b5b_plain; b5b_filtered; else b5b_filtered; b5b_plain; fi
+	pair "$r" b5b_plain b5b_filtered
 done
-B5B_NAT=$(med <"$T/b5c" | awk '{ printf "%.0f", $1 }'); B5B_FDB=$(med <"$T/b5d" | awk '{ printf "%.0f", $1 }')
-B5B_R=$(pairs "$T/b5d" "$T/b5c" | med | awk '{ printf "%.2f", $1 }')
+B5B_NAT=$(medf %.0f <"$T/b5c"); B5B_FDB=$(medf %.0f <"$T/b5d")
+B5B_R=$(pairs "$T/b5d" "$T/b5c" | medf %.2f)
 B5B_S=$(pairs "$T/b5d" "$T/b5c" | range %.2f)
 fi
 
@@ -400,7 +400,7 @@ B6_AB=$(cut -d' ' -f5 "$T/b6" | med); B6_AB99=$(cut -d' ' -f6 "$T/b6" | med)
 B6_FDBADD=$(awk '{ printf "%.0f\n", $3 - $1 }' "$T/b6" | med)
 B6_ABADD=$(awk '{ printf "%.0f\n", $5 - $1 }' "$T/b6" | med)
 awk '{ printf "%.4f\n", ($3 - $1) / ($5 - $1) }' "$T/b6" >"$T/b6r"
-B6_R=$(med <"$T/b6r" | awk '{ printf "%.2f", $1 }')
+B6_R=$(medf %.2f <"$T/b6r")
 B6_S=$(range %.2f <"$T/b6r")
 fi
 
@@ -445,19 +445,17 @@ b10_side() {
 # 12 pairs: with 7 the median turned around the target (pairs 0.92-1.08,
 # a ratio near 0.99: the filter's cost on each system call is small but
 # not nothing)
+b10_root() { b10_side root >>"$T/b10a"; }
+b10_fdb() { b10_side fdbroker >>"$T/b10b"; }
 log "B10: $B10_REPS x $B10_D s of wrk ($B10_T threads, $B10_C connections), as root and under run --via seccomp"
 : >"$T/b10a"; : >"$T/b10b"
 for r in $(seq "$B10_REPS"); do
-	if [ $((r % 2)) = 1 ]; then
-		b10_side root >>"$T/b10a"; b10_side fdbroker >>"$T/b10b"
-	else
-		b10_side fdbroker >>"$T/b10b"; b10_side root >>"$T/b10a"
-	fi
+	pair "$r" b10_root b10_fdb
 done
 umount "$T/netns"
-B10_ROOT=$(med <"$T/b10a" | awk '{ printf "%.0f", $1 }')
-B10_FDB=$(med <"$T/b10b" | awk '{ printf "%.0f", $1 }')
-B10_R=$(pairs "$T/b10b" "$T/b10a" | med | awk '{ printf "%.2f", $1 }')
+B10_ROOT=$(medf %.0f <"$T/b10a")
+B10_FDB=$(medf %.0f <"$T/b10b")
+B10_R=$(pairs "$T/b10b" "$T/b10a" | medf %.2f)
 B10_S=$(pairs "$T/b10b" "$T/b10a" | range %.2f)
 fi
 
