@@ -68,6 +68,9 @@ bool path_has_dotdot(const char *path)
 	return false;
 }
 
+/* what readlink of /proc/self/fd/N adds for an object no longer at its name */
+#define DELETED " (deleted)"
+
 int path_of_fd(int fd, char *out, size_t cap)
 {
 	char link[64];
@@ -82,6 +85,15 @@ int path_of_fd(int fd, char *out, size_t cap)
 	out[n] = '\0';
 	if (out[0] != '/')
 		return -ENOENT; /* "socket:[...]", "anon_inode:..." */
+	/*
+	 * Unlinked, or renamed over, since it was resolved: the kernel reports
+	 * the name it had, with this suffix, and that name is now another
+	 * object's or none.  Judged by it, a file replaced under a denied name
+	 * ("deny any open /etc/shadow") would pass as the name's tree.
+	 */
+	if ((size_t)n >= sizeof(DELETED) - 1 &&
+	    memcmp(out + n - (sizeof(DELETED) - 1), DELETED, sizeof(DELETED) - 1) == 0)
+		return -ENOENT;
 	return 0;
 }
 

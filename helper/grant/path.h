@@ -29,7 +29,12 @@ bool path_has_dotdot(const char *path);
  */
 int path_parent(const char *path, char *dir, size_t cap, const char **base);
 
-/* The absolute path the kernel reports for fd (/proc/self/fd/N). */
+/*
+ * The absolute path the kernel reports for fd (/proc/self/fd/N): 0, or
+ * -ENOENT for an object with no name (a socket, an anonymous inode, a file
+ * or directory unlinked or renamed over since it was opened: the kernel's
+ * " (deleted)" name; a file really named so ends up refused too).
+ */
 int path_of_fd(int fd, char *out, size_t cap);
 
 #endif

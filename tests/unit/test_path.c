@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "grant/path.h"
@@ -74,6 +76,32 @@ Test(path, of_fd)
 	cr_assert_str_eq(out, "/etc");
 	close(fd);
 	cr_assert_lt(path_of_fd(fd, out, sizeof(out)), 0);
+}
+
+/* A file renamed over (as passwd replaces /etc/shadow) has no name left to judge it by. */
+Test(path, of_fd_refuses_an_object_that_lost_its_name)
+{
+	char dir[] = "/tmp/fdb-path-XXXXXX", a[PATH_MAX], b[PATH_MAX], out[PATH_MAX];
+	int old, gone, fd;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(a, sizeof(a), "%s/secret", dir);
+	snprintf(b, sizeof(b), "%s/secret+", dir);
+	cr_assert_geq(fd = open(a, O_CREAT | O_WRONLY, 0600), 0);
+	close(fd);
+	cr_assert_geq(old = open(a, O_PATH), 0);
+	cr_assert_eq(path_of_fd(old, out, sizeof(out)), 0);
+	cr_assert_str_eq(out, a);
+	cr_assert_geq(fd = open(b, O_CREAT | O_WRONLY, 0600), 0);
+	close(fd);
+	cr_assert_eq(rename(b, a), 0);
+	cr_assert_eq(path_of_fd(old, out, sizeof(out)), -ENOENT, "got %s", out);
+	cr_assert_geq(gone = open(a, O_PATH), 0);
+	cr_assert_eq(unlink(a), 0);
+	cr_assert_eq(path_of_fd(gone, out, sizeof(out)), -ENOENT, "got %s", out);
+	close(old);
+	close(gone);
+	cr_assert_eq(rmdir(dir), 0);
 }
 
 struct dotdot_case {
