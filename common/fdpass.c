@@ -59,8 +59,28 @@ ssize_t fdpass_send(int sock, const void *buf, size_t len, const int *fds, size_
 	return n;
 }
 
-/* Collect every SCM_RIGHTS descriptor in msg into got (room for max); count all. */
-static int collect_fds(struct msghdr *msg, int *got, size_t max, size_t *count)
+/*
+ * Room for every descriptor one record can carry: the kernel's SCM_MAX_FD
+ * (253, include/net/scm.h; not exported to user space).  Given less room,
+ * the kernel drops what does not fit itself, and that last reference goes
+ * in this thread, on its way back from recvmsg: a lingering socket's
+ * release waits there for its peer (sys/closer.h in the broker).
+ */
+#define SCM_FDS_ALL 253
+
+union cmsg_all {
+	struct cmsghdr align;
+	char buf[CMSG_SPACE(sizeof(int) * SCM_FDS_ALL)];
+};
+
+static void close_one(int fd)
+{
+	close(fd);
+}
+
+/* Every SCM_RIGHTS descriptor in msg: the first max into got, the rest to dispose; count all. */
+static int collect_fds(struct msghdr *msg, int *got, size_t max, size_t *count,
+		       void (*dispose)(int fd))
 {
 	int bad = 0;
 
@@ -80,23 +100,30 @@ static int collect_fds(struct msghdr *msg, int *got, size_t max, size_t *count)
 			if (*count < max)
 				got[*count] = fd;
 			else
-				close(fd);
+				dispose(fd);
 			(*count)++;
 		}
 	}
 	return bad;
 }
 
-ssize_t fdpass_recv(int sock, void *buf, size_t cap, int *fds, size_t maxfds, size_t *nfds,
-		    int flags)
+static void dispose_all(const int *fds, size_t n, void (*dispose)(int fd))
 {
-	union cmsg_buf cb;
+	for (size_t i = 0; i < n; i++)
+		dispose(fds[i]);
+}
+
+/* fdpass_recv and fdpass_recv_from: control, its size, and what closes a descriptor not returned */
+static ssize_t recv_record(int sock, void *buf, size_t cap, int *fds, size_t maxfds,
+			   size_t *nfds, int flags, void *control, size_t controllen,
+			   void (*dispose)(int fd))
+{
 	struct iovec iov = { .iov_base = buf, .iov_len = cap };
 	struct msghdr msg = {
 		.msg_iov = &iov,
 		.msg_iovlen = 1,
-		.msg_control = cb.buf,
-		.msg_controllen = sizeof(cb.buf),
+		.msg_control = control,
+		.msg_controllen = controllen,
 	};
 	int got[FDB_FDS_MAX + 1];
 	size_t count;
@@ -106,24 +133,22 @@ ssize_t fdpass_recv(int sock, void *buf, size_t cap, int *fds, size_t maxfds, si
 	*nfds = 0;
 	if (maxfds > FDB_FDS_MAX)
 		return -EINVAL;
-	do
-		n = recvmsg(sock, &msg, flags);
-	while (n < 0 && errno == EINTR);
+	n = recvmsg(sock, &msg, flags);
 	if (n < 0) {
 		n = -errno;
 		errno = saved;
 		return n;
 	}
-	bad = collect_fds(&msg, got, FDB_FDS_MAX + 1, &count);
+	bad = collect_fds(&msg, got, FDB_FDS_MAX + 1, &count, dispose);
 	if (count > FDB_FDS_MAX + 1)
-		count = FDB_FDS_MAX + 1; /* the rest were closed in collect_fds */
+		count = FDB_FDS_MAX + 1; /* the rest went to dispose in collect_fds */
 	if (msg.msg_flags & MSG_TRUNC) {
-		fdpass_close_all(got, count);
+		dispose_all(got, count, dispose);
 		errno = saved;
 		return -EMSGSIZE;
 	}
 	if (bad || (msg.msg_flags & MSG_CTRUNC) || count > maxfds) {
-		fdpass_close_all(got, count);
+		dispose_all(got, count, dispose);
 		errno = saved;
 		return -EPROTO;
 	}
@@ -131,4 +156,48 @@ ssize_t fdpass_recv(int sock, void *buf, size_t cap, int *fds, size_t maxfds, si
 	*nfds = count;
 	errno = saved;
 	return n;
+}
+
+ssize_t fdpass_recv(int sock, void *buf, size_t cap, int *fds, size_t maxfds, size_t *nfds,
+		    int flags)
+{
+	union cmsg_buf cb;
+
+	return recv_record(sock, buf, cap, fds, maxfds, nfds, flags, cb.buf, sizeof(cb.buf),
+			   close_one);
+}
+
+ssize_t fdpass_recv_from(int sock, void *buf, size_t cap, int *fds, size_t maxfds,
+			 size_t *nfds, int flags, void (*dispose)(int fd))
+{
+	union cmsg_all cb;
+
+	return recv_record(sock, buf, cap, fds, maxfds, nfds, flags, cb.buf, sizeof(cb.buf),
+			   dispose);
+}
+
+void fdpass_drain(int sock, void (*dispose)(int fd))
+{
+	union cmsg_all cb;
+	char byte;
+	int saved = errno;
+
+	/* the peer can queue no more; what it did is bounded by its send buffer */
+	shutdown(sock, SHUT_RD);
+	for (int i = 0; i < FDPASS_DRAIN_MAX; i++) {
+		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+		struct msghdr msg = {
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = cb.buf,
+			.msg_controllen = sizeof(cb.buf),
+		};
+		size_t count;
+		ssize_t n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+		if (n <= 0)
+			break;
+		collect_fds(&msg, NULL, 0, &count, dispose);
+	}
+	errno = saved;
 }

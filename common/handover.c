@@ -65,7 +65,9 @@ static int ask(int sock, uint16_t op, uint32_t seq, int fd)
 		return -ETIMEDOUT;
 	if (n < 0)
 		return -errno;
-	n = fdpass_recv(sock, msg, sizeof(msg), got, FDB_FDS_MAX, &ngot, MSG_CMSG_CLOEXEC);
+	do
+		n = fdpass_recv(sock, msg, sizeof(msg), got, FDB_FDS_MAX, &ngot, MSG_CMSG_CLOEXEC);
+	while (n == -EINTR);
 	fdpass_close_all(got, ngot);
 	if (n == 0)
 		return -ECONNRESET;

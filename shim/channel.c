@@ -233,7 +233,9 @@ static int chan_exchange(struct chan *c, void *req, size_t len, int sendfd, bool
 		/* gone before the reply arrives, so the reply's fd gets the lowest number */
 		close(sendfd);
 	}
-	n = fdpass_recv(c->fd, buf, sizeof(buf), &fd, 1, &nfds, recv_flags);
+	do /* the reply is on its way: a signal does not end the call */
+		n = fdpass_recv(c->fd, buf, sizeof(buf), &fd, 1, &nfds, recv_flags);
+	while (n == -EINTR);
 	if (n <= 0)
 		return n == 0 ? -ECONNRESET : (int)n;
 	rc = wire_decode_hdr(buf, (size_t)n, &hdr);

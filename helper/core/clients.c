@@ -9,6 +9,7 @@
 #include "core/clients.h"
 #include "core/broker.h"
 #include "fdpass.h"
+#include "sys/closer.h"
 #include "sys/proc.h"
 #include "wire.h"
 
@@ -130,6 +131,8 @@ static void client_reject(struct broker *b, struct client *c)
 	outbox_forget(&b->outbox, c);
 	/* why it goes is in the log before the client sees its connection end */
 	audit_flush(b->audit);
+	/* descriptors it sent and the broker did not read: their close may wait (fdpass.h) */
+	fdpass_drain(c->fd, closer_close);
 	close(c->fd);
 	free(c->groups);
 	if (c->share) {

@@ -389,7 +389,7 @@ static void listener_ready(struct broker *b, struct listener *l)
 		if (endpoint_from_sockaddr((struct sockaddr *)&l->pending_peer, l->pending_len,
 					   &peer) < 0 || !peer_allowed(l, &peer)) {
 			conn_audit(b, l, &peer, "deny", 0);
-			close(fd);
+			closer_close_socket(fd); /* it may linger as the listener does */
 			continue;
 		}
 		conn_audit(b, l, &peer, "allow", 0);
@@ -407,6 +407,7 @@ static void channel_remove(struct broker *b, struct channel *ch)
 		pp = &(*pp)->next;
 	*pp = ch->next;
 	loop_remove(b, ch->fd, &ch->src);
+	fdpass_drain(ch->fd, closer_close); /* what the program queued: fdpass.h */
 	close(ch->fd);
 	ch->share->conns--;
 	b->shares.conns--;
@@ -425,8 +426,8 @@ static void channel_event(struct broker *b, struct evsrc *src, uint32_t events)
 		char buf[64];
 		int fds[FDB_FDS_MAX];
 		size_t nfds;
-		ssize_t n = fdpass_recv(ch->fd, buf, sizeof(buf), fds, FDB_FDS_MAX, &nfds,
-					MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		ssize_t n = fdpass_recv_from(ch->fd, buf, sizeof(buf), fds, FDB_FDS_MAX, &nfds,
+					     MSG_DONTWAIT | MSG_CMSG_CLOEXEC, closer_close);
 
 		/* whatever a program sent: their close may wait (sys/closer.h) */
 		for (size_t i = 0; i < nfds; i++)
@@ -459,7 +460,7 @@ static void listener_close(struct broker *b, struct listener *l)
 {
 	listener_unlink(b, l);
 	if (l->pending >= 0)
-		close(l->pending);
+		closer_close_socket(l->pending);
 	loop_remove(b, l->fd, &l->src);
 	close(l->fd);
 	l->owner->listeners--;

@@ -4,6 +4,7 @@
 #include "core/reserve.h"
 #include "core/broker.h"
 #include "core/loop.h"
+#include "sys/closer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -86,7 +87,7 @@ int reserve_refuse_pending(struct broker *b, int lfd, int err)
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	again = errno;
 	if (fd >= 0) {
-		close(fd);
+		closer_close_socket(fd);
 		starved_begin(b, err);
 		r->nrefused++;
 	}

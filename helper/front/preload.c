@@ -210,8 +210,8 @@ int preload_client_ready(struct broker *b, struct client *c)
 	struct fdb_hdr h;
 	int fds[FDB_FDS_MAX], rc;
 	size_t nfds;
-	ssize_t n = fdpass_recv(c->fd, msg, sizeof(msg), fds, FDB_FDS_MAX, &nfds,
-				MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	ssize_t n = fdpass_recv_from(c->fd, msg, sizeof(msg), fds, FDB_FDS_MAX, &nfds,
+				     MSG_DONTWAIT | MSG_CMSG_CLOEXEC, closer_close);
 
 	if (n == -EAGAIN)
 		return 0;

@@ -93,6 +93,30 @@ static bool may_wait(int fd)
 	return true;
 }
 
+/*
+ * Close fd here and now: the last resort.  A lingering socket has its
+ * SO_LINGER taken off first, so that its close cannot wait (the kernel
+ * finishes it in the background).  That changes the option for any other
+ * holder too, which only a program with closes stuck for this long, or
+ * the broker's own socket (closer_close_socket), can see.
+ */
+static void close_now(int fd)
+{
+	struct linger off = { 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, sizeof(off)); /* ENOTSOCK: not one */
+	close(fd);
+}
+
+void closer_close_socket(int fd)
+{
+	int saved = errno;
+
+	if (fd >= 0)
+		close_now(fd);
+	errno = saved;
+}
+
 void closer_close(int fd)
 {
 	int saved = errno;
@@ -108,7 +132,7 @@ void closer_close(int fd)
 	if (count == CLOSER_QUEUE) {
 		/* CLOSER_QUEUE waiting behind stuck closes: the last resort, inline */
 		pthread_mutex_unlock(&mu);
-		close(fd);
+		close_now(fd);
 		errno = saved;
 		return;
 	}
@@ -122,7 +146,7 @@ void closer_close(int fd)
 		 */
 		count--;
 		pthread_mutex_unlock(&mu);
-		close(fd);
+		close_now(fd);
 		errno = saved;
 		return;
 	}

@@ -18,7 +18,8 @@
  * queue of CLOSER_QUEUE, each still costing the broker a descriptor of its
  * RLIMIT_NOFILE, whose shortage core/reserve.h deals with.  When the queue
  * is full, or no closer thread exists nor can be made, the descriptor is
- * closed inline, as the last resort.
+ * closed inline, as the last resort: a socket then has SO_LINGER taken off
+ * first, so that only a flush (FUSE, NFS) can still wait there.
  *
  * Threads are made on demand by the caller's thread, every signal
  * blocked, and kept (detached) for the next close.  Nothing here
@@ -32,6 +33,14 @@
 
 /* Close fd (a program's, or any whose close might wait), now or on a closer thread. */
 void closer_close(int fd);
+
+/*
+ * Close a socket only the broker holds (a connection it accepted and will
+ * not hand over) at once: without SO_LINGER, which a connection inherits
+ * from its listener, so a peer that never acknowledges cannot hold the
+ * close.  Keeps errno.
+ */
+void closer_close_socket(int fd);
 /*
  * Wake the idle closer threads (after caps_limit_all, sys/caps.h): each
  * gives up what the reload gave up; a busy one does before its next close.

@@ -24,6 +24,7 @@
 #include <sched.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -198,6 +199,36 @@ static int cmd_serve(char **av)
 	}
 	printf("ok peers=%s\n", peers);
 	return 0;
+}
+
+static void on_tick(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * eintr PORT: a blocking accept, no client ever, and a timer signal every
+ * 50 ms whose handler has no SA_RESTART: accept must end with EINTR, as
+ * the kernel's does ("ok eintr").
+ */
+static int cmd_eintr(char **av)
+{
+	struct sigaction sa = { .sa_handler = on_tick }; /* no SA_RESTART */
+	struct itimerval it = { .it_interval = { 0, 50000 }, .it_value = { 0, 50000 } };
+	int lfd = listen_on("127.0.0.1", atoi(av[0])), fd;
+
+	if (lfd < 0)
+		return fail("listen");
+	printf("ready\n");
+	fflush(stdout);
+	if (sigaction(SIGALRM, &sa, NULL) < 0 || setitimer(ITIMER_REAL, &it, NULL) < 0)
+		return fail("setitimer");
+	fd = accept(lfd, NULL, NULL);
+	if (fd >= 0) {
+		printf("err accepted\n");
+		return 1;
+	}
+	return errno == EINTR ? (printf("ok eintr\n"), 0) : fail("accept");
 }
 
 /* prefork PORT WORKERS: each forked worker accepts one connection */
@@ -446,7 +477,7 @@ int main(int argc, char **argv)
 	static const struct cmd cmds[] = {
 		{ "bind", 3, cmd_bind }, { "twice", 2, cmd_twice }, { "opts", 1, cmd_opts },
 		{ "udp", 1, cmd_udp },   { "icmp", 0, cmd_icmp },   { "packet", 0, cmd_packet },
-		{ "serve", 3, cmd_serve }, { "prefork", 2, cmd_prefork },
+		{ "serve", 3, cmd_serve }, { "prefork", 2, cmd_prefork }, { "eintr", 1, cmd_eintr },
 		{ "unix", 3, cmd_unix },   { "unixrace", 2, cmd_unixrace },
 		{ "sockopts", 2, cmd_sockopts }, { "fakechan", 2, cmd_fakechan },
 	};

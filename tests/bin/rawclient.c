@@ -33,6 +33,14 @@
  *                           PATH once, all kept open: print "served S refused R"
  *                           (R dropped by the broker without a reply), wait
  *                           for SIGKILL
+ *   linger HOW PATH         send the broker a TCP connection whose last close
+ *                           waits (a loopback peer kept here, never read, its
+ *                           window full; SO_LINGER 60 s), and drop our copy:
+ *                           HOW fds2 (with one descriptor too many), fds3
+ *                           (two too many, the lingering one last), queued
+ *                           (as the dirfd of an open queued behind a record
+ *                           that gets the connection dropped); print "sent",
+ *                           wait for SIGKILL
  *   listeners IP PORT N     N TCP binds on one connection, of IP:PORT,
  *                           IP:PORT+1...; the channels of held listeners are
  *                           kept: print "held H refused R status=ENAME" (of
@@ -657,6 +665,75 @@ static int cmd_stall(char **av)
 		pause();
 }
 
+/*
+ * A TCP connection over loopback whose last close waits: its peer (*peer,
+ * kept open and never read) has a full window, so the FIN queued behind
+ * the unsent data is never acknowledged, and SO_LINGER has the close wait
+ * for that acknowledgement.
+ */
+static int lingering_socket(int *peer)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int small = 4096, l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct linger lg = { .l_onoff = 1, .l_linger = 60 };
+	char junk[4096] = { 0 };
+
+	if (l < 0 || c < 0 || setsockopt(l, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)) < 0 ||
+	    bind(l, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(l, 1) < 0 ||
+	    getsockname(l, (struct sockaddr *)&sa, &len) < 0 ||
+	    setsockopt(c, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)) < 0 ||
+	    connect(c, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    (*peer = accept4(l, NULL, NULL, SOCK_CLOEXEC)) < 0) {
+		printf("setup %s\n", ename(errno));
+		exit(2);
+	}
+	close(l);
+	fcntl(c, F_SETFL, O_NONBLOCK);
+	while (send(c, junk, sizeof(junk), MSG_NOSIGNAL) > 0)
+		;
+	if (errno != EAGAIN || setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0) {
+		printf("fill %s\n", ename(errno));
+		exit(2);
+	}
+	return c;
+}
+
+/* linger fds2|fds3|queued PATH */
+static int cmd_linger(char **av)
+{
+	const char *how = av[0];
+	unsigned char req[FDB_MSG_MAX];
+	int peer, slow = lingering_socket(&peer), null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int s = connect_broker();
+	ssize_t n;
+
+	if (!strcmp(how, "fds2") || !strcmp(how, "fds3")) {
+		int fds[3] = { null, null, slow };
+		size_t nfds = how[3] - '0';
+
+		fds[nfds - 1] = slow;
+		n = send_raw(s, req, good_open(req, av[1], 1), fds, nfds, NULL);
+	} else if (!strcmp(how, "queued")) {
+		/* both in the queue before the broker reads the first, which ends the connection */
+		n = send(s, "bad", 3, MSG_NOSIGNAL);
+		if (n > 0)
+			n = send_raw(s, req, good_open(req, av[1], 1), &slow, 1, NULL);
+	} else {
+		return 2;
+	}
+	if (n < 0) {
+		printf("send %s\n", ename(errno));
+		return 1;
+	}
+	close(slow);
+	printf("sent\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 /* noread PATH N */
 static int cmd_noread(char **av)
 {
@@ -787,7 +864,7 @@ int main(int argc, char **argv)
 		{ "dirfd", 3, cmd_dirfd },     { "spoof", 2, cmd_spoof },
 		{ "die", 3, cmd_die },         { "stall", 1, cmd_stall },
 		{ "listeners", 3, cmd_listeners }, { "hold", 2, cmd_hold },
-		{ "noread", 2, cmd_noread },
+		{ "noread", 2, cmd_noread },   { "linger", 2, cmd_linger },
 	};
 	long uid = -1, gid = -1;
 	bool keep = false;

@@ -220,6 +220,17 @@ Test(net, epoll_accept4_nonblocking)
 	serve_mode(623, "epoll");
 }
 
+/* A signal without SA_RESTART ends a brokered blocking accept with EINTR, as the kernel's */
+Test(net, blocking_accept_interrupted_by_a_signal_says_eintr)
+{
+	struct proc p;
+
+	start_server(&p, (char *[]){ "accept tcp 127.0.0.1:626", NULL },
+		     (char *[]){ (char *)h_netprobe(), "eintr", "626", NULL });
+	cr_assert_str_eq(p_line(&p, 20000), "ok eintr");
+	cr_assert_eq(p_wait(&p), 0);
+}
+
 Test(net, prefork_workers_share_listener)
 {
 	struct proc p;

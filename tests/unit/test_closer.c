@@ -85,6 +85,24 @@ Test(closer, lingering_socket_goes_to_a_thread)
 	until_closed(s);
 }
 
+/* The broker's own connection: closed here, its SO_LINGER (the listener's) taken off first. */
+Test(closer, own_socket_closes_inline_without_linger)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 30 }, now;
+	socklen_t len = sizeof(now);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), other;
+
+	cr_assert(s >= 0);
+	cr_assert(setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == 0);
+	other = dup(s); /* to see the socket after the close */
+	closer_close_socket(s);
+	cr_assert(!is_open(s));
+	cr_assert_eq(closer_queued_total(), 0);
+	cr_assert(getsockopt(other, SOL_SOCKET, SO_LINGER, &now, &len) == 0);
+	cr_assert_eq(now.l_onoff, 0);
+	close(other);
+}
+
 Test(closer, regular_file_and_directory_go_to_a_thread)
 {
 	int f = regular_file(), d = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -97,7 +98,20 @@ static void send_many(int count)
 		close(fds[i]);
 }
 
-Test(fdpass, too_many_fds_all_closed)
+static int disposed;
+
+static void count_and_close(int fd)
+{
+	disposed++;
+	close(fd);
+}
+
+/*
+ * More descriptors than asked for: none returned and none left open; from
+ * a peer that may send anything (fdpass_recv_from) every one reaches
+ * dispose, none the kernel's own close.
+ */
+static void too_many(bool from)
 {
 	int counts[] = { 2, 3, 64, 253 };
 
@@ -105,13 +119,46 @@ Test(fdpass, too_many_fds_all_closed)
 		char buf[16];
 		int got[FDB_FDS_MAX], before;
 		size_t n;
+		ssize_t rc;
 
 		send_many(counts[i]);
 		before = open_fds();
-		cr_assert_eq(fdpass_recv(sv[1], buf, sizeof(buf), got, FDB_FDS_MAX, &n, 0),
-			     -EPROTO, "%d fds", counts[i]);
+		disposed = 0;
+		rc = from ? fdpass_recv_from(sv[1], buf, sizeof(buf), got, FDB_FDS_MAX, &n, 0,
+					     count_and_close)
+			  : fdpass_recv(sv[1], buf, sizeof(buf), got, FDB_FDS_MAX, &n, 0);
+		cr_assert_eq(rc, -EPROTO, "%d fds", counts[i]);
 		cr_assert_eq(open_fds(), before, "%d fds: none left open", counts[i]);
+		if (from)
+			cr_assert_eq(disposed, counts[i], "%d fds: %d to dispose", counts[i], disposed);
 	}
+}
+
+Test(fdpass, too_many_fds_all_closed)
+{
+	too_many(false);
+}
+
+Test(fdpass, from_a_peer_every_extra_fd_goes_to_dispose)
+{
+	too_many(true);
+}
+
+/* Records still queued at a hang-up: their descriptors reach dispose, and the peer can add none. */
+Test(fdpass, drain_disposes_what_is_queued)
+{
+	int before;
+
+	send_many(3);
+	send_many(1);
+	cr_assert_eq(send(sv[0], "y", 1, 0), 1);
+	before = open_fds();
+	disposed = 0;
+	fdpass_drain(sv[1], count_and_close);
+	cr_assert_eq(disposed, 4);
+	cr_assert_eq(open_fds(), before);
+	cr_assert_lt(send(sv[0], "z", 1, MSG_NOSIGNAL | MSG_DONTWAIT), 0);
+	cr_assert_eq(errno, EPIPE);
 }
 
 Test(fdpass, truncated_data_closes_fd)
