@@ -173,18 +173,27 @@ static bool keep_text(unsigned char c)
 	return c >= ' ' && c < 0x7f;
 }
 
-static void put_filtered(struct line *l, const char *s, bool (*keep)(unsigned char))
+/* How many bytes of s it wrote whole: all of them unless the line ran out of room. */
+static size_t put_filtered(struct line *l, const char *s, bool (*keep)(unsigned char))
 {
 	static const char hex[] = "0123456789abcdef";
+	const char *start = s;
 
 	for (const char *run = s;; s++) {
 		unsigned char c = (unsigned char)*s;
+		size_t room = l->cap - 1 - l->len;
 
 		if (c && keep(c))
 			continue;
+		if ((size_t)(s - run) > room) {
+			put(l, run, room);
+			return (size_t)(run - start) + room;
+		}
 		put(l, run, (size_t)(s - run));
 		if (!c)
-			return;
+			return (size_t)(s - start);
+		if (room - (size_t)(s - run) < 4)
+			return (size_t)(s - start);
 		put(l, (const char[]){ '\\', 'x', hex[c >> 4], hex[c & 15] }, 4);
 		run = s + 1;
 	}
@@ -513,9 +522,37 @@ static void line_end(struct audit *a, struct line *l, int prio, const struct aud
 	put_line(a, l->p, l->len);
 }
 
+/*
+ * A line is at most DECISION_LINE bytes (what a syslog daemon passes whole;
+ * rsyslog's default).  An object escaped is up to four times as long as it
+ * is (a path of spaces or control bytes, a directory's name plus a relative
+ * one), so it gets OBJECT_ROOM of the line at most and the fields after it
+ * (verdict, rule, errno) always fit; a longer one ends there, and
+ * " object-cut=N" says how many of its bytes the line leaves out (no
+ * escaped object holds a space, so the field cannot be forged).
+ */
+#define DECISION_LINE 8192
+#define OBJECT_ROOM 6144
+
+static void put_object(struct line *l, const char *object)
+{
+	struct line part = { l->p + l->len, 0, OBJECT_ROOM + 1 };
+	size_t done, whole;
+
+	if (part.cap > l->cap - l->len)
+		part.cap = l->cap - l->len;
+	done = put_filtered(&part, object, keep_field);
+	l->len += part.len;
+	whole = strlen(object + done);
+	if (whole) {
+		put_str(l, " object-cut=");
+		put_num(l, whole);
+	}
+}
+
 void audit_decision(struct audit *a, const struct audit_rec *r)
 {
-	char buf[8192];
+	char buf[DECISION_LINE];
 	struct line l = { buf, 0, sizeof(buf) };
 	const char *ename = r->err ? strerrorname_np(r->err) : "0";
 	int saved = errno;
@@ -532,7 +569,7 @@ void audit_decision(struct audit *a, const struct audit_rec *r)
 	put_str(&l, " op=");
 	put_text(&l, r->op);
 	put_str(&l, " object=");
-	put_escaped(&l, r->object);
+	put_object(&l, r->object);
 	if (r->detail) {
 		put_str(&l, " ");
 		put_text(&l, r->detail);
