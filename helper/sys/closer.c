@@ -70,16 +70,38 @@ static int start(void)
 }
 
 /*
+ * May closing this socket wait?  With SO_LINGER (read without the
+ * socket's lock), or, for a unix socket, with anything queued: the last
+ * close frees the descriptors in flight in its queue (or in the queues of
+ * the connections a listener has not accepted), and one of them may be a
+ * lingering socket, which a program can nest there.  A peek (which takes
+ * nothing) tells an empty queue, EAGAIN, from a record, even an empty one.
+ */
+static bool socket_may_wait(int fd)
+{
+	struct linger lg;
+	socklen_t len = sizeof(lg);
+	int domain;
+	char c;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &len) < 0 || (lg.l_onoff && lg.l_linger > 0))
+		return true;
+	len = sizeof(domain);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
+		return true;
+	return domain == AF_UNIX &&
+	       !(recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno == EAGAIN);
+}
+
+/*
  * May closing fd wait?  Asked of the inode the kernel has, never of the
  * driver: STATX_TYPE with AT_STATX_DONT_SYNC sends FUSE and NFS nothing.
- * A FIFO's close never flushes; a socket's waits only with SO_LINGER
- * (read without the socket's lock).  Anything unknown may wait.
+ * A FIFO's close never flushes; a socket's: socket_may_wait.  Anything
+ * unknown may wait.
  */
 static bool may_wait(int fd)
 {
 	struct statx stx;
-	struct linger lg;
-	socklen_t len = sizeof(lg);
 
 	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) < 0)
 		return errno != EBADF; /* not open: close() only says EBADF */
@@ -88,8 +110,7 @@ static bool may_wait(int fd)
 	if (S_ISFIFO(stx.stx_mode))
 		return false;
 	if (S_ISSOCK(stx.stx_mode))
-		return getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &len) < 0 ||
-		       (lg.l_onoff && lg.l_linger > 0);
+		return socket_may_wait(fd);
 	return true;
 }
 

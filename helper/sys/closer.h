@@ -9,8 +9,9 @@
  * SCM_RIGHTS, or out of a seccomp target with pidfd_getfd) may be any of
  * these.  So closer_close looks at what the file is without asking its
  * driver (statx with AT_STATX_DONT_SYNC: FUSE and NFS answer from their
- * cache) and closes inline only a FIFO or a socket without linger, whose
- * close cannot wait; anything else (regular file, directory, device, an
+ * cache) and closes inline only a FIFO or a socket without linger (and,
+ * for a unix socket, with nothing queued: descriptors in flight there are
+ * freed by its close), whose close cannot wait; anything else (regular file, directory, device, an
  * anonymous inode, a file statx cannot tell) goes to a closer thread.
  *
  * The bound: at most CLOSER_THREADS closes stuck at once (that many

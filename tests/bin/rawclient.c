@@ -39,8 +39,9 @@
  *                           HOW fds2 (with one descriptor too many), fds3
  *                           (two too many, the lingering one last), queued
  *                           (as the dirfd of an open queued behind a record
- *                           that gets the connection dropped); print "sent",
- *                           wait for SIGKILL
+ *                           that gets the connection dropped), nested (in
+ *                           flight inside a unix socket sent as with fds2);
+ *                           print "sent", wait for SIGKILL
  *   listeners IP PORT N     N TCP binds on one connection, of IP:PORT,
  *                           IP:PORT+1...; the channels of held listeners are
  *                           kept: print "held H refused R status=ENAME" (of
@@ -700,7 +701,7 @@ static int lingering_socket(int *peer)
 	return c;
 }
 
-/* linger fds2|fds3|queued PATH */
+/* linger fds2|fds3|queued|nested PATH */
 static int cmd_linger(char **av)
 {
 	const char *how = av[0];
@@ -709,6 +710,18 @@ static int cmd_linger(char **av)
 	int s = connect_broker();
 	ssize_t n;
 
+	if (!strcmp(how, "nested")) {
+		/* in flight inside a unix socket: its close frees what its queue holds */
+		int sp[2];
+
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0 ||
+		    send_raw(sp[0], "x", 1, &slow, 1, NULL) < 0)
+			return 2;
+		close(sp[0]);
+		close(slow);
+		slow = sp[1];
+		how = "fds2";
+	}
 	if (!strcmp(how, "fds2") || !strcmp(how, "fds3")) {
 		int fds[3] = { null, null, slow };
 		size_t nfds = how[3] - '0';
@@ -727,6 +740,7 @@ static int cmd_linger(char **av)
 		printf("send %s\n", ename(errno));
 		return 1;
 	}
+	/* the broker's copy is the last (the test stops the broker until now) */
 	close(slow);
 	printf("sent\n");
 	fflush(stdout);

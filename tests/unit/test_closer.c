@@ -73,6 +73,19 @@ Test(closer, socket_and_fifo_close_inline)
 	close(p[1]);
 }
 
+/* A unix socket with a record queued (even an empty one) may hold descriptors in flight. */
+Test(closer, unix_socket_with_something_queued_goes_to_a_thread)
+{
+	int sv[2];
+
+	cr_assert(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+	cr_assert(send(sv[1], "", 0, 0) == 0);
+	closer_close(sv[0]);
+	cr_assert_eq(closer_queued_total(), 1);
+	until_closed(sv[0]);
+	close(sv[1]);
+}
+
 Test(closer, lingering_socket_goes_to_a_thread)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 30 };
