@@ -168,7 +168,8 @@ SHIM_EXPORT int getsockname(int fd, struct sockaddr *sa, socklen_t *salen)
 	}
 	rc = shim_real.getsockname(fd, sa, salen);
 	/* an unnamed unix socket may be a listener channel: report the listener */
-	if (rc == 0 && salen && *salen == sizeof(sa_family_t) && sa->sa_family == AF_UNIX) {
+	if (rc == 0 && cap >= sizeof(sa_family_t) && *salen == sizeof(sa_family_t) &&
+	    sa->sa_family == AF_UNIX) {
 		*salen = cap;
 		if (!shim_is_listener(fd, sa, salen))
 			*salen = sizeof(sa_family_t);

@@ -231,6 +231,24 @@ static int cmd_eintr(char **av)
 	return errno == EINTR ? (printf("ok eintr\n"), 0) : fail("accept");
 }
 
+/*
+ * noname: getsockname of an unnamed unix socket into no buffer at all
+ * (NULL, length 0), as the kernel allows: "ok len=N" (the length it needs).
+ */
+static int cmd_noname(char **av)
+{
+	socklen_t len = 0;
+	int sv[2];
+
+	(void)av;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return fail("socketpair");
+	if (getsockname(sv[0], NULL, &len) < 0)
+		return fail("getsockname");
+	printf("ok len=%u\n", (unsigned)len);
+	return 0;
+}
+
 /* prefork PORT WORKERS: each forked worker accepts one connection */
 static int cmd_prefork(char **av)
 {
@@ -478,6 +496,7 @@ int main(int argc, char **argv)
 		{ "bind", 3, cmd_bind }, { "twice", 2, cmd_twice }, { "opts", 1, cmd_opts },
 		{ "udp", 1, cmd_udp },   { "icmp", 0, cmd_icmp },   { "packet", 0, cmd_packet },
 		{ "serve", 3, cmd_serve }, { "prefork", 2, cmd_prefork }, { "eintr", 1, cmd_eintr },
+		{ "noname", 0, cmd_noname },
 		{ "unix", 3, cmd_unix },   { "unixrace", 2, cmd_unixrace },
 		{ "sockopts", 2, cmd_sockopts }, { "fakechan", 2, cmd_fakechan },
 	};

@@ -231,6 +231,13 @@ Test(net, blocking_accept_interrupted_by_a_signal_says_eintr)
 	cr_assert_eq(p_wait(&p), 0);
 }
 
+/* getsockname with no buffer (the kernel only reports the length): the shim looks at none */
+Test(net, getsockname_without_a_buffer)
+{
+	expect((char *[]){ "accept tcp 127.0.0.1:627", NULL }, (char *[]){ "noname", NULL },
+	       "ok len=2");
+}
+
 Test(net, prefork_workers_share_listener)
 {
 	struct proc p;
