@@ -169,6 +169,19 @@ static int take(struct notif *n, int fd)
 	return n->fds.pidfd < 0 ? n->fds.pidfd : target_getfd(n->fds.pidfd, fd);
 }
 
+/* Does n's call name a file (every call but socket, and but a bind off the unix file names)? */
+static bool names_a_file(const struct notif *n)
+{
+	const struct sockaddr_un *un = (const struct sockaddr_un *)&n->sa;
+
+	if (n->call == SC_SOCKET)
+		return false;
+	if (n->call != SC_BIND)
+		return true;
+	return n->sa.ss_family == AF_UNIX && n->salen > offsetof(struct sockaddr_un, sun_path) &&
+	       un->sun_path[0] == '/';
+}
+
 /* The descriptors the call needs (before the last validation, which covers them). */
 static void take_fds(struct notif *n, const struct args *a)
 {
@@ -221,8 +234,11 @@ void notif_fetch(struct worker_job *j)
 	}
 	if (!rc)
 		rc = target_cred_read(tid, n->status, &n->cred);
-	/* a name means what it means in the broker's root and mounts only */
-	if (!rc && n->call != SC_SOCKET && n->call != SC_BIND && target_fs_is_ours(tid) != 1)
+	/*
+	 * a name means what it means in the broker's root and mounts only (a
+	 * unix bind's absolute one too: its try and its grant make the file)
+	 */
+	if (!rc && names_a_file(n) && target_fs_is_ours(tid) != 1)
 		rc = -EXDEV;
 	if (!rc)
 		take_fds(n, &a);

@@ -25,11 +25,18 @@ struct try_open {
 	bool created;
 };
 
+/*
+ * The try: whether the program could make the call itself.  It makes no
+ * change it need not: O_TRUNC goes (the write access it asks for is the
+ * access mode's, unless that is O_RDONLY), since a try that succeeds ends
+ * in the kernel's own call (see give_own); only a file it creates stays.
+ */
 static int try_open_fn(void *arg)
 {
 	struct try_open *t = arg;
-	unsigned base = (t->flags & ~(unsigned)(O_CLOEXEC | O_CREAT | O_EXCL)) | O_CLOEXEC |
-			O_NOCTTY | O_NONBLOCK;
+	unsigned drop = O_CLOEXEC | O_CREAT | O_EXCL |
+			((t->flags & O_ACCMODE) != O_RDONLY ? (unsigned)O_TRUNC : 0);
+	unsigned base = (t->flags & ~drop) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 	uint64_t resolve = t->reopen ? 0 : RESOLVE_NO_MAGICLINKS;
 	int fd;
 
@@ -63,6 +70,25 @@ static int try_open_fn(void *arg)
 }
 
 /*
+ * The try succeeded: the program has the right itself.  The kernel then
+ * makes the call as the program, with what the try as the broker cannot
+ * apply (its Landlock domain, its LSM label, its device cgroup; for an
+ * O_CREAT of a file that exists, EISDIR and fs.protected_regular), so it
+ * answers, and the try's descriptor goes.  Only a file the try created is
+ * handed over: the program's own call would now find it there (O_EXCL:
+ * EEXIST).
+ */
+static bool give_own(struct notif *n, int fd, const struct try_open *t, unsigned flags)
+{
+	if (!t->created) {
+		close(fd);
+		return kernel(n, "the program's own right: the kernel answers");
+	}
+	give_fd(n, fd, flags & O_CLOEXEC, t->dirfd, n->path, "the program's own right");
+	return false;
+}
+
+/*
  * The program's own descriptor by name (/dev/stdin, /proc/self/fd/N):
  * first reopened as the program would, through the broker's copy of it
  * (/proc/self/fd/COPY stands for the very same object as the program's
@@ -86,10 +112,8 @@ static bool decide_reopen(struct broker *b, struct notif *n, unsigned flags, uns
 		return kernel(n, "an object of /proc: the kernel answers");
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fds.held);
 	fd = as_caller(&id, try_open_fn, &t);
-	if (fd >= 0) {
-		give_fd(n, fd, flags & O_CLOEXEC, AT_FDCWD, NULL, "the program's own right");
-		return false;
-	}
+	if (fd >= 0)
+		return give_own(n, fd, &t, flags);
 	if (fd != -EACCES && fd != -EPERM)
 		return kernel(n, "the kernel answers");
 	r.u.reopen = (struct req_reopen){ .name = n->path, .fd = (unsigned)n->fdnum,
@@ -132,11 +156,8 @@ bool decide_open(struct broker *b, struct notif *n, const struct args *a)
 	t = (struct try_open){ .dirfd = n->fds.dirfd >= 0 ? n->fds.dirfd : AT_FDCWD,
 			       .path = n->path, .flags = flags, .mode = mode };
 	fd = as_caller(&id, try_open_fn, &t);
-	if (fd >= 0) {
-		give_fd(n, fd, flags & O_CLOEXEC, t.dirfd, t.created ? n->path : NULL,
-			"the program's own right");
-		return false;
-	}
+	if (fd >= 0)
+		return give_own(n, fd, &t, flags);
 	if (fd != -EACCES && fd != -EPERM)
 		return kernel(n, "the kernel answers");
 	outcome_init(&o, "open");

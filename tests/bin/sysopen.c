@@ -5,6 +5,8 @@
  *
  *   sysopen open|openat|openat2 PATH   O_RDONLY|O_CLOEXEC:
  *                                      "ok fd=N cloexec=1 data=FIRST LINE"
+ *   sysopen ocreat PATH                openat O_RDONLY|O_CREAT|O_CLOEXEC 0644,
+ *                                      printed as open's
  *   sysopen creat PATH MODE UMASK      creat(2), MODE and UMASK octal:
  *                                      "ok fd=N"
  *   err ENAME
@@ -39,6 +41,13 @@ static int cmd_open(char **av)
 	return print_opened((int)syscall(SYS_open, av[0], O_RDONLY | O_CLOEXEC));
 }
 
+/* O_RDONLY|O_CREAT (0644): the kernel's checks of an O_CREAT open, EISDIR on a directory */
+static int cmd_ocreat(char **av)
+{
+	return print_opened((int)syscall(SYS_openat, AT_FDCWD, av[0],
+					 O_RDONLY | O_CREAT | O_CLOEXEC, 0644));
+}
+
 static int cmd_openat(char **av)
 {
 	return print_opened((int)syscall(SYS_openat, AT_FDCWD, av[0], O_RDONLY | O_CLOEXEC));
@@ -70,6 +79,7 @@ int main(int argc, char **argv)
 		{ "openat", 1, cmd_openat },
 		{ "openat2", 1, cmd_openat2 },
 		{ "creat", 3, cmd_creat },
+		{ "ocreat", 1, cmd_ocreat },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -531,6 +531,22 @@ Test(seccomp, glibc_raw_creat_by_its_own_right_keeps_its_umask)
 	h_audit_lacks("object=");
 }
 
+/*
+ * A call the program may make itself is made by the kernel (CONTINUE), not
+ * handed over from the try as the broker: an O_CREAT open of a directory
+ * is EISDIR, which the try (O_CREAT taken off for a file that exists)
+ * never saw; the kernel's own call also meets the program's Landlock
+ * domain and LSM label, which no try as the broker can.
+ */
+Test(seccomp, glibc_raw_open_by_its_own_right_is_the_kernels)
+{
+	const char *dir = h_dir("open", 0755);
+
+	expect("seccomp", (char *[]){ dir_rule(dir, "read,write,create"), NULL },
+	       (char *[]){ (char *)sysopen(), "ocreat", (char *)dir, NULL }, "err EISDIR\n");
+	h_audit_lacks("object=");
+}
+
 /* What root sees of path, as fileprobe prints it. */
 static const char *root_sees(const char *path)
 {
