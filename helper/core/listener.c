@@ -279,6 +279,14 @@ int listener_attach(struct broker *b, const struct client *c, const struct rule 
 
 	if (salen > sizeof(struct sockaddr_storage))
 		return -EINVAL;
+	/*
+	 * Held for another user's programs: the address is in use, as the
+	 * kernel says of a port another uid listens on (SO_REUSEPORT shares
+	 * only within one uid).  Otherwise its connections would go to both
+	 * users, under the rule of whoever bound last.
+	 */
+	if (l && l->channels && l->uid != c->cred.uid)
+		return -EADDRINUSE;
 	rc = within_shares(b, c, !l);
 	if (rc < 0)
 		return rc;

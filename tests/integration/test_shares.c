@@ -253,6 +253,55 @@ Test(shares, held_listeners_stop_at_the_limit_and_are_released_after_grace)
 	cr_assert_eq(served_stop(&srv), 0);
 }
 
+/*
+ * A listener held for one user's programs is no other user's to join, as
+ * the kernel's port of another uid is not (EADDRINUSE), even where a rule
+ * allows that user the address too: else its connections, under the rule
+ * of whoever bound last, would go to both.
+ */
+Test(shares, a_held_listener_is_not_shared_across_users)
+{
+	char text[256];
+	const char *policy;
+	struct proc p, q;
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(746) };
+	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+	char *log;
+	int c;
+
+	snprintf(text, sizeof(text), "allow user nobody accept tcp 127.0.0.1:746 from 127.0.0.2\n"
+		 "allow user %s accept tcp 127.0.0.1:746\n", OTHER_UID);
+	policy = h_file("policy", text, 0644);
+	served_start(&srv, policy, WAIT_MS);
+	cr_assert_str_eq(raw_start(&p, "65534",
+				   (char *[]){ "listeners", "127.0.0.1", "746", "1", NULL }),
+			 "held 1 refused 0 status=0");
+	cr_assert_str_eq(raw_start(&q, OTHER_UID,
+				   (char *[]){ "listeners", "127.0.0.1", "746", "1", NULL }),
+			 "held 0 refused 1 status=EADDRINUSE");
+	p_stop(&q);
+	log = h_slurp_must(srv.log);
+	cr_assert_eq(h_count_lines(log, "uid=4242 ", "op=bind object=127.0.0.1:746"), 1, "%s", log);
+	cr_assert_eq(h_count_lines(log, "uid=4242 ", "errno=EADDRINUSE"), 1, "%s", log);
+	free(log);
+	/* nobody's rule still decides: a peer outside its from is refused */
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	cr_assert_eq(connect(c, (struct sockaddr *)&to, sizeof(to)), 0, "%s", strerror(errno));
+	cr_assert_eq(wait_for_text(srv.log, "op=accept object=127.0.0.1:746 peer=127.0.0.1:", WAIT_MS),
+		     0);
+	/* a reset, after the broker's close: no TIME_WAIT keeps the port from the next run */
+	cr_assert_eq(setsockopt(c, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)), 0);
+	close(c);
+	log = h_slurp_must(srv.log);
+	cr_assert(strstr(h_line_with(log, "op=accept object=127.0.0.1:746"), "uid=65534 "), "%s", log);
+	cr_assert(strstr(h_line_with(log, "op=accept object=127.0.0.1:746"), " verdict=deny "), "%s",
+		  log);
+	free(log);
+	p_stop(&p);
+	cr_assert_eq(served_stop(&srv), 0);
+}
+
 /* What a 500-thread program keeps (up to two connections a thread) fits the defaults. */
 Test(shares, five_hundred_threads_of_one_user)
 {
