@@ -36,7 +36,11 @@
  *   waits in pthread_once for the thread it interrupted.
  *
  * The connection is only trusted after checking that it is still ours:
- * - the process forked (pid changed): the child opens its own;
+ * - the process forked: a fork handler closes every thread's kept
+ *   connection in the child (up to CHAN_REGISTRY of them), which opens its
+ *   own; a child that ran no handler (vfork, a raw clone: the pid is not
+ *   the one they were kept for) asks on one-off connections and leaves the
+ *   kept ones, which it may share the memory of, alone;
  * - the effective ids or the supplementary groups changed: the broker
  *   judges a connection by the credentials it had at connect()
  *   (SO_PEERCRED, SO_PEERGROUPS), so a new identity needs a new one.  The
@@ -98,6 +102,67 @@ static SHIM_TLS struct chan tls_chan[CHAN_KEPT] = { { .fd = -1 }, { .fd = -1 } }
 static SHIM_TLS volatile int tls_depth;
 static SHIM_TLS bool tls_keyed;
 
+/* the process whose kept connections tls_chan holds: set at start and by the fork handler */
+static pid_t chan_pid;
+
+/*
+ * The kept connections of the process, so that a forked child closes every
+ * thread's (only the forking thread lives on in it, and the others' would
+ * stay open in it, visible to it and speaking for the parent).  A slot is
+ * claimed with a compare-and-swap (a signal handler may connect) and holds
+ * fd + 1, 0 when free; dev and ino tell a number the program reused.  More
+ * connections than slots stay unregistered: a child keeps those open.
+ */
+#define CHAN_REGISTRY 64
+static struct {
+	int fd1;
+	unsigned dev, ino; /* low bits: a check, as the fd numbers are known */
+} registry[CHAN_REGISTRY];
+
+static void chan_register(const struct chan *c)
+{
+	for (int i = 0; i < CHAN_REGISTRY; i++) {
+		int free_slot = 0;
+
+		if (__atomic_compare_exchange_n(&registry[i].fd1, &free_slot, c->fd + 1, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+			registry[i].dev = (unsigned)c->dev;
+			registry[i].ino = (unsigned)c->ino;
+			return;
+		}
+	}
+}
+
+static void chan_unregister(int fd)
+{
+	for (int i = 0; i < CHAN_REGISTRY; i++) {
+		int mine = fd + 1;
+
+		if (__atomic_compare_exchange_n(&registry[i].fd1, &mine, 0, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			return;
+	}
+}
+
+/* In a forked child: every registered connection that is still ours is closed. */
+static void chan_forked(void)
+{
+	for (int i = 0; i < CHAN_REGISTRY; i++) {
+		int fd = registry[i].fd1 - 1;
+		struct stat st;
+
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+		    (unsigned)st.st_dev == registry[i].dev && (unsigned)st.st_ino == registry[i].ino)
+			close(fd);
+		registry[i].fd1 = 0;
+	}
+	for (int i = 0; i < CHAN_KEPT; i++) {
+		tls_chan[i].fd = -1;
+		tls_chan[i].seq = 0;
+	}
+	chan_pid = getpid();
+}
+
 static pthread_once_t chan_once = PTHREAD_ONCE_INIT;
 static pthread_key_t chan_key;
 static struct sockaddr_un broker_addr;
@@ -115,8 +180,10 @@ static bool chan_is_ours(const struct chan *c)
 
 static void chan_drop(struct chan *c)
 {
-	if (chan_is_ours(c))
+	if (chan_is_ours(c)) {
+		chan_unregister(c->fd);
 		close(c->fd);
+	}
 	c->fd = -1;
 }
 
@@ -136,6 +203,8 @@ static void chan_setup(void)
 	size_t len;
 
 	pthread_key_create(&chan_key, chan_thread_exit);
+	pthread_atfork(NULL, NULL, chan_forked);
+	chan_pid = getpid();
 	if (!path || path[0] == '\0')
 		path = "/run/fdbroker/socket";
 	len = strlen(path);
@@ -206,9 +275,9 @@ static bool chan_groups_same(const struct chan *c)
 	return n == c->ngroups && memcmp(now, c->groups, (size_t)n * sizeof(gid_t)) == 0;
 }
 
-static bool chan_current(const struct chan *c)
+static bool chan_current(const struct chan *c, pid_t me)
 {
-	return c->fd >= 0 && c->pid == getpid() && c->euid == geteuid() &&
+	return c->fd >= 0 && c->pid == me && c->euid == geteuid() &&
 	       c->egid == getegid() && chan_groups_same(c) && chan_is_ours(c);
 }
 
@@ -261,11 +330,20 @@ int shim_call(void *req, size_t len, int sendfd, bool close_sendfd, int recv_fla
 {
 	struct chan oneoff = { .fd = -1 };
 	int saved = errno, rc = -1, depth = tls_depth++;
+	pid_t me;
 	struct chan *c = depth < CHAN_KEPT ? &tls_chan[depth] : &oneoff;
 	bool sent = false;
 
 	pthread_once(&chan_once, chan_setup);
-	if (c != &oneoff && !chan_current(c)) {
+	me = getpid();
+	/*
+	 * Not the process the kept connections are for, and no fork handler
+	 * ran: a vfork child, or a clone's, which may share our memory.  It
+	 * asks on a connection of its own and leaves the kept ones alone.
+	 */
+	if (me != chan_pid)
+		c = &oneoff;
+	if (c != &oneoff && !chan_current(c, me)) {
 		chan_drop(c);
 		c->seq = 0;
 	}
@@ -276,6 +354,8 @@ int shim_call(void *req, size_t len, int sendfd, bool close_sendfd, int recv_fla
 					   strerror(errno));
 				break;
 			}
+			if (c != &oneoff)
+				chan_register(c);
 		}
 		rc = chan_exchange(c, req, len, sendfd, close_sendfd, recv_flags, &sent, status,
 				   rflags, fd_out);

@@ -207,6 +207,66 @@ static int cmd_fork(char **av)
 }
 
 /*
+ * ---- forkfds PATH THREADS: THREADS threads broker an open of PATH each and
+ * stay (their connections kept), then the main thread forks; the child
+ * counts its descriptors before any call of its own, and again after a
+ * brokered open: "ok parent_extra=P child_extra=C child_open=0|1"
+ * (extras over the count before any thread brokered) ----
+ */
+static pthread_barrier_t forkfds_opened, forkfds_done;
+static const char *forkfds_path;
+
+static void *forkfds_thread(void *arg)
+{
+	long wrong, failed;
+
+	(void)arg;
+	loop_file(forkfds_path, 1, &wrong, &failed);
+	pthread_barrier_wait(&forkfds_opened);
+	pthread_barrier_wait(&forkfds_done);
+	return NULL;
+}
+
+static int cmd_forkfds(char **av)
+{
+	long n = num(av[1]);
+	int base = count_fds(), parent, status, p[2];
+	pthread_t t[16];
+	char line[128];
+	pid_t pid;
+
+	if (n < 1 || n > 16 || pipe(p) < 0)
+		return print_err();
+	forkfds_path = av[0];
+	pthread_barrier_init(&forkfds_opened, NULL, (unsigned)n + 1);
+	pthread_barrier_init(&forkfds_done, NULL, (unsigned)n + 1);
+	for (long i = 0; i < n; i++)
+		if (pthread_create(&t[i], NULL, forkfds_thread, NULL) != 0)
+			return print_err();
+	pthread_barrier_wait(&forkfds_opened);
+	parent = count_fds() - base - 2; /* the pipe */
+	pid = fork();
+	if (pid < 0)
+		return print_err();
+	if (pid == 0) {
+		int child = count_fds() - base - 2, fd = open(av[0], O_RDONLY);
+
+		snprintf(line, sizeof(line), "child_extra=%d child_open=%d", child, fd >= 0);
+		(void)!write(p[1], line, strlen(line));
+		_exit(0);
+	}
+	close(p[1]);
+	memset(line, 0, sizeof(line));
+	(void)!read(p[0], line, sizeof(line) - 1);
+	waitpid(pid, &status, 0);
+	pthread_barrier_wait(&forkfds_done);
+	for (long i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	printf("ok parent_extra=%d %s\n", parent, line);
+	return 0;
+}
+
+/*
  * ---- prefork DIR WORKERS N: a master that brokers, then WORKERS workers
  * (worker i opens DIR/f<i+1>) while the master keeps opening DIR/f0 ----
  */
@@ -806,7 +866,7 @@ int main(int argc, char **argv)
 		{ "identity", 6, cmd_identity }, { "execself", 1, cmd_execself },
 		{ "inherited", 2, cmd_inherited }, { "gone", 2, cmd_gone },
 		{ "reconnect", 2, cmd_reconnect }, { "flip", 1, cmd_flip },
-		{ "hold", 1, cmd_hold },
+		{ "hold", 1, cmd_hold },         { "forkfds", 2, cmd_forkfds },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -39,3 +39,22 @@ Test(fork, prefork_eight_workers)
 			 "%s", r.err);
 	h_free(&r);
 }
+
+/*
+ * A child forked while other threads hold kept connections has none of
+ * them: they would be descriptors of the parent's it never opened, and
+ * connections speaking for the parent (a child that drops its privileges
+ * could ask on them).  The child's own brokered open connects afresh.
+ */
+Test(fork, child_keeps_no_connection_of_the_parents_threads)
+{
+	char policy[1024], a[512];
+	const char *dir = h_root_only_files(1, policy, sizeof(policy));
+
+	snprintf(a, sizeof(a), "%s/f0", dir);
+	struct result r = h_broker_run("nobody", policy,
+				       (char *[]){ (char *)h_stress(), "forkfds", a, "4", NULL });
+
+	cr_assert_str_eq(r.out, "ok parent_extra=4 child_extra=0 child_open=1\n", "%s", r.err);
+	h_free(&r);
+}
