@@ -11,8 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
-/* glibc's exported attach and the libio flag bits it leaves to fdopen. */
+/*
+ * glibc's exported attach and list of open streams (both take a struct
+ * _IO_FILE_plus *, a FILE with its jump table after it: the same address),
+ * and the libio flag bits it leaves to fdopen.
+ */
 FILE *_IO_file_attach(FILE *fp, int fd);
+void _IO_link_in(FILE *fp);
 #define LIBIO_NO_READS 0x0004
 #define LIBIO_NO_WRITES 0x0008
 #define LIBIO_DELETE_DONT_CLOSE 0x0040
@@ -107,9 +112,13 @@ SHIM_EXPORT FILE *fopen64(const char *path, const char *mode)
 
 /*
  * After a failed freopen, glibc leaves the stream allocated and closed, its
- * old descriptor number free.  The brokered descriptor takes that number
- * (freopen keeps stdin on 0) and is attached the way fdopen attaches one:
- * _IO_file_attach plus the access bits of the mode.
+ * old descriptor number free, and out of its list of open streams
+ * (_IO_file_close_it unlinks it).  The brokered descriptor takes that
+ * number (freopen keeps stdin on 0) and is attached the way freopen's own
+ * success would leave it: positioned at the end for "a" (as _IO_file_open
+ * does), _IO_file_attach plus the access bits of the mode, the orientation
+ * unbound again, and linked back in, or exit() and fflush(NULL) would never
+ * flush it.
  */
 static FILE *attach_brokered(FILE *stream, int fd, int oldfd, int flags)
 {
@@ -121,6 +130,8 @@ static FILE *attach_brokered(FILE *stream, int fd, int oldfd, int flags)
 		close(fd);
 		fd = oldfd;
 	}
+	if ((flags & O_APPEND) && (flags & O_ACCMODE) == O_WRONLY)
+		lseek(fd, 0, SEEK_END);
 	if (!_IO_file_attach(stream, fd))
 		return NULL;
 	cur = stream->_flags & ~(LIBIO_NO_READS | LIBIO_NO_WRITES | LIBIO_IS_APPENDING |
@@ -132,6 +143,8 @@ static FILE *attach_brokered(FILE *stream, int fd, int oldfd, int flags)
 	if (flags & O_APPEND)
 		cur |= LIBIO_IS_APPENDING;
 	stream->_flags = cur;
+	stream->_mode = 0;
+	_IO_link_in(stream);
 	return stream;
 }
 

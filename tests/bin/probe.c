@@ -250,6 +250,24 @@ static int cmd_freopen(char **av)
 	return 0;
 }
 
+/*
+ * freopen-exit PATH MODE TEXT: freopen PATH on stdout, report ftell on
+ * stderr ("ok pos=N"), write TEXT and a newline, and leave its flush to
+ * exit(), as programs do.
+ */
+static int cmd_freopen_exit(char **av)
+{
+	FILE *f = freopen(av[0], av[1], stdout);
+
+	if (!f) {
+		dprintf(2, "err %s\n", strerrorname_np(errno));
+		return 0;
+	}
+	dprintf(2, "ok pos=%ld\n", ftell(f));
+	fprintf(f, "%s\n", av[2]);
+	return 0;
+}
+
 /* lowest: with 3..9 open, close 5, open PATH: expect fd 5 */
 static int cmd_lowest(char **av)
 {
@@ -273,6 +291,7 @@ int main(int argc, char **argv)
 		{ "openat", 3, cmd_openat }, { "cwd", 3, cmd_cwd },     { "fopen", 2, cmd_fopen },
 		{ "create", 4, cmd_create }, { "loop", 3, cmd_loop },   { "lowest", 1, cmd_lowest },
 		{ "reopen", 4, cmd_reopen }, { "freopen", 3, cmd_freopen },
+		{ "freopen-exit", 3, cmd_freopen_exit },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -161,6 +161,27 @@ Test(reopen, freopen_stdout)
 	h_free(&r);
 }
 
+/*
+ * A brokered freopen of a root-only log in "a": the stream is at its end
+ * and exit() flushes it, as after freopen's own success (the stream used
+ * to be left out of libio's list of open streams, and the line was lost).
+ */
+Test(reopen, brokered_freopen_append_is_flushed_at_exit)
+{
+	char policy[1024], *text;
+	const char *log = h_file("root.log", "line0\n", 0600);
+	struct result r;
+
+	snprintf(policy, sizeof(policy), "allow user nobody open %s write\n", log);
+	r = h_broker_probe(policy, (char *[]){ "freopen-exit", (char *)log, "a", "started", NULL });
+	cr_assert(strstr(r.err, "ok pos=6"), "%s %s", r.out, r.err);
+	h_free(&r);
+	text = h_slurp_must(log);
+	cr_assert_str_eq(text, "line0\nstarted\n");
+	free(text);
+	h_audit_has("op=open object=");
+}
+
 /* ---- nginx with error_log /dev/stderr ---------------------------------- */
 
 /* nginx as nobody on port, error_log /dev/stderr, stderr as p_start_* gave it. */
