@@ -93,7 +93,7 @@ int cmd_exec(int argc, char **argv)
 {
 	const char *sock = getenv("FDBROKER_SOCKET");
 	enum via via = VIA_AUTO;
-	char path[PATH_MAX];
+	char path[PATH_MAX], abs_sock[PATH_MAX] = "";
 	int c;
 
 	if (!sock || !*sock)
@@ -117,6 +117,20 @@ int cmd_exec(int argc, char **argv)
 	if (optind >= argc) {
 		fprintf(stderr, "fdbroker exec: no PROGRAM given\nTry 'fdbroker help exec'.\n");
 		return EXIT_BROKER_FAILED;
+	}
+	/*
+	 * a relative socket made absolute here, once: the program (and what it
+	 * runs) may connect from another directory, to another socket or none
+	 */
+	if (sock[0] != '/') {
+		if (!getcwd(abs_sock, sizeof(abs_sock)) ||
+		    strlen(abs_sock) + 1 + strlen(sock) >= sizeof(abs_sock)) {
+			fprintf(stderr, "fdbroker exec: socket %s: cannot make it absolute: %s\n",
+				sock, abs_sock[0] == '/' ? "too long" : strerror(errno));
+			return EXIT_BROKER_FAILED;
+		}
+		strcat(strcat(abs_sock, "/"), sock);
+		sock = abs_sock;
 	}
 	if (choose_via(via, argv[optind], NULL, path, sizeof(path)) == VIA_SECCOMP)
 		return exec_seccomp(sock, path, argv + optind);

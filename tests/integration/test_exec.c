@@ -95,3 +95,21 @@ Test(exec, setuid_program_as_without_shim)
 	h_free(&alone);
 	h_free(&under);
 }
+
+/*
+ * fdbroker exec -s with a relative socket name passes it on made absolute:
+ * the program may change directory before it first connects, and what it
+ * runs may start in another.
+ */
+Test(exec, relative_socket_is_passed_on_absolute)
+{
+	char cmd[1024], want[600];
+	struct result r;
+
+	snprintf(cmd, sizeof(cmd), "cd %s && exec %s exec -s rel.sock -- /usr/bin/env", h_tmpdir(),
+		 h_fdbroker());
+	r = h_run((char *[]){ "sh", "-c", cmd, NULL }, NULL, false);
+	snprintf(want, sizeof(want), "FDBROKER_SOCKET=%s/rel.sock\n", h_tmpdir());
+	cr_assert(strstr(r.out, want), "want %s in: %s %s", want, r.out, r.err);
+	h_free(&r);
+}
