@@ -65,12 +65,16 @@ static void refuse(struct outcome *o, const char *why)
  * on that port and a from list is involved, the filter takes the IPv6
  * networks of the one and the IPv4 networks of the other (none when
  * 0.0.0.0 is refused), so no IPv4 peer gets round an IPv4 rule's from.
+ * When the policy refuses 0.0.0.0 on that port, the socket is made
+ * IPv6-only before the bind (v6only): the rule names the IPv6 wildcard,
+ * and a dual-stack bind would take the IPv4 port too, against the policy.
  * An accept rule served by binding is always filtered, inbound only.
  */
 struct peers {
 	struct cidr nets[PEER_FILTER_NETS];
 	unsigned n, flags;
 	bool filter;
+	bool v6only;
 	const char *ipv4; /* NULL, or what decides the IPv4 side, for the line */
 };
 
@@ -122,6 +126,9 @@ static void peers_of(const struct policy *p, const struct req *r, const struct r
 	if (dual_stack(&r->u.bind))
 		d4 = ipv4_side(p, r, t);
 	split = d4.rule != rule;
+	ps->v6only = split && d4.verdict != VERDICT_ALLOW;
+	if (ps->v6only)
+		ps->ipv4 = "refused";
 	ps->filter = inbound_only || rule->u.net.nfrom ||
 		     (split && d4.verdict == VERDICT_ALLOW && d4.rule->u.net.nfrom);
 	if (!ps->filter)
@@ -164,6 +171,7 @@ struct bind_job {
 	socklen_t salen;
 	struct peers ps;
 	bool filtered;  /* the filter was tried: filter_rc says how it went */
+	int v6only_err; /* setting IPV6_V6ONLY's errno, or 0 */
 	int filter_rc;  /* peer_filter_lock's */
 	int err;        /* bind's errno, or 0 */
 };
@@ -182,6 +190,11 @@ static void bind_job_fn(struct sockjob *j)
 
 	if (sockjob_left(j))
 		return;
+	if (b->ps.v6only && !bound &&
+	    setsockopt(b->sock, IPPROTO_IPV6, IPV6_V6ONLY, &(int){ 1 }, sizeof(int)) < 0) {
+		b->v6only_err = errno;
+		return;
+	}
 	/* a socket bound already fails its bind on its own: no filter is locked onto it */
 	b->filtered = b->ps.filter && !bound;
 	if (b->filtered && (b->filter_rc = peer_filter_lock(b->sock, b->ps.nets, b->ps.n,
@@ -207,8 +220,17 @@ static int bind_job_result(const struct bind_job *b, struct outcome *o)
 	size_t at = strlen(o->detail);
 	int rc = b->filter_rc;
 
-	if (!b->filtered)
+	if (b->ps.v6only) {
+		snprintf(o->detail + at, sizeof(o->detail) - at, " v6only=set");
+		at = strlen(o->detail);
+		if (b->v6only_err)
+			return b->v6only_err;
+	}
+	if (!b->filtered) {
+		if (b->ps.v6only)
+			snprintf(o->detail + at, sizeof(o->detail) - at, " ipv4-side=refused");
 		return b->err;
+	}
 	snprintf(o->detail + at, sizeof(o->detail) - at, " filter=%s%s%s",
 		 rc == -EPERM ? "refused-locked-by-program" :
 		 rc == -EACCES ? "refused-no-cap-net-admin" : rc ? "failed" : "locked",

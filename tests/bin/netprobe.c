@@ -249,6 +249,36 @@ static int cmd_noname(char **av)
 	return 0;
 }
 
+/* Connect to ip:port: "ok", or the errno's name. */
+static const char *reach(const char *ip, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(ip, port, &ss);
+	int fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	const char *what = fd >= 0 && connect(fd, (struct sockaddr *)&ss, len) == 0
+				   ? "ok" : strerrorname_np(errno);
+
+	close(fd);
+	return what;
+}
+
+/*
+ * v6only PORT: listen on [::]:PORT (the privileged bind), then say what
+ * the socket became and who reaches it: "ok v6only=0|1 v4=ok|ENAME v6=..."
+ */
+static int cmd_v6only(char **av)
+{
+	int port = atoi(av[0]), lfd = listen_on("::", port), v6only = -1;
+	socklen_t len = sizeof(v6only);
+
+	if (lfd < 0)
+		return fail("listen");
+	getsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &len);
+	printf("ok v6only=%d v4=%s", v6only, reach("127.0.0.1", port));
+	printf(" v6=%s\n", reach("::1", port));
+	return 0;
+}
+
 /* prefork PORT WORKERS: each forked worker accepts one connection */
 static int cmd_prefork(char **av)
 {
@@ -496,7 +526,7 @@ int main(int argc, char **argv)
 		{ "bind", 3, cmd_bind }, { "twice", 2, cmd_twice }, { "opts", 1, cmd_opts },
 		{ "udp", 1, cmd_udp },   { "icmp", 0, cmd_icmp },   { "packet", 0, cmd_packet },
 		{ "serve", 3, cmd_serve }, { "prefork", 2, cmd_prefork }, { "eintr", 1, cmd_eintr },
-		{ "noname", 0, cmd_noname },
+		{ "noname", 0, cmd_noname },   { "v6only", 1, cmd_v6only },
 		{ "unix", 3, cmd_unix },   { "unixrace", 2, cmd_unixrace },
 		{ "sockopts", 2, cmd_sockopts }, { "fakechan", 2, cmd_fakechan },
 	};
