@@ -74,14 +74,16 @@ static int start(void)
  * socket's lock), or, for a unix socket, with anything queued: the last
  * close frees the descriptors in flight in its queue (or in the queues of
  * the connections a listener has not accepted), and one of them may be a
- * lingering socket, which a program can nest there.  A peek (which takes
- * nothing) tells an empty queue, EAGAIN, from a record, even an empty one.
+ * lingering socket, which a program can nest there.  A listener may wait;
+ * otherwise a peek (which takes nothing) tells a record, even an empty
+ * one, from an empty queue (EAGAIN) or none (EINVAL, ENOTCONN: not
+ * connected, as a socket sent to be bound is).
  */
 static bool socket_may_wait(int fd)
 {
 	struct linger lg;
 	socklen_t len = sizeof(lg);
-	int domain;
+	int domain, listening;
 	char c;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &len) < 0 || (lg.l_onoff && lg.l_linger > 0))
@@ -89,8 +91,14 @@ static bool socket_may_wait(int fd)
 	len = sizeof(domain);
 	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
 		return true;
-	return domain == AF_UNIX &&
-	       !(recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno == EAGAIN);
+	if (domain != AF_UNIX)
+		return false;
+	len = sizeof(listening);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || listening)
+		return true;
+	if (recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) >= 0)
+		return true;
+	return errno != EAGAIN && errno != EINVAL && errno != ENOTCONN;
 }
 
 /*

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -84,6 +85,25 @@ Test(closer, unix_socket_with_something_queued_goes_to_a_thread)
 	cr_assert_eq(closer_queued_total(), 1);
 	until_closed(sv[0]);
 	close(sv[1]);
+}
+
+/* Unconnected (a socket sent to be bound), it has no queue; listening, its connections may. */
+Test(closer, unix_socket_unconnected_inline_listening_to_a_thread)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int loose = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert(loose >= 0 && lfd >= 0);
+	/* an abstract name of its own (autobind: an empty one picks it) */
+	cr_assert(bind(lfd, (struct sockaddr *)&sa, sizeof(sa_family_t)) == 0);
+	cr_assert(listen(lfd, 1) == 0);
+	closer_close(loose);
+	cr_assert(!is_open(loose), "closed on return");
+	cr_assert_eq(closer_queued_total(), 0);
+	closer_close(lfd);
+	cr_assert_eq(closer_queued_total(), 1);
+	until_closed(lfd);
 }
 
 Test(closer, lingering_socket_goes_to_a_thread)
