@@ -14,9 +14,11 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -250,14 +252,21 @@ static void drain(int ofd, int efd, char **out, char **err)
 	}
 }
 
+void h_die_with_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(126);
+}
+
 struct result h_run(char *const argv[], char *const env[], bool as_nobody)
 {
 	struct result r = { 0 };
 	int o[2], e[2], status;
-	pid_t pid;
+	pid_t pid, self;
 
 	cr_assert_eq(pipe2(o, O_CLOEXEC), 0);
 	cr_assert_eq(pipe2(e, O_CLOEXEC), 0);
+	self = getpid();
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
@@ -271,6 +280,7 @@ struct result h_run(char *const argv[], char *const env[], bool as_nobody)
 			if (setgroups(1, &g) || setresgid(g, g, g) || setresuid(NOBODY_UID, NOBODY_UID, NOBODY_UID))
 				_exit(125);
 		}
+		h_die_with_parent(self);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
@@ -407,13 +417,15 @@ pid_t h_broker_spawn(const char *user, const char *policy, char *const argv[],
 {
 	char *full[64];
 	int o[2];
-	pid_t pid;
+	pid_t pid, self;
 
 	broker_argv(user, policy, argv, full);
 	cr_assert_eq(pipe2(o, O_CLOEXEC), 0);
+	self = getpid();
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
+		h_die_with_parent(self);
 		dup2(o[1], 1);
 		for (int i = 0; env && env[i]; i++)
 			putenv(env[i]);

@@ -32,6 +32,14 @@ const char *h_path(const char *name);
 const char *h_file(const char *name, const char *content, mode_t mode);
 const char *h_dir(const char *name, mode_t mode);
 
+/*
+ * In a child just forked by parent: SIGKILL when the parent dies, so that
+ * a test killed at its timeout (its .fini never runs) leaves no broker or
+ * program behind; exits at once if the parent is gone already.  Call it
+ * after any change of credentials, which clears the setting.
+ */
+void h_die_with_parent(pid_t parent);
+
 /* Run argv (NULL-terminated), env additions "K=V" (NULL-terminated or NULL). */
 struct result h_run(char *const argv[], char *const env[], bool as_nobody);
 void h_free(struct result *r);

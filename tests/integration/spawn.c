@@ -45,6 +45,8 @@ static void start(struct proc *p, char *const argv[], char *const env[], const c
 {
 	int o[2];
 
+	pid_t self = getpid();
+
 	memset(p, 0, sizeof(*p));
 	cr_assert_eq(pipe2(o, O_CLOEXEC), 0);
 	p->pid = fork();
@@ -52,6 +54,7 @@ static void start(struct proc *p, char *const argv[], char *const env[], const c
 	if (p->pid == 0) {
 		int e = errpath ? open(errpath, O_WRONLY | O_CREAT | O_APPEND, 0644) : errfd;
 
+		h_die_with_parent(self);
 		setpgid(0, 0);
 		dup2(o[1], 1);
 		if (e >= 0)
