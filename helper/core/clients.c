@@ -21,7 +21,15 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77 /* Linux 6.5 */
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 
 /* Most connections taken in one wake-up (accept_clients). */
 #define ACCEPT_BURST 32
@@ -175,31 +183,71 @@ static const struct evsrc_ops client_ops = {
 	.close = client_close,
 };
 
+/*
+ * The connecting process itself, for the tree's checks: a pidfd of the pid
+ * SO_PEERCRED names (SO_PEERPIDFD, Linux 6.5), -1 where the kernel has no
+ * such option, -2 when that process is gone already.  The checks read
+ * /proc by pid; only while the process lives is that pid still its, not a
+ * new process's (a tree member's, say) that was given the number.
+ */
+static int peer_pidfd(int fd)
+{
+	int pidfd = -1;
+	socklen_t len = sizeof(pidfd);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0)
+		return pidfd;
+	return errno == ENOPROTOOPT ? -1 : -2;
+}
+
+/* Is the process of pidfd still there (-1: no pidfd, so it cannot be told)? */
+static bool peer_lives(int pidfd)
+{
+	return pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
+}
+
+/*
+ * Is c's process one of the tree's, not dumpable (see dumpable), and still
+ * the one that connected when both were read?  false: refused, logged.
+ */
+static bool tree_member(struct broker *b, struct client *c)
+{
+	char esc[AUDIT_PROG_ESC];
+	const char *prog = audit_escape(c->prog, esc, sizeof(esc));
+	int pidfd = peer_pidfd(c->fd), pid = (int)c->cred.pid;
+	unsigned uid = (unsigned)c->cred.uid;
+	bool ok = false;
+
+	if (pidfd == -2 || !peer_lives(pidfd))
+		audit_note(b->audit, "refused pid=%d uid=%u prog=%s: gone before it was admitted",
+			   pid, uid, prog);
+	else if (!in_tree(c->cred.pid, b->tree_root))
+		audit_note(b->audit, "refused pid=%d uid=%u prog=%s: not in the program's process "
+			   "tree", pid, uid, prog);
+	else if (!b->allow_dumpable && dumpable(c->cred.pid, c->cred.uid))
+		audit_note(b->audit, "refused pid=%d uid=%u prog=%s: dumpable, so any process of uid "
+			   "%u could be asking through it (give fdbroker run FDBROKER_DUMPABLE=1 to "
+			   "allow)", pid, uid, prog, uid);
+	else if (!peer_lives(pidfd))
+		audit_note(b->audit, "refused pid=%d uid=%u prog=%s: gone while it was checked (its "
+			   "pid may be another's now)", pid, uid, prog);
+	else
+		ok = true;
+	if (pidfd >= 0)
+		close(pidfd);
+	return ok;
+}
+
 /* Set up a new connection; -1 if it is refused (already logged). */
 static int client_admit(struct broker *b, struct client *c)
 {
-	char esc[AUDIT_PROG_ESC];
-
 	if (peer_groups(c) < 0) {
 		audit_note(b->audit, "refused a client: no credentials: %s", strerror(errno));
 		return -1;
 	}
 	prog_name(c->cred.pid, c->prog, sizeof(c->prog));
-	if (b->tree_root > 0 && !in_tree(c->cred.pid, b->tree_root)) {
-		audit_note(b->audit,
-			   "refused pid=%d uid=%u prog=%s: not in the program's process tree",
-			   (int)c->cred.pid, (unsigned)c->cred.uid,
-			   audit_escape(c->prog, esc, sizeof(esc)));
+	if (b->tree_root > 0 && !tree_member(b, c))
 		return -1;
-	}
-	if (b->tree_root > 0 && !b->allow_dumpable && dumpable(c->cred.pid, c->cred.uid)) {
-		audit_note(b->audit,
-			   "refused pid=%d uid=%u prog=%s: dumpable, so any process of uid %u could "
-			   "be asking through it (give fdbroker run FDBROKER_DUMPABLE=1 to allow)",
-			   (int)c->cred.pid, (unsigned)c->cred.uid,
-			   audit_escape(c->prog, esc, sizeof(esc)), (unsigned)c->cred.uid);
-		return -1;
-	}
 	c->src.ops = &client_ops;
 	if (loop_add(b, c->fd, &c->src, EPOLLIN) < 0) {
 		audit_note(b->audit, "refused a client: %s", strerror(errno));
