@@ -17,14 +17,25 @@ union cmsg_buf {
 	char buf[CMSG_SPACE(sizeof(int) * (FDB_FDS_MAX + 1))];
 };
 
-void fdpass_close_all(const int *fds, size_t n)
+/* Each descriptor of fds that is one (>= 0) to dispose; errno is kept. */
+static void dispose_all(const int *fds, size_t n, void (*dispose)(int fd))
 {
 	int saved = errno;
 
 	for (size_t i = 0; i < n; i++)
 		if (fds[i] >= 0)
-			close(fds[i]);
+			dispose(fds[i]);
 	errno = saved;
+}
+
+static void close_one(int fd)
+{
+	close(fd);
+}
+
+void fdpass_close_all(const int *fds, size_t n)
+{
+	dispose_all(fds, n, close_one);
 }
 
 ssize_t fdpass_send(int sock, const void *buf, size_t len, const int *fds, size_t nfds,
@@ -73,11 +84,6 @@ union cmsg_all {
 	char buf[CMSG_SPACE(sizeof(int) * SCM_FDS_ALL)];
 };
 
-static void close_one(int fd)
-{
-	close(fd);
-}
-
 /* Every SCM_RIGHTS descriptor in msg: the first max into got, the rest to dispose; count all. */
 static int collect_fds(struct msghdr *msg, int *got, size_t max, size_t *count,
 		       void (*dispose)(int fd))
@@ -105,12 +111,6 @@ static int collect_fds(struct msghdr *msg, int *got, size_t max, size_t *count,
 		}
 	}
 	return bad;
-}
-
-static void dispose_all(const int *fds, size_t n, void (*dispose)(int fd))
-{
-	for (size_t i = 0; i < n; i++)
-		dispose(fds[i]);
 }
 
 /* fdpass_recv and fdpass_recv_from: control, its size, and what closes a descriptor not returned */

@@ -11,15 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 
 struct proc_entry {
 	pid_t pid, ppid;
@@ -111,14 +103,14 @@ static void mark_tree(struct proc_entry *v, long n, pid_t root)
  */
 static int signal_one(const struct proc_entry *v, long n, pid_t pid, int sig)
 {
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0), rc = 0;
+	int pfd = proc_pidfd_open(pid, 0), rc = 0;
 	pid_t ppid;
 	bool live;
 
 	if (pfd < 0)
 		return 0; /* gone already */
 	if (read_stat(pid, &ppid, &live) == 0 && live && is_member(v, n, ppid) &&
-	    syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) == 0)
+	    proc_pidfd_signal(pfd, sig) == 0)
 		rc = 1;
 	close(pfd);
 	return rc;

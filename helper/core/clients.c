@@ -21,15 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-
-#ifndef SO_PEERPIDFD
-#define SO_PEERPIDFD 77 /* Linux 6.5 */
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 
 /* Most connections taken in one wake-up (accept_clients). */
 #define ACCEPT_BURST 32
@@ -192,18 +184,17 @@ static const struct evsrc_ops client_ops = {
  */
 static int peer_pidfd(int fd)
 {
-	int pidfd = -1;
-	socklen_t len = sizeof(pidfd);
+	int pidfd = proc_peer_pidfd(fd);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0)
+	if (pidfd >= 0)
 		return pidfd;
-	return errno == ENOPROTOOPT ? -1 : -2;
+	return pidfd == -ENOPROTOOPT ? -1 : -2;
 }
 
 /* Is the process of pidfd still there (-1: no pidfd, so it cannot be told)? */
 static bool peer_lives(int pidfd)
 {
-	return pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
+	return pidfd < 0 || proc_pidfd_signal(pidfd, 0) == 0;
 }
 
 /*

@@ -21,6 +21,7 @@
 #include "front/notif.h"
 #include "front/reader.h"
 #include "audit/audit.h"
+#include "sys/proc.h"
 
 #include "syscalls.h"
 #include "wire.h"
@@ -59,10 +60,6 @@
 #define SC_COLLECT_MAX 64
 /* How long the broker's close waits for readers to end */
 #define SC_SHUT_MS 200
-
-#ifndef SO_PEERPIDFD
-#define SO_PEERPIDFD 77
-#endif
 
 /* Workers for the reads: enough for stalls of a few trees, each one's stack mostly idle. */
 #define SC_WORKERS 16
@@ -815,15 +812,15 @@ int seccomp_admit(struct broker *b, struct client *c)
 {
 	char what[96];
 	int pidfd;
-	socklen_t len = sizeof(pidfd);
 
 	if (!b->supervise)
 		return EPERM;
 	if (c->admitted)
 		return 0;
 	/* no proof without it: refused now, while the program may still run unfiltered */
-	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0)
-		return errno == ENOPROTOOPT ? EOPNOTSUPP : errno;
+	pidfd = proc_peer_pidfd(c->fd);
+	if (pidfd < 0)
+		return pidfd == -ENOPROTOOPT ? EOPNOTSUPP : -pidfd;
 	close(pidfd);
 	if (b->shares.trees >= b->limits.trees)
 		snprintf(what, sizeof(what), "%u supervised trees in all (--max-trees)",
@@ -863,13 +860,12 @@ static bool is_listener(int fd)
  */
 static int owner_task(const struct client *c)
 {
-	int pidfd, dir;
-	socklen_t len = sizeof(pidfd);
+	int pidfd = proc_peer_pidfd(c->fd), dir;
 	char path[40];
 	struct pollfd p;
 
-	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0)
-		return errno == ENOPROTOOPT ? -EOPNOTSUPP : -errno;
+	if (pidfd < 0)
+		return pidfd == -ENOPROTOOPT ? -EOPNOTSUPP : pidfd;
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)c->cred.pid);
 	dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	p = (struct pollfd){ .fd = pidfd, .events = POLLIN };

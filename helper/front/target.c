@@ -10,6 +10,7 @@
  * Error convention: a negative errno, as in target.h; nothing prints.
  */
 #include "front/target.h"
+#include "sys/proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -342,19 +343,19 @@ void target_cred_free(struct target_cred *c)
  */
 int target_pidfd(pid_t tid, pid_t tgid)
 {
-	int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	int fd = proc_pidfd_open(tid, PIDFD_THREAD);
 
 	/*
 	 * Before 6.9 only the thread group's pidfd exists, and pidfd_getfd
 	 * through it reads the leader's table, which another thread may have
 	 * left (unshare(CLONE_FILES)): only the leader's own call may use it.
 	 */
-	if (fd < 0 && errno == EINVAL) {
+	if (fd == -EINVAL) {
 		if (tid != tgid)
 			return -ENOSYS;
-		fd = (int)syscall(SYS_pidfd_open, tgid, 0);
+		fd = proc_pidfd_open(tgid, 0);
 	}
-	return fd < 0 ? -errno : fd;
+	return fd;
 }
 
 int target_getfd(int pidfd, int fd)

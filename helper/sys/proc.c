@@ -1,10 +1,23 @@
 /* What /proc says of a process; see proc.h. */
 #include "sys/proc.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
 
 int proc_stat(pid_t pid, pid_t *ppid, char *state)
 {
@@ -27,4 +40,24 @@ int proc_stat(pid_t pid, pid_t *ppid, char *state)
 		return -1;
 	*ppid = (pid_t)ppid_i;
 	return 0;
+}
+
+int proc_pidfd_open(pid_t pid, unsigned int flags)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, flags);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int proc_peer_pidfd(int fd)
+{
+	int pidfd = -1;
+	socklen_t len = sizeof(pidfd);
+
+	return getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0 ? -errno : pidfd;
+}
+
+int proc_pidfd_signal(int pidfd, int sig)
+{
+	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
 }

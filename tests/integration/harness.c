@@ -438,6 +438,56 @@ pid_t h_broker_spawn(const char *user, const char *policy, char *const argv[],
 	return pid;
 }
 
+void h_gated_start(struct gated_run *g)
+{
+	char script[800];
+
+	snprintf(g->gate, sizeof(g->gate), "%s", h_path("gate"));
+	cr_assert_eq(mkfifo(g->gate, 0666), 0);
+	cr_assert_eq(chmod(g->gate, 0666), 0); /* past the umask: nobody reads it */
+	snprintf(script, sizeof(script), "echo \"$FDBROKER_SOCKET\"; read go < %s", g->gate);
+	g->broker = h_broker_spawn("nobody", NULL, (char *[]){ "sh", "-c", script, NULL }, NULL,
+				   &g->out);
+	cr_assert_not_null(fgets(g->sock, sizeof(g->sock), g->out), "the program said nothing");
+	g->sock[strcspn(g->sock, "\n")] = '\0';
+	cr_assert(g->sock[0] == '/', "socket '%s'", g->sock);
+}
+
+int h_gated_release(struct gated_run *g)
+{
+	FILE *f = fopen(g->gate, "w");
+	int status;
+
+	cr_assert_not_null(f, "%s: %s", g->gate, strerror(errno));
+	fputs("go\n", f);
+	fclose(f);
+	cr_assert_eq(waitpid(g->broker, &status, 0), g->broker);
+	g->broker = 0;
+	fclose(g->out);
+	g->out = NULL;
+	return status;
+}
+
+void h_gated_stop(struct gated_run *g)
+{
+	int f;
+
+	if (g->broker <= 0)
+		return;
+	kill(g->broker, SIGCONT);
+	f = open(g->gate, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (f >= 0) {
+		(void)!write(f, "go\n", 3); /* the program exits, and with it the tree */
+		close(f);
+	}
+	kill(g->broker, SIGKILL);
+	waitpid(g->broker, NULL, 0);
+	g->broker = 0;
+	if (g->out)
+		fclose(g->out);
+	g->out = NULL;
+}
+
 bool h_has_line(const char *text, const char *line)
 {
 	size_t len = strlen(line);

@@ -97,6 +97,24 @@ struct result h_broker_run_env(const char *user, const char *policy, char *const
 pid_t h_broker_spawn(const char *user, const char *policy, char *const argv[],
 		     char *const env[], FILE **out);
 
+/*
+ * fdbroker run -u nobody of a program that prints its FDBROKER_SOCKET and
+ * then waits on a FIFO (the gate): for tests that act on the broker while
+ * its program runs.  Keep it static, so the suite's .fini can stop it.
+ */
+struct gated_run {
+	pid_t broker;    /* 0 once reaped */
+	FILE *out;       /* the program's stdout */
+	char gate[700];  /* the FIFO */
+	char sock[600];  /* the broker's socket, absolute */
+};
+/* Start it; asserts the program said its socket. */
+void h_gated_start(struct gated_run *g);
+/* Open the gate, so the program ends, and reap the broker; its wait status. */
+int h_gated_release(struct gated_run *g);
+/* A suite's .fini: a broker left by a failed test continued, the gate opened, killed, reaped. */
+void h_gated_stop(struct gated_run *g);
+
 /* The whole of a file (a busy audit log may be megabytes), malloc'd; "" if absent. */
 char *h_slurp(const char *path);
 /* The same, but the file must be there (asserts it opens). */

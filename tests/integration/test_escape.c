@@ -24,22 +24,11 @@
 #define NAME "a\rb\x1b" "c[2J"
 #define NAME_ESC "prog=a\\x0db\\x1bc[2J"
 
-static pid_t run_broker;  /* run_tree_...: fdbroker run, stopped by .fini on failure */
-static char run_gate[700]; /* the FIFO its program waits on */
+static struct gated_run run; /* run_tree_...: stopped by .fini on failure */
 
 static void escape_fini(void)
 {
-	if (run_broker > 0) {
-		int g = open(run_gate, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-
-		if (g >= 0) {
-			(void)!write(g, "go\n", 3); /* the program exits, and with it the tree */
-			close(g);
-		}
-		kill(run_broker, SIGKILL);
-		waitpid(run_broker, NULL, 0);
-		run_broker = 0;
-	}
+	h_gated_stop(&run);
 	p_kill_all();
 	h_cleanup();
 }
@@ -129,26 +118,14 @@ Test(escape, serve_decision_and_notes_escape_the_program_name)
 /* Under run: a process of the same user outside the tree, refused with a note. */
 Test(escape, run_tree_refusal_escapes_the_program_name)
 {
-	const char *fifo = h_path("gate");
-	char script[512], sock[600], *log;
-	FILE *out;
+	char *log;
 	struct proc stall;
 	const char *line;
-	int status;
 
-	cr_assert_eq(mkfifo(fifo, 0666), 0);
-	cr_assert_eq(chmod(fifo, 0666), 0);
-	/* the program prints the broker's socket, then waits for the test */
-	snprintf(script, sizeof(script), "echo \"$FDBROKER_SOCKET\"; read go < %s", fifo);
-	snprintf(run_gate, sizeof(run_gate), "%s", fifo);
-	run_broker = h_broker_spawn("nobody", NULL, (char *[]){ "sh", "-c", script, NULL }, NULL,
-				    &out);
-	cr_assert_not_null(fgets(sock, sizeof(sock), out), "the program said nothing");
-	sock[strcspn(sock, "\n")] = '\0';
-	cr_assert(sock[0] == '/', "socket '%s'", sock);
+	h_gated_start(&run);
 	/* rawclient is no descendant of the broker: refused, with its name in the note */
 	p_start(&stall,
-		(char *[]){ (char *)h_rawclient(), "-n", NAME, "-u", "65534", "-g", "65534", sock,
+		(char *[]){ (char *)h_rawclient(), "-n", NAME, "-u", "65534", "-g", "65534", run.sock,
 			    "stall", "silent", NULL },
 		NULL, h_path("stall.err"));
 	line = p_line(&stall, WAIT_MS);
@@ -156,16 +133,7 @@ Test(escape, run_tree_refusal_escapes_the_program_name)
 	cr_assert_eq(wait_for_text(h_path("audit.log"), "not in the program's process tree",
 				   WAIT_MS), 0);
 	p_stop(&stall);
-	{
-		FILE *g = fopen(fifo, "w");
-
-		cr_assert_not_null(g);
-		fputs("go\n", g);
-		fclose(g);
-	}
-	cr_assert_eq(waitpid(run_broker, &status, 0), run_broker);
-	run_broker = 0;
-	fclose(out);
+	h_gated_release(&run);
 	log = h_slurp_must(h_path("audit.log"));
 	no_raw_control(log);
 	cr_assert_eq(h_count_lines(log, NAME_ESC ": not in the program's process tree", "uid=65534"),
