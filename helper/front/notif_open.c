@@ -7,6 +7,7 @@
 #include "core/dispatch.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -67,6 +68,48 @@ static int try_open_fn(void *arg)
 		return -e;
 	}
 	return fd;
+}
+
+/*
+ * Would the program's own open surely fail for want of permission, by the
+ * object's mode bits alone?  Then the try is not needed: its fourteen
+ * system calls (thirteen to take the caller's identity and give it back,
+ * and its open) become three (B8 of make bench).  Only where nothing but
+ * those bits can decide: an existing regular file, opened without O_CREAT
+ * or O_PATH, by a thread with neither CAP_DAC_OVERRIDE nor
+ * CAP_DAC_READ_SEARCH in effect.  Its owner, if that is the thread's
+ * file-system uid, is judged by the owner bits; anyone else by the group
+ * bits and the other bits together, which leaves the thread's groups and
+ * any ACL out of it (with an ACL, the group bits are its mask, the most a
+ * named user or group is given).  The file is the one the try would meet:
+ * the same walk from the same place.  An LSM or the rest of the walk can
+ * only refuse more.  false: the try decides.
+ */
+static bool surely_denied(const struct notif *n, const struct try_open *t)
+{
+	const uint64_t dac = 1ULL << CAP_DAC_OVERRIDE | 1ULL << CAP_DAC_READ_SEARCH;
+	unsigned acc = t->flags & O_ACCMODE, want = 0;
+	struct stat st;
+	int fd, rc;
+
+	if ((t->flags & (O_CREAT | O_PATH)) || acc == O_ACCMODE || (n->cred.capeff & dac))
+		return false;
+	if (acc != O_WRONLY)
+		want |= S_IROTH;
+	if (acc != O_RDONLY || (t->flags & O_TRUNC)) /* O_TRUNC asks for write (build_open_flags) */
+		want |= S_IWOTH;
+	fd = openat2_fd(t->dirfd, t->path,
+			O_PATH | O_CLOEXEC | (t->flags & (O_NOFOLLOW | O_DIRECTORY)), 0,
+			RESOLVE_NO_MAGICLINKS);
+	if (fd < 0)
+		return false;
+	rc = fstat(fd, &st);
+	close(fd);
+	if (rc < 0 || !S_ISREG(st.st_mode))
+		return false;
+	if (st.st_uid == n->cred.fsuid)
+		return ((st.st_mode >> 6) & want) != want;
+	return ((st.st_mode >> 3) & want) != want && (st.st_mode & want) != want;
 }
 
 /*
@@ -155,7 +198,7 @@ bool decide_open(struct broker *b, struct notif *n, const struct args *a)
 	id = caller_id(n, flags & O_CREAT ? CALLER_CREATES : CALLER_FS);
 	t = (struct try_open){ .dirfd = n->fds.dirfd >= 0 ? n->fds.dirfd : AT_FDCWD,
 			       .path = n->path, .flags = flags, .mode = mode };
-	fd = as_caller(&id, try_open_fn, &t);
+	fd = surely_denied(n, &t) ? -EACCES : as_caller(&id, try_open_fn, &t);
 	if (fd >= 0)
 		return give_own(n, fd, &t, flags);
 	if (fd != -EACCES && fd != -EPERM)

@@ -12,6 +12,7 @@
 #include "front/target.h"
 #include "sys/proc.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
@@ -244,6 +245,18 @@ static const char *parse_u32s(const char *v, int base, unsigned *out, size_t n)
 	return v;
 }
 
+/* CapEff: sixteen hex digits, then the newline */
+static int parse_caps(const char *v, uint64_t *out)
+{
+	char *end;
+
+	if (!isxdigit((unsigned char)*v))
+		return -EPROTO;
+	errno = 0;
+	*out = strtoull(v, &end, 16);
+	return errno || *end != '\n' ? -EPROTO : 0;
+}
+
 /* Groups: "G G G \n" (a trailing blank; "Groups:\t \n" when there are none) */
 static int parse_groups(const char *v, struct target_cred *c)
 {
@@ -289,12 +302,14 @@ static int status_parse(const char *s, struct target_cred *c)
 	const char *tgid = status_field(s, "Tgid:"), *uid = status_field(s, "Uid:");
 	const char *gid = status_field(s, "Gid:"), *groups = status_field(s, "Groups:");
 	const char *umask = status_field(s, "Umask:"), *name = status_field(s, "Name:");
+	const char *capeff = status_field(s, "CapEff:");
 	unsigned u[4], g[4], t, m;
 
 	/* Umask: since 4.7, like the rest older than anything fdbroker runs on */
-	if (!tgid || !uid || !gid || !groups || !umask || !name ||
+	if (!tgid || !uid || !gid || !groups || !umask || !name || !capeff ||
 	    !parse_u32s(tgid, 10, &t, 1) || !parse_u32s(uid, 10, u, 4) ||
-	    !parse_u32s(gid, 10, g, 4) || !parse_u32s(umask, 8, &m, 1))
+	    !parse_u32s(gid, 10, g, 4) || !parse_u32s(umask, 8, &m, 1) ||
+	    parse_caps(capeff, &c->capeff) < 0)
 		return -EPROTO;
 	c->tgid = (pid_t)t;
 	/* real, effective, saved, fs */

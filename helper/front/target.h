@@ -48,6 +48,7 @@ struct target_cred {
 	gid_t *groups; /* malloc'ed (NULL when ngroups is 0): target_cred_free */
 	size_t ngroups;
 	mode_t umask;
+	uint64_t capeff; /* CapEff: the capabilities in effect, in its user namespace */
 	char comm[17]; /* Name:, as the kernel escapes it there */
 };
 

@@ -11,6 +11,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/audit.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
@@ -230,6 +231,16 @@ Test(target, gone_is_esrch)
 
 /* ---- credentials ---- */
 
+/* This thread's effective capabilities, as capget(2) gives them. */
+static uint64_t caps_in_effect(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	cr_assert_eq(syscall(SYS_capget, &h, d), 0);
+	return d[0].effective | (uint64_t)d[1].effective << 32;
+}
+
 Test(target, cred_of_self)
 {
 	static gid_t groups[NGROUPS_MAX];
@@ -251,6 +262,7 @@ Test(target, cred_of_self)
 	cr_assert_eq(cr.fsgid, getegid());
 	cr_assert_eq(cr.umask, 027);
 	cr_assert_str_eq(cr.comm, name);
+	cr_assert_eq(cr.capeff, caps_in_effect());
 	cr_assert_eq(cr.ngroups, (size_t)n);
 	for (int i = 0; i < n; i++)
 		cr_assert_eq(cr.groups[i], groups[i]);
@@ -338,6 +350,7 @@ Test(target, cred_of_a_child_that_changed_its_ids)
 	cr_assert_eq(cr.rgid, 1111);
 	cr_assert_eq(cr.egid, 2222);
 	cr_assert_eq(cr.fsgid, 3333);
+	cr_assert_eq(cr.capeff, 0, "its uids left 0: the kernel cleared its effective set");
 	cr_assert_eq(cr.ngroups, 2);
 	cr_assert_eq(cr.groups[0], 1234);
 	cr_assert_eq(cr.groups[1], 5678);
