@@ -125,13 +125,9 @@ static int sock_job(const struct notif *n, bool try, struct sockaddr_storage *na
 		free(s);
 		return rc;
 	}
-	rc = sockjob_run(&s->job);
-	if (rc == -ETIMEDOUT)
-		return -EBUSY; /* the job is its thread's */
-	if (rc < 0) {
-		sock_job_release(&s->job);
-		return rc == -EAGAIN ? -EBUSY : rc;
-	}
+	rc = sockjob_call(&s->job);
+	if (rc < 0)
+		return rc;
 	rc = s->rc;
 	if (!try && rc == 0) {
 		memcpy(name, &s->sa, s->salen);

@@ -5,10 +5,13 @@
 #include "front/notif_call.h"
 #include "audit/audit.h"
 #include "core/dispatch.h"
+#include "sys/sockjob.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -68,6 +71,85 @@ static int try_open_fn(void *arg)
 		return -e;
 	}
 	return fd;
+}
+
+/*
+ * A try that may wait for an inode's lock: an O_CREAT takes its
+ * directory's, an O_TRUNC its file's, and a program can hold either
+ * (grant/open_job.h).  On a sockjob thread of its own (once: it took the
+ * caller's identity), with copies of all it needs; that thread has its own
+ * umask (unshare CLONE_FS), so the caller's changes nobody else's.
+ * -EBUSY: the lock was not had in time (or too many of the uid's jobs are
+ * stuck): the call goes on to the kernel, whose own call then waits in the
+ * program's thread, not in the broker's.  A job left to its thread closes
+ * what it opened; a file it created stays, the program's own, made with its
+ * identity and umask as the kernel's call would have made it.
+ */
+struct try_job {
+	struct sockjob job;
+	struct try_open t;
+	char path[PATH_MAX];
+	struct as_caller_id id;
+	gid_t *groups; /* id's, the job's own */
+	int fd;        /* the try's: a descriptor or -errno */
+};
+
+static void try_job_fn(struct sockjob *j)
+{
+	struct try_job *tj = (struct try_job *)j;
+
+	if (sockjob_left(j))
+		return;
+	tj->fd = unshare(CLONE_FS) < 0 ? -errno : as_caller(&tj->id, try_open_fn, &tj->t);
+}
+
+static void try_job_release(struct sockjob *j)
+{
+	struct try_job *tj = (struct try_job *)j;
+
+	if (tj->fd >= 0)
+		close(tj->fd);
+	if (tj->t.dirfd >= 0)
+		close(tj->t.dirfd);
+	free(tj->groups);
+	free(tj);
+}
+
+/* try_open_fn(t) as id off the loop: its result, t->created set; -EBUSY as above. */
+static int try_off_loop(const struct notif *n, const struct as_caller_id *id, struct try_open *t)
+{
+	struct try_job *tj = calloc(1, sizeof(*tj));
+	int rc;
+
+	if (!tj)
+		return -ENOMEM;
+	*tj = (struct try_job){ .job = { .fn = try_job_fn, .release = try_job_release,
+					 .uid = n->cred.fsuid, .once = true },
+				.t = *t, .id = *id, .fd = -EBUSY };
+	tj->t.dirfd = -1;
+	snprintf(tj->path, sizeof(tj->path), "%s", t->path);
+	tj->t.path = tj->path;
+	if (id->ngroups && !(tj->groups = malloc(id->ngroups * sizeof(gid_t)))) {
+		free(tj);
+		return -ENOMEM;
+	}
+	if (tj->groups)
+		memcpy(tj->groups, id->groups, id->ngroups * sizeof(gid_t));
+	tj->id.groups = tj->groups;
+	tj->t.dirfd = t->dirfd == AT_FDCWD ? AT_FDCWD : fcntl(t->dirfd, F_DUPFD_CLOEXEC, 3);
+	if (tj->t.dirfd == -1) {
+		rc = -errno;
+		try_job_release(&tj->job);
+		return rc;
+	}
+	rc = sockjob_call(&tj->job);
+	if (rc < 0)
+		return rc;
+	rc = tj->fd;
+	t->created = tj->t.created;
+	tj->fd = -1; /* the caller's now */
+	try_job_release(&tj->job);
+	return rc;
 }
 
 /*
@@ -198,7 +280,14 @@ bool decide_open(struct broker *b, struct notif *n, const struct args *a)
 	id = caller_id(n, flags & O_CREAT ? CALLER_CREATES : CALLER_FS);
 	t = (struct try_open){ .dirfd = n->fds.dirfd >= 0 ? n->fds.dirfd : AT_FDCWD,
 			       .path = n->path, .flags = flags, .mode = mode };
-	fd = surely_denied(n, &t) ? -EACCES : as_caller(&id, try_open_fn, &t);
+	if (surely_denied(n, &t))
+		fd = -EACCES;
+	else if (flags & (O_CREAT | O_TRUNC))
+		fd = try_off_loop(n, &id, &t);
+	else
+		fd = as_caller(&id, try_open_fn, &t);
+	if (fd == -EBUSY)
+		return kernel(n, "an inode's lock is held: the kernel answers");
 	if (fd >= 0)
 		return give_own(n, fd, &t, flags);
 	if (fd != -EACCES && fd != -EPERM)

@@ -49,10 +49,14 @@
  * is cleared afterwards unless the program asked for it.  The O_PATH walks
  * open nothing, so no FIFO, device or lease can make them wait (a file
  * system whose lookups stall, a hung FUSE or NFS mount of the broker's own
- * namespace, still can).
+ * namespace, still can).  A creation waits for its directory's lock and an
+ * O_TRUNC for its file's, which a program can hold: both run off the loop,
+ * with a deadline (open_job.h), and the short road leaves O_TRUNC to the
+ * long one.
  */
 #include "grant/open.h"
 #include "grant/mounts.h"
+#include "grant/open_job.h"
 #include "grant/path.h"
 #include "policy/str.h"
 
@@ -278,6 +282,19 @@ static void open_existing(const struct policy *p, const struct subject *s,
 		out->err = ELOOP;
 		return;
 	}
+	/* a truncation waits for the file's lock, which a program can hold: off the loop */
+	if (S_ISREG(st.st_mode) && (req->flags & O_TRUNC)) {
+		fd = open_job_reopen(opath, open_broker_flags(req->flags), s->uid);
+		if (fd == -EBUSY) {
+			refuse(out, "file-busy");
+			return;
+		}
+		if (fd < 0)
+			out->err = -fd;
+		else
+			open_hand_over(fd, req->flags, out);
+		return;
+	}
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", opath);
 	fd = open(proc, open_broker_flags(req->flags));
 	if (fd < 0)
@@ -299,6 +316,9 @@ static bool open_direct(const struct policy *p, const struct subject *s,
 	};
 	long fd;
 
+	/* a truncation waits for the file's lock: the long road opens it off the loop */
+	if (req->flags & O_TRUNC)
+		return false;
 	if (!allowed(p, s, req->path, rights, out))
 		return false; /* a symlink may still lead somewhere allowed */
 	fd = syscall(SYS_openat2, AT_FDCWD, req->path, &how, sizeof(how));
@@ -372,26 +392,20 @@ static int create_new(const struct policy *p, const struct subject *s,
 	}
 	/* from here on the canonical name is allowed: its errors are the program's */
 	rule = out->rule;
-	fd = openat(pfd, base, open_broker_flags(req->flags) | O_CREAT | O_EXCL | O_NOFOLLOW,
-		    create_mode(rule, req->mode));
-	if (fd < 0) {
-		int e = errno;
-
-		close(pfd);
-		if (e == EEXIST && !(req->flags & O_EXCL))
-			return 1;
-		out->err = e;
-		return 0;
-	}
-	/* the program's file, unless the rule keeps it root's */
-	if (!rule->u.open.owner_root && fchown(fd, s->uid, s->gid) < 0) {
-		out->err = errno;
-		unlinkat(pfd, base, 0);
-		close(fd);
-		close(pfd);
-		return 0;
-	}
+	/* the program's file, unless the rule keeps it root's; made off the loop (open_job.h) */
+	fd = open_job_create(pfd, base, open_broker_flags(req->flags), create_mode(rule, req->mode),
+			     !rule->u.open.owner_root, s->uid, s->gid);
 	close(pfd);
+	if (fd == -EBUSY) {
+		refuse(out, "directory-busy");
+		return 0;
+	}
+	if (fd < 0) {
+		if (fd == -EEXIST && !(req->flags & O_EXCL))
+			return 1;
+		out->err = -fd;
+		return 0;
+	}
 	out->created = true;
 	open_hand_over(fd, req->flags, out);
 	return 0;

@@ -181,6 +181,19 @@ int sockjob_run(struct sockjob *j)
 	return -ETIMEDOUT;
 }
 
+int sockjob_call(struct sockjob *j)
+{
+	int rc = sockjob_run(j);
+
+	if (rc == -ETIMEDOUT)
+		return -EBUSY; /* the job is its thread's */
+	if (rc < 0) {
+		j->release(j);
+		return rc == -EAGAIN ? -EBUSY : rc;
+	}
+	return 0;
+}
+
 bool sockjob_left(struct sockjob *j)
 {
 	bool left;

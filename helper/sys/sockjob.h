@@ -55,6 +55,14 @@ struct sockjob {
  */
 int sockjob_run(struct sockjob *j);
 
+/*
+ * sockjob_run for a caller that takes both kinds of refusal alike: 0, it
+ * ran and j is the caller's again; -EBUSY, j was left to its thread, or
+ * was not run for the stuck counts (then released here); another -errno,
+ * no thread could be made (released here).  After an error j is gone.
+ */
+int sockjob_call(struct sockjob *j);
+
 /* Has the caller left j to its thread?  (fn may skip what no one waits for.) */
 bool sockjob_left(struct sockjob *j);
 

@@ -18,6 +18,10 @@
  *                           "err ENAME" (first refusal) or "bad WHAT"
  *   dirfd DIR REL N         N opens of REL relative to a dirfd on DIR, sent
  *                           along: "ok N" / "err ENAME" / "bad WHAT"
+ *   create PATH             one open of PATH asking O_WRONLY|O_CREAT (0644),
+ *                           with no try of its own first: "ok" / "err ENAME"
+ *                           / "bad WHAT"
+ *   truncate PATH           the same asking O_WRONLY|O_TRUNC
  *   spoof MODE PATH         one open of PATH with SCM_CREDENTIALS claiming
  *                           MODE (uid0, pid1, pid=N); prints "sendmsg ENAME"
  *                           if the kernel refuses the claim, then the outcome
@@ -567,6 +571,53 @@ static int cmd_open(char **av)
 	return open_loop(NULL, av[0], atoi(av[1]));
 }
 
+/* One open of path with flags (mode 0644): "ok" or "err ENAME". */
+static int open_once(const char *path, uint32_t flags)
+{
+	unsigned char req[FDB_MSG_MAX];
+	struct fdb_open_req r = { .flags = flags, .mode = 0644, .path = path };
+	size_t len = encoded(wire_encode_open(req, FDB_MSG_MAX, 7, &r));
+	int s = connect_broker(), status, fd;
+
+	if (send_raw(s, req, len, NULL, 0, NULL) != (ssize_t)len) {
+		printf("bad send %s\n", ename(errno));
+		return 1;
+	}
+	switch (await(s, &status, &fd)) {
+	case O_DROP:
+		printf("bad dropped\n");
+		return 1;
+	case O_TIMEOUT:
+		printf("bad timeout\n");
+		return 1;
+	case O_REPLY:
+		break;
+	}
+	if (status) {
+		printf("err %s\n", ename(status));
+		return 0;
+	}
+	if (fd < 0) {
+		printf("bad no descriptor\n");
+		return 1;
+	}
+	close(fd);
+	printf("ok\n");
+	return 0;
+}
+
+/* create PATH */
+static int cmd_create(char **av)
+{
+	return open_once(av[0], O_WRONLY | O_CREAT);
+}
+
+/* truncate PATH */
+static int cmd_truncate(char **av)
+{
+	return open_once(av[0], O_WRONLY | O_TRUNC);
+}
+
 /* dirfd DIR REL N */
 static int cmd_dirfd(char **av)
 {
@@ -879,6 +930,7 @@ int main(int argc, char **argv)
 		{ "die", 3, cmd_die },         { "stall", 1, cmd_stall },
 		{ "listeners", 3, cmd_listeners }, { "hold", 2, cmd_hold },
 		{ "noread", 2, cmd_noread },   { "linger", 2, cmd_linger },
+		{ "create", 1, cmd_create },   { "truncate", 1, cmd_truncate },
 	};
 	long uid = -1, gid = -1;
 	bool keep = false;

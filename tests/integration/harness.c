@@ -119,6 +119,7 @@ const char *h_handprobe(void) { return build_path("tests/handprobe"); }
 const char *h_statprobe(void) { return build_path("tests/statprobe"); }
 const char *h_credprobe(void) { return build_path("tests/credprobe"); }
 const char *h_mapprobe(void) { return build_path("tests/mapprobe"); }
+const char *h_lockhold(void) { return build_path("tests/lockhold"); }
 
 const char *h_srcfile(const char *dir, const char *name)
 {

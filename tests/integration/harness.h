@@ -59,6 +59,8 @@ const char *h_statprobe(void);
 const char *h_credprobe(void);
 /* build/tests/mapprobe: which of the shim's pages a program maps (tests/bin/mapprobe.c). */
 const char *h_mapprobe(void);
+/* build/tests/lockhold: holds an inode's lock in the kernel (tests/bin/lockhold.c). */
+const char *h_lockhold(void);
 /* The source tree's DIR/NAME (the parent of the build directory): man pages, examples. */
 const char *h_srcfile(const char *dir, const char *name);
 

@@ -137,6 +137,34 @@ Test(sockjob, blocked_jobs_are_left_and_counted)
 	close(fds[1]);
 }
 
+/*
+ * sockjob_call: 0 for a job that ran; -EBUSY for one left to its thread
+ * and for one refused for the stuck counts, which is released at once.
+ */
+Test(sockjob, call_takes_both_refusals_as_busy)
+{
+	int released = 0, fds[2];
+	struct pipe_job *p = pipe_job(-1, 1002, &released);
+
+	cr_assert_eq(sockjob_call(&p->job), 0);
+	cr_assert_eq(p->ran, 1);
+	free(p);
+	cr_assert_eq(pipe(fds), 0);
+	for (int i = 0; i < SOCKJOB_STUCK_PER_UID; i++) {
+		p = pipe_job(fds[0], 1002, &released);
+		cr_assert_eq(sockjob_call(&p->job), -EBUSY);
+	}
+	cr_assert_eq(__atomic_load_n(&released, __ATOMIC_SEQ_CST), 0);
+	p = pipe_job(fds[0], 1002, &released);
+	cr_assert_eq(sockjob_call(&p->job), -EBUSY);
+	cr_assert_eq(__atomic_load_n(&released, __ATOMIC_SEQ_CST), 1, "the refused job is not released");
+	cr_assert_eq(write(fds[1], "xxxx", SOCKJOB_STUCK_PER_UID), SOCKJOB_STUCK_PER_UID);
+	until_none_stuck();
+	cr_expect_eq(__atomic_load_n(&released, __ATOMIC_SEQ_CST), SOCKJOB_STUCK_PER_UID + 1);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 static void *page;
 
 /* A program's thread: setsockopt with its program on the unserved page, the socket's lock held. */

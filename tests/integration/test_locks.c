@@ -1,0 +1,162 @@
+/*
+ * An inode lock a program holds does not hold the broker (grant/open_job.h).
+ * tests/bin/lockhold stops a getdents64 of a directory, or a write to a
+ * file, on a page that faults to a userfaultfd it never answers, the lock
+ * taken, as a hostile program can with a FUSE file system of its own.  A
+ * brokered creation in that directory, or an O_TRUNC of that file, waits
+ * for the lock: the broker refuses it after its deadline (reason=...-busy)
+ * and goes on serving.  Before, its loop waited in the kernel, unkillably,
+ * until the lock was let go.  Once it is, the creation left behind is
+ * taken back: the file is removed.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "served.h"
+#include "spawn.h"
+
+#define WAIT_MS 20000
+
+TestSuite(locks, .fini = p_suite_fini, .timeout = 60);
+
+static struct served srv;
+
+/*
+ * rawclient as nobody: CMD PATH [N], its line.  A client of the wire, not
+ * of the shim: the shim's program would first try the call itself, and wait
+ * in the kernel for the lock before it ever asked the broker.
+ */
+static const char *raw(const char *cmd, const char *path)
+{
+	return served_raw(&srv, "65534", "65534", false,
+			  (char *[]){ (char *)cmd, (char *)path, "1", NULL });
+}
+
+/* lockhold HOW PATH, once it holds the lock. */
+static void hold(struct proc *p, const char *how, const char *path)
+{
+	const char *line;
+
+	p_start(p, (char *[]){ (char *)h_lockhold(), (char *)how, (char *)path, NULL }, NULL,
+		h_path("lockhold.err"));
+	line = p_line(p, WAIT_MS);
+	cr_assert_str_eq(line ? line : "(nothing)", "held");
+}
+
+static void start(const char *rules)
+{
+	served_start(&srv, h_file("policy", rules, 0644), WAIT_MS);
+}
+
+/* Wait (inotify) until name in the directory watched by in is deleted. */
+static void wait_deleted(int in, const char *name)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	long deadline = h_now_ms() + WAIT_MS;
+
+	for (;;) {
+		struct pollfd p = { .fd = in, .events = POLLIN };
+		long left = deadline - h_now_ms();
+		ssize_t n;
+
+		cr_assert(left > 0 && poll(&p, 1, (int)left) == 1, "%s was not removed", name);
+		n = read(in, buf, sizeof(buf));
+		cr_assert_gt(n, 0);
+		for (char *at = buf; at < buf + n;) {
+			struct inotify_event *e = (struct inotify_event *)at;
+
+			if ((e->mask & IN_DELETE) && e->len && !strcmp(e->name, name))
+				return;
+			at += sizeof(*e) + e->len;
+		}
+	}
+}
+
+Test(locks, a_held_directory_lock_refuses_a_creation_and_the_loop_goes_on)
+{
+	const char *dir = h_dir("d", 0755);
+	const char *made = h_path("d/made");
+	const char *other = h_file("d/other", "other\n", 0600);
+	char rules[1024];
+	struct proc holder;
+	struct stat st;
+	int in;
+
+	snprintf(rules, sizeof(rules), "allow user nobody open %s/ read,write,create\n", dir);
+	start(rules);
+	in = inotify_init1(IN_CLOEXEC);
+	cr_assert_geq(in, 0);
+	cr_assert_geq(inotify_add_watch(in, dir, IN_DELETE), 0);
+	hold(&holder, "dir", dir);
+	cr_assert_str_eq(raw("create", made), "err EACCES");
+	h_audit_has("reason=directory-busy");
+	/* the loop was not held: an open in that very directory is served */
+	cr_assert_str_eq(raw("open", other), "ok 1");
+	p_stop(&holder);
+	/* the creation, made when the lock was let go, is taken back */
+	wait_deleted(in, "made");
+	close(in);
+	cr_assert_eq(stat(made, &st), -1);
+	cr_assert_str_eq(raw("create", made), "ok");
+	cr_assert_eq(stat(made, &st), 0);
+	cr_assert_eq(st.st_uid, 65534, "the program's file");
+	cr_assert_eq(served_stop(&srv), 0);
+}
+
+Test(locks, a_held_file_lock_refuses_a_truncation_and_the_loop_goes_on)
+{
+	const char *file = h_file("log", "kept\n", 0600);
+	const char *other = h_file("other", "other\n", 0600);
+	char rules[1024];
+	struct proc holder;
+
+	snprintf(rules, sizeof(rules), "allow user nobody open %s read,write\n"
+		 "allow user nobody open %s read\n", file, other);
+	start(rules);
+	hold(&holder, "write", file);
+	cr_assert_str_eq(raw("truncate", file), "err EACCES");
+	h_audit_has("reason=file-busy");
+	cr_assert_str_eq(raw("open", other), "ok 1");
+	/* without O_TRUNC the same file is opened at once: no lock is taken */
+	cr_assert_str_eq(raw("open", file), "ok 1");
+	p_stop(&holder);
+	cr_assert_str_eq(raw("truncate", file), "ok");
+	cr_assert_eq(served_stop(&srv), 0);
+}
+
+/*
+ * Under seccomp the try as the caller comes before the kernel's own call:
+ * a creation in a directory whose lock is held goes on to the kernel
+ * (FDBROKER_DEBUG says so), and waits there, in the program's thread; once
+ * the lock is let go, the kernel refuses it (nobody may not write there).
+ * Before, the try waited on the broker's loop.
+ */
+Test(locks, a_held_directory_lock_sends_a_seccomp_creation_to_the_kernel)
+{
+	const char *dir = h_dir("d", 0755);
+	char rule[700], sysopen[512], *argv[40] = { "env", "-u", "LD_PRELOAD", "FDBROKER_DEBUG=1" };
+	struct proc holder, prog;
+	const char *line;
+
+	snprintf(rule, sizeof(rule), "open %s/ read,write,create", dir);
+	snprintf(sysopen, sizeof(sysopen), "%s/tests/sysopen", FDB_BUILD_DIR);
+	h_run_argv(argv + 4, 36, "nobody", (char *[]){ "--via", "seccomp", "-a", rule, NULL },
+		   (char *[]){ sysopen, "creat", (char *)h_path("d/made"), "644", "022", NULL });
+	hold(&holder, "dir", dir);
+	p_start(&prog, argv, NULL, h_path("run.err"));
+	cr_assert_eq(wait_for_text(h_path("run.err"), "an inode's lock is held", WAIT_MS), 0,
+		     "%s", h_slurp(h_path("run.err")));
+	p_stop(&holder);
+	line = p_line(&prog, WAIT_MS);
+	cr_assert_str_eq(line ? line : "(nothing)", "err EACCES");
+	cr_assert_eq(p_wait(&prog), 0);
+}
