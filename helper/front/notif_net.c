@@ -11,9 +11,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -56,8 +57,11 @@ static int try_bind_fn(void *arg)
  * thread of the program may hold for good: on a sockjob thread
  * (sys/sockjob.h), with copies of all they need, so that a job left to its
  * thread touches nothing of the notification's.  Its name (for the memo),
- * or the bind as the caller (the umask untouched: it is the process's, and
- * an inet bind makes no file).
+ * or the bind as the caller.  A unix bind as the caller goes there too:
+ * it makes its socket file, which waits for the directory's lock, and a
+ * program can hold that (grant/open_job.h); its job's thread takes the
+ * caller's umask in a working directory and umask of its own (unshare
+ * CLONE_FS), as the umask is otherwise the whole process's.
  */
 struct sock_job {
 	struct sockjob job;
@@ -81,7 +85,11 @@ static void sock_job_fn(struct sockjob *j)
 		return;
 	}
 	/* answered CONTINUE without it: the kernel makes the program's bind itself */
-	if (!sockjob_left(j))
+	if (sockjob_left(j))
+		return;
+	if (s->id.umask != AS_CALLER_UMASK_KEEP && unshare(CLONE_FS) < 0)
+		s->rc = -errno;
+	else
 		s->rc = as_caller(&s->id, try_bind_fn, &t);
 }
 
@@ -95,11 +103,12 @@ static void sock_job_release(struct sockjob *j)
 }
 
 /*
- * One such job: its rc, with the name in *name (and *len) when !try.
- * -EBUSY: a thread of the program holds the socket's lock (or too many of
+ * One such job: its rc, with the name in *name (and *len) when !try.  how:
+ * the caller's identity as caller_id takes it (CALLER_CREATES for a unix
+ * bind).  -EBUSY: a thread of the program holds the lock (or too many of
  * its uid's jobs are stuck); other -errno: no job could run.
  */
-static int sock_job(const struct notif *n, bool try, struct sockaddr_storage *name,
+static int sock_job(const struct notif *n, bool try, unsigned how, struct sockaddr_storage *name,
 		    socklen_t *len)
 {
 	struct sock_job *s = calloc(1, sizeof(*s));
@@ -109,7 +118,7 @@ static int sock_job(const struct notif *n, bool try, struct sockaddr_storage *na
 		return -ENOMEM;
 	*s = (struct sock_job){ .job = { .fn = sock_job_fn, .release = sock_job_release,
 					 .uid = n->cred.fsuid, .once = try },
-				.try = try, .salen = n->salen, .id = caller_id(n, CALLER_FS) };
+				.try = try, .salen = n->salen, .id = caller_id(n, how) };
 	memcpy(&s->sa, &n->sa, n->salen);
 	if (s->id.ngroups && !(s->groups = malloc(s->id.ngroups * sizeof(gid_t)))) {
 		free(s);
@@ -169,7 +178,7 @@ static int bound_before(const struct notif *n)
 	    m->salen != n->salen || memcmp(&m->sa, &n->sa, n->salen) != 0)
 		return 0;
 	if (inet(n))
-		rc = sock_job(n, false, &now, &len);
+		rc = sock_job(n, false, CALLER_FS, &now, &len);
 	else
 		rc = getsockname(n->fds.sock, (struct sockaddr *)&now, &len) < 0 ? -errno : 0;
 	if (rc == -EBUSY)
@@ -192,9 +201,8 @@ bool decide_bind(struct broker *b, struct notif *n)
 {
 	const struct sockaddr_un *un = (const struct sockaddr_un *)&n->sa;
 	struct req r = { .op = REQ_BIND, .who = who_of(n) };
-	struct as_caller_id id = caller_id(n, CALLER_CREATES); /* used by a unix bind alone */
-	struct try_bind t;
 	struct outcome o;
+	bool unix_socket;
 	int rc;
 
 	/* an abstract or relative unix name means what it means in the program's namespaces */
@@ -216,15 +224,12 @@ bool decide_bind(struct broker *b, struct notif *n)
 				      .no_hold = true };
 	if (!dispatch_would(b, &r))
 		return kernel(n, "no rule: the kernel answers");
-	if (inet(n)) {
-		rc = sock_job(n, true, NULL, NULL);
-	} else {
-		/* a unix bind makes a file: the umask switch wants the loop's thread */
-		t = (struct try_bind){ n->fds.sock, (const struct sockaddr *)&n->sa, n->salen };
-		rc = as_caller(&id, try_bind_fn, &t);
-	}
+	/* a unix bind makes a file, with the program's umask */
+	unix_socket = !inet(n);
+	rc = sock_job(n, true, unix_socket ? CALLER_CREATES : CALLER_FS, NULL, NULL);
 	if (rc == -EBUSY)
-		return kernel(n, "its socket's lock is held: the kernel answers");
+		return kernel(n, unix_socket ? "its directory's lock is held: the kernel answers" :
+					       "its socket's lock is held: the kernel answers");
 	if (rc == 0) {
 		bound(n, "the program's own right");
 		return false;

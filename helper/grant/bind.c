@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,16 +285,95 @@ static int bind_inet(const struct policy *p, const struct req *r, const struct r
 	return err;
 }
 
+/*
+ * A unix bind makes its socket file, which waits for its directory's lock,
+ * and a program can hold that (grant/open_job.h): on a sockjob thread of
+ * its own (once), whose working directory and umask are its own (unshare
+ * CLONE_FS), since unix_bind changes both for the call, with copies of all
+ * it needs.  A job left to its thread that binds late removes the socket
+ * file again; the socket stays bound, to no name, and the program, which
+ * was refused, gets EINVAL should it bind it again.
+ */
+struct unix_job {
+	struct sockjob job;
+	int sock; /* the broker's own copy of the program's socket */
+	struct unix_target t;
+	gid_t gid;
+	mode_t umask;
+	int err;   /* unix_bind's: 0 or -errno */
+	bool kept; /* the caller took the result */
+};
+
+static void unix_job_fn(struct sockjob *j)
+{
+	struct unix_job *u = (struct unix_job *)j;
+
+	if (sockjob_left(j))
+		return;
+	u->err = unshare(CLONE_FS) < 0 ? -errno :
+					 unix_bind(u->sock, &u->t, u->job.uid, u->gid, u->umask);
+}
+
+static void unix_job_release(struct sockjob *j)
+{
+	struct unix_job *u = (struct unix_job *)j;
+
+	if (!u->kept && u->err == 0)
+		unlinkat(u->t.dirfd, u->t.base, 0);
+	close(u->sock);
+	unix_target_close(&u->t);
+	free(u);
+}
+
+/* unix_bind off the loop: its result, ut's relative and replaced set; -EBUSY as sockjob_call. */
+static int bind_unix(const struct req *r, struct unix_target *ut)
+{
+	const struct req_bind *q = &r->u.bind;
+	struct unix_job *u = calloc(1, sizeof(*u));
+	int rc;
+
+	if (!u)
+		return -ENOMEM;
+	*u = (struct unix_job){ .job = { .fn = unix_job_fn, .release = unix_job_release,
+					 .uid = r->who.id.uid, .once = true },
+				.t = *ut, .gid = r->who.id.gid, .umask = q->umask, .err = -EBUSY };
+	u->sock = fcntl(q->sock, F_DUPFD_CLOEXEC, 3);
+	u->t.dirfd = fcntl(ut->dirfd, F_DUPFD_CLOEXEC, 3);
+	if (u->sock < 0 || u->t.dirfd < 0) {
+		rc = -errno;
+		if (u->sock >= 0)
+			close(u->sock);
+		unix_target_close(&u->t);
+		free(u);
+		return rc;
+	}
+	rc = sockjob_call(&u->job);
+	if (rc < 0)
+		return rc;
+	rc = u->err;
+	ut->relative = u->t.relative;
+	ut->replaced = u->t.replaced;
+	u->kept = true;
+	unix_job_release(&u->job);
+	return rc;
+}
+
 /* The bind itself, as the rule allows: 0 or the program's errno. */
 static int bind_in_place(const struct policy *p, const struct req *r, const struct rule *rule,
 			 struct unix_target *ut, bool inbound_only, struct outcome *o)
 {
-	const struct req_bind *q = &r->u.bind;
 	int err;
 
 	if (o->taught.u.net.proto != PROTO_UNIX)
 		return bind_inet(p, r, rule, inbound_only, o);
-	err = -unix_bind(q->sock, ut, r->who.id.uid, r->who.id.gid, q->umask);
+	err = -bind_unix(r, ut);
+	if (err == EBUSY) {
+		/* a program holds the directory's lock: refused, not waited for */
+		snprintf(o->detail, sizeof(o->detail), "proto=unix reason=directory-busy");
+		o->denied = true;
+		o->teach = false;
+		return EACCES;
+	}
 	snprintf(o->detail, sizeof(o->detail), "proto=unix%s%s", ut->relative ? " name=relative" : "",
 		 ut->replaced ? " stale=replaced" : "");
 	return err;

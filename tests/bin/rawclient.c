@@ -22,6 +22,8 @@
  *                           with no try of its own first: "ok" / "err ENAME"
  *                           / "bad WHAT"
  *   truncate PATH           the same asking O_WRONLY|O_TRUNC
+ *   ubind PATH              one bind of a unix stream socket at PATH:
+ *                           "ok" / "err ENAME" / "bad WHAT"
  *   spoof MODE PATH         one open of PATH with SCM_CREDENTIALS claiming
  *                           MODE (uid0, pid1, pid=N); prints "sendmsg ENAME"
  *                           if the kernel refuses the claim, then the outcome
@@ -571,15 +573,12 @@ static int cmd_open(char **av)
 	return open_loop(NULL, av[0], atoi(av[1]));
 }
 
-/* One open of path with flags (mode 0644): "ok" or "err ENAME". */
-static int open_once(const char *path, uint32_t flags)
+/* Send one request (with fd, if >= 0) and print its answer: "ok" or "err ENAME". */
+static int ask_once(const unsigned char *req, size_t len, int fd_sent, bool want_fd)
 {
-	unsigned char req[FDB_MSG_MAX];
-	struct fdb_open_req r = { .flags = flags, .mode = 0644, .path = path };
-	size_t len = encoded(wire_encode_open(req, FDB_MSG_MAX, 7, &r));
 	int s = connect_broker(), status, fd;
 
-	if (send_raw(s, req, len, NULL, 0, NULL) != (ssize_t)len) {
+	if (send_raw(s, req, len, &fd_sent, fd_sent >= 0 ? 1 : 0, NULL) != (ssize_t)len) {
 		printf("bad send %s\n", ename(errno));
 		return 1;
 	}
@@ -597,13 +596,36 @@ static int open_once(const char *path, uint32_t flags)
 		printf("err %s\n", ename(status));
 		return 0;
 	}
-	if (fd < 0) {
+	if (want_fd && fd < 0) {
 		printf("bad no descriptor\n");
 		return 1;
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	printf("ok\n");
 	return 0;
+}
+
+/* One open of path with flags (mode 0644). */
+static int open_once(const char *path, uint32_t flags)
+{
+	unsigned char req[FDB_MSG_MAX];
+	struct fdb_open_req r = { .flags = flags, .mode = 0644, .path = path };
+
+	return ask_once(req, encoded(wire_encode_open(req, FDB_MSG_MAX, 7, &r)), -1, true);
+}
+
+/* ubind PATH: one bind of a unix stream socket of ours at PATH (umask 022) */
+static int cmd_ubind(char **av)
+{
+	unsigned char req[FDB_MSG_MAX];
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct fdb_bind_req a = { .umask = 022, .a.len = sizeof(sun) };
+	int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", av[0]);
+	memcpy(a.a.addr, &sun, sizeof(sun));
+	return ask_once(req, encoded(wire_encode_bind(req, FDB_MSG_MAX, 7, &a)), sock, false);
 }
 
 /* create PATH */
@@ -931,6 +953,7 @@ int main(int argc, char **argv)
 		{ "listeners", 3, cmd_listeners }, { "hold", 2, cmd_hold },
 		{ "noread", 2, cmd_noread },   { "linger", 2, cmd_linger },
 		{ "create", 1, cmd_create },   { "truncate", 1, cmd_truncate },
+		{ "ubind", 1, cmd_ubind },
 	};
 	long uid = -1, gid = -1;
 	bool keep = false;

@@ -3,11 +3,11 @@
  * tests/bin/lockhold stops a getdents64 of a directory, or a write to a
  * file, on a page that faults to a userfaultfd it never answers, the lock
  * taken, as a hostile program can with a FUSE file system of its own.  A
- * brokered creation in that directory, or an O_TRUNC of that file, waits
- * for the lock: the broker refuses it after its deadline (reason=...-busy)
- * and goes on serving.  Before, its loop waited in the kernel, unkillably,
- * until the lock was let go.  Once it is, the creation left behind is
- * taken back: the file is removed.
+ * brokered creation or unix bind in that directory, or an O_TRUNC of that
+ * file, waits for the lock: the broker refuses it after its deadline
+ * (reason=...-busy) and goes on serving.  Before, its loop waited in the kernel, unkillably,
+ * until the lock was let go.  Once it is, what the left job made is taken
+ * back: the file or socket file is removed.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -81,35 +81,51 @@ static void wait_deleted(int in, const char *name)
 	}
 }
 
-Test(locks, a_held_directory_lock_refuses_a_creation_and_the_loop_goes_on)
+/*
+ * With d's lock held (the broker serving rules): rawclient CMD of d/NAME is
+ * refused with reason=directory-busy, and an open of d/other is served
+ * meanwhile.  Once the lock goes, what the left job made at d/NAME is
+ * removed; CMD of it is then served, and it is the program's: its lstat.
+ */
+static void busy_then_taken_back(const char *rules, const char *cmd, const char *name,
+				 struct stat *made)
 {
-	const char *dir = h_dir("d", 0755);
-	const char *made = h_path("d/made");
-	const char *other = h_file("d/other", "other\n", 0600);
-	char rules[1024];
+	const char *dir = h_path("d");
+	const char *path = h_path(name);
+	const char *other = h_path("d/other");
 	struct proc holder;
-	struct stat st;
 	int in;
 
-	snprintf(rules, sizeof(rules), "allow user nobody open %s/ read,write,create\n", dir);
 	start(rules);
 	in = inotify_init1(IN_CLOEXEC);
 	cr_assert_geq(in, 0);
 	cr_assert_geq(inotify_add_watch(in, dir, IN_DELETE), 0);
 	hold(&holder, "dir", dir);
-	cr_assert_str_eq(raw("create", made), "err EACCES");
+	cr_assert_str_eq(raw(cmd, path), "err EACCES");
 	h_audit_has("reason=directory-busy");
 	/* the loop was not held: an open in that very directory is served */
 	cr_assert_str_eq(raw("open", other), "ok 1");
 	p_stop(&holder);
-	/* the creation, made when the lock was let go, is taken back */
-	wait_deleted(in, "made");
+	/* what was made when the lock was let go is taken back */
+	wait_deleted(in, strrchr(path, '/') + 1);
 	close(in);
-	cr_assert_eq(stat(made, &st), -1);
-	cr_assert_str_eq(raw("create", made), "ok");
-	cr_assert_eq(stat(made, &st), 0);
-	cr_assert_eq(st.st_uid, 65534, "the program's file");
+	cr_assert_eq(lstat(path, made), -1);
+	cr_assert_str_eq(raw(cmd, path), "ok");
+	cr_assert_eq(lstat(path, made), 0);
+	cr_assert_eq(made->st_uid, 65534, "the program's file");
 	cr_assert_eq(served_stop(&srv), 0);
+}
+
+Test(locks, a_held_directory_lock_refuses_a_creation_and_the_loop_goes_on)
+{
+	const char *dir = h_dir("d", 0755);
+	char rules[1024];
+	struct stat st;
+
+	h_file("d/other", "other\n", 0600);
+	snprintf(rules, sizeof(rules), "allow user nobody open %s/ read,write,create\n", dir);
+	busy_then_taken_back(rules, "create", "d/made", &st);
+	cr_assert(S_ISREG(st.st_mode));
 }
 
 Test(locks, a_held_file_lock_refuses_a_truncation_and_the_loop_goes_on)
@@ -134,29 +150,72 @@ Test(locks, a_held_file_lock_refuses_a_truncation_and_the_loop_goes_on)
 }
 
 /*
- * Under seccomp the try as the caller comes before the kernel's own call:
- * a creation in a directory whose lock is held goes on to the kernel
- * (FDBROKER_DEBUG says so), and waits there, in the program's thread; once
- * the lock is let go, the kernel refuses it (nobody may not write there).
+ * Under seccomp the try as the caller comes before the kernel's own call.
+ * With d's lock held, prog (under --via seccomp and rule) makes a call the
+ * try would wait for: it goes on to the kernel (FDBROKER_DEBUG says why),
+ * and waits there, in the program's thread; once the lock is let go the
+ * kernel refuses it (nobody may not write in d), and prog prints want.
  * Before, the try waited on the broker's loop.
  */
+static void seccomp_goes_to_the_kernel(const char *rule, char *const prog[], const char *why,
+				       const char *want)
+{
+	char *argv[40] = { "env", "-u", "LD_PRELOAD", "FDBROKER_DEBUG=1" };
+	struct proc holder, p;
+	const char *line;
+
+	h_run_argv(argv + 4, 36, "nobody", (char *[]){ "--via", "seccomp", "-a", (char *)rule, NULL },
+		   prog);
+	hold(&holder, "dir", h_path("d"));
+	p_start(&p, argv, NULL, h_path("run.err"));
+	cr_assert_eq(wait_for_text(h_path("run.err"), why, WAIT_MS), 0, "%s",
+		     h_slurp(h_path("run.err")));
+	p_stop(&holder);
+	line = p_line(&p, WAIT_MS);
+	cr_assert_str_eq(line ? line : "(nothing)", want);
+	p_wait(&p);
+}
+
 Test(locks, a_held_directory_lock_sends_a_seccomp_creation_to_the_kernel)
 {
 	const char *dir = h_dir("d", 0755);
-	char rule[700], sysopen[512], *argv[40] = { "env", "-u", "LD_PRELOAD", "FDBROKER_DEBUG=1" };
-	struct proc holder, prog;
-	const char *line;
+	char rule[700], sysopen[512];
 
 	snprintf(rule, sizeof(rule), "open %s/ read,write,create", dir);
 	snprintf(sysopen, sizeof(sysopen), "%s/tests/sysopen", FDB_BUILD_DIR);
-	h_run_argv(argv + 4, 36, "nobody", (char *[]){ "--via", "seccomp", "-a", rule, NULL },
-		   (char *[]){ sysopen, "creat", (char *)h_path("d/made"), "644", "022", NULL });
-	hold(&holder, "dir", dir);
-	p_start(&prog, argv, NULL, h_path("run.err"));
-	cr_assert_eq(wait_for_text(h_path("run.err"), "an inode's lock is held", WAIT_MS), 0,
-		     "%s", h_slurp(h_path("run.err")));
-	p_stop(&holder);
-	line = p_line(&prog, WAIT_MS);
-	cr_assert_str_eq(line ? line : "(nothing)", "err EACCES");
-	cr_assert_eq(p_wait(&prog), 0);
+	seccomp_goes_to_the_kernel(rule, (char *[]){ sysopen, "creat", (char *)h_path("d/made"),
+						     "644", "022", NULL },
+				   "an inode's lock is held", "err EACCES");
+}
+
+/*
+ * A unix bind makes its socket file, which waits for the directory's lock:
+ * refused after the deadline (proto=unix reason=directory-busy); the
+ * socket file the job makes once the lock is let go is removed again.
+ */
+Test(locks, a_held_directory_lock_refuses_a_unix_bind_and_the_loop_goes_on)
+{
+	const char *dir = h_dir("d", 0755);
+	const char *other = h_file("d/other", "other\n", 0600);
+	char rules[1024];
+	struct stat st;
+
+	snprintf(rules, sizeof(rules), "allow user nobody bind unix %s/\n"
+		 "allow user nobody open %s read\n", dir, other);
+	busy_then_taken_back(rules, "ubind", "d/sock", &st);
+	cr_assert(S_ISSOCK(st.st_mode), "a socket file");
+	h_audit_has("proto=unix reason=directory-busy");
+}
+
+/* Under seccomp the try as the caller of a unix bind goes on to the kernel the same way. */
+Test(locks, a_held_directory_lock_sends_a_seccomp_unix_bind_to_the_kernel)
+{
+	const char *dir = h_dir("d", 0755);
+	char rule[700], probe[512];
+
+	snprintf(rule, sizeof(rule), "bind unix %s/", dir);
+	snprintf(probe, sizeof(probe), "%s/tests/static/sockprobe", FDB_BUILD_DIR);
+	seccomp_goes_to_the_kernel(rule, (char *[]){ probe, "ubind", (char *)h_path("d/sock"),
+						     NULL },
+				   "its directory's lock is held", "err EACCES bind");
 }

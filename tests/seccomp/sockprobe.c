@@ -8,6 +8,7 @@
  *                        bind with SO_REUSEPORT set first: "ok samefd=1
  *                        reuseport=1 port=PORT" (the descriptor and its
  *                        options are the program's own after the bind)
+ *   sockprobe ubind PATH bind a unix stream socket at PATH: "ok"
  *
  * Failures: "err ENAME CALL".
  */
@@ -19,6 +20,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include "sc.h"
 #include "../bin/icmp.h"
@@ -51,11 +53,26 @@ static int cmd_bind(char **av)
 	return 0;
 }
 
+static int cmd_ubind(char **av)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return fail("socket");
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", av[0]);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		return fail("bind");
+	printf("ok\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
 		{ "icmp", 0, cmd_icmp },
 		{ "bind", 3, cmd_bind },
+		{ "ubind", 1, cmd_ubind },
 	};
 
 	return cmd_run("sockprobe", cmds, CMD_COUNT(cmds), argc, argv);
