@@ -51,7 +51,10 @@ static void open_job_fn(struct sockjob *j)
 	}
 }
 
-/* A job left to its thread: what its call did is taken back, as the program was refused. */
+/*
+ * A job done with: one left to its thread has what its call did taken back,
+ * as the program was refused; one never run (the stuck counts) has nothing.
+ */
 static void open_job_release(struct sockjob *j)
 {
 	struct open_job *o = (struct open_job *)j;
