@@ -38,6 +38,7 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,4 +238,11 @@ int as_caller(const struct as_caller_id *id, int (*fn)(void *arg), void *arg)
 	}
 	back_to_own(&saved);
 	return rc;
+}
+
+int as_caller_own_fs(const struct as_caller_id *id, int (*fn)(void *arg), void *arg)
+{
+	if (id->umask != AS_CALLER_UMASK_KEEP && unshare(CLONE_FS) < 0)
+		return -errno;
+	return as_caller(id, fn, arg);
 }

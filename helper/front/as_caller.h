@@ -9,8 +9,8 @@
  *
  * Only the calling thread changes (raw setresuid, setresgid, setgroups and
  * capset system calls, never glibc's process-wide wrappers), but for the
- * umask, which is the process's: call it only from the thread that creates
- * files (the event loop's), unless the umask is AS_CALLER_UMASK_KEEP.  The broker must hold CAP_SETUID and
+ * umask, which is the process's: with a umask to take, call
+ * as_caller_own_fs from a thread that ends after it, never as_caller.  The broker must hold CAP_SETUID and
  * CAP_SETGID in its permitted set.
  *
  * Error convention: negative errno.
@@ -37,5 +37,12 @@ struct as_caller_id {
  * back the process aborts: nothing may run on with a program's identity.
  */
 int as_caller(const struct as_caller_id *id, int (*fn)(void *arg), void *arg);
+
+/*
+ * as_caller on a thread that ends after it (a sockjob's, once): where id
+ * has a umask to take, the thread's working directory and umask are first
+ * made its own (unshare CLONE_FS), so that no other thread's changes.
+ */
+int as_caller_own_fs(const struct as_caller_id *id, int (*fn)(void *arg), void *arg);
 
 #endif

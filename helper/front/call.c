@@ -9,12 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 int openat2_fd(int dirfd, const char *path, unsigned flags, unsigned mode, uint64_t resolve)
@@ -90,6 +92,25 @@ struct as_caller_id caller_id(const struct notif *n, unsigned how)
 	};
 
 	return id;
+}
+
+int caller_id_keep(struct as_caller_id *id, gid_t **own)
+{
+	*own = NULL;
+	if (id->ngroups && !(*own = malloc(id->ngroups * sizeof(gid_t))))
+		return -ENOMEM;
+	if (*own)
+		memcpy(*own, id->groups, id->ngroups * sizeof(gid_t));
+	id->groups = *own;
+	return 0;
+}
+
+bool unix_path_name(const struct notif *n)
+{
+	const struct sockaddr_un *un = (const struct sockaddr_un *)&n->sa;
+
+	return n->sa.ss_family == AF_UNIX && n->salen > offsetof(struct sockaddr_un, sun_path) &&
+	       un->sun_path[0] == '/';
 }
 
 /* An object of /proc: the broker's /proc/self would stand for the program's. */

@@ -172,14 +172,9 @@ static int take(struct notif *n, int fd)
 /* Does n's call name a file (every call but socket, and but a bind off the unix file names)? */
 static bool names_a_file(const struct notif *n)
 {
-	const struct sockaddr_un *un = (const struct sockaddr_un *)&n->sa;
-
 	if (n->call == SC_SOCKET)
 		return false;
-	if (n->call != SC_BIND)
-		return true;
-	return n->sa.ss_family == AF_UNIX && n->salen > offsetof(struct sockaddr_un, sun_path) &&
-	       un->sun_path[0] == '/';
+	return n->call != SC_BIND || unix_path_name(n);
 }
 
 /* The descriptors the call needs (before the last validation, which covers them). */

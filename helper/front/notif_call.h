@@ -43,6 +43,13 @@ struct req_who who_of(const struct notif *n);
  */
 enum { CALLER_FS = 0, CALLER_REAL = 1, CALLER_CREATES = 2 };
 struct as_caller_id caller_id(const struct notif *n, unsigned how);
+/*
+ * Give id a copy of its groups, in *own (malloc'ed; NULL when there are
+ * none), for a job that may outlive the notification: 0 or -ENOMEM.
+ */
+int caller_id_keep(struct as_caller_id *id, gid_t **own);
+/* Is n's address a unix socket's absolute path name (neither abstract nor relative)? */
+bool unix_path_name(const struct notif *n);
 /* Is fd an object of /proc (or cannot that be told)? */
 bool on_proc(int fd);
 /* openat2 with these flags, mode and RESOLVE_*: fd or -errno. */

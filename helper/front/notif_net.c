@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +59,7 @@ static int try_bind_fn(void *arg)
  * or the bind as the caller.  A unix bind as the caller goes there too:
  * it makes its socket file, which waits for the directory's lock, and a
  * program can hold that (grant/open_job.h); its job's thread takes the
- * caller's umask in a working directory and umask of its own (unshare
- * CLONE_FS), as the umask is otherwise the whole process's.
+ * caller's umask (as_caller_own_fs).
  */
 struct sock_job {
 	struct sockjob job;
@@ -85,12 +83,8 @@ static void sock_job_fn(struct sockjob *j)
 		return;
 	}
 	/* answered CONTINUE without it: the kernel makes the program's bind itself */
-	if (sockjob_left(j))
-		return;
-	if (s->id.umask != AS_CALLER_UMASK_KEEP && unshare(CLONE_FS) < 0)
-		s->rc = -errno;
-	else
-		s->rc = as_caller(&s->id, try_bind_fn, &t);
+	if (!sockjob_left(j))
+		s->rc = as_caller_own_fs(&s->id, try_bind_fn, &t);
 }
 
 static void sock_job_release(struct sockjob *j)
@@ -120,13 +114,10 @@ static int sock_job(const struct notif *n, bool try, unsigned how, struct sockad
 					 .uid = n->cred.fsuid, .once = try },
 				.try = try, .salen = n->salen, .id = caller_id(n, how) };
 	memcpy(&s->sa, &n->sa, n->salen);
-	if (s->id.ngroups && !(s->groups = malloc(s->id.ngroups * sizeof(gid_t)))) {
+	if (caller_id_keep(&s->id, &s->groups) < 0) {
 		free(s);
 		return -ENOMEM;
 	}
-	if (s->groups)
-		memcpy(s->groups, s->id.groups, s->id.ngroups * sizeof(gid_t));
-	s->id.groups = s->groups;
 	s->sock = fcntl(n->fds.sock, F_DUPFD_CLOEXEC, 3);
 	if (s->sock < 0) {
 		rc = -errno;
@@ -199,15 +190,13 @@ static void bound(struct notif *n, const char *what)
 
 bool decide_bind(struct broker *b, struct notif *n)
 {
-	const struct sockaddr_un *un = (const struct sockaddr_un *)&n->sa;
 	struct req r = { .op = REQ_BIND, .who = who_of(n) };
 	struct outcome o;
 	bool unix_socket;
 	int rc;
 
 	/* an abstract or relative unix name means what it means in the program's namespaces */
-	if (n->sa.ss_family == AF_UNIX && (n->salen <= offsetof(struct sockaddr_un, sun_path) ||
-					   un->sun_path[0] != '/'))
+	if (n->sa.ss_family == AF_UNIX && !unix_path_name(n))
 		return kernel(n, "a unix name of its own: the kernel answers");
 	if (n->fds.sock < 0)
 		return kernel(n, "no such socket: the kernel answers");

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,8 +76,8 @@ static int try_open_fn(void *arg)
  * A try that may wait for an inode's lock: an O_CREAT takes its
  * directory's, an O_TRUNC its file's, and a program can hold either
  * (grant/open_job.h).  On a sockjob thread of its own (once: it took the
- * caller's identity), with copies of all it needs; that thread has its own
- * umask (unshare CLONE_FS), so the caller's changes nobody else's.
+ * caller's identity, and its umask: as_caller_own_fs), with copies of all
+ * it needs.
  * -EBUSY: the lock was not had in time (or too many of the uid's jobs are
  * stuck): the call goes on to the kernel, whose own call then waits in the
  * program's thread, not in the broker's.  A job left to its thread closes
@@ -100,7 +99,7 @@ static void try_job_fn(struct sockjob *j)
 
 	if (sockjob_left(j))
 		return;
-	tj->fd = unshare(CLONE_FS) < 0 ? -errno : as_caller(&tj->id, try_open_fn, &tj->t);
+	tj->fd = as_caller_own_fs(&tj->id, try_open_fn, &tj->t);
 }
 
 static void try_job_release(struct sockjob *j)
@@ -129,13 +128,10 @@ static int try_off_loop(const struct notif *n, const struct as_caller_id *id, st
 	tj->t.dirfd = -1;
 	snprintf(tj->path, sizeof(tj->path), "%s", t->path);
 	tj->t.path = tj->path;
-	if (id->ngroups && !(tj->groups = malloc(id->ngroups * sizeof(gid_t)))) {
+	if (caller_id_keep(&tj->id, &tj->groups) < 0) {
 		free(tj);
 		return -ENOMEM;
 	}
-	if (tj->groups)
-		memcpy(tj->groups, id->groups, id->ngroups * sizeof(gid_t));
-	tj->id.groups = tj->groups;
 	tj->t.dirfd = t->dirfd == AT_FDCWD ? AT_FDCWD : fcntl(t->dirfd, F_DUPFD_CLOEXEC, 3);
 	if (tj->t.dirfd == -1) {
 		rc = -errno;

@@ -243,6 +243,17 @@ static int bind_job_result(const struct bind_job *b, struct outcome *o)
 	return rc ? -rc : b->err;
 }
 
+/* A lock the bind waits for is held by a program: refused, not waited for (" reason=WHAT"). */
+static int busy(struct outcome *o, const char *what)
+{
+	size_t at = strlen(o->detail);
+
+	snprintf(o->detail + at, sizeof(o->detail) - at, " reason=%s", what);
+	o->denied = true;
+	o->teach = false;
+	return EACCES;
+}
+
 /* Filter and bind an inet socket, off the loop: 0 or the program's errno. */
 static int bind_inet(const struct policy *p, const struct req *r, const struct rule *rule,
 		     bool inbound_only, struct outcome *o)
@@ -264,22 +275,11 @@ static int bind_inet(const struct policy *p, const struct req *r, const struct r
 	memcpy(&b->sa, q->sa, q->salen);
 	b->salen = q->salen;
 	peers_of(p, r, &o->taught, rule, inbound_only, &b->ps);
-	rc = sockjob_run(&b->job);
-	if (rc == -ETIMEDOUT || rc == -EAGAIN) {
-		/* a thread of the program holds the socket's lock: refused, not waited for */
-		size_t at = strlen(o->detail);
-
-		snprintf(o->detail + at, sizeof(o->detail) - at, " reason=socket-busy");
-		if (rc == -EAGAIN)
-			bind_job_release(&b->job);
-		o->denied = true;
-		o->teach = false;
-		return EACCES;
-	}
-	if (rc < 0) {
-		bind_job_release(&b->job);
+	rc = sockjob_call(&b->job);
+	if (rc == -EBUSY)
+		return busy(o, "socket-busy"); /* a thread of the program holds the socket's lock */
+	if (rc < 0)
 		return -rc;
-	}
 	err = bind_job_result(b, o);
 	bind_job_release(&b->job);
 	return err;
@@ -367,13 +367,8 @@ static int bind_in_place(const struct policy *p, const struct req *r, const stru
 	if (o->taught.u.net.proto != PROTO_UNIX)
 		return bind_inet(p, r, rule, inbound_only, o);
 	err = -bind_unix(r, ut);
-	if (err == EBUSY) {
-		/* a program holds the directory's lock: refused, not waited for */
-		snprintf(o->detail, sizeof(o->detail), "proto=unix reason=directory-busy");
-		o->denied = true;
-		o->teach = false;
-		return EACCES;
-	}
+	if (err == EBUSY)
+		return busy(o, "directory-busy"); /* "proto=unix" is there already */
 	snprintf(o->detail, sizeof(o->detail), "proto=unix%s%s", ut->relative ? " name=relative" : "",
 		 ut->replaced ? " stale=replaced" : "");
 	return err;

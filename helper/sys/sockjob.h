@@ -9,7 +9,9 @@
  * lock held.  The broker's loop must not wait on that.  So such calls run
  * as a job on a sockjob thread; the caller waits at most SOCKJOB_MS and
  * then goes on without them, leaving the job to its thread, which
- * finishes it (and frees it) whenever the kernel lets it.  A uid with
+ * finishes it (and frees it) whenever the kernel lets it.  The calls
+ * that wait for an inode's lock (a creation, an O_TRUNC, a unix bind:
+ * grant/open_job.h) run the same way.  A uid with
  * SOCKJOB_STUCK_PER_UID jobs stuck gets no thread until one comes back,
  * and there are never more than SOCKJOB_STUCK stuck in all: the broker
  * holds at most that many threads for its clients.
