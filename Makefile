@@ -25,7 +25,8 @@ WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 HARDEN = -fstack-protector-strong -D_FORTIFY_SOURCE=2
 BASE_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Icommon $(WARN) $(HARDEN) $(CFLAGS) $(SAN)
 
-COMMON_SRC = common/wire.c common/fdpass.c common/fdname.c common/filter.c common/syscalls.c common/elfinfo.c common/handover.c
+COMMON_SRC = common/wire.c common/statx.c common/fdpass.c common/fdname.c common/filter.c \
+             common/syscalls.c common/elfinfo.c common/handover.c
 # helper/: one folder per part (README, Layout).  HELPER_LIB is what the unit
 # tests link; the commands (cli/) come on top of it in fdbroker.
 POLICY_SRC = $(wildcard helper/policy/*.c)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 
 static void put_u32(unsigned char *p, uint32_t v)
@@ -30,9 +31,9 @@ static void put_hdr(unsigned char *p, uint16_t op, uint32_t len, uint32_t seq)
 	put_u32(p + 12, seq);
 }
 
-/* OPEN and STAT: three u32 and a path filling the record. */
-static int encode_path_req(void *buf, size_t cap, uint16_t op, uint32_t seq, const uint32_t v[3],
-			   const char *path)
+/* OPEN and STAT: n u32 (the last one has_dirfd) and a path filling the record. */
+static int encode_path_req(void *buf, size_t cap, uint16_t op, uint32_t seq, const uint32_t *v,
+			   size_t n, const char *path)
 {
 	unsigned char *p = buf;
 	size_t plen, len;
@@ -44,13 +45,13 @@ static int encode_path_req(void *buf, size_t cap, uint16_t op, uint32_t seq, con
 		return -EINVAL;
 	if (plen >= FDB_PATH_MAX)
 		return -EMSGSIZE;
-	len = FDB_HDR_LEN + 12 + plen + 1;
+	len = FDB_HDR_LEN + 4 * n + plen + 1;
 	if (len > cap || len > FDB_MSG_MAX)
 		return -EMSGSIZE;
 	put_hdr(p, op, (uint32_t)len, seq);
-	for (int i = 0; i < 3; i++)
+	for (size_t i = 0; i < n; i++)
 		put_u32(p + FDB_HDR_LEN + 4 * i, v[i]);
-	memcpy(p + FDB_HDR_LEN + 12, path, plen + 1);
+	memcpy(p + FDB_HDR_LEN + 4 * n, path, plen + 1);
 	return (int)len;
 }
 
@@ -58,26 +59,31 @@ int wire_encode_open(void *buf, size_t cap, uint32_t seq, const struct fdb_open_
 {
 	const uint32_t v[3] = { r->flags, r->mode, r->has_dirfd ? 1 : 0 };
 
-	return encode_path_req(buf, cap, FDB_OP_OPEN, seq, v, r->path);
+	return encode_path_req(buf, cap, FDB_OP_OPEN, seq, v, 3, r->path);
 }
 
 int wire_encode_stat(void *buf, size_t cap, uint32_t seq, const struct fdb_stat_req *r)
 {
-	const uint32_t v[3] = { r->at_flags, r->amode, r->has_dirfd ? 1 : 0 };
+	const uint32_t v[4] = { r->at_flags, r->amode, r->mask, r->has_dirfd ? 1 : 0 };
 
-	return encode_path_req(buf, cap, FDB_OP_STAT, seq, v, r->path);
+	return encode_path_req(buf, cap, FDB_OP_STAT, seq, v, 4, r->path);
 }
 
 int wire_encode_reply(void *buf, size_t cap, uint32_t seq, const struct fdb_reply *r)
 {
 	unsigned char *p = buf;
-	size_t len = FDB_HDR_LEN + 8;
+	bool stx = r->rflags & FDB_REPLY_STATX;
+	size_t len = stx ? FDB_REPLY_MAX : FDB_REPLY_LEN;
 
 	if (len > cap)
 		return -EMSGSIZE;
+	if (stx && r->status != 0)
+		return -EINVAL;
 	put_hdr(p, FDB_OP_REPLY, (uint32_t)len, seq);
 	put_u32(p + FDB_HDR_LEN, (uint32_t)r->status);
 	put_u32(p + FDB_HDR_LEN + 4, r->rflags);
+	if (stx)
+		memcpy(p + FDB_REPLY_LEN, &r->stx, sizeof(r->stx));
 	return (int)len;
 }
 
@@ -108,24 +114,24 @@ int wire_decode_hdr(const void *buf, size_t len, struct fdb_hdr *out)
 	return 0;
 }
 
-/* OPEN and STAT: three u32 (the last one has_dirfd, 0 or 1) and the path. */
-static int decode_path_req(const void *buf, size_t len, uint32_t v[3], const char **out)
+/* OPEN and STAT: n u32 (the last one has_dirfd, 0 or 1) and the path. */
+static int decode_path_req(const void *buf, size_t len, uint32_t *v, size_t n, const char **out)
 {
 	const unsigned char *p = buf;
 	const char *path;
 	size_t plen;
 
-	/* header, three u32, at least one path byte and its NUL */
-	if (len < FDB_HDR_LEN + 12 + 2 || len > FDB_MSG_MAX)
+	/* header, n u32, at least one path byte and its NUL */
+	if (len < FDB_HDR_LEN + 4 * n + 2 || len > FDB_MSG_MAX)
 		return -EBADMSG;
-	for (int i = 0; i < 3; i++)
+	for (size_t i = 0; i < n; i++)
 		v[i] = get_u32(p + FDB_HDR_LEN + 4 * i);
-	if (v[2] > 1)
+	if (v[n - 1] > 1)
 		return -EBADMSG;
-	path = (const char *)p + FDB_HDR_LEN + 12;
-	plen = len - (FDB_HDR_LEN + 12);
-	/* exactly one NUL, and it is the last byte */
-	if (path[plen - 1] != '\0' || strnlen(path, plen) != plen - 1)
+	path = (const char *)p + FDB_HDR_LEN + 4 * n;
+	plen = len - (FDB_HDR_LEN + 4 * n);
+	/* exactly one NUL, and it is the last byte; FDB_PATH_MAX with it at most */
+	if (plen > FDB_PATH_MAX || path[plen - 1] != '\0' || strnlen(path, plen) != plen - 1)
 		return -EBADMSG;
 	*out = path;
 	return 0;
@@ -134,7 +140,7 @@ static int decode_path_req(const void *buf, size_t len, uint32_t v[3], const cha
 int wire_decode_open(const void *buf, size_t len, struct fdb_open_req *out)
 {
 	uint32_t v[3];
-	int rc = decode_path_req(buf, len, v, &out->path);
+	int rc = decode_path_req(buf, len, v, 3, &out->path);
 
 	if (rc < 0)
 		return rc;
@@ -146,16 +152,27 @@ int wire_decode_open(const void *buf, size_t len, struct fdb_open_req *out)
 
 int wire_decode_stat(const void *buf, size_t len, struct fdb_stat_req *out)
 {
-	uint32_t v[3];
-	int rc = decode_path_req(buf, len, v, &out->path);
+	uint32_t v[4];
+	int rc = decode_path_req(buf, len, v, 4, &out->path);
+	bool is_stat;
 
 	if (rc < 0)
 		return rc;
-	if ((v[0] & ~(uint32_t)AT_SYMLINK_NOFOLLOW) || (v[1] != FDB_AMODE_STAT && v[1] > 7))
+	is_stat = v[1] == FDB_AMODE_STAT;
+	if (!is_stat && v[1] > 7)
+		return -EBADMSG;
+	/*
+	 * access: no sync flags, no mask; stat: statx(2)'s sync type (one of
+	 * its two flags at most) and a mask without its reserved bit
+	 */
+	if (v[0] & ~(uint32_t)(AT_SYMLINK_NOFOLLOW | (is_stat ? AT_STATX_SYNC_TYPE : 0)) ||
+	    (v[0] & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE || (!is_stat && v[2]) ||
+	    (v[2] & STATX__RESERVED))
 		return -EBADMSG;
 	out->at_flags = v[0];
 	out->amode = v[1];
-	out->has_dirfd = v[2];
+	out->mask = v[2];
+	out->has_dirfd = v[3];
 	return 0;
 }
 
@@ -163,12 +180,18 @@ int wire_decode_reply(const void *buf, size_t len, struct fdb_reply *out)
 {
 	const unsigned char *p = buf;
 
-	if (len != FDB_HDR_LEN + 8)
+	if (len != FDB_REPLY_LEN && len != FDB_REPLY_MAX)
 		return -EBADMSG;
 	out->status = (int32_t)get_u32(p + FDB_HDR_LEN);
 	out->rflags = get_u32(p + FDB_HDR_LEN + 4);
 	if (out->status < 0 || out->status > 4095)
 		return -EBADMSG;
+	/* a statx comes with its flag, and only with a success */
+	if ((len == FDB_REPLY_MAX) != !!(out->rflags & FDB_REPLY_STATX) ||
+	    (len == FDB_REPLY_MAX && out->status != 0))
+		return -EBADMSG;
+	if (len == FDB_REPLY_MAX)
+		memcpy(&out->stx, p + FDB_REPLY_LEN, sizeof(out->stx));
 	return 0;
 }
 

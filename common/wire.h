@@ -11,11 +11,14 @@
  *     OPEN   u32 flags, u32 mode, u32 has_dirfd, then the path, NUL-terminated,
  *            filling the record exactly; with has_dirfd one descriptor rides
  *            along (the directory a relative path starts from)
- *     STAT   u32 at_flags (AT_SYMLINK_NOFOLLOW or 0), u32 amode, u32 has_dirfd,
- *            then the path as for OPEN, and its descriptor likewise; amode
- *            is FDB_AMODE_STAT for stat (the reply carries an O_PATH
- *            descriptor of the object judged), else access(2)'s mode
- *            (F_OK, or R_OK|W_OK|X_OK; the reply is only a status)
+ *     STAT   u32 at_flags (AT_SYMLINK_NOFOLLOW, and for a stat statx(2)'s
+ *            AT_STATX_FORCE_SYNC or AT_STATX_DONT_SYNC), u32 amode, u32 mask,
+ *            u32 has_dirfd, then the path as for OPEN, and its descriptor
+ *            likewise; amode is FDB_AMODE_STAT for stat (the reply carries
+ *            the broker's statx(2) of the object judged, with that mask and
+ *            those sync flags: never a descriptor of it), else access(2)'s
+ *            mode (F_OK, or R_OK|W_OK|X_OK; mask 0; the reply is only a
+ *            status)
  *     SOCKET i32 family, i32 type (SOCK_CLOEXEC/SOCK_NONBLOCK included),
  *            i32 protocol; a socket the program made rides along (its
  *            network namespace is the program's)
@@ -40,10 +43,12 @@
  *            Only after an ADMIT answered 0 on the same connection.  Status
  *            0: the tree waits for its proof, the marker call (below),
  *            which the sender makes next
- *     REPLY  i32 status (0 or an errno), u32 rflags; a descriptor rides along
- *            when status is 0 and the request makes one (SOCKET, OPEN,
- *            REOPEN, STAT for stat), or
- *            when rflags has FDB_REPLY_LISTENER (BIND under an accept rule)
+ *     REPLY  i32 status (0 or an errno), u32 rflags, then, when rflags has
+ *            FDB_REPLY_STATX (status 0 to a stat), a struct statx (the
+ *            kernel's layout, sizeof(struct statx) bytes); a descriptor
+ *            rides along when status is 0 and the request makes one
+ *            (SOCKET, OPEN, REOPEN), or when rflags has FDB_REPLY_LISTENER
+ *            (BIND under an accept rule)
  *     CONN   u32 addrlen, then the peer's sockaddr; the accepted connection
  *            rides along.  Sent by the broker, unasked, on a listener
  *            channel (see shim/accept.c)
@@ -57,13 +62,20 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #define FDB_MAGIC 0x52424446u /* "FDBR" on little-endian hosts */
-/* 2: BIND carries the program's umask; 3: SOCKOPT; 4: ADMIT and HANDOVER */
-#define FDB_VERSION 4
+/*
+ * 2: BIND carries the program's umask; 3: SOCKOPT; 4: ADMIT and HANDOVER;
+ * 5: a stat is answered with its statx, not a descriptor
+ */
+#define FDB_VERSION 5
 #define FDB_HDR_LEN 16
 #define FDB_PATH_MAX 4096 /* PATH_MAX, NUL included */
-#define FDB_MSG_MAX (FDB_HDR_LEN + 12 + FDB_PATH_MAX)
+#define FDB_MSG_MAX (FDB_HDR_LEN + 16 + FDB_PATH_MAX)
+/* A reply record: the header, status and rflags, and a stat's statx. */
+#define FDB_REPLY_LEN (FDB_HDR_LEN + 8)
+#define FDB_REPLY_MAX (FDB_REPLY_LEN + sizeof(struct statx))
 #define FDB_FDS_MAX 1
 #define FDB_SOCKADDR_MAX 128 /* sizeof(struct sockaddr_storage) */
 #define FDB_SOCKOPT_MAX 16   /* an option value: an int, a struct linger */
@@ -84,6 +96,7 @@ enum fdb_op {
 /* Reply flags. */
 #define FDB_REPLY_DENIED 0x1   /* no rule allowed it: the client keeps its own errno */
 #define FDB_REPLY_LISTENER 0x2 /* the descriptor is a listener channel for the socket */
+#define FDB_REPLY_STATX 0x4    /* a stat's answer: the record carries its struct statx */
 
 /*
  * A listener channel's broker end is bound to an abstract name that starts
@@ -118,8 +131,9 @@ struct fdb_reopen_req {
 #define FDB_AMODE_STAT 0xffffffffu
 
 struct fdb_stat_req {
-	uint32_t at_flags; /* AT_SYMLINK_NOFOLLOW or 0 */
+	uint32_t at_flags; /* AT_SYMLINK_NOFOLLOW; a stat's AT_STATX_SYNC_TYPE bits */
 	uint32_t amode;    /* FDB_AMODE_STAT, or F_OK / R_OK|W_OK|X_OK */
+	uint32_t mask;     /* a stat's statx(2) mask (STATX_BASIC_STATS for stat(2)); access: 0 */
 	uint32_t has_dirfd;
 	const char *path; /* points into the decoded buffer */
 };
@@ -170,6 +184,7 @@ struct fdb_supervise_req {
 struct fdb_reply {
 	int32_t status;
 	uint32_t rflags;
+	struct statx stx; /* with FDB_REPLY_STATX only */
 };
 
 /* Encoders: return the record length, or -EMSGSIZE / -EINVAL. */

@@ -305,8 +305,8 @@ static int channel_setsockopt(int fd, int level, int opt, const void *val, sockl
 {
 	unsigned char req[FDB_HDR_LEN + 12 + FDB_SOCKOPT_MAX];
 	struct fdb_sockopt_req r = { .level = level, .optname = opt };
-	int n, status, rfd;
-	unsigned rflags;
+	int n, rfd;
+	struct fdb_reply rep;
 
 	/* timeouts are the channel's own: accept waits on it, as on a listener */
 	if (level == SOL_SOCKET && is_timeout(opt))
@@ -334,18 +334,17 @@ static int channel_setsockopt(int fd, int level, int opt, const void *val, sockl
 	r.vlen = len < FDB_SOCKOPT_MAX ? len : FDB_SOCKOPT_MAX;
 	memcpy(r.value, val, r.vlen);
 	n = wire_encode_sockopt(req, sizeof(req), 0, &r);
-	if (n < 0 || shim_call(req, (size_t)n, fd, false, MSG_CMSG_CLOEXEC, &status, &rflags,
-			       &rfd) < 0) {
+	if (n < 0 || shim_call(req, (size_t)n, fd, false, MSG_CMSG_CLOEXEC, &rep, &rfd) < 0) {
 		errno = ENOPROTOOPT;
 		return -1;
 	}
 	if (rfd >= 0)
 		close(rfd); /* no reply to SOCKOPT carries one */
 	shim_debug("setsockopt fd %d level %d opt %d on the held listener: %s", fd, level, opt,
-		   status ? strerror(status) : "set");
-	if (status == 0)
+		   rep.status ? strerror(rep.status) : "set");
+	if (rep.status == 0)
 		return 0;
-	errno = status;
+	errno = rep.status;
 	return -1;
 }
 

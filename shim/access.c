@@ -24,7 +24,7 @@ static int after_real(int rc, int dirfd, const char *path, int mode, int flags)
 {
 	if (!shim_should_ask(rc < 0, errno) || (mode & ~(R_OK | W_OK | X_OK)))
 		return rc;
-	return shim_broker_object(dirfd, path, flags, (uint32_t)mode, errno);
+	return shim_broker_object(dirfd, path, flags, (uint32_t)mode, 0, NULL, errno);
 }
 
 /* Before the lookup is done (only inside dlsym), talk to the kernel directly. */

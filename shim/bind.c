@@ -39,8 +39,8 @@ static int broker_bind(int sockfd, const struct sockaddr *addr, socklen_t len, i
 {
 	unsigned char req[FDB_HDR_LEN + 8 + FDB_SOCKADDR_MAX];
 	struct fdb_bind_req r = { .a.len = len };
-	int n, status, chfd;
-	unsigned rflags;
+	int n, chfd;
+	struct fdb_reply rep;
 
 	if (!addr || len == 0 || len > FDB_SOCKADDR_MAX) {
 		errno = orig_errno;
@@ -52,9 +52,9 @@ static int broker_bind(int sockfd, const struct sockaddr *addr, socklen_t len, i
 		r.umask = (uint32_t)shim_umask();
 	n = wire_encode_bind(req, sizeof(req), 0, &r);
 	if (n < 0 ||
-	    shim_call(req, (size_t)n, sockfd, false, MSG_CMSG_CLOEXEC, &status, &rflags, &chfd) < 0)
+	    shim_call(req, (size_t)n, sockfd, false, MSG_CMSG_CLOEXEC, &rep, &chfd) < 0)
 		goto refuse;
-	if (status == 0 && (rflags & FDB_REPLY_LISTENER)) {
+	if (rep.status == 0 && (rep.rflags & FDB_REPLY_LISTENER)) {
 		if (take_listener(sockfd, chfd) < 0) {
 			errno = orig_errno;
 			return -1;
@@ -64,11 +64,11 @@ static int broker_bind(int sockfd, const struct sockaddr *addr, socklen_t len, i
 	}
 	if (chfd >= 0)
 		close(chfd);
-	if (status == 0) {
+	if (rep.status == 0) {
 		shim_debug("bind fd %d: brokered", sockfd);
 		return 0;
 	}
-	errno = (rflags & FDB_REPLY_DENIED) ? orig_errno : status;
+	errno = (rep.rflags & FDB_REPLY_DENIED) ? orig_errno : rep.status;
 	shim_debug("bind fd %d: %s", sockfd, strerror(errno));
 	return -1;
 refuse:

@@ -283,11 +283,10 @@ static bool chan_current(const struct chan *c, pid_t me)
 
 /* One request/reply exchange on c.  Returns 0, or a negative errno. */
 static int chan_exchange(struct chan *c, void *req, size_t len, int sendfd, bool close_sendfd,
-			 int recv_flags, bool *sent, int *status, unsigned *rflags, int *fd_out)
+			 int recv_flags, bool *sent, struct fdb_reply *rep, int *fd_out)
 {
-	unsigned char buf[FDB_HDR_LEN + 64];
+	unsigned char buf[FDB_REPLY_MAX];
 	struct fdb_hdr hdr;
-	struct fdb_reply rep;
 	uint32_t seq = ++c->seq;
 	size_t nfds;
 	int fd = -1, rc;
@@ -311,22 +310,23 @@ static int chan_exchange(struct chan *c, void *req, size_t len, int sendfd, bool
 	if (rc == 0 && (hdr.op != FDB_OP_REPLY || hdr.seq != seq))
 		rc = -EPROTO;
 	if (rc == 0)
-		rc = wire_decode_reply(buf, (size_t)n, &rep);
-	/* a refusal never carries a descriptor; a success may (open) or not (bind) */
-	if (rc == 0 && rep.status != 0 && nfds != 0)
+		rc = wire_decode_reply(buf, (size_t)n, rep);
+	/*
+	 * a refusal never carries a descriptor, nor a stat's answer; a success
+	 * may (open) or not (bind)
+	 */
+	if (rc == 0 && (rep->status != 0 || (rep->rflags & FDB_REPLY_STATX)) && nfds != 0)
 		rc = -EPROTO;
 	if (rc < 0) {
 		fdpass_close_all(&fd, nfds);
 		return rc;
 	}
-	*status = rep.status;
-	*rflags = rep.rflags;
 	*fd_out = nfds ? fd : -1;
 	return 0;
 }
 
 int shim_call(void *req, size_t len, int sendfd, bool close_sendfd, int recv_flags,
-	      int *status, unsigned *rflags, int *fd_out)
+	      struct fdb_reply *rep, int *fd_out)
 {
 	struct chan oneoff = { .fd = -1 };
 	int saved = errno, rc = -1, depth = tls_depth++;
@@ -357,8 +357,8 @@ int shim_call(void *req, size_t len, int sendfd, bool close_sendfd, int recv_fla
 			if (c != &oneoff)
 				chan_register(c);
 		}
-		rc = chan_exchange(c, req, len, sendfd, close_sendfd, recv_flags, &sent, status,
-				   rflags, fd_out);
+		rc = chan_exchange(c, req, len, sendfd, close_sendfd, recv_flags, &sent, rep,
+				   fd_out);
 		if (rc == 0)
 			break;
 		shim_debug("broker exchange failed: %s", strerror(-rc));

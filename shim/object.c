@@ -22,19 +22,23 @@ int shim_start_dir(int dirfd, const char *path, bool *own)
 	return (int)syscall(SYS_openat, AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
-int shim_broker_object(int dirfd, const char *path, int at_flags, uint32_t amode, int orig_errno)
+int shim_broker_object(int dirfd, const char *path, int at_flags, uint32_t amode, unsigned mask,
+		       struct statx *stx, int orig_errno)
 {
 	unsigned char req[FDB_MSG_MAX];
 	struct fdb_stat_req r;
-	int len, sendfd = -1, status, fd;
+	struct fdb_reply rep;
+	int len, sendfd = -1, fd;
 	bool own = false, is_stat = amode == FDB_AMODE_STAT;
-	unsigned rflags;
 
 	/* no path: AT_EMPTY_PATH on a descriptor the program holds, never refused */
 	if (!path || !*path)
 		goto refuse;
 	r.at_flags = (uint32_t)(at_flags & AT_SYMLINK_NOFOLLOW);
+	if (is_stat)
+		r.at_flags |= (uint32_t)(at_flags & AT_STATX_SYNC_TYPE);
 	r.amode = amode;
+	r.mask = is_stat ? mask : 0;
 	r.path = path;
 	r.has_dirfd = path[0] != '/';
 	len = wire_encode_stat(req, sizeof(req), 0, &r);
@@ -45,25 +49,26 @@ int shim_broker_object(int dirfd, const char *path, int at_flags, uint32_t amode
 		if (sendfd < 0)
 			goto refuse;
 	}
-	if (shim_call(req, (size_t)len, sendfd, own, MSG_CMSG_CLOEXEC, &status, &rflags, &fd) < 0)
+	if (shim_call(req, (size_t)len, sendfd, own, MSG_CMSG_CLOEXEC, &rep, &fd) < 0)
 		goto refuse;
-	if (status == 0 && is_stat && fd >= 0) {
-		shim_debug("stat %s: brokered", path);
-		return fd;
-	}
 	if (fd >= 0) /* a descriptor where none belongs */
 		close(fd);
-	if (status == 0 && !is_stat) {
+	if (rep.status == 0 && is_stat && (rep.rflags & FDB_REPLY_STATX)) {
+		shim_debug("stat %s: brokered", path);
+		*stx = rep.stx;
+		return 0;
+	}
+	if (rep.status == 0 && !is_stat) {
 		shim_debug("access %s: brokered", path);
 		return 0;
 	}
-	if (status == 0 || (rflags & FDB_REPLY_DENIED)) {
+	if (rep.status == 0 || (rep.rflags & FDB_REPLY_DENIED)) {
 		shim_debug("%s %s: denied by the broker", is_stat ? "stat" : "access", path);
 		errno = orig_errno;
 	} else {
 		shim_debug("%s %s: allowed, failed in the broker: %s", is_stat ? "stat" : "access",
-			   path, strerror(status));
-		errno = status;
+			   path, strerror(rep.status));
+		errno = rep.status;
 	}
 	return -1;
 refuse:

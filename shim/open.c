@@ -57,9 +57,9 @@ int shim_broker_open(int dirfd, const char *path, int flags, mode_t mode, int or
 {
 	unsigned char req[FDB_MSG_MAX];
 	struct fdb_open_req r;
-	int len, sendfd = -1, status, fd;
+	int len, sendfd = -1, fd;
 	bool own_sendfd = false;
-	unsigned rflags;
+	struct fdb_reply rep;
 
 	/* O_PATH and O_TMPFILE ask for no access the broker could grant */
 	if (!path || (flags & O_PATH) || (flags & O_TMPFILE) == O_TMPFILE)
@@ -84,18 +84,19 @@ int shim_broker_open(int dirfd, const char *path, int flags, mode_t mode, int or
 	if (r.has_dirfd && sendfd < 0)
 		goto refuse;
 	if (shim_call(req, (size_t)len, sendfd, own_sendfd,
-		      (flags & O_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0, &status, &rflags, &fd) < 0)
+		      (flags & O_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0, &rep, &fd) < 0)
 		goto refuse;
-	if (status == 0) {
+	if (rep.status == 0) {
 		shim_debug("open %s: brokered, fd %d", path, fd);
 		return fd;
 	}
-	if (rflags & FDB_REPLY_DENIED) {
+	if (rep.rflags & FDB_REPLY_DENIED) {
 		shim_debug("open %s: denied by the broker", path);
 		errno = orig_errno;
 	} else {
-		shim_debug("open %s: allowed, failed in the broker: %s", path, strerror(status));
-		errno = status;
+		shim_debug("open %s: allowed, failed in the broker: %s", path,
+			   strerror(rep.status));
+		errno = rep.status;
 	}
 	return -1;
 refuse:

@@ -34,8 +34,8 @@ int shim_broker_reopen(int fd, int named, const char *name, int flags, int orig_
 	struct fdb_reopen_req r = { .flags = (uint32_t)flags, .fd = (uint32_t)named,
 				   .name = name };
 	struct stat st;
-	int len, status, out;
-	unsigned rflags;
+	int len, out;
+	struct fdb_reply rep;
 
 	*policy_road = false;
 	errno = orig_errno;
@@ -50,22 +50,21 @@ int shim_broker_reopen(int fd, int named, const char *name, int flags, int orig_
 	}
 	len = wire_encode_reopen(req, sizeof(req), 0, &r);
 	if (len < 0 || shim_call(req, (size_t)len, fd, false,
-				 (flags & O_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0, &status, &rflags,
-				 &out) < 0) {
+				 (flags & O_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0, &rep, &out) < 0) {
 		errno = orig_errno;
 		return -1;
 	}
-	if (status == 0 && out >= 0) {
+	if (rep.status == 0 && out >= 0) {
 		shim_debug("reopen %s (fd %d): brokered, fd %d", name, named, out);
 		return out;
 	}
-	if (status == 0 || (rflags & FDB_REPLY_DENIED)) {
+	if (rep.status == 0 || (rep.rflags & FDB_REPLY_DENIED)) {
 		shim_debug("reopen %s (fd %d): refused by the broker", name, named);
 		errno = orig_errno;
 	} else {
 		shim_debug("reopen %s (fd %d): failed in the broker: %s", name, named,
-			   strerror(status));
-		errno = status;
+			   strerror(rep.status));
+		errno = rep.status;
 	}
 	return -1;
 }

@@ -154,14 +154,15 @@ int shim_start_dir(int dirfd, const char *path, bool *own);
 
 /*
  * Ask the broker about the object at path (from dirfd as fstatat would;
- * at_flags: AT_SYMLINK_NOFOLLOW counts).  amode FDB_AMODE_STAT: returns an
- * O_PATH descriptor of the object (the caller closes it); an access mode:
- * returns 0 for yes.  Otherwise -1 with errno = orig_errno when the broker
- * denies, is absent or fails, or the broker's errno when the object is
- * inside the policy.  (object.c)
+ * at_flags: AT_SYMLINK_NOFOLLOW counts, and for a stat statx's
+ * AT_STATX_SYNC_TYPE).  amode FDB_AMODE_STAT: returns 0 with the broker's
+ * statx of the object in *stx, asked with mask; an access mode (mask 0, stx
+ * NULL): returns 0 for yes.  Otherwise -1 with errno = orig_errno when the
+ * broker denies, is absent or fails, or the broker's errno when the object
+ * is inside the policy.  (object.c)
  */
-int shim_broker_object(int dirfd, const char *path, int at_flags, uint32_t amode,
-		       int orig_errno);
+int shim_broker_object(int dirfd, const char *path, int at_flags, uint32_t amode, unsigned mask,
+		       struct statx *stx, int orig_errno);
 
 /*
  * The program's umask, which the kernel would have applied to a mode it
@@ -175,13 +176,16 @@ mode_t shim_umask(void);
  */
 bool shim_is_listener(int fd, struct sockaddr *sa, socklen_t *salen);
 
+struct fdb_reply;
+
 /*
  * The broker channel (channel.c): send one request record, with at most one
  * descriptor (closed by the channel after sending when close_sendfd is set),
- * and wait for its reply.  Returns 0 and fills status, rflags and fd_out, or -1
- * when no answer could be had (no broker, broker gone, protocol error).
+ * and wait for its reply.  Returns 0 and fills rep (status, rflags, and a
+ * stat's statx with FDB_REPLY_STATX) and fd_out, or -1 when no answer could
+ * be had (no broker, broker gone, protocol error).
  */
 int shim_call(void *req, size_t len, int sendfd, bool close_sendfd, int recv_flags,
-	      int *status, unsigned *rflags, int *fd_out);
+	      struct fdb_reply *rep, int *fd_out);
 
 #endif

@@ -14,25 +14,24 @@ static int broker_socket(int family, int type, int protocol, int orig_errno)
 {
 	unsigned char req[FDB_HDR_LEN + 16];
 	struct fdb_socket_req r = { .family = family, .type = type, .protocol = protocol };
-	int len, status, fd, probe;
-	unsigned rflags;
+	int len, fd, probe;
+	struct fdb_reply rep;
 
 	len = wire_encode_socket(req, sizeof(req), 0, &r);
 	probe = len < 0 ? -1 : shim_real.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	/* the channel closes probe, sent or not */
 	if (probe < 0 || shim_call(req, (size_t)len, probe, true,
-				   (type & SOCK_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0, &status, &rflags,
-				   &fd) < 0) {
+				   (type & SOCK_CLOEXEC) ? MSG_CMSG_CLOEXEC : 0, &rep, &fd) < 0) {
 		errno = orig_errno;
 		return -1;
 	}
-	if (status == 0) {
+	if (rep.status == 0) {
 		shim_debug("socket(%d, %d, %d): brokered, fd %d", family, type, protocol, fd);
 		return fd;
 	}
 	shim_debug("socket(%d, %d, %d): %s by the broker", family, type, protocol,
-		   (rflags & FDB_REPLY_DENIED) ? "denied" : strerror(status));
-	errno = (rflags & FDB_REPLY_DENIED) ? orig_errno : status;
+		   (rep.rflags & FDB_REPLY_DENIED) ? "denied" : strerror(rep.status));
+	errno = (rep.rflags & FDB_REPLY_DENIED) ? orig_errno : rep.status;
 	return -1;
 }
 

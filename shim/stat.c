@@ -5,18 +5,17 @@
  *
  * Each exported symbol calls its own real libc function first; only a
  * failure with EACCES or EPERM goes to the broker, which resolves and
- * judges the object as it would for an open and hands back an O_PATH
- * descriptor of it.  The answer then comes from the kernel, from that
- * descriptor, through the same real function family the program called
- * (fstatat(fd, "", AT_EMPTY_PATH), statx(fd, "", AT_EMPTY_PATH, ...)), so
- * the program sees exactly the structure root would; the descriptor is
- * closed at once.  O_PATH carries no access (read and write on it give
- * EBADF; reopening it through /proc/self/fd checks the caller's own
- * permissions again), so borrowing it gives the program the metadata and
- * nothing else.  When the broker does not help the program sees the real
- * call's errno.
+ * judges the object as it would for an open and answers with its own
+ * statx(2) of it (the program's mask and sync flags for statx, the basic
+ * fields for the others).  A statx is copied out as it came; the others
+ * get the struct stat the kernel would fill from the same attributes
+ * (common/statx.h), so the program sees exactly what root would.  No
+ * descriptor of the object comes back: one would stand past the
+ * directories the program may not search.  When the broker does not help
+ * the program sees the real call's errno.
  */
 #include "shim.h"
+#include "statx.h"
 #include "wire.h"
 
 #include <fcntl.h>
@@ -36,25 +35,14 @@ int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int fl
 #endif
 
 /*
- * The real call failed: worth asking, and did the broker hand over the
- * object?  Its O_PATH descriptor, or -1 with errno for the program.
+ * The real call failed: worth asking, and did the broker answer?  0 with
+ * its statx of the object in *stx, or -1 with errno for the program.
  */
-static int ask(int rc, int dirfd, const char *path, int flags)
+static int ask(int rc, int dirfd, const char *path, int flags, unsigned mask, struct statx *stx)
 {
 	if (!shim_should_ask(rc < 0, errno))
 		return -1;
-	return shim_broker_object(dirfd, path, flags, FDB_AMODE_STAT, errno);
-}
-
-/* The answer read from the brokered descriptor; the descriptor goes. */
-static int answered(int rc, int fd)
-{
-	int saved = errno;
-
-	close(fd);
-	if (rc == 0)
-		errno = saved;
-	return rc;
+	return shim_broker_object(dirfd, path, flags, FDB_AMODE_STAT, mask, stx, errno);
 }
 
 /* Before the lookup is done (only inside dlsym), talk to the kernel directly. */
@@ -63,36 +51,27 @@ static int early_fstatat(int dirfd, const char *path, void *st, int flags)
 	return (int)syscall(SYS_newfstatat, dirfd, path, st, flags);
 }
 
-/* stat, lstat, fstatat and their 64 forms: one struct on x86_64, one answer. */
+/*
+ * stat, lstat, fstatat, their 64 forms and the __xstat ones: one struct on
+ * x86_64, one answer.  (An __xstat version the real call got past is one
+ * of the two that fill this struct.)
+ */
 static int after_real(int rc, int dirfd, const char *path, struct stat *st, int flags)
 {
-	int fd;
+	struct statx stx;
 
 	if (rc == 0)
 		return 0;
-	fd = ask(rc, dirfd, path, flags);
-	if (fd < 0)
+	if (ask(rc, dirfd, path, flags & AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0)
 		return -1;
-	return answered(shim_real.fstatat(fd, "", st, AT_EMPTY_PATH), fd);
-}
-
-/* The __xstat forms answer through __fxstatat, with the version the program asked for. */
-static int after_real_x(int rc, int ver, int dirfd, const char *path, struct stat *st, int flags)
-{
-	int fd;
-
-	if (rc == 0)
-		return 0;
-	fd = ask(rc, dirfd, path, flags);
-	if (fd < 0)
-		return -1;
-	return answered(shim_real.fxstatat(ver, fd, "", st, AT_EMPTY_PATH), fd);
+	statx_to_stat(&stx, st);
+	return 0;
 }
 
 SHIM_EXPORT int stat(const char *path, struct stat *st)
 {
 	shim_init();
-	if (!shim_real.stat || !shim_real.fstatat)
+	if (!shim_real.stat)
 		return early_fstatat(AT_FDCWD, path, st, 0);
 	return after_real(shim_real.stat(path, st), AT_FDCWD, path, st, 0);
 }
@@ -100,7 +79,7 @@ SHIM_EXPORT int stat(const char *path, struct stat *st)
 SHIM_EXPORT int stat64(const char *path, struct stat64 *st)
 {
 	shim_init();
-	if (!shim_real.stat64 || !shim_real.fstatat)
+	if (!shim_real.stat64)
 		return early_fstatat(AT_FDCWD, path, st, 0);
 	return after_real(shim_real.stat64(path, st), AT_FDCWD, path, (struct stat *)st, 0);
 }
@@ -108,7 +87,7 @@ SHIM_EXPORT int stat64(const char *path, struct stat64 *st)
 SHIM_EXPORT int lstat(const char *path, struct stat *st)
 {
 	shim_init();
-	if (!shim_real.lstat || !shim_real.fstatat)
+	if (!shim_real.lstat)
 		return early_fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
 	return after_real(shim_real.lstat(path, st), AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
 }
@@ -116,7 +95,7 @@ SHIM_EXPORT int lstat(const char *path, struct stat *st)
 SHIM_EXPORT int lstat64(const char *path, struct stat64 *st)
 {
 	shim_init();
-	if (!shim_real.lstat64 || !shim_real.fstatat)
+	if (!shim_real.lstat64)
 		return early_fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
 	return after_real(shim_real.lstat64(path, st), AT_FDCWD, path, (struct stat *)st,
 			  AT_SYMLINK_NOFOLLOW);
@@ -133,7 +112,7 @@ SHIM_EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 SHIM_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
 {
 	shim_init();
-	if (!shim_real.fstatat64 || !shim_real.fstatat)
+	if (!shim_real.fstatat64)
 		return early_fstatat(dirfd, path, st, flags);
 	return after_real(shim_real.fstatat64(dirfd, path, st, flags), dirfd, path,
 			  (struct stat *)st, flags);
@@ -141,7 +120,8 @@ SHIM_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int fl
 
 SHIM_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *stx)
 {
-	int rc, fd;
+	struct statx got;
+	int rc;
 
 	shim_init();
 	if (!shim_real.statx)
@@ -149,47 +129,46 @@ SHIM_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask, str
 	rc = shim_real.statx(dirfd, path, flags, mask, stx);
 	if (rc == 0)
 		return 0;
-	fd = ask(rc, dirfd, path, flags);
-	if (fd < 0)
-		return -1;
 	/* the program's sync choice still applies to the object */
-	return answered(shim_real.statx(fd, "", AT_EMPTY_PATH | (flags & AT_STATX_SYNC_TYPE), mask,
-					stx),
-			fd);
+	flags &= AT_SYMLINK_NOFOLLOW | AT_STATX_SYNC_TYPE;
+	if (ask(rc, dirfd, path, flags, mask, &got) < 0)
+		return -1;
+	*stx = got;
+	return 0;
 }
 
 SHIM_EXPORT int __xstat(int ver, const char *path, struct stat *st)
 {
 	shim_init();
-	if (!shim_real.xstat || !shim_real.fxstatat)
+	if (!shim_real.xstat)
 		return early_fstatat(AT_FDCWD, path, st, 0);
-	return after_real_x(shim_real.xstat(ver, path, st), ver, AT_FDCWD, path, st, 0);
+	return after_real(shim_real.xstat(ver, path, st), AT_FDCWD, path, st, 0);
 }
 
 SHIM_EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
 {
 	shim_init();
-	if (!shim_real.xstat64 || !shim_real.fxstatat)
+	if (!shim_real.xstat64)
 		return early_fstatat(AT_FDCWD, path, st, 0);
-	return after_real_x(shim_real.xstat64(ver, path, st), ver, AT_FDCWD, path,
+	return after_real(shim_real.xstat64(ver, path, st), AT_FDCWD, path,
 			    (struct stat *)st, 0);
 }
 
 SHIM_EXPORT int __lxstat(int ver, const char *path, struct stat *st)
 {
 	shim_init();
-	if (!shim_real.lxstat || !shim_real.fxstatat)
+	if (!shim_real.lxstat)
 		return early_fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
-	return after_real_x(shim_real.lxstat(ver, path, st), ver, AT_FDCWD, path, st,
+	return after_real(shim_real.lxstat(ver, path, st), AT_FDCWD, path, st,
 			    AT_SYMLINK_NOFOLLOW);
 }
 
 SHIM_EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
 {
 	shim_init();
-	if (!shim_real.lxstat64 || !shim_real.fxstatat)
+	if (!shim_real.lxstat64)
 		return early_fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
-	return after_real_x(shim_real.lxstat64(ver, path, st), ver, AT_FDCWD, path,
+	return after_real(shim_real.lxstat64(ver, path, st), AT_FDCWD, path,
 			    (struct stat *)st, AT_SYMLINK_NOFOLLOW);
 }
 
@@ -198,15 +177,15 @@ SHIM_EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st
 	shim_init();
 	if (!shim_real.fxstatat)
 		return early_fstatat(dirfd, path, st, flags);
-	return after_real_x(shim_real.fxstatat(ver, dirfd, path, st, flags), ver, dirfd, path, st,
+	return after_real(shim_real.fxstatat(ver, dirfd, path, st, flags), dirfd, path, st,
 			    flags);
 }
 
 SHIM_EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags)
 {
 	shim_init();
-	if (!shim_real.fxstatat64 || !shim_real.fxstatat)
+	if (!shim_real.fxstatat64)
 		return early_fstatat(dirfd, path, st, flags);
-	return after_real_x(shim_real.fxstatat64(ver, dirfd, path, st, flags), ver, dirfd, path,
+	return after_real(shim_real.fxstatat64(ver, dirfd, path, st, flags), dirfd, path,
 			    (struct stat *)st, flags);
 }

@@ -28,6 +28,8 @@
 #include "core/reserve.h"
 #include "core/shares.h"
 
+struct statx;
+
 struct client {
 	struct evsrc src;  /* first: the loop's event source (clients.c) */
 	int fd;
@@ -114,6 +116,9 @@ void broker_close(struct broker *b);
  */
 int broker_reply(struct broker *b, struct client *c, uint32_t seq, int status,
 		 unsigned rflags, int fd);
+/* A granted stat's answer: status 0 and stx (FDB_REPLY_STATX), no descriptor. */
+int broker_reply_stat(struct broker *b, struct client *c, uint32_t seq,
+		      const struct statx *stx);
 /* broker_reply, sent at once, batch or not: for a client dropped next. */
 int broker_reply_now(struct broker *b, struct client *c, uint32_t seq, int status,
 		     unsigned rflags, int fd);

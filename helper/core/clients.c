@@ -406,8 +406,10 @@ static const struct outbox_sink reply_sink = {
 	.drop = reply_drop,
 };
 
+_Static_assert(FDB_REPLY_MAX <= OUTBOX_MSG_MAX, "a stat's reply fits an outbox entry");
+
 static int reply(struct broker *b, struct client *c, uint32_t seq, int status, unsigned rflags,
-		 int fd, bool now)
+		 int fd, const struct statx *stx, bool now)
 {
 	struct fdb_reply r = { .status = status, .rflags = rflags };
 	unsigned char msg[OUTBOX_MSG_MAX];
@@ -420,9 +422,13 @@ static int reply(struct broker *b, struct client *c, uint32_t seq, int status, u
 	 */
 	if (status == EMFILE || status == ENFILE || status == ENOMEM || status == ENOBUFS)
 		r.rflags |= FDB_REPLY_DENIED;
+	if (stx) {
+		r.rflags |= FDB_REPLY_STATX;
+		r.stx = *stx;
+	}
 	len = wire_encode_reply(msg, sizeof(msg), seq, &r);
 	if (len < 0) {
-		/* a reply record is a fixed 24 bytes: not reached */
+		/* a reply record is a fixed 24 bytes, or a stat's 280: not reached */
 		audit_note(b->audit, "pid=%d: reply not encoded: client dropped", (int)c->cred.pid);
 		if (fd >= 0)
 			close(fd);
@@ -434,11 +440,16 @@ static int reply(struct broker *b, struct client *c, uint32_t seq, int status, u
 int broker_reply(struct broker *b, struct client *c, uint32_t seq, int status, unsigned rflags,
 		 int fd)
 {
-	return reply(b, c, seq, status, rflags, fd, false);
+	return reply(b, c, seq, status, rflags, fd, NULL, false);
+}
+
+int broker_reply_stat(struct broker *b, struct client *c, uint32_t seq, const struct statx *stx)
+{
+	return reply(b, c, seq, 0, 0, -1, stx, false);
 }
 
 int broker_reply_now(struct broker *b, struct client *c, uint32_t seq, int status,
 		     unsigned rflags, int fd)
 {
-	return reply(b, c, seq, status, rflags, fd, true);
+	return reply(b, c, seq, status, rflags, fd, NULL, true);
 }

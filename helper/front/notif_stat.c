@@ -7,6 +7,7 @@
 #include "audit/audit.h"
 #include "core/dispatch.h"
 #include "fdname.h"
+#include "statx.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -78,6 +79,7 @@ bool decide_stat(struct broker *b, struct notif *n, const struct args *a)
 {
 	bool access = n->call == SC_ACCESS || n->call == SC_FACCESSAT || n->call == SC_FACCESSAT2;
 	bool eaccess = n->call == SC_FACCESSAT2 && (a->flags & AT_EACCESS);
+	unsigned sync = n->call == SC_STATX ? AT_STATX_SYNC_TYPE : 0;
 	struct req r = { .op = REQ_STAT, .who = who_of(n) };
 	struct as_caller_id id = caller_id(n, access && !eaccess ? CALLER_REAL : CALLER_FS);
 	struct try_stat t;
@@ -88,9 +90,11 @@ bool decide_stat(struct broker *b, struct notif *n, const struct args *a)
 		return kernel(n, "no name: the kernel answers"); /* AT_EMPTY_PATH: an fstat */
 	if (n->path[0] != '/' && n->fds.dirfd < 0)
 		return kernel(n, "its directory: the kernel answers");
+	/* the core's statx: the program's mask and sync type for a statx, else the basic fields */
 	r.u.stat = (struct req_stat){ .path = n->path, .dirfd = n->fds.dirfd,
-				      .at_flags = a->flags & AT_SYMLINK_NOFOLLOW,
-				      .amode = access ? a->mode : REQ_AMODE_STAT };
+				      .at_flags = a->flags & (AT_SYMLINK_NOFOLLOW | sync),
+				      .amode = access ? a->mode : REQ_AMODE_STAT,
+				      .mask = n->call == SC_STATX ? a->mask : STATX_BASIC_STATS };
 	if (fdname_parse(n->path, n->cred.tgid) >= 0 || !dispatch_would(b, &r))
 		return kernel(n, "no rule: the kernel answers");
 	t = (struct try_stat){ .dirfd = n->fds.dirfd >= 0 ? n->fds.dirfd : AT_FDCWD,
@@ -109,12 +113,9 @@ bool decide_stat(struct broker *b, struct notif *n, const struct args *a)
 	outcome_init(&o, access ? "access" : "stat");
 	dispatch(b, NULL, &r, &o);
 	audit_flush(b->audit);
-	if (o.denied || o.malformed) {
-		if (o.fd >= 0)
-			close(o.fd);
+	if (o.denied || o.malformed)
 		return kernel(n, "refused: the kernel answers");
-	}
-	if (o.fd < 0) {
+	if (!o.has_stx) {
 		if (o.err)
 			notif_error(n, o.err);
 		else
@@ -122,11 +123,13 @@ bool decide_stat(struct broker *b, struct notif *n, const struct args *a)
 		debug(n, "granted");
 		return false;
 	}
-	rc = stat_result(n, o.fd, a->flags, a->mask);
-	close(o.fd);
-	if (rc < 0) {
-		notif_error(n, -rc);
-		return false;
+	/* the core's statx of the object, in the layout the call fills */
+	if (n->call == SC_STATX) {
+		n->out.stx = o.stx;
+		n->out_len = sizeof(n->out.stx);
+	} else {
+		statx_to_stat(&o.stx, &n->out.st);
+		n->out_len = sizeof(n->out.st);
 	}
 	return give_stat(n, a, "granted");
 }

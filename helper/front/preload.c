@@ -56,6 +56,7 @@ static int decode_stat(const unsigned char *msg, size_t len, const int *fds, siz
 	r->u.stat.dirfd = nfds ? fds[0] : -1;
 	r->u.stat.at_flags = u->stat.at_flags;
 	r->u.stat.amode = u->stat.amode;
+	r->u.stat.mask = u->stat.mask;
 	return 0;
 }
 
@@ -199,6 +200,8 @@ static int serve(struct broker *b, struct client *c, const struct fdb_hdr *h,
 			   (int)c->cred.pid, op->name);
 		return -1;
 	}
+	if (o.has_stx)
+		return broker_reply_stat(b, c, h->seq, &o.stx);
 	return broker_reply(b, c, h->seq, o.err,
 			    (o.denied ? FDB_REPLY_DENIED : 0) | (o.listener ? FDB_REPLY_LISTENER : 0),
 			    o.fd);

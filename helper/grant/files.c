@@ -79,8 +79,8 @@ void grant_stat(const struct policy *p, const struct req *r, struct outcome *o)
 	char rights[64], mode[32] = "";
 
 	o->op = is_stat ? "stat" : "access";
-	stat_serve(p, &r->who.id, &r->u.stat, &res);
-	/* an access question opens nothing: its answer is err alone */
+	/* nothing is handed over: a stat's answer is stx, an access question's err */
+	o->has_stx = stat_serve(p, &r->who.id, &r->u.stat, &res, &o->stx);
 	outcome_from(o, &res);
 	rights_format(res.rights, rights, sizeof(rights));
 	if (!is_stat)

@@ -16,7 +16,7 @@
 
 /* open family: the object opened is the object judged (grant/open.c) */
 void grant_open(const struct policy *p, const struct req *r, struct outcome *o);
-/* stat and access: judged as an open, nothing opened but an O_PATH for stat */
+/* stat and access: judged as an open, nothing opened; a stat answered with a statx */
 void grant_stat(const struct policy *p, const struct req *r, struct outcome *o);
 /* a program's own descriptor reopened by name: no rule decides it */
 void grant_reopen(const struct policy *p, const struct req *r, struct outcome *o);

@@ -8,14 +8,15 @@
  * write, X_OK read (the program could read and run a copy anyway), F_OK
  * any, as stat.
  *
- * The answer.  A stat gets the O_PATH descriptor the object was judged
- * through; the shim answers from it with fstatat(fd, "", AT_EMPTY_PATH) and
- * closes it.  An O_PATH descriptor carries no access: read and write on it
- * fail with EBADF, it cannot be mmapped, and reopening it through
- * /proc/self/fd/N is a new open that the kernel checks against the
- * caller's own permissions (the link's target inode is walked into and
- * inode_permission runs for the opener), so it gives the program nothing
- * beyond the metadata it asked for.
+ * The answer.  A stat gets the broker's statx(2) of the object judged,
+ * through the O_PATH descriptor it was judged through (AT_EMPTY_PATH), with
+ * the mask and sync type the program asked for; the descriptor itself never
+ * leaves the broker.  It must not: an O_PATH descriptor carries no access
+ * of its own, but it stands past every directory on the way, so the
+ * program could reopen it through /proc/self/fd/N (the kernel then checks
+ * only the file's own mode bits, not the search rights of the directories
+ * above it: a 0644 file under a 0700 directory reads), or openat() below
+ * it when it is a directory.  A stat grants the metadata and nothing else.
  *
  * An access question gets yes only for rights the rule grants, and no more
  * than root would get: R_OK and W_OK are asked of the kernel on the object
@@ -80,8 +81,8 @@ static int root_access(int opath, uint32_t amode)
 	return 0;
 }
 
-void stat_serve(const struct policy *p, const struct subject *s, const struct req_stat *req,
-		struct open_result *out)
+bool stat_serve(const struct policy *p, const struct subject *s, const struct req_stat *req,
+		struct open_result *out, struct statx *stx)
 {
 	bool any;
 	unsigned rights = stat_rights(req->amode, &any);
@@ -92,12 +93,17 @@ void stat_serve(const struct policy *p, const struct subject *s, const struct re
 		/* what learning would grant, and what the log says was asked */
 		if (out->denied && any)
 			out->rights = RIGHT_READ;
-		return;
+		return false;
 	}
 	if (req->amode == REQ_AMODE_STAT) {
-		out->fd = opath;
-		return;
+		int sync = (int)(req->at_flags & AT_STATX_SYNC_TYPE);
+		bool ok = statx(opath, "", AT_EMPTY_PATH | sync, req->mask, stx) == 0;
+
+		out->err = ok ? 0 : errno;
+		close(opath);
+		return ok;
 	}
 	out->err = root_access(opath, req->amode);
 	close(opath);
+	return false;
 }

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "policy/policy.h"
@@ -57,8 +58,9 @@ struct req {
 		struct req_stat {
 			const char *path;
 			int dirfd;         /* as for open */
-			unsigned at_flags; /* AT_SYMLINK_NOFOLLOW or 0 */
+			unsigned at_flags; /* AT_SYMLINK_NOFOLLOW; a stat's AT_STATX_SYNC_TYPE */
 			uint32_t amode;    /* REQ_AMODE_STAT, or F_OK / R_OK|W_OK|X_OK */
+			unsigned mask;     /* a stat's statx(2) mask */
 		} stat;
 		struct req_reopen {
 			const char *name; /* the name the program opened */
@@ -101,6 +103,8 @@ struct outcome {
 	bool denied;   /* refused: the program keeps its own result and errno */
 	bool listener; /* fd is the channel of a held listener (accept rules) */
 	bool created;  /* fd is a file the grant created (object names it): undone if never delivered */
+	bool has_stx;  /* a stat granted: stx is its answer (a stat hands over no descriptor) */
+	struct statx stx;
 	const struct rule *rule; /* the deciding rule; NULL: default, or refused beside the policy */
 	const char *rule_held;   /* no rule but a held listener's: the name it was granted by */
 

@@ -24,6 +24,9 @@
  *   truncate PATH           the same asking O_WRONLY|O_TRUNC
  *   ubind PATH              one bind of a unix stream socket at PATH:
  *                           "ok" / "err ENAME" / "bad WHAT"
+ *   stat PATH               one stat of PATH: "ok ino=I size=S mode=M" (the
+ *                           reply's statx) / "err ENAME" / "bad WHAT" (a
+ *                           descriptor came along, or no statx)
  *   spoof MODE PATH         one open of PATH with SCM_CREDENTIALS claiming
  *                           MODE (uid0, pid1, pid=N); prints "sendmsg ENAME"
  *                           if the kernel refuses the claim, then the outcome
@@ -243,12 +246,12 @@ static const char *long_path(size_t n)
 enum outcome { O_REPLY, O_DROP, O_TIMEOUT };
 
 /* Wait for the broker's answer: a reply (status, fd count) or end of stream. */
-static enum outcome await(int s, int *status, int *fd)
+/* The reply on s, whole: a stat's statx too. */
+static enum outcome await_reply(int s, struct fdb_reply *r, int *fd)
 {
 	unsigned char buf[FDB_MSG_MAX];
 	struct pollfd pf = { .fd = s, .events = POLLIN };
 	struct fdb_hdr h;
-	struct fdb_reply r;
 	size_t nfds;
 	ssize_t n;
 
@@ -259,14 +262,22 @@ static enum outcome await(int s, int *status, int *fd)
 	if (n == 0 || n == -ECONNRESET)
 		return O_DROP;
 	if (n < 0 || wire_decode_hdr(buf, (size_t)n, &h) < 0 || h.op != FDB_OP_REPLY ||
-	    wire_decode_reply(buf, (size_t)n, &r) < 0) {
+	    wire_decode_reply(buf, (size_t)n, r) < 0) {
 		printf("bad reply record (%zd)\n", n);
 		exit(3);
 	}
 	if (nfds == 0)
 		*fd = -1;
-	*status = r.status;
 	return O_REPLY;
+}
+
+static enum outcome await(int s, int *status, int *fd)
+{
+	struct fdb_reply r;
+	enum outcome o = await_reply(s, &r, fd);
+
+	*status = o == O_REPLY ? r.status : 0;
+	return o;
 }
 
 static int devnull(void)
@@ -628,6 +639,45 @@ static int cmd_ubind(char **av)
 	return ask_once(req, encoded(wire_encode_bind(req, FDB_MSG_MAX, 7, &a)), sock, false);
 }
 
+/*
+ * stat PATH: one stat of PATH (absolute); prints "ok ino=I size=S
+ * mode=M" from the reply's statx, "err ENAME", or "bad WHAT" (a
+ * descriptor came with it, or no statx)
+ */
+static int cmd_stat(char **av)
+{
+	unsigned char req[FDB_MSG_MAX];
+	struct fdb_stat_req r = { .amode = FDB_AMODE_STAT, .mask = STATX_BASIC_STATS,
+				  .path = av[0] };
+	size_t len = encoded(wire_encode_stat(req, FDB_MSG_MAX, 7, &r));
+	struct fdb_reply rep;
+	int s = connect_broker(), fd;
+
+	if (send_raw(s, req, len, NULL, 0, NULL) != (ssize_t)len) {
+		printf("bad send %s\n", ename(errno));
+		return 1;
+	}
+	if (await_reply(s, &rep, &fd) != O_REPLY) {
+		printf("bad no reply\n");
+		return 1;
+	}
+	if (fd >= 0) {
+		printf("bad a descriptor came\n");
+		return 1;
+	}
+	if (rep.status) {
+		printf("err %s\n", ename(rep.status));
+		return 0;
+	}
+	if (!(rep.rflags & FDB_REPLY_STATX)) {
+		printf("bad no statx\n");
+		return 1;
+	}
+	printf("ok ino=%llu size=%llu mode=%o\n", (unsigned long long)rep.stx.stx_ino,
+	       (unsigned long long)rep.stx.stx_size, (unsigned)rep.stx.stx_mode);
+	return 0;
+}
+
 /* create PATH */
 static int cmd_create(char **av)
 {
@@ -953,7 +1003,7 @@ int main(int argc, char **argv)
 		{ "listeners", 3, cmd_listeners }, { "hold", 2, cmd_hold },
 		{ "noread", 2, cmd_noread },   { "linger", 2, cmd_linger },
 		{ "create", 1, cmd_create },   { "truncate", 1, cmd_truncate },
-		{ "ubind", 1, cmd_ubind },
+		{ "ubind", 1, cmd_ubind },     { "stat", 1, cmd_stat },
 	};
 	long uid = -1, gid = -1;
 	bool keep = false;

@@ -106,7 +106,7 @@ Test(escape, serve_decision_and_notes_escape_the_program_name)
 	log = h_slurp_must(srv.log);
 	no_raw_control(log);
 	cr_assert_eq(h_count_lines(log, NAME_ESC " op=open", "verdict=allow"), 3, "%s", log);
-	cr_assert_eq(h_count_lines(log, NAME_ESC ": protocol version 5", NULL), 1, "%s", log);
+	cr_assert_eq(h_count_lines(log, NAME_ESC ": protocol version 6", NULL), 1, "%s", log);
 	cr_assert_eq(h_count_lines(log, NAME_ESC ": uid 65534 has 2 connections already", NULL), 1,
 		     "%s", log);
 	cr_assert_eq(h_count_lines(log, "malformed open request: client dropped", NULL), 1, "%s",

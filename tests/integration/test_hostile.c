@@ -132,8 +132,8 @@ static struct hcase cases[] = {
 	C("huge", DROP, 0, "unreadable record (Message too long)"),
 	/* wrong magic, wrong version */
 	C("magic", DROP, 0, "bad record header (Protocol error)"),
-	C("version2", REFUSE, EPROTONOSUPPORT, "protocol version 5, this broker speaks 4"),
-	C("version0", REFUSE, EPROTONOSUPPORT, "protocol version 0, this broker speaks 4"),
+	C("version2", REFUSE, EPROTONOSUPPORT, "protocol version 6, this broker speaks 5"),
+	C("version0", REFUSE, EPROTONOSUPPORT, "protocol version 0, this broker speaks 5"),
 	/* operations a client may not send */
 	C("op_unknown", DROP, 0, "unknown operation 99"),
 	C("op_reply", DROP, 0, "unknown operation 256"),
@@ -148,7 +148,7 @@ static struct hcase cases[] = {
 	C("path_nonul", DROP, 0, "malformed open request"),
 	C("path_embedded_nul", DROP, 0, "malformed open request"),
 	C("path_empty", DROP, 0, "malformed open request"),
-	C("path_too_long", DROP, 0, "unreadable record (Message too long)"),
+	C("path_too_long", DROP, 0, "malformed open request"),
 	C("path_max", REFUSE, EACCES, "op=open object=/.x rights=read verdict=deny"),
 	/* descriptors where none or one is expected */
 	C("dirfd_flag_2", DROP, 0, "malformed open request"),

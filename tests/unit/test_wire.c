@@ -50,6 +50,38 @@ Test(wire, reply_round_trip)
 	cr_assert_eq(out.rflags, FDB_REPLY_DENIED);
 }
 
+/* A stat's answer: its statx rides in the reply, and only with its flag and a success. */
+Test(wire, reply_with_a_statx)
+{
+	unsigned char buf[FDB_REPLY_MAX];
+	struct fdb_reply in = { .status = 0, .rflags = FDB_REPLY_STATX }, out;
+	int len;
+
+	in.stx.stx_ino = 4242;
+	in.stx.stx_mode = 0100644;
+	in.stx.stx_mask = 0x7ff;
+	len = wire_encode_reply(buf, sizeof(buf), 3, &in);
+	cr_assert_eq(len, (int)(FDB_REPLY_LEN + sizeof(struct statx)));
+	cr_assert_eq(wire_decode_reply(buf, (size_t)len, &out), 0);
+	cr_assert_eq(out.rflags, FDB_REPLY_STATX);
+	cr_assert_eq(memcmp(&out.stx, &in.stx, sizeof(in.stx)), 0);
+	/* too small a buffer; a statx with a failure */
+	cr_assert_eq(wire_encode_reply(buf, FDB_REPLY_LEN, 3, &in), -EMSGSIZE);
+	in.status = EIO;
+	cr_assert_eq(wire_encode_reply(buf, sizeof(buf), 3, &in), -EINVAL);
+	/* the flag without the statx, the statx without the flag, a failure with one */
+	len = wire_encode_reply(buf, sizeof(buf), 3, &(struct fdb_reply){ .status = 0 });
+	buf[FDB_HDR_LEN + 4] |= FDB_REPLY_STATX;
+	cr_assert_eq(wire_decode_reply(buf, (size_t)len, &out), -EBADMSG);
+	in.status = 0;
+	len = wire_encode_reply(buf, sizeof(buf), 3, &in);
+	buf[FDB_HDR_LEN + 4] &= (unsigned char)~FDB_REPLY_STATX;
+	cr_assert_eq(wire_decode_reply(buf, (size_t)len, &out), -EBADMSG);
+	buf[FDB_HDR_LEN + 4] |= FDB_REPLY_STATX;
+	buf[FDB_HDR_LEN] = EIO;
+	cr_assert_eq(wire_decode_reply(buf, (size_t)len, &out), -EBADMSG);
+}
+
 Test(wire, set_seq_restamps)
 {
 	unsigned char buf[FDB_MSG_MAX];
@@ -169,6 +201,27 @@ Test(wire, path_too_long_refused_on_send)
 	path[0] = '/';
 	cr_assert_eq(encode(buf, path), -EMSGSIZE);
 	cr_assert_eq(encode(buf, ""), -EINVAL);
+}
+
+/* A record that fits FDB_MSG_MAX but whose path is longer than FDB_PATH_MAX allows. */
+Test(wire, path_too_long_refused_on_receive)
+{
+	static char path[FDB_PATH_MAX];
+	unsigned char buf[FDB_MSG_MAX];
+	struct fdb_open_req o;
+	int len;
+
+	memset(path, 'a', sizeof(path) - 1);
+	path[0] = '/';
+	len = encode(buf, path); /* FDB_PATH_MAX - 1 characters: the longest */
+	cr_assert_gt(len, 0);
+	cr_assert_eq(wire_decode_open(buf, (size_t)len, &o), 0);
+	buf[len - 1] = 'a';
+	buf[len] = '\0';
+	len++;
+	memcpy(buf + 8, &(uint32_t){ (uint32_t)len }, 4);
+	cr_assert_leq(len, FDB_MSG_MAX);
+	cr_assert_eq(wire_decode_open(buf, (size_t)len, &o), -EBADMSG);
 }
 
 Test(wire, encode_respects_capacity)

@@ -10,12 +10,18 @@
 
 TestSuite(wire_stat);
 
-static int encode(unsigned char *buf, uint32_t at_flags, uint32_t amode, const char *path)
+static int encode_mask(unsigned char *buf, uint32_t at_flags, uint32_t amode, uint32_t mask,
+		       const char *path)
 {
-	struct fdb_stat_req r = { .at_flags = at_flags, .amode = amode, .has_dirfd = 1,
-				  .path = path };
+	struct fdb_stat_req r = { .at_flags = at_flags, .amode = amode, .mask = mask,
+				  .has_dirfd = 1, .path = path };
 
 	return wire_encode_stat(buf, FDB_MSG_MAX, 9, &r);
+}
+
+static int encode(unsigned char *buf, uint32_t at_flags, uint32_t amode, const char *path)
+{
+	return encode_mask(buf, at_flags, amode, 0, path);
 }
 
 Test(wire_stat, round_trip)
@@ -25,7 +31,7 @@ Test(wire_stat, round_trip)
 	struct fdb_hdr h;
 	int len = encode(buf, AT_SYMLINK_NOFOLLOW, W_OK, "rel/key");
 
-	cr_assert_eq(len, FDB_HDR_LEN + 12 + 8);
+	cr_assert_eq(len, FDB_HDR_LEN + 16 + 8);
 	cr_assert_eq(wire_decode_hdr(buf, (size_t)len, &h), 0);
 	cr_assert_eq(h.op, FDB_OP_STAT);
 	cr_assert_eq(wire_decode_stat(buf, (size_t)len, &out), 0);
@@ -36,6 +42,12 @@ Test(wire_stat, round_trip)
 	len = encode(buf, 0, FDB_AMODE_STAT, "/k");
 	cr_assert_eq(wire_decode_stat(buf, (size_t)len, &out), 0);
 	cr_assert_eq(out.amode, FDB_AMODE_STAT);
+	/* a stat carries statx's mask and sync type */
+	len = encode_mask(buf, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, FDB_AMODE_STAT,
+			  STATX_BASIC_STATS | STATX_BTIME, "/k");
+	cr_assert_eq(wire_decode_stat(buf, (size_t)len, &out), 0);
+	cr_assert_eq(out.at_flags, (uint32_t)(AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC));
+	cr_assert_eq(out.mask, STATX_BASIC_STATS | STATX_BTIME);
 }
 
 /* Flags the broker does not know and modes access(2) does not have are malformed. */
@@ -51,10 +63,19 @@ Test(wire_stat, refuses_unknown_flags_and_modes)
 	cr_assert_eq(wire_decode_stat(buf, (size_t)len, &out), -EBADMSG);
 	len = encode(buf, 0, 8, "/k");
 	cr_assert_eq(wire_decode_stat(buf, (size_t)len, &out), -EBADMSG);
+	/* sync flags and a mask are a stat's only; both sync flags, or the reserved bit, never */
+	len = encode(buf, AT_STATX_FORCE_SYNC, R_OK, "/k");
+	cr_assert_eq(wire_decode_stat(buf, (size_t)len, &out), -EBADMSG);
+	len = encode_mask(buf, 0, F_OK, STATX_BASIC_STATS, "/k");
+	cr_assert_eq(wire_decode_stat(buf, (size_t)len, &out), -EBADMSG);
+	len = encode(buf, AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC, FDB_AMODE_STAT, "/k");
+	cr_assert_eq(wire_decode_stat(buf, (size_t)len, &out), -EBADMSG);
+	len = encode_mask(buf, 0, FDB_AMODE_STAT, STATX__RESERVED, "/k");
+	cr_assert_eq(wire_decode_stat(buf, (size_t)len, &out), -EBADMSG);
 	len = encode(buf, 0, R_OK, "/k");
 	buf[len - 1] = 'x'; /* no NUL */
 	cr_assert_eq(wire_decode_stat(buf, (size_t)len, &out), -EBADMSG);
-	cr_assert_eq(wire_decode_stat(buf, FDB_HDR_LEN + 12, &out), -EBADMSG);
+	cr_assert_eq(wire_decode_stat(buf, FDB_HDR_LEN + 16, &out), -EBADMSG);
 	cr_assert_eq(encode(buf, 0, R_OK, ""), -EINVAL);
 }
 
