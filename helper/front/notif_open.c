@@ -29,10 +29,48 @@ struct try_open {
 };
 
 /*
+ * One open of the try, with the walk's resolve.  An O_TRUNC that is still
+ * in base (access mode O_RDONLY: the truncation is what asks for write,
+ * build_open_flags) is not made: it would wait for the file's lock, which
+ * the program can hold (grant/open_job.h), and would cut a file the
+ * program's own call may yet be refused (its Landlock domain).  The object
+ * the walk finds is opened again through its descriptor: a regular file
+ * O_RDWR, which asks the caller for the same access and truncates nothing;
+ * anything else as asked (the kernel truncates only a regular file).
+ */
+static int try_one(const struct try_open *t, unsigned base, uint64_t resolve)
+{
+	unsigned again = base & ~(unsigned)O_NOFOLLOW;
+	char proc[64];
+	struct stat st;
+	int opath, fd;
+
+	if (!(base & O_TRUNC))
+		return openat2_fd(t->dirfd, t->path, base, 0, resolve);
+	opath = openat2_fd(t->dirfd, t->path,
+			   O_PATH | O_CLOEXEC | (base & (O_NOFOLLOW | O_DIRECTORY)), 0, resolve);
+	if (opath < 0)
+		return opath;
+	if (fstat(opath, &st) < 0) {
+		fd = -errno;
+	} else if (S_ISLNK(st.st_mode)) {
+		fd = -ELOOP; /* O_NOFOLLOW, and the name is a symbolic link */
+	} else {
+		if (S_ISREG(st.st_mode))
+			again = (again & ~(unsigned)(O_ACCMODE | O_TRUNC)) | O_RDWR;
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", opath);
+		fd = openat2_fd(AT_FDCWD, proc, again, 0, 0);
+	}
+	close(opath);
+	return fd;
+}
+
+/*
  * The try: whether the program could make the call itself.  It makes no
  * change it need not: O_TRUNC goes (the write access it asks for is the
- * access mode's, unless that is O_RDONLY), since a try that succeeds ends
- * in the kernel's own call (see give_own); only a file it creates stays.
+ * access mode's, unless that is O_RDONLY: try_one), since a try that
+ * succeeds ends in the kernel's own call (see give_own); only a file it
+ * creates stays.
  */
 static int try_open_fn(void *arg)
 {
@@ -44,15 +82,16 @@ static int try_open_fn(void *arg)
 	int fd;
 
 	if (!(t->flags & O_CREAT)) {
-		fd = openat2_fd(t->dirfd, t->path, base, 0, resolve);
+		fd = try_one(t, base, resolve);
 	} else {
 		/* O_EXCL first, so that what this call created is known */
-		fd = (t->flags & O_EXCL) ? -ENOENT : openat2_fd(t->dirfd, t->path, base, 0, resolve);
+		fd = (t->flags & O_EXCL) ? -ENOENT : try_one(t, base, resolve);
 		if (fd == -ENOENT) {
+			/* a file made now is not truncated (O_TRUNC stays for its access check) */
 			fd = openat2_fd(t->dirfd, t->path, base | O_CREAT | O_EXCL, t->mode, resolve);
 			t->created = fd >= 0;
 			if (fd == -EEXIST && !(t->flags & O_EXCL))
-				fd = openat2_fd(t->dirfd, t->path, base, 0, resolve);
+				fd = try_one(t, base, resolve);
 		}
 	}
 	if (fd < 0)
@@ -74,10 +113,10 @@ static int try_open_fn(void *arg)
 
 /*
  * A try that may wait for an inode's lock: an O_CREAT takes its
- * directory's, an O_TRUNC its file's, and a program can hold either
- * (grant/open_job.h).  On a sockjob thread of its own (once: it took the
- * caller's identity, and its umask: as_caller_own_fs), with copies of all
- * it needs.
+ * directory's, which a program can hold (grant/open_job.h; the try
+ * truncates nothing, try_one).  On a sockjob thread of its own (once: it
+ * took the caller's identity, and its umask: as_caller_own_fs), with
+ * copies of all it needs.
  * -EBUSY: the lock was not had in time (or too many of the uid's jobs are
  * stuck): the call goes on to the kernel, whose own call then waits in the
  * program's thread, not in the broker's.  A job left to its thread closes
@@ -278,7 +317,7 @@ bool decide_open(struct broker *b, struct notif *n, const struct args *a)
 			       .path = n->path, .flags = flags, .mode = mode };
 	if (surely_denied(n, &t))
 		fd = -EACCES;
-	else if (flags & (O_CREAT | O_TRUNC))
+	else if (flags & O_CREAT)
 		fd = try_off_loop(n, &id, &t);
 	else
 		fd = as_caller(&id, try_open_fn, &t);

@@ -9,13 +9,24 @@
  *                                      printed as open's
  *   sysopen creat PATH MODE UMASK      creat(2), MODE and UMASK octal:
  *                                      "ok fd=N"
+ *   sysopen trunc PATH                 openat O_RDONLY|O_TRUNC:
+ *                                      "ok size=SIZE" (fstat's, after)
+ *   sysopen lltrunc PATH               the same, in a Landlock domain that
+ *                                      refuses every truncation ("no
+ *                                      landlock" without ABI 3)
+ *   sysopen retrunc PATH               open PATH O_RDONLY, then its
+ *                                      /proc/self/fd/N O_RDONLY|O_TRUNC:
+ *                                      "ok size=SIZE"
  *   err ENAME
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/landlock.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -72,6 +83,56 @@ static int cmd_creat(char **av)
 	return 0;
 }
 
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14) /* Landlock ABI 3, Linux 6.2 */
+#endif
+
+/* O_RDONLY|O_TRUNC (which asks for write too) of path: its size after */
+static int print_truncated(const char *path)
+{
+	struct stat st;
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_TRUNC | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return print_err();
+	printf("ok size=%lld\n", (long long)st.st_size);
+	return 0;
+}
+
+static int cmd_trunc(char **av)
+{
+	return print_truncated(av[0]);
+}
+
+/* In a Landlock domain that handles truncation and allows it nowhere */
+static int cmd_lltrunc(char **av)
+{
+	struct landlock_ruleset_attr attr = { .handled_access_fs = LANDLOCK_ACCESS_FS_TRUNCATE };
+	int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+
+	if (rs < 0 && (errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL)) {
+		printf("no landlock\n"); /* off, or older than ABI 3 */
+		return 0;
+	}
+	if (rs < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_landlock_restrict_self, rs, 0) < 0)
+		return print_err();
+	close(rs);
+	return print_truncated(av[0]);
+}
+
+/* A reopen of the program's own descriptor that truncates */
+static int cmd_retrunc(char **av)
+{
+	char proc[64];
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, av[0], O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return print_err();
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return print_truncated(proc);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
@@ -80,6 +141,9 @@ int main(int argc, char **argv)
 		{ "openat2", 1, cmd_openat2 },
 		{ "creat", 3, cmd_creat },
 		{ "ocreat", 1, cmd_ocreat },
+		{ "trunc", 1, cmd_trunc },
+		{ "lltrunc", 1, cmd_lltrunc },
+		{ "retrunc", 1, cmd_retrunc },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

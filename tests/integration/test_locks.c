@@ -151,14 +151,14 @@ Test(locks, a_held_file_lock_refuses_a_truncation_and_the_loop_goes_on)
 
 /*
  * Under seccomp the try as the caller comes before the kernel's own call.
- * With d's lock held, prog (under --via seccomp and rule) makes a call the
- * try would wait for: it goes on to the kernel (FDBROKER_DEBUG says why),
- * and waits there, in the program's thread; once the lock is let go the
- * kernel refuses it (nobody may not write in d), and prog prints want.
- * Before, the try waited on the broker's loop.
+ * With the lock of held taken (lockhold how), prog (under --via seccomp and
+ * rule) makes a call that waits for that lock: it goes on to the kernel
+ * (FDBROKER_DEBUG says why), and waits there, in the program's thread; once
+ * the lock is let go the kernel decides it, and prog prints want.  Before,
+ * the try waited on the broker's loop.
  */
-static void seccomp_goes_to_the_kernel(const char *rule, char *const prog[], const char *why,
-				       const char *want)
+static void seccomp_goes_to_the_kernel(const char *how, const char *held, const char *rule,
+				       char *const prog[], const char *why, const char *want)
 {
 	char *argv[40] = { "env", "-u", "LD_PRELOAD", "FDBROKER_DEBUG=1" };
 	struct proc holder, p;
@@ -166,7 +166,7 @@ static void seccomp_goes_to_the_kernel(const char *rule, char *const prog[], con
 
 	h_run_argv(argv + 4, 36, "nobody", (char *[]){ "--via", "seccomp", "-a", (char *)rule, NULL },
 		   prog);
-	hold(&holder, "dir", h_path("d"));
+	hold(&holder, how, held);
 	p_start(&p, argv, NULL, h_path("run.err"));
 	cr_assert_eq(wait_for_text(h_path("run.err"), why, WAIT_MS), 0, "%s",
 		     h_slurp(h_path("run.err")));
@@ -183,9 +183,44 @@ Test(locks, a_held_directory_lock_sends_a_seccomp_creation_to_the_kernel)
 
 	snprintf(rule, sizeof(rule), "open %s/ read,write,create", dir);
 	snprintf(sysopen, sizeof(sysopen), "%s/tests/sysopen", FDB_BUILD_DIR);
-	seccomp_goes_to_the_kernel(rule, (char *[]){ sysopen, "creat", (char *)h_path("d/made"),
-						     "644", "022", NULL },
+	/* nobody may not write in d: the kernel refuses */
+	seccomp_goes_to_the_kernel("dir", dir, rule,
+				   (char *[]){ sysopen, "creat", (char *)h_path("d/made"), "644",
+					       "022", NULL },
 				   "an inode's lock is held", "err EACCES");
+}
+
+/*
+ * An O_RDONLY|O_TRUNC of a file anyone may write, by its name and as a
+ * reopen of the program's own descriptor: the try takes no lock (it opens
+ * O_RDWR instead, try_one in helper/front/notif_open.c), finds the
+ * program's own right at once, and the kernel's call truncates once the
+ * lock is let go.  Before, the reopen's try waited for the lock on the
+ * broker's loop, and the open's on a thread of its own.
+ */
+static void seccomp_truncation_goes_to_the_kernel(const char *cmd, const char *name)
+{
+	const char *file = h_file("log", "kept\n", 0666);
+	char rule[700], sysopen[512], why[700];
+
+	snprintf(rule, sizeof(rule), "open %s read,write", file);
+	snprintf(sysopen, sizeof(sysopen), "%s/tests/sysopen", FDB_BUILD_DIR);
+	/* the debug line of the truncating call, not of retrunc's first open */
+	snprintf(why, sizeof(why), "%s: the program's own right", name ? name : file);
+	seccomp_goes_to_the_kernel("write", file, rule,
+				   (char *[]){ sysopen, (char *)cmd, (char *)file, NULL }, why,
+				   "ok size=0");
+}
+
+Test(locks, a_held_file_lock_leaves_a_seccomp_truncation_to_the_kernel)
+{
+	seccomp_truncation_goes_to_the_kernel("trunc", NULL);
+}
+
+/* retrunc's descriptor is its first free one, 3 */
+Test(locks, a_held_file_lock_leaves_a_seccomp_truncating_reopen_to_the_kernel)
+{
+	seccomp_truncation_goes_to_the_kernel("retrunc", "/proc/self/fd/3");
 }
 
 /*
@@ -215,7 +250,7 @@ Test(locks, a_held_directory_lock_sends_a_seccomp_unix_bind_to_the_kernel)
 
 	snprintf(rule, sizeof(rule), "bind unix %s/", dir);
 	snprintf(probe, sizeof(probe), "%s/tests/static/sockprobe", FDB_BUILD_DIR);
-	seccomp_goes_to_the_kernel(rule, (char *[]){ probe, "ubind", (char *)h_path("d/sock"),
-						     NULL },
+	seccomp_goes_to_the_kernel("dir", dir, rule,
+				   (char *[]){ probe, "ubind", (char *)h_path("d/sock"), NULL },
 				   "its directory's lock is held", "err EACCES bind");
 }

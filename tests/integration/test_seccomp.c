@@ -549,6 +549,32 @@ Test(seccomp, glibc_raw_open_by_its_own_right_is_the_kernels)
 }
 
 /*
+ * The try as the caller makes no change the program's own call might not
+ * make: an O_RDONLY|O_TRUNC of a file the program may write, in a Landlock
+ * domain that refuses truncation, leaves the file whole (the kernel's call
+ * is refused; before, the try had already truncated it).  Landlock ABI 3,
+ * Linux 6.2.
+ */
+Test(seccomp, a_truncation_the_programs_landlock_refuses_is_not_made)
+{
+	const char *f = h_file("kept", "whole\n", 0666);
+	struct result r = run("seccomp", (char *[]){ open_rule(f, "", "read,write"), NULL },
+			      (char *[]){ (char *)sysopen(), "lltrunc", (char *)f, NULL });
+	char *data;
+
+	if (!strcmp(r.out, "no landlock\n")) {
+		h_free(&r);
+		cr_skip_test("Landlock ABI 3 (Linux 6.2) is not on this kernel");
+	}
+	cr_assert_str_eq(r.out, "err EACCES\n", "stderr '%s'", r.err);
+	h_free(&r);
+	data = h_slurp(f);
+	cr_assert_str_eq(data, "whole\n");
+	free(data);
+	h_audit_lacks("object=");
+}
+
+/*
  * A right the program has through its file's owner bits, its group, the
  * other bits or an ACL is its own, although a rule names the file: the kernel makes the
  * call (no audit line).  The broker skips the try as the caller where the
