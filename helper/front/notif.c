@@ -118,6 +118,7 @@ void notif_init(struct notif *n)
 {
 	n->fds = (struct notif_fds){ -1, -1, -1, -1, -1 };
 	n->fdnum = -1;
+	n->wq_place = -1;
 }
 
 /*

@@ -55,6 +55,9 @@ struct notif {
 	bool writing;          /* in its notif_write job, which answers for itself */
 	bool stalled;          /* the loop gave up waiting for its job (counted in the tree) */
 	struct notif *prev, *next; /* the front end's list of notifications in a job */
+	/* front/write_queue.h's, while its result is written or waits to be (next: its queue) */
+	uid_t wq_owner;
+	int wq_place;          /* its place among the writes with the pool, or -1 */
 
 	/* held for the job: NULL, or the calls by name it may pass */
 	struct prefilter *prefilter;

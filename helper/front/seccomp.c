@@ -20,6 +20,7 @@
 #include "front/seccomp.h"
 #include "front/notif.h"
 #include "front/reader.h"
+#include "front/write_queue.h"
 #include "audit/audit.h"
 #include "sys/proc.h"
 
@@ -86,6 +87,7 @@ struct sc_front {
 	struct workers *pool;
 	timer_t recv_timer; /* SC_RECV_MS around each RECV, at the loop thread */
 	struct notif *waiting; /* in a job, newest first: for their deadlines */
+	struct write_queue writes; /* results being written into targets, or waiting to be */
 	long busy_note;        /* when "every worker busy" was last logged */
 	/* of b->policy as of policy_gen (rebuilt after a reload), or NULL; readers take it under pf_lock */
 	pthread_mutex_t pf_lock;
@@ -576,6 +578,58 @@ static bool hung_up(int listener)
 	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
 }
 
+/* A write that cannot be posted: the kernel answers the call, unserved. */
+static void write_unposted(struct broker *b, struct notif *n)
+{
+	wq_done(&front_of(b)->writes, n);
+	notif_continue(n);
+	notif_free(b, n);
+}
+
+/*
+ * n's result, to be written into its target: by a worker, which answers,
+ * or after the writes its tree's owner has with the pool
+ * (front/write_queue.h).
+ */
+static void write_result(struct broker *b, struct notif *n)
+{
+	struct sc_front *f = front_of(b);
+	long now = broker_now_ms();
+
+	n->writing = true;
+	switch (wq_add(&f->writes, n, n->tree->owner.uid)) {
+	case WQ_WAIT:
+		return;
+	case WQ_POST:
+		if (post(b, n, notif_write))
+			return;
+		break;
+	case WQ_REFUSE:
+		if (now - f->busy_note >= 1000) {
+			audit_note(b->audit, "seccomp: %d results for one user's programs (uid %u) "
+					     "wait to be written: the kernel answers its further "
+					     "such calls, unserved",
+				   WQ_OWNER_WAITING, (unsigned)n->tree->owner.uid);
+			f->busy_note = now;
+		}
+		break;
+	}
+	write_unposted(b, n);
+}
+
+/* n's write has ended: n is freed, and the writes waiting for its place go to the pool. */
+static void write_ended(struct broker *b, struct notif *n)
+{
+	struct sc_front *f = front_of(b);
+	struct notif *next;
+
+	wq_done(&f->writes, n);
+	notif_free(b, n);
+	while ((next = wq_next(&f->writes)))
+		if (!post(b, next, notif_write))
+			write_unposted(b, next);
+}
+
 /* Finished jobs: decided, or freed if the loop had given up on them. */
 static void pool_ready(struct broker *b, struct evsrc *src, uint32_t events)
 {
@@ -627,16 +681,16 @@ static void pool_ready(struct broker *b, struct evsrc *src, uint32_t events)
 		if (!j->abandoned)
 			waiting_unlink(f, n);
 		/* a write job answered for itself; a fetched one is decided */
-		if (j->abandoned || n->writing || n->answered || !notif_decide(b, n)) {
+		if (n->writing) {
+			write_ended(b, n);
+			continue;
+		}
+		if (j->abandoned || n->answered || !notif_decide(b, n)) {
 			notif_free(b, n);
 			continue;
 		}
 		/* a result to write into the target: a worker's job too */
-		n->writing = true;
-		if (!post(b, n, notif_write)) {
-			notif_continue(n);
-			notif_free(b, n);
-		}
+		write_result(b, n);
 	}
 }
 
@@ -690,6 +744,9 @@ static void pool_shut(struct broker *b, struct evsrc *src)
 	unsigned left;
 
 	loop_remove(b, workers_fd(f->pool), &f->src);
+	/* a result still waiting to be written is the kernel's to answer too */
+	for (struct notif *n; (n = wq_drain(&f->writes));)
+		write_unposted(b, n);
 	/* a call still being read goes on to the kernel: none is left to ENOSYS */
 	for (struct notif *n = f->waiting; n; n = n->next) {
 		if (!n->answered)

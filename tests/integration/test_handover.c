@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "front/write_queue.h"
 #include "harness.h"
 #include "served.h"
 #include "spawn.h"
@@ -210,4 +211,67 @@ Test(handover, admissions_are_bounded_and_given_back)
 	cr_assert_str_eq(r.out, "the secret\n", "%s%s", r.out, r.err);
 	h_free(&r);
 	cr_assert_eq(served_stop(&s), 0);
+}
+
+/*
+ * One user's writes of results into its programs that stall (the page
+ * never comes: tests/bin/statstall) hold at most WQ_OWNER_POSTED (4) of the
+ * broker's workers; its other writes wait, and another user's results are
+ * still written (front/write_queue.h).  Once the page comes, every write
+ * that waited is made.  The stalling tree is root's (statstall makes its
+ * page as root, then becomes nobody, whose stat of a file in a root-only
+ * directory the policy serves); the other is nobody's.  Before, the
+ * stalled writes took all 16 workers, and the other user's stat waited
+ * behind them for ever.
+ */
+Test(handover, one_users_stalled_writes_leave_others_served)
+{
+	enum { THREADS = 20, SHARE = WQ_OWNER_POSTED };
+	const char *secret;
+	char stallprog[512], threads[16];
+	struct follow decided;
+	struct served s;
+	struct proc stall, other;
+	const char *line;
+	int faults = 0, done = 0;
+
+	h_dir("priv", 0700);
+	secret = h_file("priv/secret", "the secret\n", 0600);
+	snprintf(stallprog, sizeof(stallprog), "%s/tests/statstall", FDB_BUILD_DIR);
+	snprintf(threads, sizeof(threads), "%d", THREADS);
+	served_start(&s, policy_for(secret), WAIT_MS);
+	follow_init(&decided, s.log, "prog=statstall op=stat ");
+	p_start(&stall, (char *[]){ (char *)h_handprobe(), "self", (char *)s.sock, stallprog,
+				    (char *)secret, threads, NULL },
+		NULL, h_path("stall.err"));
+	/* each call decided and logged before its write is even posted */
+	cr_assert_eq(follow_wait(&decided, THREADS, WAIT_MS), 0, "%d of %d: %s", decided.count,
+		     THREADS, h_slurp(s.log));
+	follow_close(&decided);
+	/* the writes it may have with the pool have stopped on its page */
+	while (faults < SHARE) {
+		line = p_line(&stall, WAIT_MS);
+		cr_assert(line && !strcmp(line, "fault other"), "%s (after %d faults): %s",
+			  line ? line : "(nothing)", faults, h_slurp(h_path("stall.err")));
+		faults++;
+	}
+	probe_start(&other, (char *[]){ "self", (char *)s.sock, "/bin/busybox", "stat", "-c", "%s",
+					(char *)secret, NULL });
+	line = p_line(&other, WAIT_MS);
+	cr_assert(line && !strcmp(line, "11"), "the other user's stat: %s, %s",
+		  line ? line : "(nothing)", h_slurp(h_path("probe.err")));
+	cr_assert_eq(p_wait(&other), 0);
+	/* the page comes: the four stalled writes end, and the sixteen that waited are made */
+	cr_assert_eq(kill(stall.pid, SIGUSR1), 0);
+	while (done < THREADS) {
+		line = p_line(&stall, WAIT_MS);
+		cr_assert_not_null(line, "%d of %d stats returned", done, THREADS);
+		if (!strcmp(line, "fault other"))
+			cr_assert_leq(++faults, SHARE, "more writes than its share stalled");
+		else if (strcmp(line, "page"))
+			cr_assert_str_eq(line, "done ok");
+		done += !strcmp(line, "done ok");
+	}
+	p_stop(&stall);
+	cr_assert_eq(served_stop(&s), 0, "%s", h_slurp(h_path("serve.err")));
 }
