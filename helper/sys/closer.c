@@ -11,16 +11,20 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work = PTHREAD_COND_INITIALIZER;
-static int ring[CLOSER_QUEUE];
-static unsigned head, count;     /* the queued descriptors: ring[head], count of them */
+/* the queued descriptors: ring[head], count of them, in room for cap (closer.h) */
+static int first_ring[CLOSER_QUEUE];
+static int *ring = first_ring;
+static unsigned cap = CLOSER_QUEUE, head, count;
 static unsigned nthreads, nidle; /* threads made; those waiting for a job */
 static unsigned queued_total;
 static int (*close_fn)(int) = close;
@@ -47,7 +51,7 @@ static void *closer_main(void *arg)
 			}
 		}
 		fd = ring[head];
-		head = (head + 1) % CLOSER_QUEUE;
+		head = (head + 1) % cap;
 		count--;
 		fn = close_fn;
 		pthread_mutex_unlock(&mu);
@@ -57,6 +61,29 @@ static void *closer_main(void *arg)
 		pthread_mutex_lock(&mu);
 	}
 	return NULL;
+}
+
+/*
+ * Room in the ring for one more: twice the room when it is full (kept
+ * after; a full ring means closes stuck).  0, or -1 when no more memory
+ * can be had.  The lock held.
+ */
+static int room(void)
+{
+	int *bigger;
+
+	if (count < cap)
+		return 0;
+	if (cap > UINT_MAX / 2 || !(bigger = malloc(2 * (size_t)cap * sizeof(*ring))))
+		return -1;
+	for (unsigned i = 0; i < count; i++)
+		bigger[i] = ring[(head + i) % cap];
+	if (ring != first_ring)
+		free(ring);
+	ring = bigger;
+	head = 0;
+	cap *= 2;
+	return 0;
 }
 
 /* One more closer thread (signals blocked: sys/thread.h); 0 or an errno.  The lock held. */
@@ -158,14 +185,14 @@ void closer_close(int fd)
 		return;
 	}
 	pthread_mutex_lock(&mu);
-	if (count == CLOSER_QUEUE) {
-		/* CLOSER_QUEUE waiting behind stuck closes: the last resort, inline */
+	if (room() < 0) {
+		/* the queue cannot grow: the last resort, inline */
 		pthread_mutex_unlock(&mu);
 		close_now(fd);
 		errno = saved;
 		return;
 	}
-	ring[(head + count) % CLOSER_QUEUE] = fd;
+	ring[(head + count) % cap] = fd;
 	count++;
 	if (count > nidle && nthreads < CLOSER_THREADS && start() != 0 && nthreads == 0) {
 		/*

@@ -15,16 +15,20 @@
  * anonymous inode, a file statx cannot tell) goes to a closer thread.
  *
  * The bound: at most CLOSER_THREADS closes stuck at once (that many
- * flushes a program never ends); the next descriptors wait in a fixed
- * queue of CLOSER_QUEUE, each still costing the broker a descriptor of its
- * RLIMIT_NOFILE, whose shortage core/reserve.h deals with.  When the queue
- * is full, or no closer thread exists nor can be made, the descriptor is
- * closed inline, as the last resort: a socket then has SO_LINGER taken off
- * first, so that only a flush (FUSE, NFS) can still wait there.
+ * flushes a program never ends); the next descriptors wait in a queue,
+ * each still costing the broker a descriptor of its RLIMIT_NOFILE, whose
+ * shortage core/reserve.h deals with (a descriptor sent to a broker that
+ * has none left is dropped by the kernel, which flushes nothing then).
+ * The queue starts with room for CLOSER_QUEUE and doubles when full, so it
+ * never turns a descriptor away: it can hold every one the broker may
+ * have.  Only when it cannot grow (no memory), or no closer thread exists
+ * nor can be made, is a descriptor closed inline, as the last resort: a
+ * socket then has SO_LINGER taken off first, so that only a flush (FUSE,
+ * NFS) can still wait there.
  *
  * Threads are made on demand by the caller's thread, every signal
- * blocked, and kept (detached) for the next close.  Nothing here
- * allocates.  closer_close keeps errno.
+ * blocked, and kept (detached) for the next close.  The queue allocates
+ * only to grow.  closer_close keeps errno.
  */
 #ifndef FDB_CLOSER_H
 #define FDB_CLOSER_H

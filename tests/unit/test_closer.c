@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -194,4 +196,44 @@ Test(closer, stuck_closes_block_no_one)
 	for (int i = 0; i < N; i++)
 		until_closed(fds[i]);
 	cr_assert_eq(closer_threads(), CLOSER_THREADS);
+}
+
+/*
+ * Past CLOSER_QUEUE descriptors waiting behind stuck closes the queue
+ * grows: none is closed on the caller's thread (there, a flush that never
+ * ends would hold the broker's loop), and every one is closed once the
+ * stuck ones end.  Before, the queue's 1025th was closed inline.
+ */
+Test(closer, a_full_queue_grows_and_closes_nothing_inline)
+{
+	enum { N = CLOSER_THREADS + 2 * CLOSER_QUEUE + 5 };
+	static int fds[N];
+	static char go[N];
+	struct rlimit rl;
+	int fd;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < N + 64)
+		cr_skip_test("needs %d descriptors, RLIMIT_NOFILE allows %lu", N + 64,
+			     (unsigned long)rl.rlim_max);
+	rl.rlim_cur = rl.rlim_max;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	cr_assert(pipe2(gate, O_CLOEXEC) == 0);
+	closer_test_close(waiting_close);
+	fd = regular_file();
+	for (int i = 0; i < N; i++) {
+		fds[i] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		cr_assert_geq(fds[i], 0);
+	}
+	for (int i = 0; i < N; i++)
+		closer_close(fds[i]);
+	cr_assert_eq(closer_queued_total(), N);
+	for (int i = 0; i < N; i++)
+		cr_assert(is_open(fds[i]), "fd %d (the %dth) closed, though its close waits", fds[i],
+			  i + 1);
+	memset(go, 'x', sizeof(go));
+	cr_assert(write(gate[1], go, sizeof(go)) == (ssize_t)sizeof(go));
+	for (int i = 0; i < N; i++)
+		until_closed(fds[i]);
+	close(fd);
 }
