@@ -326,6 +326,32 @@ char *h_audit(void)
 	return buf;
 }
 
+/*
+ * An IPv6 address just added is tentative until the kernel's address
+ * work has run (on lo too, where it skips the duplicate detection): a bind
+ * to it fails with EADDRNOTAVAIL until then.  Bound once, it is usable;
+ * 5 s at most, a look every millisecond.
+ */
+static void wait_usable(const struct in6_addr *addr, const char *text)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = *addr };
+	long deadline = h_now_ms() + 5000;
+
+	for (;;) {
+		int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc, e;
+
+		cr_assert_geq(s, 0);
+		rc = bind(s, (struct sockaddr *)&sa, sizeof(sa));
+		e = errno;
+		close(s);
+		if (rc == 0)
+			return;
+		cr_assert(e == EADDRNOTAVAIL && h_now_ms() < deadline, "%s never usable: %s", text,
+			  strerror(e));
+		poll(NULL, 0, 1);
+	}
+}
+
 void h_own_netns(const char *const v6[])
 {
 	struct ifreq ifr = { .ifr_name = "lo" };
@@ -347,6 +373,7 @@ void h_own_netns(const char *const v6[])
 		cr_assert_eq(ioctl(s6, SIOCSIFADDR, &req), 0, "add %s to lo: %s", v6[i],
 			     strerror(errno));
 		close(s6);
+		wait_usable(&req.ifr6_addr, v6[i]);
 	}
 }
 
