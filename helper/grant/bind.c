@@ -130,7 +130,12 @@ static void peers_of(const struct policy *p, const struct req *r, const struct r
 	ps->v6only = split && d4.verdict != VERDICT_ALLOW;
 	if (ps->v6only)
 		ps->ipv4 = "refused";
-	ps->filter = inbound_only || rule->u.net.nfrom ||
+	/*
+	 * IPV6_V6ONLY is the program's to clear again until the bind, from a
+	 * thread of its own: a filter that lets in no IPv4 peer is locked on
+	 * too, where the broker may (bind_job_fn).
+	 */
+	ps->filter = inbound_only || rule->u.net.nfrom || ps->v6only ||
 		     (split && d4.verdict == VERDICT_ALLOW && d4.rule->u.net.nfrom);
 	if (!ps->filter)
 		return;
@@ -158,6 +163,13 @@ static bool bound_already(int sock)
 	return ss.ss_family == AF_INET6 && ((struct sockaddr_in6 *)&ss)->sin6_port != 0;
 }
 
+/* Are the peers only there for IPV6_V6ONLY's sake: the rule's IPv6 networks, no from list? */
+static bool only_v6(const struct peers *ps)
+{
+	return ps->v6only && ps->n == 1 && ps->nets[0].family == AF_INET6 &&
+	       ps->nets[0].prefix_len == 0;
+}
+
 /*
  * The calls that take the socket's lock, which a thread of the program may
  * hold for good (sys/sockjob.h): on a sockjob thread, with a copy of all
@@ -173,6 +185,7 @@ struct bind_job {
 	struct peers ps;
 	bool filtered;  /* the filter was tried: filter_rc says how it went */
 	int v6only_err; /* setting IPV6_V6ONLY's errno, or 0 */
+	bool v6only_lost; /* cleared again by the time of the bind (the program's doing) */
 	int filter_rc;  /* peer_filter_lock's */
 	int err;        /* bind's errno, or 0 */
 };
@@ -199,12 +212,28 @@ static void bind_job_fn(struct sockjob *j)
 	/* a socket bound already fails its bind on its own: no filter is locked onto it */
 	b->filtered = b->ps.filter && !bound;
 	if (b->filtered && (b->filter_rc = peer_filter_lock(b->sock, b->ps.nets, b->ps.n,
-							    b->ps.flags)))
-		return;
+							    b->ps.flags))) {
+		/*
+		 * A filter for IPV6_V6ONLY's sake alone, on a tcp socket, with no
+		 * CAP_NET_ADMIN (caps.c keeps it for a rule on [::] only): the
+		 * bind goes on without, and the read-back below still tells.
+		 */
+		if (b->filter_rc != -EACCES || b->ps.flags || !only_v6(&b->ps))
+			return;
+		b->filtered = false;
+		b->filter_rc = 0;
+	}
 	/* each step takes the lock again: asked again before the one that counts */
 	if (sockjob_left(j))
 		return;
 	b->err = bind(b->sock, (const struct sockaddr *)&b->sa, b->salen) < 0 ? errno : 0;
+	if (!b->err && b->ps.v6only) {
+		int v6only = 1;
+		socklen_t len = sizeof(v6only);
+
+		getsockopt(b->sock, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &len);
+		b->v6only_lost = !v6only;
+	}
 }
 
 static void bind_job_release(struct sockjob *j)
@@ -222,21 +251,25 @@ static int bind_job_result(const struct bind_job *b, struct outcome *o)
 	int rc = b->filter_rc;
 
 	if (b->ps.v6only) {
-		snprintf(o->detail + at, sizeof(o->detail) - at, " v6only=set");
+		snprintf(o->detail + at, sizeof(o->detail) - at,
+			 b->v6only_lost ? " v6only=cleared-by-program" : " v6only=set");
 		at = strlen(o->detail);
 		if (b->v6only_err)
 			return b->v6only_err;
 	}
+	/* bound to the IPv4 port too: refused (a filter, if locked, lets no IPv4 peer in) */
+	if (b->v6only_lost)
+		o->denied = true;
 	if (!b->filtered) {
 		if (b->ps.v6only)
 			snprintf(o->detail + at, sizeof(o->detail) - at, " ipv4-side=refused");
-		return b->err;
+		return b->v6only_lost ? EACCES : b->err;
 	}
 	snprintf(o->detail + at, sizeof(o->detail) - at, " filter=%s%s%s",
 		 rc == -EPERM ? "refused-locked-by-program" :
 		 rc == -EACCES ? "refused-no-cap-net-admin" : rc ? "failed" : "locked",
 		 b->ps.ipv4 ? " ipv4-side=" : "", b->ps.ipv4 ? b->ps.ipv4 : "");
-	if (rc == -EPERM || rc == -EACCES) {
+	if (rc == -EPERM || rc == -EACCES || b->v6only_lost) {
 		o->denied = true;
 		return EACCES;
 	}

@@ -8,7 +8,9 @@
  *   bind tcp ... from           CAP_NET_ADMIN: the kernel wants it for a tcp
  *                               socket's filter (6.18 here), so also every
  *                               accept tcp rule served by binding (seccomp),
- *                               which is always filtered
+ *                               which is always filtered, and bind tcp
+ *                               [::]:PORT, whose socket is made IPv6-only
+ *                               with a filter where 0.0.0.0 is refused
  *   bind unix                   CAP_DAC_OVERRIDE, CAP_CHOWN
  *   --learn=permissive          all of the above: what any learned rule may need
  * Everything else leaves the bounding set, and no_new_privs is set, so not
@@ -30,6 +32,14 @@
 #define BIT(c) (UINT64_C(1) << (c))
 #define LATENT BIT(CAP_NET_ADMIN) /* permitted, in effect only through caps_around */
 
+/* [::]: a socket bound there is made IPv6-only, behind a filter, where 0.0.0.0 is refused */
+static bool ipv6_wildcard(const struct policy_addr *a)
+{
+	static const uint8_t zero[16];
+
+	return a->kind == ADDR_IPV6 && !memcmp(a->ip, zero, sizeof(zero));
+}
+
 static uint64_t rule_caps(const struct rule *r)
 {
 	if (r->verdict != VERDICT_ALLOW)
@@ -50,7 +60,8 @@ static uint64_t rule_caps(const struct rule *r)
 		if (r->u.net.proto == PROTO_UNIX)
 			return BIT(CAP_DAC_OVERRIDE) | BIT(CAP_CHOWN);
 		return (r->u.net.addr.port_lo < 1024 ? BIT(CAP_NET_BIND_SERVICE) : 0) |
-		       (r->op == OP_BIND && r->u.net.proto == PROTO_TCP && r->u.net.nfrom ?
+		       (r->op == OP_BIND && r->u.net.proto == PROTO_TCP &&
+				(r->u.net.nfrom || ipv6_wildcard(&r->u.net.addr)) ?
 				BIT(CAP_NET_ADMIN) : 0);
 	}
 	return 0;

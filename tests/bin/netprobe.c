@@ -264,17 +264,20 @@ static const char *reach(const char *ip, int port)
 
 /*
  * v6only PORT: listen on [::]:PORT (the privileged bind), then say what
- * the socket became and who reaches it: "ok v6only=0|1 v4=ok|ENAME v6=..."
+ * the socket became and who reaches it: "ok v6only=0|1 filter=locked|none
+ * v4=ok|ENAME v6=..."
  */
 static int cmd_v6only(char **av)
 {
-	int port = atoi(av[0]), lfd = listen_on("::", port), v6only = -1;
-	socklen_t len = sizeof(v6only);
+	int port = atoi(av[0]), lfd = listen_on("::", port), v6only = -1, locked = 0;
+	socklen_t len = sizeof(v6only), llen = sizeof(locked);
 
 	if (lfd < 0)
 		return fail("listen");
 	getsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &len);
-	printf("ok v6only=%d v4=%s", v6only, reach("127.0.0.1", port));
+	getsockopt(lfd, SOL_SOCKET, SO_LOCK_FILTER, &locked, &llen);
+	printf("ok v6only=%d filter=%s v4=%s", v6only, locked ? "locked" : "none",
+	       reach("127.0.0.1", port));
 	printf(" v6=%s\n", reach("::1", port));
 	return 0;
 }

@@ -156,18 +156,21 @@ static void http_server(const char *bind_addr, const char *rule, int port)
 /*
  * [::]:PORT names the IPv6 wildcard: where the policy refuses 0.0.0.0 on
  * the port, the broker makes the socket IPv6-only, so that it neither
- * serves IPv4 peers nor holds the IPv4 port; where a rule allows the IPv4
- * side too, the socket stays dual-stack.
+ * serves IPv4 peers nor holds the IPv4 port, and locks a filter on it that
+ * lets no IPv4 peer in (the program could clear IPV6_V6ONLY again, from
+ * another thread, until the bind); where a rule allows the IPv4 side too,
+ * the socket stays dual-stack, unfiltered.
  */
 Test(net, ipv6_wildcard_is_dual_stack_only_where_ipv4_is_allowed)
 {
 	expect((char *[]){ "bind tcp [::]:628", NULL }, (char *[]){ "v6only", "628", NULL },
-	       "ok v6only=1 v4=ECONNREFUSED v6=ok");
-	h_audit_has("op=bind object=[::]:628 proto=tcp v6only=set ipv4-side=refused verdict=allow");
+	       "ok v6only=1 filter=locked v4=ECONNREFUSED v6=ok");
+	h_audit_has("op=bind object=[::]:628 proto=tcp v6only=set filter=locked ipv4-side=refused "
+		    "verdict=allow");
 	expect((char *[]){ "bind tcp [::]:629", "bind tcp 0.0.0.0:629", NULL },
-	       (char *[]){ "v6only", "629", NULL }, "ok v6only=0 v4=ok v6=ok");
+	       (char *[]){ "v6only", "629", NULL }, "ok v6only=0 filter=none v4=ok v6=ok");
 	expect((char *[]){ "bind tcp *:630", NULL }, (char *[]){ "v6only", "630", NULL },
-	       "ok v6only=0 v4=ok v6=ok");
+	       "ok v6only=0 filter=none v4=ok v6=ok");
 }
 
 Test(net, python_http_server_v4)

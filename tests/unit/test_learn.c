@@ -231,6 +231,12 @@ Test(learn, capabilities_follow_rules)
 	static const struct caps_case cases[] = {
 		{ "allow any bind tcp *:80\n", B(CAP_NET_BIND_SERVICE) },
 		{ "allow any bind tcp *:8080\n", 0 },
+		/* a socket on [::] is made IPv6-only behind a filter, which tcp wants NET_ADMIN for */
+		{ "allow any bind tcp [::]:80\n", B(CAP_NET_BIND_SERVICE) | B(CAP_NET_ADMIN) },
+		{ "allow any bind udp [::]:80\n", B(CAP_NET_BIND_SERVICE) },
+		{ "allow any bind tcp [::1]:80\n", B(CAP_NET_BIND_SERVICE) },
+		{ "allow any bind tcp 127.0.0.1:80 from 127.0.0.0/8\n",
+		  B(CAP_NET_BIND_SERVICE) | B(CAP_NET_ADMIN) },
 		{ "allow any open /etc/ssl/private/ read\n", B(CAP_DAC_READ_SEARCH) },
 		{ "allow any open /var/log/x write\n", B(CAP_DAC_OVERRIDE) },
 		{ "allow any open /var/db/ write,create\n", B(CAP_DAC_OVERRIDE) | B(CAP_CHOWN) },
