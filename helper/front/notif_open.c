@@ -21,7 +21,7 @@
 #endif
 
 struct try_open {
-	int dirfd;
+	int dirfd; /* where a relative path starts; a reopen's: the descriptor path names */
 	const char *path;
 	unsigned flags, mode;
 	bool reopen; /* path is /proc/TID/fd/N: a magic link, on purpose */
@@ -112,11 +112,11 @@ static int try_open_fn(void *arg)
 }
 
 /*
- * A try that may wait for an inode's lock: an O_CREAT takes its
- * directory's, which a program can hold (grant/open_job.h; the try
- * truncates nothing, try_one).  On a sockjob thread of its own (once: it
- * took the caller's identity, and its umask: as_caller_own_fs), with
- * copies of all it needs.
+ * A try that may wait for a lock: an O_CREAT takes its directory's, the
+ * open of a pipe or a terminal (a reopen) its own, and a program can hold
+ * either (grant/open_job.h; the try truncates nothing, try_one).  On a
+ * sockjob thread of its own (once: it took the caller's identity, and its
+ * umask: as_caller_own_fs), with copies of all it needs.
  * -EBUSY: the lock was not had in time (or too many of the uid's jobs are
  * stuck): the call goes on to the kernel, whose own call then waits in the
  * program's thread, not in the broker's.  A job left to its thread closes
@@ -177,6 +177,13 @@ static int try_off_loop(const struct notif *n, const struct as_caller_id *id, st
 		try_job_release(&tj->job);
 		return rc;
 	}
+	/*
+	 * A reopen's dirfd is the program's descriptor itself (decide_reopen):
+	 * the job names its own copy, whose number no one else can take while
+	 * it runs, however late
+	 */
+	if (t->reopen)
+		snprintf(tj->path, sizeof(tj->path), "/proc/self/fd/%d", tj->t.dirfd);
 	rc = sockjob_call(&tj->job);
 	if (rc < 0)
 		return rc;
@@ -260,8 +267,9 @@ static bool decide_reopen(struct broker *b, struct notif *n, unsigned flags, uns
 {
 	char proc[64];
 	struct as_caller_id id = caller_id(n, CALLER_FS); /* O_CREAT is taken off */
-	struct try_open t = { .dirfd = AT_FDCWD, .path = proc, .flags = flags & ~(unsigned)O_CREAT,
-			      .mode = mode, .reopen = true };
+	/* the path names the held descriptor, dirfd too (for try_off_loop's copy) */
+	struct try_open t = { .dirfd = n->fds.held, .path = proc,
+			      .flags = flags & ~(unsigned)O_CREAT, .mode = mode, .reopen = true };
 	struct req r = { .op = REQ_REOPEN, .who = who_of(n) };
 	struct outcome o;
 	int fd;
@@ -271,7 +279,10 @@ static bool decide_reopen(struct broker *b, struct notif *n, unsigned flags, uns
 	if (on_proc(n->fds.held))
 		return kernel(n, "an object of /proc: the kernel answers");
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fds.held);
-	fd = as_caller(&id, try_open_fn, &t);
+	/* a pipe's open waits for its lock, a terminal's for its own: the program's to hold */
+	fd = try_off_loop(n, &id, &t);
+	if (fd == -EBUSY)
+		return kernel(n, "the object's lock is held: the kernel answers");
 	if (fd >= 0)
 		return give_own(n, fd, &t, flags);
 	if (fd != -EACCES && fd != -EPERM)

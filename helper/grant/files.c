@@ -103,7 +103,7 @@ void grant_reopen(const struct policy *p, const struct req *r, struct outcome *o
 	char rights[64];
 
 	(void)p;
-	reopen_serve(&r->u.reopen, &res);
+	reopen_serve(&r->u.reopen, r->who.id.uid, &res);
 	outcome_from(o, &res.o);
 	o->rule = NULL;
 	rights_format(res.o.rights, rights, sizeof(rights));

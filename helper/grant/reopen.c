@@ -43,9 +43,13 @@
  * As every open of the broker, it is made with O_NONBLOCK (a FIFO without
  * a writer, a terminal with carrier wait, cannot hold the broker),
  * O_NONBLOCK cleared afterwards unless asked; O_NOCTTY and O_CLOEXEC always.
- * O_NOATIME is dropped (below).
+ * O_NOATIME is dropped (below).  And it is made off the loop
+ * (grant/open_job.h): O_NONBLOCK does not keep an open from waiting for a
+ * pipe's lock or a terminal's, which the program can hold; after
+ * SOCKJOB_MS the reopen is refused (reason=file-busy).
  */
 #include "grant/reopen.h"
+#include "grant/open_job.h"
 #include "grant/mounts.h"
 
 #include <errno.h>
@@ -212,14 +216,13 @@ static bool mount_fits(int fd, const char *kind, struct reopen_result *out)
 	return true;
 }
 
-void reopen_serve(const struct req_reopen *req, struct reopen_result *out)
+void reopen_serve(const struct req_reopen *req, uid_t uid, struct reopen_result *out)
 {
 	int fd = req->held;
 	int asked = (int)req->flags, rights = open_rights(asked), held, nfd;
 	const char *reason = NULL;
 	struct stat st, now;
 	unsigned flags;
-	char proc[64];
 
 	memset(out, 0, sizeof(*out));
 	out->o.fd = -1;
@@ -263,10 +266,19 @@ void reopen_serve(const struct req_reopen *req, struct reopen_result *out)
 	}
 	/* O_NOATIME is the owner's privilege: the broker, which may own the file, lends it not */
 	flags = req->flags & ~(unsigned)O_NOATIME;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	nfd = open(proc, open_broker_flags(flags));
+	/*
+	 * Off the loop: opening a pipe waits for its lock, a terminal for its
+	 * own, and a program can hold either (a write to the pipe, a read from
+	 * the terminal, from a page that faults to a FUSE file system of its
+	 * own that never answers).
+	 */
+	nfd = open_job_reopen(fd, open_broker_flags(flags), uid);
+	if (nfd == -EBUSY) {
+		refuse(out, "file-busy");
+		return;
+	}
 	if (nfd < 0) {
-		out->o.err = errno;
+		out->o.err = -nfd;
 		return;
 	}
 	if (stat_cached(nfd, &now) < 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino) {

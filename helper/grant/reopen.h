@@ -18,9 +18,9 @@ struct reopen_result {
 
 /*
  * Reopen req->held, the program's descriptor that came with the request,
- * with req->flags.  The descriptor stays the caller's.  Refusals
- * (out->o.denied) carry a reason.
+ * with req->flags, for uid (whose job it is: grant/open_job.h).  The
+ * descriptor stays the caller's.  Refusals (out->o.denied) carry a reason.
  */
-void reopen_serve(const struct req_reopen *req, struct reopen_result *out);
+void reopen_serve(const struct req_reopen *req, uid_t uid, struct reopen_result *out);
 
 #endif

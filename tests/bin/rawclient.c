@@ -24,6 +24,10 @@
  *   truncate PATH           the same asking O_WRONLY|O_TRUNC
  *   ubind PATH              one bind of a unix stream socket at PATH:
  *                           "ok" / "err ENAME" / "bad WHAT"
+ *   reopen FIFO GO          open FIFO O_RDWR (no wait) as descriptor N and
+ *                           print "opened"; once the FIFO GO is opened for
+ *                           writing, one reopen of /proc/self/fd/N O_RDONLY
+ *                           with it: "ok" / "err ENAME" / "bad WHAT"
  *   stat PATH               one stat of PATH: "ok ino=I size=S mode=M" (the
  *                           reply's statx) / "err ENAME" / "bad WHAT" (a
  *                           descriptor came along, or no statx)
@@ -626,6 +630,32 @@ static int open_once(const char *path, uint32_t flags)
 	return ask_once(req, encoded(wire_encode_open(req, FDB_MSG_MAX, 7, &r)), -1, true);
 }
 
+/* reopen FIFO GO */
+static int cmd_reopen(char **av)
+{
+	unsigned char req[FDB_MSG_MAX];
+	char name[64];
+	int fd = open(av[0], O_RDWR | O_NONBLOCK | O_CLOEXEC), go;
+	struct fdb_reopen_req r = { .flags = O_RDONLY, .name = name };
+
+	if (fd < 0) {
+		printf("bad open %s\n", ename(errno));
+		return 1;
+	}
+	printf("opened\n");
+	fflush(stdout);
+	/* the test has the FIFO's lock taken by now */
+	go = open(av[1], O_RDONLY | O_CLOEXEC);
+	if (go < 0) {
+		printf("bad go %s\n", ename(errno));
+		return 1;
+	}
+	close(go);
+	snprintf(name, sizeof(name), "/proc/self/fd/%d", fd);
+	r.fd = (uint32_t)fd;
+	return ask_once(req, encoded(wire_encode_reopen(req, FDB_MSG_MAX, 7, &r)), fd, true);
+}
+
 /* ubind PATH: one bind of a unix stream socket of ours at PATH (umask 022) */
 static int cmd_ubind(char **av)
 {
@@ -1002,6 +1032,7 @@ int main(int argc, char **argv)
 		{ "die", 3, cmd_die },         { "stall", 1, cmd_stall },
 		{ "listeners", 3, cmd_listeners }, { "hold", 2, cmd_hold },
 		{ "noread", 2, cmd_noread },   { "linger", 2, cmd_linger },
+		{ "reopen", 2, cmd_reopen },
 		{ "create", 1, cmd_create },   { "truncate", 1, cmd_truncate },
 		{ "ubind", 1, cmd_ubind },     { "stat", 1, cmd_stat },
 	};

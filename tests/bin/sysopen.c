@@ -17,6 +17,10 @@
  *   sysopen retrunc PATH               open PATH O_RDONLY, then its
  *                                      /proc/self/fd/N O_RDONLY|O_TRUNC:
  *                                      "ok size=SIZE"
+ *   sysopen refifo FIFO GO             open FIFO O_RDWR|O_NONBLOCK, print
+ *                                      "opened", open GO (a FIFO: waits for
+ *                                      a writer), then its /proc/self/fd/N
+ *                                      O_RDONLY: "ok"
  *   err ENAME
  */
 #include <errno.h>
@@ -133,6 +137,26 @@ static int cmd_retrunc(char **av)
 	return print_truncated(proc);
 }
 
+/* A reopen of the program's own FIFO, once the test says (GO) */
+static int cmd_refifo(char **av)
+{
+	char proc[64];
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, av[0], O_RDWR | O_NONBLOCK | O_CLOEXEC), go;
+
+	if (fd < 0)
+		return print_err();
+	printf("opened\n");
+	go = (int)syscall(SYS_openat, AT_FDCWD, av[1], O_RDONLY | O_CLOEXEC);
+	if (go < 0)
+		return print_err();
+	close(go);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (syscall(SYS_openat, AT_FDCWD, proc, O_RDONLY | O_NONBLOCK | O_CLOEXEC) < 0)
+		return print_err();
+	printf("ok\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
@@ -144,6 +168,7 @@ int main(int argc, char **argv)
 		{ "trunc", 1, cmd_trunc },
 		{ "lltrunc", 1, cmd_lltrunc },
 		{ "retrunc", 1, cmd_retrunc },
+		{ "refifo", 2, cmd_refifo },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -149,6 +149,53 @@ Test(locks, a_held_file_lock_refuses_a_truncation_and_the_loop_goes_on)
 	cr_assert_eq(served_stop(&srv), 0);
 }
 
+/* FIFOs at fifo and go that anyone may open (the umask taken off) */
+static void make_fifos(const char *fifo, const char *go)
+{
+	cr_assert_eq(mkfifo(fifo, 0666), 0);
+	cr_assert_eq(chmod(fifo, 0666), 0);
+	cr_assert_eq(mkfifo(go, 0666), 0);
+	cr_assert_eq(chmod(go, 0666), 0);
+}
+
+/*
+ * A reopen of a pipe waits for the pipe's lock, which a program holds with
+ * a write from a stalling page (lockhold write on a FIFO): refused after
+ * the deadline (reason=file-busy), and the loop goes on serving.  Before,
+ * the loop waited for the lock, and the reopen got no answer.
+ */
+Test(locks, a_held_pipe_lock_refuses_a_reopen_and_the_loop_goes_on)
+{
+	const char *fifo = h_path("fifo"), *go = h_path("go");
+	const char *other = h_file("other", "other\n", 0600);
+	char rules[1024];
+	struct proc client, holder;
+	const char *line;
+	FILE *f;
+
+	make_fifos(fifo, go);
+	snprintf(rules, sizeof(rules), "allow user nobody open %s read\n", other);
+	start(rules);
+	p_start(&client, (char *[]){ (char *)h_rawclient(), "-u", "65534", "-g", "65534",
+				     (char *)srv.sock, "reopen", (char *)fifo, (char *)go, NULL },
+		NULL, h_path("client.err"));
+	line = p_line(&client, WAIT_MS);
+	cr_assert_str_eq(line ? line : "(nothing)", "opened");
+	hold(&holder, "write", fifo);
+	f = fopen(go, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	line = p_line(&client, WAIT_MS);
+	cr_assert_str_eq(line ? line : "(nothing)", "err EACCES", "%s",
+			 h_slurp(h_path("client.err")));
+	h_audit_has("op=reopen");
+	h_audit_has("kind=fifo reason=file-busy");
+	cr_assert_str_eq(raw("open", other), "ok 1");
+	p_stop(&holder);
+	cr_assert_eq(p_wait(&client), 0);
+	cr_assert_eq(served_stop(&srv), 0);
+}
+
 /*
  * Under seccomp the try as the caller comes before the kernel's own call.
  * With the lock of held taken (lockhold how), prog (under --via seccomp and
@@ -221,6 +268,42 @@ Test(locks, a_held_file_lock_leaves_a_seccomp_truncation_to_the_kernel)
 Test(locks, a_held_file_lock_leaves_a_seccomp_truncating_reopen_to_the_kernel)
 {
 	seccomp_truncation_goes_to_the_kernel("retrunc", "/proc/self/fd/3");
+}
+
+/*
+ * Under seccomp, the reopen of the program's own FIFO while a program
+ * holds the pipe's lock: the try as the caller waits for it on a thread of
+ * its own, so the call goes on to the kernel (FDBROKER_DEBUG says why),
+ * whose own open waits in the program's thread until the lock is let go.
+ * Before, the try waited on the broker's loop.
+ */
+Test(locks, a_held_pipe_lock_sends_a_seccomp_reopen_to_the_kernel)
+{
+	char *argv[40] = { "env", "-u", "LD_PRELOAD", "FDBROKER_DEBUG=1" };
+	const char *fifo = h_path("fifo"), *go = h_path("go");
+	char rule[700], sysopen[512];
+	struct proc holder, p;
+	const char *line;
+	FILE *f;
+
+	make_fifos(fifo, go);
+	snprintf(rule, sizeof(rule), "open %s read", h_file("other", "other\n", 0600));
+	snprintf(sysopen, sizeof(sysopen), "%s/tests/sysopen", FDB_BUILD_DIR);
+	h_run_argv(argv + 4, 36, "nobody", (char *[]){ "--via", "seccomp", "-a", rule, NULL },
+		   (char *[]){ sysopen, "refifo", (char *)fifo, (char *)go, NULL });
+	p_start(&p, argv, NULL, h_path("run.err"));
+	line = p_line(&p, WAIT_MS);
+	cr_assert_str_eq(line ? line : "(nothing)", "opened", "%s", h_slurp(h_path("run.err")));
+	hold(&holder, "write", fifo);
+	f = fopen(go, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	cr_assert_eq(wait_for_text(h_path("run.err"), "the object's lock is held", WAIT_MS), 0,
+		     "%s", h_slurp(h_path("run.err")));
+	p_stop(&holder);
+	line = p_line(&p, WAIT_MS);
+	cr_assert_str_eq(line ? line : "(nothing)", "ok");
+	p_wait(&p);
 }
 
 /*

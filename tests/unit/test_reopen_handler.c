@@ -26,7 +26,7 @@ static void serve(int fd, int flags, struct reopen_result *out)
 	struct req_reopen req = { .flags = (unsigned)flags, .fd = (unsigned)fd,
 				  .name = "/proc/self/fd/N", .held = fd };
 
-	reopen_serve(&req, out);
+	reopen_serve(&req, getuid(), out);
 }
 
 static void refused(int fd, int flags, const char *reason)
