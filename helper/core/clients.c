@@ -77,6 +77,43 @@ static bool dumpable(pid_t pid, uid_t uid)
 	return uid != 0 && st.st_uid == uid;
 }
 
+/* /proc/PID/uid_map's text (self for the broker's own), "" if unreadable. */
+static void uid_map(const char *pid, char *out, size_t cap)
+{
+	char path[64];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/uid_map", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, out, cap - 1);
+		close(fd);
+	}
+	out[n > 0 ? n : 0] = '\0';
+}
+
+/*
+ * Is pid in another user namespace than the broker's?  A process that
+ * executed there is not dumpable, yet its /proc files belong to that
+ * namespace's root, or to the broker's root when it maps none: dumpable()
+ * takes it for protected, while the user who made the namespace holds
+ * CAP_SYS_PTRACE over it and can ptrace it from outside the tree.  Its
+ * uid_map (anyone may read it) tells: the user's namespace maps less than
+ * the broker's.  Unreadable: refused.
+ */
+static bool own_user_ns(pid_t pid)
+{
+	static char mine[256];
+	char theirs[256], num[16];
+
+	if (!mine[0])
+		uid_map("self", mine, sizeof(mine));
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	uid_map(num, theirs, sizeof(theirs));
+	return !theirs[0] || strcmp(theirs, mine) != 0;
+}
+
 /* Is pid root or one of its descendants?  (run: the broker is a subreaper.) */
 static bool in_tree(pid_t pid, pid_t root)
 {
@@ -219,6 +256,10 @@ static bool tree_member(struct broker *b, struct client *c)
 		audit_note(b->audit, "refused pid=%d uid=%u prog=%s: dumpable, so any process of uid "
 			   "%u could be asking through it (give fdbroker run FDBROKER_DUMPABLE=1 to "
 			   "allow)", pid, uid, prog, uid);
+	else if (!b->allow_dumpable && own_user_ns(c->cred.pid))
+		audit_note(b->audit, "refused pid=%d uid=%u prog=%s: in a user namespace of its own, "
+			   "so its maker could be asking through it (give fdbroker run "
+			   "FDBROKER_DUMPABLE=1 to allow)", pid, uid, prog);
 	else if (!peer_lives(pidfd))
 		audit_note(b->audit, "refused pid=%d uid=%u prog=%s: gone while it was checked (its "
 			   "pid may be another's now)", pid, uid, prog);

@@ -203,3 +203,37 @@ Test(ptrace, dumpable_member_refused_unless_run_opted_out)
 	cr_assert_str_eq(r.out, "ok 1\n", "%s", r.err);
 	h_free(&r);
 }
+
+/*
+ * A tree member that executed in a user namespace of its own is not
+ * dumpable, and its /proc files are root's, yet the user who made the
+ * namespace holds CAP_SYS_PTRACE over it and could ptrace it from outside
+ * the tree: run refuses it too, with a line saying why.  (unshare -U maps
+ * nothing, so the broker's root owns the files.)  Given
+ * FDBROKER_DUMPABLE=1, run serves it.  Before, it was served.
+ */
+Test(ptrace, member_in_a_user_namespace_of_its_own_refused)
+{
+	char policy[256];
+	const char *secret = h_file("secret", "the secret\n", 0600);
+	struct result r;
+	char *log;
+
+	snprintf(policy, sizeof(policy), "allow user nobody open %s read\n", secret);
+	r = h_broker_run("nobody", policy, (char *[]){ "unshare", "-U", "cat", (char *)secret,
+						       NULL });
+	cr_assert_neq(r.status, 0, "%s %s", r.out, r.err);
+	cr_assert_null(strstr(r.out, "the secret"), "%s", r.out);
+	h_free(&r);
+	log = h_audit();
+	cr_assert(strstr(log, "prog=cat: in a user namespace of its own, so its maker could be "
+			      "asking through it"), "%s", log);
+	cr_assert_null(strstr(log, "verdict=allow"), "%s", log);
+	free(log);
+
+	r = h_broker_run_env("nobody", policy, (char *[]){ "unshare", "-U", "cat", (char *)secret,
+							   NULL },
+			     (char *[]){ "FDBROKER_DUMPABLE=1", NULL });
+	cr_assert_str_eq(r.out, "the secret\n", "%s", r.err);
+	h_free(&r);
+}
