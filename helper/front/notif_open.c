@@ -165,7 +165,6 @@ static int try_off_loop(const struct notif *n, const struct as_caller_id *id, st
 					 .uid = n->cred.fsuid, .once = true },
 				.t = *t, .id = *id, .fd = -EBUSY };
 	tj->t.dirfd = -1;
-	snprintf(tj->path, sizeof(tj->path), "%s", t->path);
 	tj->t.path = tj->path;
 	if (caller_id_keep(&tj->id, &tj->groups) < 0) {
 		free(tj);
@@ -178,12 +177,14 @@ static int try_off_loop(const struct notif *n, const struct as_caller_id *id, st
 		return rc;
 	}
 	/*
-	 * A reopen's dirfd is the program's descriptor itself (decide_reopen):
-	 * the job names its own copy, whose number no one else can take while
-	 * it runs, however late
+	 * A reopen's path names the program's descriptor, its dirfd: the job
+	 * names its own copy, whose number no one else can take while it runs,
+	 * however late
 	 */
 	if (t->reopen)
 		snprintf(tj->path, sizeof(tj->path), "/proc/self/fd/%d", tj->t.dirfd);
+	else
+		snprintf(tj->path, sizeof(tj->path), "%s", t->path);
 	rc = sockjob_call(&tj->job);
 	if (rc < 0)
 		return rc;
@@ -265,11 +266,10 @@ static bool give_own(struct notif *n, int fd, const struct try_open *t, unsigned
  */
 static bool decide_reopen(struct broker *b, struct notif *n, unsigned flags, unsigned mode)
 {
-	char proc[64];
 	struct as_caller_id id = caller_id(n, CALLER_FS); /* O_CREAT is taken off */
-	/* the path names the held descriptor, dirfd too (for try_off_loop's copy) */
-	struct try_open t = { .dirfd = n->fds.held, .path = proc,
-			      .flags = flags & ~(unsigned)O_CREAT, .mode = mode, .reopen = true };
+	/* the held descriptor; try_off_loop names its own copy of it, as the path */
+	struct try_open t = { .dirfd = n->fds.held, .flags = flags & ~(unsigned)O_CREAT,
+			      .mode = mode, .reopen = true };
 	struct req r = { .op = REQ_REOPEN, .who = who_of(n) };
 	struct outcome o;
 	int fd;
@@ -278,7 +278,6 @@ static bool decide_reopen(struct broker *b, struct notif *n, unsigned flags, uns
 		return kernel(n, "no such descriptor: the kernel answers");
 	if (on_proc(n->fds.held))
 		return kernel(n, "an object of /proc: the kernel answers");
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fds.held);
 	/* a pipe's open waits for its lock, a terminal's for its own: the program's to hold */
 	fd = try_off_loop(n, &id, &t);
 	if (fd == -EBUSY)

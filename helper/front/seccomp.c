@@ -180,6 +180,21 @@ static void notif_free(struct broker *b, struct notif *n)
 	tree_done_check(b, t);
 }
 
+/*
+ * Is a note that calls go unserved due?  Such notes (every worker busy, a
+ * tree's reads stalled, a user's writes waiting) share one clock: at most
+ * one a second.
+ */
+static bool unserved_note_due(struct sc_front *f)
+{
+	long now = broker_now_ms();
+
+	if (now - f->busy_note < 1000)
+		return false;
+	f->busy_note = now;
+	return true;
+}
+
 static bool post(struct broker *b, struct notif *n, void (*run)(struct worker_job *))
 {
 	struct sc_front *f = front_of(b);
@@ -189,11 +204,9 @@ static bool post(struct broker *b, struct notif *n, void (*run)(struct worker_jo
 	n->job.abandoned = false;
 	n->job.quiet = false;
 	if (workers_post(f->pool, &n->job) < 0) {
-		if (now - f->busy_note >= 1000) {
+		if (unserved_note_due(f))
 			audit_note(b->audit, "seccomp: every worker is busy (%d): calls go on to "
 					     "the kernel unserved", SC_WORKERS);
-			f->busy_note = now;
-		}
 		return false;
 	}
 	/*
@@ -237,13 +250,9 @@ static void tree_drop(struct broker *b, struct sc_tree *t)
 /* Said at most once a second: a tree's calls go unread. */
 static void stuck_note(struct broker *b, struct sc_tree *t)
 {
-	struct sc_front *f = front_of(b);
-	long now = broker_now_ms();
-
 	(void)t;
-	if (now - f->busy_note < 1000)
+	if (!unserved_note_due(front_of(b)))
 		return;
-	f->busy_note = now;
 	audit_note(b->audit, "seccomp: %d reads of one tree's memory stall: its calls go on to "
 			     "the kernel unserved", SC_TREE_STUCK);
 }
@@ -594,7 +603,6 @@ static void write_unposted(struct broker *b, struct notif *n)
 static void write_result(struct broker *b, struct notif *n)
 {
 	struct sc_front *f = front_of(b);
-	long now = broker_now_ms();
 
 	n->writing = true;
 	switch (wq_add(&f->writes, n, n->tree->owner.uid)) {
@@ -605,13 +613,11 @@ static void write_result(struct broker *b, struct notif *n)
 			return;
 		break;
 	case WQ_REFUSE:
-		if (now - f->busy_note >= 1000) {
+		if (unserved_note_due(f))
 			audit_note(b->audit, "seccomp: %d results for one user's programs (uid %u) "
 					     "wait to be written: the kernel answers its further "
 					     "such calls, unserved",
 				   WQ_OWNER_WAITING, (unsigned)n->tree->owner.uid);
-			f->busy_note = now;
-		}
 		break;
 	}
 	write_unposted(b, n);

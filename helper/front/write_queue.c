@@ -58,35 +58,33 @@ void wq_done(struct write_queue *q, struct notif *n)
 	n->wq_place = -1;
 }
 
+/* Take w, which follows prev (NULL: w is first), out of the waiting list. */
+static struct notif *unlink_after(struct write_queue *q, struct notif *prev, struct notif *w)
+{
+	if (prev)
+		prev->next = w->next;
+	else
+		q->head = w->next;
+	if (q->tail == w)
+		q->tail = prev;
+	w->next = NULL;
+	return w;
+}
+
 struct notif *wq_next(struct write_queue *q)
 {
 	for (struct notif *w = q->head, *prev = NULL; w; prev = w, w = w->next) {
 		int place = place_for(q, w->wq_owner);
 
-		if (place < 0)
-			continue;
-		if (prev)
-			prev->next = w->next;
-		else
-			q->head = w->next;
-		if (q->tail == w)
-			q->tail = prev;
-		w->next = NULL;
-		take(q, w, place);
-		return w;
+		if (place >= 0) {
+			take(q, unlink_after(q, prev, w), place);
+			return w;
+		}
 	}
 	return NULL;
 }
 
 struct notif *wq_drain(struct write_queue *q)
 {
-	struct notif *w = q->head;
-
-	if (w) {
-		q->head = w->next;
-		if (!q->head)
-			q->tail = NULL;
-		w->next = NULL;
-	}
-	return w;
+	return q->head ? unlink_after(q, NULL, q->head) : NULL;
 }
