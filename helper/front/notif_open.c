@@ -25,28 +25,32 @@ struct try_open {
 	const char *path;
 	unsigned flags, mode;
 	bool reopen; /* path is /proc/TID/fd/N: a magic link, on purpose */
+	bool off_loop; /* the try runs on a thread of its own: it may wait (try_off_loop) */
+	bool waits;    /* the object's open may wait for a lock: try it off the loop */
 	bool created;
 };
 
 /*
- * One open of the try, with the walk's resolve.  An O_TRUNC that is still
- * in base (access mode O_RDONLY: the truncation is what asks for write,
- * build_open_flags) is not made: it would wait for the file's lock, which
- * the program can hold (grant/open_job.h), and would cut a file the
- * program's own call may yet be refused (its Landlock domain).  The object
- * the walk finds is opened again through its descriptor: a regular file
- * O_RDWR, which asks the caller for the same access and truncates nothing;
- * anything else as asked (the kernel truncates only a regular file).
+ * One open of the try, with the walk's resolve.  The walk finds the object
+ * (O_PATH), which is then opened through its descriptor, so that what it
+ * is decides how.  A FIFO's open waits for the pipe's lock, a terminal's
+ * for the tty's, a device's for its driver, and the program can hold them
+ * (grant/open_job.h): on the loop, such an object is not opened, t->waits
+ * says so.  An O_TRUNC that is still in base (access mode O_RDONLY: the
+ * truncation is what asks for write, build_open_flags) is not made either:
+ * it would wait for the file's lock, and would cut a file the program's own
+ * call may yet be refused (its Landlock domain).  A regular file is opened
+ * O_RDWR instead, which asks the caller for the same access and truncates
+ * nothing; anything else as asked (the kernel truncates only a regular
+ * file).
  */
-static int try_one(const struct try_open *t, unsigned base, uint64_t resolve)
+static int try_one(struct try_open *t, unsigned base, uint64_t resolve)
 {
 	unsigned again = base & ~(unsigned)O_NOFOLLOW;
 	char proc[64];
 	struct stat st;
 	int opath, fd;
 
-	if (!(base & O_TRUNC))
-		return openat2_fd(t->dirfd, t->path, base, 0, resolve);
 	opath = openat2_fd(t->dirfd, t->path,
 			   O_PATH | O_CLOEXEC | (base & (O_NOFOLLOW | O_DIRECTORY)), 0, resolve);
 	if (opath < 0)
@@ -55,8 +59,11 @@ static int try_one(const struct try_open *t, unsigned base, uint64_t resolve)
 		fd = -errno;
 	} else if (S_ISLNK(st.st_mode)) {
 		fd = -ELOOP; /* O_NOFOLLOW, and the name is a symbolic link */
+	} else if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !t->off_loop) {
+		t->waits = true;
+		fd = -EAGAIN;
 	} else {
-		if (S_ISREG(st.st_mode))
+		if (S_ISREG(st.st_mode) && (base & O_TRUNC))
 			again = (again & ~(unsigned)(O_ACCMODE | O_TRUNC)) | O_RDWR;
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", opath);
 		fd = openat2_fd(AT_FDCWD, proc, again, 0, 0);
@@ -113,8 +120,9 @@ static int try_open_fn(void *arg)
 
 /*
  * A try that may wait for a lock: an O_CREAT takes its directory's, the
- * open of a pipe or a terminal (a reopen) its own, and a program can hold
- * either (grant/open_job.h; the try truncates nothing, try_one).  On a
+ * open of a FIFO, a terminal or a device (a reopen, or try_one found one)
+ * its own, and a program can hold either (grant/open_job.h; the try
+ * truncates nothing, try_one).  On a
  * sockjob thread of its own (once: it took the caller's identity, and its
  * umask: as_caller_own_fs), with copies of all it needs.
  * -EBUSY: the lock was not had in time (or too many of the uid's jobs are
@@ -165,6 +173,7 @@ static int try_off_loop(const struct notif *n, const struct as_caller_id *id, st
 					 .uid = n->cred.fsuid, .once = true },
 				.t = *t, .id = *id, .fd = -EBUSY };
 	tj->t.dirfd = -1;
+	tj->t.off_loop = true;
 	tj->t.path = tj->path;
 	if (caller_id_keep(&tj->id, &tj->groups) < 0) {
 		free(tj);
@@ -331,6 +340,8 @@ bool decide_open(struct broker *b, struct notif *n, const struct args *a)
 		fd = try_off_loop(n, &id, &t);
 	else
 		fd = as_caller(&id, try_open_fn, &t);
+	if (t.waits) /* a FIFO, a terminal, a device: the try may wait, off the loop */
+		fd = try_off_loop(n, &id, &t);
 	if (fd == -EBUSY)
 		return kernel(n, "an inode's lock is held: the kernel answers");
 	if (fd >= 0)

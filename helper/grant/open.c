@@ -15,13 +15,13 @@
  *      client's namespace spells it, not as the policy means it: refused,
  *      reason=foreign-mount.
  *   2. The short road.  An absolute path in canonical form (no ".", "..",
- *      "//", trailing "/") that the policy allows as written is opened
- *      directly with openat2(RESOLVE_NO_SYMLINKS): no symlink, magic or not,
+ *      "//", trailing "/") that the policy allows as written is resolved
+ *      with openat2(O_PATH, RESOLVE_NO_SYMLINKS): no symlink, magic or not,
  *      is followed anywhere, so the object reached is the one at that very
  *      path, from the broker's root, through the broker's mounts only (a
  *      walk crosses into the children of the mount it is on, which belong to
- *      the same namespace).  Nothing more to check, so no mount check: the
- *      one call added to this road is the fcntl that clears O_NONBLOCK.
+ *      the same namespace).  Nothing more to check, so no mount check and no
+ *      name read back: it goes on to step 5.
  *   3. The long road resolves the name as O_PATH, first with
  *      RESOLVE_NO_SYMLINKS.  If that fails for another reason than a
  *      symlink (ELOOP), no symlink was followed before the failure, so the
@@ -38,21 +38,24 @@
  *      a broker mount without magic links cannot leave the broker's mounts,
  *      so this check only guards that reasoning (two syscalls, long road
  *      only).
- *   5. The very same inode is re-opened through /proc/self/fd/N.
+ *   5. The very same inode is re-opened through /proc/self/fd/N, by the
+ *      loop if it is a directory or a regular file without O_TRUNC, and
+ *      otherwise off the loop (below).
  *      A creation resolves the parent directory as in 3 and 4 and creates the
  *      last component with O_EXCL | O_NOFOLLOW relative to it; the new file
  *      never gets set-id bits, and an owner=root file is never group- or
  *      world-writable.
  *
- * Every open (short road, re-open, creation) is made with O_NONBLOCK, so a
- * FIFO, a device or a file under a lease cannot hold the broker; O_NONBLOCK
- * is cleared afterwards unless the program asked for it.  The O_PATH walks
- * open nothing, so no FIFO, device or lease can make them wait (a file
- * system whose lookups stall, a hung FUSE or NFS mount of the broker's own
- * namespace, still can).  A creation waits for its directory's lock and an
- * O_TRUNC for its file's, which a program can hold: both run off the loop,
- * with a deadline (open_job.h), and the short road leaves O_TRUNC to the
- * long one.
+ * Every open (re-open, creation) is made with O_NONBLOCK, so a device
+ * waiting for its carrier or a file under a lease cannot hold the broker;
+ * O_NONBLOCK is cleared afterwards unless the program asked for it.  The
+ * O_PATH walks open nothing, so no FIFO, device or lease can make them
+ * wait (a file system whose lookups stall, a hung FUSE or NFS mount of the
+ * broker's own namespace, still can).  Some opens wait for a lock whatever
+ * the flags, and a program can hold it: a creation its directory's, an
+ * O_TRUNC its file's, a FIFO's open the pipe's, a terminal's the tty's.
+ * Those run off the loop, with a deadline (open_job.h); the fstat of step 5
+ * tells which, on the very object to be opened.
  */
 #include "grant/open.h"
 #include "grant/mounts.h"
@@ -257,14 +260,45 @@ static bool judge(const struct policy *p, const struct subject *s, int opath, un
 	return true;
 }
 
+/*
+ * Step 5: open the object of O_PATH descriptor opath anew, st its fstat.
+ * A directory, or a regular file without O_TRUNC, is opened here: with
+ * O_NONBLOCK nothing there waits for the program.  Anything else runs off
+ * the loop (open_job.h): a FIFO's open waits for the pipe's lock even with
+ * O_NONBLOCK, a terminal's for the tty's, a device's for whatever its
+ * driver waits for, an O_TRUNC for the file's lock, and a program can hold
+ * each of them.
+ */
+static void reopen_object(int opath, const struct stat *st, const struct req_open *req,
+			  uid_t uid, struct open_result *out)
+{
+	int flags = open_broker_flags(req->flags);
+	char proc[64];
+	int fd;
+
+	if (S_ISDIR(st->st_mode) || (S_ISREG(st->st_mode) && !(req->flags & O_TRUNC))) {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", opath);
+		fd = open(proc, flags);
+		fd = fd < 0 ? -errno : fd;
+	} else {
+		fd = open_job_reopen(opath, flags, uid);
+		if (fd == -EBUSY) {
+			refuse(out, "file-busy");
+			return;
+		}
+	}
+	if (fd < 0)
+		out->err = -fd;
+	else
+		open_hand_over(fd, req->flags, out);
+}
+
 /* The file exists: judge what it is, then re-open that inode. */
 static void open_existing(const struct policy *p, const struct subject *s,
 			  const struct req_open *req, int opath, unsigned rights,
 			  struct open_result *out)
 {
-	char proc[64];
 	struct stat st;
-	int fd;
 
 	if ((req->flags & O_CREAT) && (req->flags & O_EXCL))
 		rights |= RIGHT_CREATE;
@@ -282,58 +316,36 @@ static void open_existing(const struct policy *p, const struct subject *s,
 		out->err = ELOOP;
 		return;
 	}
-	/* a truncation waits for the file's lock, which a program can hold: off the loop */
-	if (S_ISREG(st.st_mode) && (req->flags & O_TRUNC)) {
-		fd = open_job_reopen(opath, open_broker_flags(req->flags), s->uid);
-		if (fd == -EBUSY) {
-			refuse(out, "file-busy");
-			return;
-		}
-		if (fd < 0)
-			out->err = -fd;
-		else
-			open_hand_over(fd, req->flags, out);
-		return;
-	}
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", opath);
-	fd = open(proc, open_broker_flags(req->flags));
-	if (fd < 0)
-		out->err = errno;
-	else
-		open_hand_over(fd, req->flags, out);
+	reopen_object(opath, &st, req, s->uid, out);
 }
 
 /*
  * The short road: path (absolute, canonical form) is allowed as written and
- * the kernel follows no symlink opening it.  false: take the long road.
+ * the kernel follows no symlink resolving it.  The object is then opened as
+ * the long road's is (reopen_object), since what it is decides whether the
+ * open may wait.  false: take the long road.
  */
 static bool open_direct(const struct policy *p, const struct subject *s,
 			const struct req_open *req, unsigned rights, struct open_result *out)
 {
-	struct open_how how = {
-		.flags = (uint64_t)(unsigned)open_broker_flags(req->flags),
-		.resolve = RESOLVE_NO_SYMLINKS,
-	};
-	long fd;
+	struct stat st;
+	int opath;
 
-	/* a truncation waits for the file's lock: the long road opens it off the loop */
-	if (req->flags & O_TRUNC)
-		return false;
 	if (!allowed(p, s, req->path, rights, out))
 		return false; /* a symlink may still lead somewhere allowed */
-	fd = syscall(SYS_openat2, AT_FDCWD, req->path, &how, sizeof(how));
-	if (fd >= 0) {
-		out->resolved = true; /* no symlink followed: the path is the object's */
-		open_hand_over((int)fd, req->flags, out);
+	opath = resolve(AT_FDCWD, req->path, (int)(req->flags & O_DIRECTORY), RESOLVE_NO_SYMLINKS);
+	if (opath == -ELOOP)
+		return false; /* a symlink on the way */
+	if (opath < 0) {
+		out->err = -opath; /* inside the policy: the kernel's answer is the program's */
 		return true;
 	}
-	/*
-	 * A symlink on the way, or flags openat2 is stricter about than open.
-	 * EAGAIN is also a lease (O_NONBLOCK): the long road reports it.
-	 */
-	if (errno == ELOOP || errno == EINVAL || errno == EXDEV || errno == EAGAIN)
-		return false;
-	out->err = errno; /* inside the policy: the kernel's answer is the program's */
+	out->resolved = true; /* no symlink followed: the path is the object's */
+	if (fstat(opath, &st) < 0)
+		deny(out);
+	else
+		reopen_object(opath, &st, req, s->uid, out);
+	close(opath);
 	return true;
 }
 

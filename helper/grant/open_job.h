@@ -1,12 +1,13 @@
 /*
  * The open calls that wait for an inode's lock, off the loop.
  *
- * Creating a file takes its directory's lock, O_TRUNC the file's.  A
- * program can hold either as long as it likes: a getdents64 of a
- * directory it may read, or a write to a file it may write, whose buffer
- * lies on a page that faults to a FUSE file system of its own (in a user
- * namespace) that never answers, stops inside the kernel with the lock
- * held.  The broker's loop must not wait there.  So these calls run as a
+ * Creating a file takes its directory's lock, O_TRUNC the file's, the
+ * open of a FIFO the pipe's (even with O_NONBLOCK), a terminal's the
+ * tty's.  A program can hold them as long as it likes: a getdents64 of a
+ * directory it may read, or a write to a file or FIFO it may write, whose
+ * buffer lies on a page that faults to a FUSE file system of its own (in a
+ * user namespace) that never answers, stops inside the kernel with the
+ * lock held.  The broker's loop must not wait there.  So these calls run as a
  * sockjob (sys/sockjob.h): the loop waits SOCKJOB_MS at most, then refuses
  * the request (-EBUSY here) and leaves the job to its thread, which takes
  * back what the call did once the kernel lets it go: the descriptor is

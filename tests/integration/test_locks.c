@@ -197,6 +197,57 @@ Test(locks, a_held_pipe_lock_refuses_a_reopen_and_the_loop_goes_on)
 }
 
 /*
+ * A FIFO anyone may open at path, and a descriptor of both its ends, so
+ * that lockhold's open for writing and every open for reading find the
+ * other end; data, if any, written into it.
+ */
+static int fifo_held_open(const char *path, const char *data)
+{
+	int rw;
+
+	cr_assert_eq(mkfifo(path, 0666), 0);
+	cr_assert_eq(chmod(path, 0666), 0);
+	rw = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	cr_assert_geq(rw, 0);
+	if (data)
+		cr_assert_eq(write(rw, data, strlen(data)), (ssize_t)strlen(data));
+	return rw;
+}
+
+/*
+ * The open of a FIFO by name waits for the pipe's lock, even with
+ * O_NONBLOCK, which a program holds with a write from a stalling page: on
+ * the short road (the name a rule allows as written) as on the long one
+ * (through a symlink), refused after the deadline (reason=file-busy), and
+ * the loop goes on serving.  Before, the loop waited for the lock, and the
+ * open got no answer.
+ */
+Test(locks, a_held_pipe_lock_refuses_an_open_of_the_fifo_and_the_loop_goes_on)
+{
+	const char *dir = h_dir("d", 0755);
+	const char *fifo = h_path("d/fifo"), *link = h_path("link");
+	const char *other = h_file("other", "other\n", 0600);
+	char rules[1024];
+	struct proc holder;
+	int rw = fifo_held_open(fifo, NULL);
+
+	cr_assert_eq(symlink(fifo, link), 0);
+	snprintf(rules, sizeof(rules), "allow user nobody open %s/ read\n"
+		 "allow user nobody open %s read\n", dir, other);
+	start(rules);
+	hold(&holder, "write", fifo);
+	cr_assert_str_eq(raw("open", fifo), "err EACCES");
+	cr_assert_str_eq(raw("open", link), "err EACCES");
+	h_audit_has("reason=file-busy");
+	cr_assert_str_eq(raw("open", other), "ok 1");
+	p_stop(&holder);
+	cr_assert_str_eq(raw("open", fifo), "ok 1");
+	cr_assert_str_eq(raw("open", link), "ok 1");
+	close(rw);
+	cr_assert_eq(served_stop(&srv), 0);
+}
+
+/*
  * Under seccomp the try as the caller comes before the kernel's own call.
  * With the lock of held taken (lockhold how), prog (under --via seccomp and
  * rule) makes a call that waits for that lock: it goes on to the kernel
@@ -268,6 +319,27 @@ Test(locks, a_held_file_lock_leaves_a_seccomp_truncation_to_the_kernel)
 Test(locks, a_held_file_lock_leaves_a_seccomp_truncating_reopen_to_the_kernel)
 {
 	seccomp_truncation_goes_to_the_kernel("retrunc", "/proc/self/fd/3");
+}
+
+/*
+ * Under seccomp, an open of a FIFO by name that a rule covers: the try as
+ * the caller finds a FIFO (its walk is an O_PATH one, then fstat) and makes
+ * the open on a thread of its own, which waits for the pipe's lock: the
+ * call goes on to the kernel, whose open waits in the program's thread and
+ * then reads what the FIFO holds.  Before, the try waited on the loop.
+ */
+Test(locks, a_held_pipe_lock_sends_a_seccomp_open_of_the_fifo_to_the_kernel)
+{
+	const char *fifo = h_path("fifo");
+	char rule[700], sysopen[512];
+	int rw = fifo_held_open(fifo, "data\n");
+
+	snprintf(rule, sizeof(rule), "open %s read", fifo);
+	snprintf(sysopen, sizeof(sysopen), "%s/tests/sysopen", FDB_BUILD_DIR);
+	seccomp_goes_to_the_kernel("write", fifo, rule,
+				   (char *[]){ sysopen, "open", (char *)fifo, NULL },
+				   "an inode's lock is held", "ok fd=3 cloexec=1 data=data");
+	close(rw);
 }
 
 /*
