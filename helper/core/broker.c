@@ -13,6 +13,7 @@
  */
 #include "core/broker.h"
 #include "core/clients.h"
+#include "sys/proc.h"
 #include "fdpass.h"
 #include "wire.h"
 
@@ -174,6 +175,9 @@ int broker_init(struct broker *b, int listen_fd, const sigset_t *sigs)
 	limits_fit(b);
 	b->sigfd = -1;
 	if (loop_init(b) < 0 || clients_listen(b) < 0)
+		return -1;
+	/* the objects of requests are re-opened through it (grant/open.c) */
+	if (proc_self_fd_init() < 0)
 		return -1;
 	/* held from the start: out of descriptors is too late to get one */
 	if (reserve_init(b) < 0)

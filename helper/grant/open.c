@@ -62,6 +62,7 @@
 #include "grant/open_job.h"
 #include "grant/path.h"
 #include "policy/str.h"
+#include "sys/proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -273,13 +274,10 @@ static void reopen_object(int opath, const struct stat *st, const struct req_ope
 			  uid_t uid, struct open_result *out)
 {
 	int flags = open_broker_flags(req->flags);
-	char proc[64];
 	int fd;
 
 	if (S_ISDIR(st->st_mode) || (S_ISREG(st->st_mode) && !(req->flags & O_TRUNC))) {
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", opath);
-		fd = open(proc, flags);
-		fd = fd < 0 ? -errno : fd;
+		fd = proc_self_fd_open(opath, flags);
 	} else {
 		fd = open_job_reopen(opath, flags, uid);
 		if (fd == -EBUSY) {

@@ -4,6 +4,7 @@
  * its thread touches nothing of the request's.
  */
 #include "grant/open_job.h"
+#include "sys/proc.h"
 #include "sys/sockjob.h"
 
 #include <errno.h>
@@ -29,12 +30,10 @@ struct open_job {
 static void open_job_fn(struct sockjob *j)
 {
 	struct open_job *o = (struct open_job *)j;
-	char proc[64];
 
 	if (!o->base[0]) {
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", o->at);
-		o->fd = open(proc, o->flags);
-		o->err = o->fd < 0 ? errno : 0;
+		o->fd = proc_self_fd_open(o->at, o->flags);
+		o->err = o->fd < 0 ? -o->fd : 0;
 		return;
 	}
 	o->fd = openat(o->at, o->base, o->flags | O_CREAT | O_EXCL | O_NOFOLLOW, o->mode);

@@ -1,5 +1,6 @@
 /* Path text; see path.h. */
 #include "grant/path.h"
+#include "sys/proc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -73,13 +74,10 @@ bool path_has_dotdot(const char *path)
 
 int path_of_fd(int fd, char *out, size_t cap)
 {
-	char link[64];
-	ssize_t n;
+	ssize_t n = proc_self_fd_readlink(fd, out, cap);
 
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, out, cap);
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	if ((size_t)n >= cap)
 		return -ENAMETOOLONG;
 	out[n] = '\0';

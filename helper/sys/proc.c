@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -60,4 +62,62 @@ int proc_peer_pidfd(int fd)
 int proc_pidfd_signal(int pidfd, int sig)
 {
 	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+}
+
+/* /proc/self/fd of this process (proc_self_fd_init), or -1: the long names */
+static int self_fd = -1;
+
+/* In a child of fork: the directory is the parent's table, not the child's. */
+static void self_fd_forget(void)
+{
+	if (self_fd >= 0)
+		close(self_fd);
+	self_fd = -1;
+}
+
+int proc_self_fd_init(void)
+{
+	static bool registered;
+	int fd;
+
+	if (self_fd >= 0)
+		return 0;
+	if (!registered && pthread_atfork(NULL, NULL, self_fd_forget) != 0)
+		return -ENOMEM;
+	registered = true;
+	fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	self_fd = fd;
+	return 0;
+}
+
+int proc_self_fd_open(int fd, int flags)
+{
+	char name[32];
+	int nfd;
+
+	if (self_fd >= 0) {
+		snprintf(name, sizeof(name), "%d", fd);
+		nfd = openat(self_fd, name, flags);
+	} else {
+		snprintf(name, sizeof(name), "/proc/self/fd/%d", fd);
+		nfd = open(name, flags);
+	}
+	return nfd < 0 ? -errno : nfd;
+}
+
+ssize_t proc_self_fd_readlink(int fd, char *buf, size_t cap)
+{
+	char name[32];
+	ssize_t n;
+
+	if (self_fd >= 0) {
+		snprintf(name, sizeof(name), "%d", fd);
+		n = readlinkat(self_fd, name, buf, cap);
+	} else {
+		snprintf(name, sizeof(name), "/proc/self/fd/%d", fd);
+		n = readlink(name, buf, cap);
+	}
+	return n < 0 ? -errno : n;
 }
