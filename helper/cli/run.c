@@ -344,14 +344,17 @@ static int load_run_policy(const struct run_opts *o, const struct identity *id, 
 
 /*
  * The broker's socket, listening: a name of its own in base
- * (fdbroker.RANDOM.sock, another one if that is taken), bound with its
- * final mode 0666 (the umask around the bind), so that nothing is renamed
- * and no directory is made.  Root's socket in a sticky directory cannot be
- * replaced by anyone else; a directory there cost a launch ~170 us on an
- * ext4 /tmp mounted with discard (B6 of make bench), a socket 30 us.  The
- * path in sock (cap bytes); the descriptor, or -1 with a message.
+ * (fdbroker.RANDOM.sock, another one if that is taken), bound with mode
+ * 0600 (the umask around the bind), then given to the program's user, id:
+ * only its processes (and root's) can connect, so no other user can make
+ * the broker walk its process tree (in_tree, core/clients.c) or write
+ * refusal lines.  Nothing is renamed and no directory is made: root's
+ * socket in a sticky directory cannot be replaced by anyone else before it
+ * is given away, and a directory there cost a launch ~170 us on an ext4
+ * /tmp mounted with discard (B6 of make bench), a socket 30 us.  The path
+ * in sock (cap bytes); the descriptor, or -1 with a message.
  */
-static int run_listen(const char *base, char *sock, size_t cap)
+static int run_listen(const char *base, const struct identity *id, char *sock, size_t cap)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd = -1;
@@ -373,11 +376,11 @@ static int run_listen(const char *base, char *sock, size_t cap)
 		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			break;
-		old = umask(0111);
+		old = umask(0177);
 		n = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 		umask(old);
 		if (n == 0) {
-			if (listen(fd, 128) == 0)
+			if (lchown(sock, id->uid, id->gid) == 0 && listen(fd, 128) == 0)
 				return fd;
 			unlink(sock);
 			break;
@@ -532,7 +535,7 @@ int cmd_run(int argc, char **argv)
 		}
 		preflight_program(&pf, program[0] ? program : o.argv[0]);
 	}
-	lfd = run_listen(base, sock, sizeof(sock));
+	lfd = run_listen(base, &id, sock, sizeof(sock));
 	if (lfd < 0)
 		goto out;
 	sigemptyset(&sigs);

@@ -40,8 +40,7 @@ static void tell_untold(void *ctx, const struct share *s)
 	struct broker *b = ctx;
 
 	audit_note(b->audit, "refused %u more connections or binds of uid=%u in the last "
-		   "second (over its limits; not logged one by one)", s->suppressed,
-		   (unsigned)s->uid);
+		   "second (not logged one by one)", s->suppressed, (unsigned)s->uid);
 }
 
 /* Housekeeping once b->tick_at is reached: refusal counts, idle listeners. */

@@ -236,37 +236,36 @@ static bool peer_lives(int pidfd)
 
 /*
  * Is c's process one of the tree's, not dumpable (see dumpable), and still
- * the one that connected when both were read?  false: refused, logged.
+ * the one that connected when both were read?  false: refused, logged as
+ * other refusals of its uid are, a line a second at most (broker_refusal):
+ * a process outside the tree can connect as often as it likes.
  */
 static bool tree_member(struct broker *b, struct client *c)
 {
-	char esc[AUDIT_PROG_ESC];
-	const char *prog = audit_escape(c->prog, esc, sizeof(esc));
-	int pidfd = peer_pidfd(c->fd), pid = (int)c->cred.pid;
-	unsigned uid = (unsigned)c->cred.uid;
+	int pidfd = peer_pidfd(c->fd);
+	char what[256];
 	bool ok = false;
 
 	if (pidfd == -2 || !peer_lives(pidfd))
-		audit_note(b->audit, "refused pid=%d uid=%u prog=%s: gone before it was admitted",
-			   pid, uid, prog);
+		snprintf(what, sizeof(what), "gone before it was admitted");
 	else if (!in_tree(c->cred.pid, b->tree_root))
-		audit_note(b->audit, "refused pid=%d uid=%u prog=%s: not in the program's process "
-			   "tree", pid, uid, prog);
+		snprintf(what, sizeof(what), "not in the program's process tree");
 	else if (!b->allow_dumpable && dumpable(c->cred.pid, c->cred.uid))
-		audit_note(b->audit, "refused pid=%d uid=%u prog=%s: dumpable, so any process of uid "
-			   "%u could be asking through it (give fdbroker run FDBROKER_DUMPABLE=1 to "
-			   "allow)", pid, uid, prog, uid);
+		snprintf(what, sizeof(what), "dumpable, so any process of uid %u could be asking "
+			 "through it (give fdbroker run FDBROKER_DUMPABLE=1 to allow)",
+			 (unsigned)c->cred.uid);
 	else if (!b->allow_dumpable && own_user_ns(c->cred.pid))
-		audit_note(b->audit, "refused pid=%d uid=%u prog=%s: in a user namespace of its own, "
-			   "so its maker could be asking through it (give fdbroker run "
-			   "FDBROKER_DUMPABLE=1 to allow)", pid, uid, prog);
+		snprintf(what, sizeof(what), "in a user namespace of its own, so its maker could be "
+			 "asking through it (give fdbroker run FDBROKER_DUMPABLE=1 to allow)");
 	else if (!peer_lives(pidfd))
-		audit_note(b->audit, "refused pid=%d uid=%u prog=%s: gone while it was checked (its "
-			   "pid may be another's now)", pid, uid, prog);
+		snprintf(what, sizeof(what), "gone while it was checked (its pid may be another's "
+			 "now)");
 	else
 		ok = true;
 	if (pidfd >= 0)
 		close(pidfd);
+	if (!ok)
+		broker_refusal(b, c->share, &c->cred, c->prog, what);
 	return ok;
 }
 

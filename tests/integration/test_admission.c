@@ -74,3 +74,64 @@ Test(admission, a_client_gone_before_its_checks_is_refused)
 	}
 	free(log);
 }
+
+/*
+ * The socket is the program's user's, mode 0600: a process of another uid
+ * cannot connect at all, so it can neither make the broker walk its
+ * ancestry nor write a line.  (One of the user's own outside the tree
+ * connects and is refused: escape::run_tree_refusal_escapes_the_program_name.)
+ */
+Test(admission, only_the_programs_user_can_connect)
+{
+	struct proc other;
+	struct stat st;
+	const char *line;
+	char *log;
+
+	h_gated_start(&run);
+	cr_assert_eq(lstat(run.sock, &st), 0);
+	cr_assert(S_ISSOCK(st.st_mode));
+	cr_assert_eq(st.st_mode & 07777, 0600, "mode %o", st.st_mode & 07777);
+	cr_assert_eq(st.st_uid, 65534, "the socket is the program's user's");
+	p_start(&other, (char *[]){ (char *)h_rawclient(), "-u", "4242", "-g", "4242", run.sock,
+				    "stall", "silent", NULL },
+		NULL, h_path("other.err"));
+	line = p_line(&other, WAIT_MS);
+	cr_assert_str_eq(line ? line : "(nothing)", "connect EACCES");
+	cr_assert_eq(p_wait(&other), 2, "rawclient's exit when it cannot connect");
+	h_gated_release(&run);
+	log = h_slurp_must(h_path("audit.log"));
+	cr_assert_eq(h_count_lines(log, "uid=4242", NULL), 0, "%s", log);
+	free(log);
+}
+
+/*
+ * A process outside the tree may connect as often as it likes: its
+ * refusals are logged as other refusals of its uid are, one line a
+ * second, and the rest counted in the next.  Before, each connection
+ * wrote its own line.
+ */
+Test(admission, refusals_outside_the_tree_are_one_line_a_second)
+{
+	struct proc hold;
+	const char *line;
+	char *log;
+
+	h_gated_start(&run);
+	p_start(&hold, (char *[]){ (char *)h_rawclient(), "-u", "65534", "-g", "65534", run.sock,
+				   "hold", "/etc/hostname", "6", NULL },
+		NULL, h_path("hold.err"));
+	line = p_line(&hold, WAIT_MS);
+	cr_assert_str_eq(line ? line : "(nothing)", "served 0 refused 6", "%s",
+			 h_slurp(h_path("hold.err")));
+	cr_assert_eq(wait_for_text(h_path("audit.log"), "more connections or binds of uid=65534 ",
+				   WAIT_MS), 0, "%s", h_slurp(h_path("audit.log")));
+	p_stop(&hold);
+	h_gated_release(&run);
+	log = h_slurp_must(h_path("audit.log"));
+	cr_assert_eq(h_count_lines(log, "not in the program's process tree", "uid=65534"), 1, "%s",
+		     log);
+	cr_assert_eq(h_count_lines(log, "refused 5 more connections or binds of uid=65534 ", NULL),
+		     1, "%s", log);
+	free(log);
+}

@@ -222,8 +222,8 @@ Test(lifetime, exit_status_and_user_required)
 }
 
 /*
- * run's socket: in TMPDIR, fdbroker.RANDOM.sock, root's, mode 0666 (the
- * broker judges who asks, not the file), and gone when run is: nothing of
+ * run's socket: in TMPDIR, fdbroker.RANDOM.sock, the program's user's,
+ * mode 0600 (no other user may connect), and gone when run is: nothing of
  * run's is left in TMPDIR, not even a directory.
  */
 Test(lifetime, socket_in_tmpdir_has_its_mode_and_is_removed)
@@ -241,7 +241,7 @@ Test(lifetime, socket_in_tmpdir_has_its_mode_and_is_removed)
 		  env, false);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	prefix = h_path("t/fdbroker.");
-	cr_assert(!strncmp(r.out, "666 root socket ", 16) && strstr(r.out, prefix) &&
+	cr_assert(!strncmp(r.out, "600 nobody socket ", 18) && strstr(r.out, prefix) &&
 		  strstr(r.out, ".sock\n"), "%s", r.out);
 	h_free(&r);
 	d = opendir(h_path("t"));
