@@ -8,7 +8,9 @@
  * already given up, leaves the old one in force) and tells systemd when it
  * is ready.  It supervises the programs fdbroker exec hands over under the
  * seccomp filter (front/seccomp.h), which costs three capabilities more
- * (caps_supervise); --no-supervise gives that up.
+ * (caps_supervise); --no-supervise gives that up.  It counts a subordinate
+ * uid as its owner's against the per-user limits (sys/subids.h), the
+ * ranges read from --subuid (/etc/subuid) at start and on SIGHUP.
  */
 #include "core/broker.h"
 #include "front/seccomp.h"
@@ -16,6 +18,7 @@
 #include "sys/caps.h"
 #include "sys/closer.h"
 #include "sys/sockjob.h"
+#include "sys/subids.h"
 #include "cli/cli.h"
 #include "learn/learn.h"
 
@@ -41,12 +44,35 @@ struct serve_state {
 	bool no_supervise; /* --no-supervise */
 	struct learn_opts learn;
 	int learn_fd;  /* --learn-out, or -1 */
+	const char *subuid; /* --subuid */
+	struct subids subids;
 };
+
+#define DEFAULT_SUBUID "/etc/subuid"
 
 /* Collects reload errors for the audit log. */
 static void note_error(void *ctx, const char *msg)
 {
 	audit_note(ctx, "policy reload: %s", msg);
+}
+
+static void note_subuid(void *ctx, const char *msg)
+{
+	audit_note(ctx, "subuid reload: %s", msg);
+}
+
+/* The subordinate uids anew; an unreadable file keeps the ranges in force. */
+static void reload_subids(struct broker *b, struct serve_state *st)
+{
+	struct subids fresh;
+
+	if (subids_load(&fresh, st->subuid, note_subuid, b->audit) < 0) {
+		audit_note(b->audit, "subuid reload: %s: %s; the old ranges stay", st->subuid,
+			   strerror(errno));
+		return;
+	}
+	subids_free(&st->subids);
+	st->subids = fresh;
 }
 
 static void reload(struct broker *b, struct serve_state *st)
@@ -55,6 +81,7 @@ static void reload(struct broker *b, struct serve_state *st)
 	uint64_t need;
 	char missing[256];
 
+	reload_subids(b, st);
 	if (!fresh)
 		return;
 	policy_init(fresh);
@@ -229,12 +256,13 @@ int cmd_serve(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "no-supervise", no_argument, NULL, 'N' },
+		{ "subuid", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		LIMITS_OPTIONS,
 		LEARN_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct serve_state st = { .learn_fd = -1 };
+	struct serve_state st = { .learn_fd = -1, .subuid = DEFAULT_SUBUID };
 	struct broker b = { .epfd = -1, .sigfd = -1 };
 	struct audit audit = { .fd = -1 };
 	const char *sock = DEFAULT_SOCKET;
@@ -260,6 +288,7 @@ int cmd_serve(int argc, char **argv)
 		case 's': sock = optarg; break;
 		case 'l': st.log = optarg; break;
 		case 'N': st.no_supervise = true; break;
+		case 'U': st.subuid = optarg; break;
 		case 'h': usage_print("serve", stdout); return 0;
 		default: usage_error("serve", c, argv); return EXIT_BROKER_FAILED;
 		}
@@ -277,6 +306,10 @@ int cmd_serve(int argc, char **argv)
 	policy_init(st.policy);
 	if (load_policy_files(st.policy, &st.policies, 1, print_policy_error, NULL) > 0) {
 		fprintf(stderr, "fdbroker: policy refused\n");
+		goto out;
+	}
+	if (subids_load(&st.subids, st.subuid, print_policy_error, NULL) < 0) {
+		fprintf(stderr, "fdbroker: cannot read %s: %s\n", st.subuid, strerror(errno));
 		goto out;
 	}
 	if (audit_open(&audit, st.log) < 0) {
@@ -314,6 +347,7 @@ int cmd_serve(int argc, char **argv)
 	b.on_signal = on_signal;
 	b.client_ready = preload_client_ready; /* the shim speaks the wire */
 	b.ctx = &st;
+	b.subids = &st.subids;
 	/* fdbroker exec hands over what the shim cannot enter */
 	b.supervise = !st.no_supervise;
 	if (broker_init(&b, lfd, &sigs) < 0) {
@@ -322,10 +356,11 @@ int cmd_serve(int argc, char **argv)
 	}
 	caps_format(st.caps, caps, sizeof(caps));
 	audit_info(&audit, "limits: connections %u in all, %u per user; held listeners %u in all, "
-		   "%u per user, kept %u s unheld; supervised trees %u in all, %u per user",
+		   "%u per user, kept %u s unheld; supervised trees %u in all, %u per user; "
+		   "subordinate uid ranges counted as their owners': %zu (%s)",
 		   b.limits.clients, b.limits.clients_per_user, b.limits.listeners,
 		   b.limits.listeners_per_user, b.limits.grace_s, b.limits.trees,
-		   b.limits.trees_per_user);
+		   b.limits.trees_per_user, st.subids.n, st.subuid);
 	audit_info(&audit, "serving %s: rules=%zu capabilities kept: %s", sock, st.policy->n,
 		   caps);
 	notify_ready();
@@ -347,5 +382,6 @@ out:
 		policy_free(st.policy);
 	free(st.policy);
 	free(st.policies.v);
+	subids_free(&st.subids);
 	return rc;
 }

@@ -36,7 +36,7 @@ static const struct cmd_usage cmds[] = {
 	{ "serve", C_SERVE,
 	  "[-p POLICY]... [-s SOCKET] [--log DEST] [--learn] [--learn-out FILE]\n"
 	  LIMITS_SYNOPSIS
-	  "          [--no-supervise]\n",
+	  "          [--no-supervise] [--subuid FILE]\n",
 	  "the system-wide broker (default socket /run/fdbroker/socket)" },
 	{ "exec", C_EXEC, "[-s SOCKET] [--via preload|seccomp|auto] -- PROGRAM [ARG]...\n",
 	  "run PROGRAM against a serve broker, with the shim or handed over\n"
@@ -108,6 +108,8 @@ static const struct opt_usage opts[] = {
 	{ C_RUN | C_SERVE, "  --max-trees N               seccomp trees handed over in all (default 1024)\n" },
 	{ C_SERVE, "  --no-supervise           take no seccomp listener from fdbroker exec or the shim\n"
 		   "                           (keeps CAP_SYS_PTRACE, CAP_SETUID, CAP_SETGID dropped)\n" },
+	{ C_SERVE, "  --subuid FILE            subordinate uid ranges, each counted as its owner's\n"
+		   "                           against the per-user limits (default /etc/subuid)\n" },
 	{ 0, "  -h, --help               this help (COMMAND --help: that command's)\n" },
 	{ 0, "  --version                the version of fdbroker\n" },
 };

@@ -43,6 +43,7 @@ struct client {
 
 struct listener;
 struct learn;
+struct subids;
 struct sc_front;
 
 struct broker;
@@ -69,6 +70,7 @@ struct broker {
 	void *ctx;
 	struct learn *learn;        /* --learn: what the decisions teach (learn.h) */
 	struct limits limits;       /* 0s: the defaults (shares.h); fitted by broker_init */
+	const struct subids *subids; /* whose uid a uid counts as (sys/subids.h); may be NULL */
 	bool stop;
 	unsigned long denied;       /* requests logged verdict=deny (run's exit line) */
 	/* private */

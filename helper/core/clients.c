@@ -11,6 +11,7 @@
 #include "fdpass.h"
 #include "sys/closer.h"
 #include "sys/proc.h"
+#include "sys/subids.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -320,8 +321,9 @@ void broker_refusal(struct broker *b, struct share *s, const struct ucred *cred,
  */
 static struct share *admit_share(struct broker *b, const struct ucred *cred)
 {
-	struct share *s = share_get(&b->shares, cred->uid);
-	char what[128];
+	uid_t as = b->subids ? subids_owner(b->subids, cred->uid) : cred->uid;
+	struct share *s = share_get(&b->shares, as);
+	char what[160];
 
 	if (!s) {
 		broker_refusal(b, NULL, cred, NULL, "out of memory");
@@ -331,8 +333,9 @@ static struct share *admit_share(struct broker *b, const struct ucred *cred)
 		snprintf(what, sizeof(what), "%u clients connected already (--max-clients)",
 			 b->shares.conns);
 	else if (s->conns >= b->limits.clients_per_user)
-		snprintf(what, sizeof(what), "uid %u has %u connection%s already "
-			 "(--max-clients-per-user)", (unsigned)cred->uid, s->conns,
+		snprintf(what, sizeof(what), "uid %u%s has %u connection%s already "
+			 "(--max-clients-per-user)", (unsigned)as,
+			 as != cred->uid ? " (with its subordinate uids)" : "", s->conns,
 			 s->conns == 1 ? "" : "s");
 	else
 		return s;

@@ -52,6 +52,7 @@ struct channel {
 	struct listener *l;
 	struct channel *next;
 	struct share *share; /* of the uid that bound it: one of its connections */
+	uid_t uid; /* that uid (share's may be its owner's, sys/subids.h) */
 	bool blocked; /* waiting for EPOLLOUT */
 	struct sockaddr_un name; /* the broker's end's, as bound (channel_find) */
 	socklen_t namelen;
@@ -194,7 +195,7 @@ static int listener_open(struct broker *b, struct share *owner, int progsock,
 }
 
 /* A new channel for l: the broker's end bound to the name the shim reads. */
-static int channel_open(struct broker *b, struct listener *l, struct share *share,
+static int channel_open(struct broker *b, struct listener *l, const struct client *c,
 			int *progend)
 {
 	struct sockaddr_un name = { .sun_family = AF_UNIX };
@@ -229,8 +230,9 @@ static int channel_open(struct broker *b, struct listener *l, struct share *shar
 	ch->src.ops = &channel_ops;
 	ch->fd = sv[0];
 	ch->l = l;
-	ch->share = share;
-	share->conns++;
+	ch->share = c->share;
+	ch->uid = c->cred.uid;
+	c->share->conns++;
 	b->shares.conns++;
 	l->idle_since = 0;
 	loop_add(b, ch->fd, &ch->src, EPOLLIN);
@@ -304,7 +306,7 @@ int listener_attach(struct broker *b, const struct client *c, const struct rule 
 	l->uid = c->cred.uid;
 	l->gid = c->cred.gid;
 	memcpy(l->prog, c->prog, sizeof(l->prog));
-	rc = channel_open(b, l, c->share, chfd);
+	rc = channel_open(b, l, c, chfd);
 	if (rc == 0) {
 		listener_poll(b, l, true);
 		/* a connection held back while no program listened goes first */
@@ -605,7 +607,7 @@ static const struct held_opt {
 static bool one_user(const struct listener *l, uid_t uid)
 {
 	for (const struct channel *ch = l->channels; ch; ch = ch->next)
-		if (ch->share->uid != uid)
+		if (ch->uid != uid)
 			return false;
 	return true;
 }
@@ -645,9 +647,9 @@ void listener_sockopt(struct broker *b, const struct req *r, struct outcome *o)
 	}
 	endpoint_format(&ch->l->ep, o->object, sizeof(o->object));
 	o->rule_held = ch->l->rule;
-	if (r->who.id.uid != ch->share->uid || r->who.id.uid != ch->l->uid ||
+	if (r->who.id.uid != ch->uid || r->who.id.uid != ch->l->uid ||
 	    !one_user(ch->l, r->who.id.uid)) {
-		if (r->who.id.uid == ch->share->uid && r->who.id.uid == ch->l->uid)
+		if (r->who.id.uid == ch->uid && r->who.id.uid == ch->l->uid)
 			snprintf(o->detail + strlen(o->detail), sizeof(o->detail) - strlen(o->detail),
 				 " reason=listener-shared-with-another-uid");
 		else

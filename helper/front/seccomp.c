@@ -349,7 +349,7 @@ static void prove(struct broker *b, struct sc_tree *t, struct seccomp_notif *n)
 	/* the line before the answer, as for every decision */
 	audit_info(b->audit, "pid=%d uid=%u prog=%s: supervised under the seccomp filter "
 		   "(trees of uid %u: %u)", (int)t->owner.pid, (unsigned)t->owner.uid, t->prog,
-		   (unsigned)t->owner.uid, t->share->trees);
+		   (unsigned)t->share->uid, t->share->trees);
 	audit_flush(b->audit);
 	if (notif_send(t->fd, n->id, FDB_MARKER_OK, 0, 0) < 0) {
 		disown(b, t, "its marker call was gone before its answer");
@@ -890,7 +890,7 @@ int seccomp_admit(struct broker *b, struct client *c)
 			 b->shares.trees);
 	else if (c->share->trees >= b->limits.trees_per_user)
 		snprintf(what, sizeof(what), "%u supervised trees of uid %u (--max-trees-per-user)",
-			 c->share->trees, (unsigned)c->cred.uid);
+			 c->share->trees, (unsigned)c->share->uid);
 	else
 		what[0] = '\0';
 	if (what[0]) {

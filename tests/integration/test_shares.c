@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,5 +329,51 @@ Test(shares, five_hundred_threads_of_one_user)
 	cr_assert_eq(r.status, 0);
 	h_free(&r);
 	cr_assert_null(strstr(h_slurp(srv.log), "refused"), "%s", h_slurp(srv.log));
+	cr_assert_eq(served_stop(&srv), 0);
+}
+
+/*
+ * A subordinate uid (--subuid) counts as its owner's: processes of
+ * nobody's range, each under a uid of its own as in a user namespace
+ * nobody mapped with newuidmap, share nobody's connections; another uid is
+ * served meanwhile.  A SIGHUP reads the file anew: a range no longer
+ * nobody's counts uid by uid again.  Before, each uid of the range had a
+ * limit of its own.
+ */
+Test(shares, subordinate_uids_count_as_their_owners)
+{
+	const char *secret = h_file("secret", "root only\n", 0600);
+	const char *subuid = h_file("subuid", "nobody:100000:65536\n", 0644);
+	char text[1024];
+	struct proc a, b, c;
+
+	snprintf(text, sizeof(text), "allow user 100001 open %s read\n"
+		 "allow user 100002 open %s read\nallow user 100003 open %s read\n"
+		 "allow user %s open %s read\n", secret, secret, secret, OTHER_UID, secret);
+	served_start_args(&srv, h_file("policy", text, 0644),
+			  (char *[]){ "--max-clients-per-user", "3", "--subuid", (char *)subuid,
+				      NULL },
+			  WAIT_MS);
+	cr_assert_eq(wait_for_text(srv.log, "subordinate uid ranges counted as their owners': 1 ",
+				   WAIT_MS), 0, "%s", h_slurp(srv.log));
+	cr_assert_str_eq(raw_start(&a, "100001", (char *[]){ "hold", (char *)secret, "2", NULL }),
+			 "served 2 refused 0");
+	cr_assert_str_eq(raw_start(&b, "100002", (char *[]){ "hold", (char *)secret, "2", NULL }),
+			 "served 1 refused 1");
+	cr_assert_eq(wait_for_text(srv.log, "uid=100002 prog=rawclient: uid 65534 (with its "
+				   "subordinate uids) has 3 connections already "
+				   "(--max-clients-per-user)", WAIT_MS), 0, "%s", h_slurp(srv.log));
+	cr_assert_str_eq(served_raw(&srv, OTHER_UID, OTHER_UID, false,
+				    (char *[]){ "open", (char *)secret, "1", NULL }),
+			 "ok 1");
+	/* the range given to another user: uid 100003 is its own again */
+	h_file("subuid", "nobody:500000:10\n", 0644);
+	cr_assert_eq(kill(srv.proc.pid, SIGHUP), 0);
+	cr_assert_eq(wait_for_text(srv.log, "policy reloaded", WAIT_MS), 0, "%s", h_slurp(srv.log));
+	cr_assert_str_eq(raw_start(&c, "100003", (char *[]){ "hold", (char *)secret, "3", NULL }),
+			 "served 3 refused 0");
+	p_stop(&a);
+	p_stop(&b);
+	p_stop(&c);
 	cr_assert_eq(served_stop(&srv), 0);
 }
