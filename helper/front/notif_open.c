@@ -122,9 +122,9 @@ static int try_open_fn(void *arg)
  * A try that may wait for a lock: an O_CREAT takes its directory's, the
  * open of a FIFO, a terminal or a device (a reopen, or try_one found one)
  * its own, and a program can hold either (grant/open_job.h; the try
- * truncates nothing, try_one).  On a
- * sockjob thread of its own (once: it took the caller's identity, and its
- * umask: as_caller_own_fs), with copies of all it needs.
+ * truncates nothing, try_one).  On a sockjob thread of its own (once: it
+ * took the caller's identity, and its umask: as_caller_own_fs), with
+ * copies of all it needs.
  * -EBUSY: the lock was not had in time (or too many of the uid's jobs are
  * stuck): the call goes on to the kernel, whose own call then waits in the
  * program's thread, not in the broker's.  A job left to its thread closes
