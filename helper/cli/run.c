@@ -35,6 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -42,6 +44,10 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef SIOCUNIXFILE /* linux/un.h's, which clashes with sys/un.h */
+#define SIOCUNIXFILE (SIOCPROTOPRIVATE + 0)
+#endif
 
 struct run_state {
 	pid_t child;
@@ -343,16 +349,35 @@ static int load_run_policy(const struct run_opts *o, const struct identity *id, 
 }
 
 /*
+ * Give the file fd is bound to, the very inode, to id: SIOCUNIXFILE
+ * (Linux 4.11, CAP_NET_ADMIN) opens it as O_PATH, and fchownat changes
+ * that.  Never the name: base may be a directory id can write (its
+ * TMPDIR), where a hard link to another file could take the socket's name
+ * between the bind and a chown by name.  0, or -1 with errno.
+ */
+static int give_socket_file(int fd, const struct identity *id)
+{
+	int file = ioctl(fd, SIOCUNIXFILE, 0), rc, saved;
+
+	if (file < 0)
+		return -1;
+	rc = fchownat(file, "", id->uid, id->gid, AT_EMPTY_PATH);
+	saved = errno;
+	close(file);
+	errno = saved;
+	return rc;
+}
+
+/*
  * The broker's socket, listening: a name of its own in base
  * (fdbroker.RANDOM.sock, another one if that is taken), bound with mode
- * 0600 (the umask around the bind), then given to the program's user, id:
- * only its processes (and root's) can connect, so no other user can make
- * the broker walk its process tree (in_tree, core/clients.c) or write
- * refusal lines.  Nothing is renamed and no directory is made: root's
- * socket in a sticky directory cannot be replaced by anyone else before it
- * is given away, and a directory there cost a launch ~170 us on an ext4
- * /tmp mounted with discard (B6 of make bench), a socket 30 us.  The path
- * in sock (cap bytes); the descriptor, or -1 with a message.
+ * 0600 (the umask around the bind), then given to the program's user, id
+ * (give_socket_file): only its processes (and root's) can connect, so no
+ * other user can make the broker walk its process tree (in_tree,
+ * core/clients.c) or write refusal lines.  Nothing is renamed and no
+ * directory is made: a directory cost a launch ~170 us on an ext4 /tmp
+ * mounted with discard (B6 of make bench), a socket 30 us.  The path in
+ * sock (cap bytes); the descriptor, or -1 with a message.
  */
 static int run_listen(const char *base, const struct identity *id, char *sock, size_t cap)
 {
@@ -380,7 +405,7 @@ static int run_listen(const char *base, const struct identity *id, char *sock, s
 		n = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 		umask(old);
 		if (n == 0) {
-			if (lchown(sock, id->uid, id->gid) == 0 && listen(fd, 128) == 0)
+			if (give_socket_file(fd, id) == 0 && listen(fd, 128) == 0)
 				return fd;
 			unlink(sock);
 			break;
