@@ -305,7 +305,7 @@ void broker_refusal(struct broker *b, struct share *s, const struct ucred *cred,
 	}
 	if (untold)
 		snprintf(more, sizeof(more), " (and %u more of uid=%u not logged)", untold,
-			 (unsigned)cred->uid);
+			 (unsigned)(s ? s->uid : cred->uid));
 	audit_note(b->audit, "refused pid=%d uid=%u prog=%s: %s%s", (int)cred->pid,
 		   (unsigned)cred->uid, audit_escape(prog, esc, sizeof(esc)), what, more);
 	if (s) {
@@ -316,12 +316,28 @@ void broker_refusal(struct broker *b, struct share *s, const struct ucred *cred,
 }
 
 /*
- * A new connection from cred: within the limits, or refused (logged at
- * most once a second per uid).  Its uid's record, or NULL if refused.
+ * Whose share a connection of cred (on fd) is: a subordinate uid's owner's
+ * (sys/subids.h) when the process is in a user namespace below the
+ * broker's, or cannot be told to be in the broker's own (it is gone); in
+ * the broker's own namespace a uid is an account of its own, even inside
+ * a range (an ID map of a directory service may overlap them).
  */
-static struct share *admit_share(struct broker *b, const struct ucred *cred)
+static uid_t share_uid(const struct broker *b, int fd, const struct ucred *cred)
 {
-	uid_t as = b->subids ? subids_owner(b->subids, cred->uid) : cred->uid;
+	uid_t owner = b->subids ? subids_owner(b->subids, cred->uid) : cred->uid;
+
+	if (owner != cred->uid && proc_peer_own_userns(fd, cred->pid) == 1)
+		return cred->uid;
+	return owner;
+}
+
+/*
+ * A new connection from cred on fd: within the limits, or refused (logged
+ * at most once a second per uid).  Its uid's record, or NULL if refused.
+ */
+static struct share *admit_share(struct broker *b, int fd, const struct ucred *cred)
+{
+	uid_t as = share_uid(b, fd, cred);
 	struct share *s = share_get(&b->shares, as);
 	char what[160];
 
@@ -356,7 +372,7 @@ int broker_adopt(struct broker *b, int fd)
 		close(fd);
 		return -1;
 	}
-	share = admit_share(b, &cred);
+	share = admit_share(b, fd, &cred);
 	c = share ? calloc(1, sizeof(*c)) : NULL;
 	if (!c) {
 		if (share)

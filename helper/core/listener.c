@@ -250,21 +250,23 @@ static int within_shares(struct broker *b, const struct client *c, bool new_list
 {
 	const struct limits *lim = &b->limits;
 	struct share *s = c->share;
-	char what[128];
+	char what[160];
 
 	if (b->shares.conns >= lim->clients)
 		snprintf(what, sizeof(what), "bind: %u connections in all already (--max-clients)",
 			 b->shares.conns);
 	else if (s->conns >= lim->clients_per_user)
-		snprintf(what, sizeof(what), "bind: uid %u has %u connection%s already "
-			 "(--max-clients-per-user)", (unsigned)s->uid, s->conns,
+		snprintf(what, sizeof(what), "bind: uid %u%s has %u connection%s already "
+			 "(--max-clients-per-user)", (unsigned)s->uid,
+			 s->uid != c->cred.uid ? " (with its subordinate uids)" : "", s->conns,
 			 s->conns == 1 ? "" : "s");
 	else if (new_listener && b->shares.listeners >= lim->listeners)
 		snprintf(what, sizeof(what), "bind: %u held listeners in all already "
 			 "(--max-listeners)", b->shares.listeners);
 	else if (new_listener && s->listeners >= lim->listeners_per_user)
-		snprintf(what, sizeof(what), "bind: uid %u holds %u listener%s already "
-			 "(--max-listeners-per-user)", (unsigned)s->uid, s->listeners,
+		snprintf(what, sizeof(what), "bind: uid %u%s holds %u listener%s already "
+			 "(--max-listeners-per-user)", (unsigned)s->uid,
+			 s->uid != c->cred.uid ? " (with its subordinate uids)" : "", s->listeners,
 			 s->listeners == 1 ? "" : "s");
 	else
 		return 0;

@@ -7,7 +7,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,6 +21,9 @@
 #endif
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77
+#endif
+#ifndef PIDFD_GET_USER_NAMESPACE /* Linux 6.11; Debian 12's headers are 6.1's */
+#define PIDFD_GET_USER_NAMESPACE _IO(0xFF, 9)
 #endif
 
 int proc_stat(pid_t pid, pid_t *ppid, char *state)
@@ -82,8 +87,8 @@ int proc_self_fd_init(void)
 
 	if (self_fd >= 0)
 		return 0;
-	if (!registered && pthread_atfork(NULL, NULL, self_fd_forget) != 0)
-		return -ENOMEM;
+	if (!registered && (errno = pthread_atfork(NULL, NULL, self_fd_forget)) != 0)
+		return -errno;
 	registered = true;
 	fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -120,4 +125,39 @@ ssize_t proc_self_fd_readlink(int fd, char *buf, size_t cap)
 		n = readlink(name, buf, cap);
 	}
 	return n < 0 ? -errno : n;
+}
+
+/* The peer's user namespace, as a descriptor of it, or -errno. */
+static int peer_userns(int fd, pid_t pid)
+{
+	char path[64];
+	int pidfd = proc_peer_pidfd(fd), ns = -ENOTTY;
+
+	if (pidfd >= 0) {
+		ns = ioctl(pidfd, PIDFD_GET_USER_NAMESPACE, 0);
+		ns = ns < 0 ? -errno : ns;
+		close(pidfd);
+		if (ns >= 0 || (ns != -ENOTTY && ns != -EINVAL))
+			return ns;
+	} else if (pidfd != -ENOPROTOOPT) {
+		return pidfd;
+	}
+	/* an older kernel: by pid */
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	ns = open(path, O_RDONLY | O_CLOEXEC);
+	return ns < 0 ? -errno : ns;
+}
+
+int proc_peer_own_userns(int fd, pid_t pid)
+{
+	struct stat mine, theirs;
+	int ns = peer_userns(fd, pid), rc;
+
+	if (ns < 0)
+		return ns;
+	rc = fstat(ns, &theirs) < 0 || stat("/proc/self/ns/user", &mine) < 0 ? -errno : 0;
+	close(ns);
+	if (rc < 0)
+		return rc;
+	return theirs.st_dev == mine.st_dev && theirs.st_ino == mine.st_ino;
 }

@@ -26,6 +26,15 @@ int proc_peer_pidfd(int fd);
 int proc_pidfd_signal(int pidfd, int sig);
 
 /*
+ * Is the process that connected unix socket fd (SO_PEERCRED's pid, pid)
+ * in this process's own user namespace?  1 yes, 0 no (one below it),
+ * -errno when it cannot be told (it is gone).  PIDFD_GET_USER_NAMESPACE on
+ * its pidfd (Linux 6.11, and SO_PEERPIDFD 6.5); before, /proc/PID/ns/user,
+ * which a pid given to another process meanwhile would answer for.
+ */
+int proc_peer_own_userns(int fd, pid_t pid);
+
+/*
  * The process's own /proc/self/fd held open (O_PATH), so that a name in
  * it is one component to walk where "/proc/self/fd/N" is four and the
  * "self" link: about 1 µs of a brokered open's 21 (B2 of make bench),

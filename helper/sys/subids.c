@@ -39,16 +39,26 @@ static bool owner_of(const char *field, uid_t *uid)
 {
 	unsigned long long n;
 	struct passwd pw, *found = NULL;
-	char buf[4096];
+	char *buf = NULL;
+	int rc = ERANGE;
 
 	if (number(field, UID_LAST, &n)) {
 		*uid = (uid_t)n;
 		return true;
 	}
-	if (getpwnam_r(field, &pw, buf, sizeof(buf), &found) != 0 || !found)
-		return false;
-	*uid = found->pw_uid;
-	return true;
+	/* an entry longer than the buffer: a bigger one, up to 1 MiB */
+	for (size_t len = 4096; rc == ERANGE && len <= (1 << 20); len *= 4) {
+		char *bigger = realloc(buf, len);
+
+		if (!bigger)
+			break;
+		buf = bigger;
+		rc = getpwnam_r(field, &pw, buf, len, &found);
+	}
+	if (rc == 0 && found)
+		*uid = found->pw_uid;
+	free(buf);
+	return rc == 0 && found;
 }
 
 /* One line "owner:start:count" into r; NULL, or what is wrong with it. */
@@ -57,13 +67,16 @@ static const char *parse_line(char *text, struct subid_range *r)
 	char *start = strchr(text, ':'), *count;
 	unsigned long long s, c;
 
-	if (!start || !(count = strchr(start + 1, ':')))
+	if (!start || !(count = strchr(start + 1, ':')) || strchr(count + 1, ':'))
 		return "not owner:start:count";
 	*start++ = '\0';
 	*count++ = '\0';
-	if (!number(start, UID_LAST, &s) || !number(count, UID_LAST + 1, &c) || c == 0 ||
-	    s + c - 1 > UID_LAST)
+	if (!number(start, UID_LAST, &s) || !number(count, UID_LAST + 1, &c))
+		return "not owner:start:count";
+	if (c == 0 || s + c - 1 > UID_LAST)
 		return "a range out of the uids";
+	if (s == 0)
+		return "a range holding uid 0";
 	if (!owner_of(text, &r->owner))
 		return "no such user";
 	r->start = (uid_t)s;
@@ -105,7 +118,9 @@ int subids_load(struct subids *s, const char *path, subids_warn_fn warn, void *c
 		const char *why;
 
 		no++;
-		line[strcspn(line, "\n")] = '\0';
+		/* the line without its end, a CR and blanks included */
+		while (got > 0 && strchr("\n\r \t", line[got - 1]))
+			line[--got] = '\0';
 		if (!line[0])
 			continue;
 		snprintf(copy, sizeof(copy), "%s", line);

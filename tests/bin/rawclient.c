@@ -4,8 +4,10 @@
  * codec made, or malformed ones written over them, and reports what the
  * broker did with them, one line:
  *
- *   rawclient [-u UID -g GID] [-k] [-n NAME] SOCK COMMAND ARGS...
+ *   rawclient [-u UID -g GID] [-U] [-k] [-n NAME] SOCK COMMAND ARGS...
  *     -u/-g  become UID/GID (groups cleared) before connecting
+ *     -U     then enter a user namespace of its own (nothing mapped: the
+ *            broker still sees UID), as a process of a rootless container
  *     -n     set the program name (comm, PR_SET_NAME) to NAME, any bytes
  *     -k     keep CAP_SETUID, CAP_SETGID and CAP_SYS_ADMIN across -u, so the kernel lets
  *            SCM_CREDENTIALS claim other ids (the spoofing tests)
@@ -67,6 +69,7 @@
 #include <linux/capability.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -1037,14 +1040,16 @@ int main(int argc, char **argv)
 		{ "ubind", 1, cmd_ubind },     { "stat", 1, cmd_stat },
 	};
 	long uid = -1, gid = -1;
-	bool keep = false;
+	bool keep = false, userns = false;
 	const char *name = NULL;
 	int c;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((c = getopt(argc, argv, "+u:g:kn:")) != -1) {
+	while ((c = getopt(argc, argv, "+u:g:kn:U")) != -1) {
 		if (c == 'n')
 			name = optarg;
+		else if (c == 'U')
+			userns = true;
 		else if (c == 'u')
 			uid = strtol(optarg, NULL, 10);
 		else if (c == 'g')
@@ -1068,12 +1073,14 @@ int main(int argc, char **argv)
 		if (keep)
 			keep_caps(false);
 	}
+	if (userns && unshare(CLONE_NEWUSER) < 0)
+		return 125;
 	if (name && prctl(PR_SET_NAME, name) < 0)
 		return 125;
 	if (argc - optind < 2)
 		return 2;
 	sock_path = argv[optind];
 	/* SOCK COMMAND ARGS...: the socket stands where a program's name would */
-	return cmd_run("rawclient [-u UID -g GID] [-k] [-n NAME] SOCK", cmds, CMD_COUNT(cmds),
+	return cmd_run("rawclient [-u UID -g GID] [-U] [-k] [-n NAME] SOCK", cmds, CMD_COUNT(cmds),
 		       argc - optind, argv + optind);
 }

@@ -38,14 +38,20 @@ TestSuite(shares, .fini = p_suite_fini, .timeout = 90);
 
 static struct served srv;
 
-/* rawclient as uid:uid (groups cleared) left running; its first line. */
-static const char *raw_start(struct proc *p, const char *uid, char *const args[])
+/*
+ * rawclient as uid:uid (groups cleared; in a user namespace of its own if
+ * userns) left running; its first line.
+ */
+static const char *raw_start_in(struct proc *p, const char *uid, bool userns,
+				char *const args[])
 {
-	char *argv[16] = { (char *)h_rawclient(), "-u", (char *)uid, "-g", (char *)uid,
-			   (char *)srv.sock };
-	int n = 6;
+	char *argv[16] = { (char *)h_rawclient(), "-u", (char *)uid, "-g", (char *)uid };
+	int n = 5;
 	const char *line;
 
+	if (userns)
+		argv[n++] = "-U";
+	argv[n++] = (char *)srv.sock;
 	for (int i = 0; args[i] && n < 15; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
@@ -53,6 +59,11 @@ static const char *raw_start(struct proc *p, const char *uid, char *const args[]
 	line = p_line(p, WAIT_MS);
 	cr_assert_not_null(line, "rawclient %s said nothing", args[0]);
 	return line;
+}
+
+static const char *raw_start(struct proc *p, const char *uid, char *const args[])
+{
+	return raw_start_in(p, uid, false, args);
 }
 
 /* Poll (bounded) until the broker has at most n descriptors more than its baseline. */
@@ -333,32 +344,37 @@ Test(shares, five_hundred_threads_of_one_user)
 }
 
 /*
- * A subordinate uid (--subuid) counts as its owner's: processes of
- * nobody's range, each under a uid of its own as in a user namespace
- * nobody mapped with newuidmap, share nobody's connections; another uid is
- * served meanwhile.  A SIGHUP reads the file anew: a range no longer
- * nobody's counts uid by uid again.  Before, each uid of the range had a
- * limit of its own.
+ * A subordinate uid (--subuid) counts as its owner's when its process is
+ * in a user namespace below the broker's (rawclient -U), as in one nobody
+ * mapped with newuidmap: processes of nobody's range, each under a uid of
+ * its own, share nobody's connections, and another uid is served
+ * meanwhile.  The same uid in the broker's own namespace is an account of
+ * its own.  A SIGHUP reads the file anew: a range no longer nobody's
+ * counts uid by uid again.  Before, each uid of the range had a limit of
+ * its own.
  */
 Test(shares, subordinate_uids_count_as_their_owners)
 {
 	const char *secret = h_file("secret", "root only\n", 0600);
 	const char *subuid = h_file("subuid", "nobody:100000:65536\n", 0644);
 	char text[1024];
-	struct proc a, b, c;
+	struct proc a, b, c, d;
 
 	snprintf(text, sizeof(text), "allow user 100001 open %s read\n"
 		 "allow user 100002 open %s read\nallow user 100003 open %s read\n"
-		 "allow user %s open %s read\n", secret, secret, secret, OTHER_UID, secret);
+		 "allow user 100004 open %s read\nallow user %s open %s read\n", secret, secret,
+		 secret, secret, OTHER_UID, secret);
 	served_start_args(&srv, h_file("policy", text, 0644),
 			  (char *[]){ "--max-clients-per-user", "3", "--subuid", (char *)subuid,
 				      NULL },
 			  WAIT_MS);
 	cr_assert_eq(wait_for_text(srv.log, "subordinate uid ranges counted as their owners': 1 ",
 				   WAIT_MS), 0, "%s", h_slurp(srv.log));
-	cr_assert_str_eq(raw_start(&a, "100001", (char *[]){ "hold", (char *)secret, "2", NULL }),
+	cr_assert_str_eq(raw_start_in(&a, "100001", true,
+				      (char *[]){ "hold", (char *)secret, "2", NULL }),
 			 "served 2 refused 0");
-	cr_assert_str_eq(raw_start(&b, "100002", (char *[]){ "hold", (char *)secret, "2", NULL }),
+	cr_assert_str_eq(raw_start_in(&b, "100002", true,
+				      (char *[]){ "hold", (char *)secret, "2", NULL }),
 			 "served 1 refused 1");
 	cr_assert_eq(wait_for_text(srv.log, "uid=100002 prog=rawclient: uid 65534 (with its "
 				   "subordinate uids) has 3 connections already "
@@ -366,14 +382,19 @@ Test(shares, subordinate_uids_count_as_their_owners)
 	cr_assert_str_eq(served_raw(&srv, OTHER_UID, OTHER_UID, false,
 				    (char *[]){ "open", (char *)secret, "1", NULL }),
 			 "ok 1");
-	/* the range given to another user: uid 100003 is its own again */
+	/* in the broker's own namespace, uid 100003 is an account of its own */
+	cr_assert_str_eq(raw_start(&c, "100003", (char *[]){ "hold", (char *)secret, "3", NULL }),
+			 "served 3 refused 0");
+	/* the range given to another user: uid 100004 is its own again */
 	h_file("subuid", "nobody:500000:10\n", 0644);
 	cr_assert_eq(kill(srv.proc.pid, SIGHUP), 0);
 	cr_assert_eq(wait_for_text(srv.log, "policy reloaded", WAIT_MS), 0, "%s", h_slurp(srv.log));
-	cr_assert_str_eq(raw_start(&c, "100003", (char *[]){ "hold", (char *)secret, "3", NULL }),
+	cr_assert_str_eq(raw_start_in(&d, "100004", true,
+				      (char *[]){ "hold", (char *)secret, "3", NULL }),
 			 "served 3 refused 0");
 	p_stop(&a);
 	p_stop(&b);
 	p_stop(&c);
+	p_stop(&d);
 	cr_assert_eq(served_stop(&srv), 0);
 }
