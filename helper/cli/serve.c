@@ -348,6 +348,7 @@ int cmd_serve(int argc, char **argv)
 	b.client_ready = preload_client_ready; /* the shim speaks the wire */
 	b.ctx = &st;
 	b.subids = &st.subids;
+	subids_use(&st.subids); /* the stuck jobs too (sys/sockjob.h) */
 	/* fdbroker exec hands over what the shim cannot enter */
 	b.supervise = !st.no_supervise;
 	if (broker_init(&b, lfd, &sigs) < 0) {
@@ -382,6 +383,7 @@ out:
 		policy_free(st.policy);
 	free(st.policy);
 	free(st.policies.v);
+	subids_use(NULL);
 	subids_free(&st.subids);
 	return rc;
 }

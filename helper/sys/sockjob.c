@@ -5,6 +5,7 @@
  * time, or to its thread when the caller left it.
  */
 #include "sys/sockjob.h"
+#include "sys/subids.h"
 #include "sys/thread.h"
 
 #include <errno.h>
@@ -81,7 +82,7 @@ static void *worker_main(void *arg)
 		waited = !j->left;
 		j->finished = true;
 		if (!waited) {
-			unsigned *n = stuck_of(j->uid, false);
+			unsigned *n = stuck_of(j->account, false);
 
 			if (n)
 				(*n)--;
@@ -141,8 +142,9 @@ int sockjob_run(struct sockjob *j)
 
 	pthread_once(&once, init);
 	j->finished = j->left = false;
+	j->account = subids_account(j->uid);
 	pthread_mutex_lock(&mu);
-	n = stuck_of(j->uid, false);
+	n = stuck_of(j->account, false);
 	if (nstuck >= SOCKJOB_STUCK || (n && *n >= SOCKJOB_STUCK_PER_UID)) {
 		pthread_mutex_unlock(&mu);
 		return -EAGAIN;
@@ -174,7 +176,7 @@ int sockjob_run(struct sockjob *j)
 	/* the table has room: nstuck < SOCKJOB_STUCK was checked above */
 	j->left = true;
 	nstuck++;
-	n = stuck_of(j->uid, true);
+	n = stuck_of(j->account, true);
 	if (n)
 		(*n)++;
 	pthread_mutex_unlock(&mu);

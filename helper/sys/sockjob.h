@@ -12,7 +12,8 @@
  * finishes it (and frees it) whenever the kernel lets it.  The calls
  * that wait for an inode's lock (a creation, an O_TRUNC, a unix bind:
  * grant/open_job.h) run the same way.  A uid with
- * SOCKJOB_STUCK_PER_UID jobs stuck gets no thread until one comes back,
+ * SOCKJOB_STUCK_PER_UID jobs stuck (a subordinate uid counting as its
+ * owner: subids_account) gets no thread until one comes back,
  * and there are never more than SOCKJOB_STUCK stuck in all: the broker
  * holds at most that many threads for its clients.
  *
@@ -45,6 +46,7 @@ struct sockjob {
 	bool once;
 	/* sockjob.c's */
 	bool finished, left;
+	uid_t account; /* uid, as the stuck jobs count it (sys/subids.h) */
 };
 
 /*

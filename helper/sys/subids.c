@@ -161,3 +161,15 @@ void subids_free(struct subids *s)
 	s->v = NULL;
 	s->n = 0;
 }
+
+static const struct subids *in_use;
+
+void subids_use(const struct subids *s)
+{
+	in_use = s;
+}
+
+uid_t subids_account(uid_t uid)
+{
+	return in_use ? subids_owner(in_use, uid) : uid;
+}

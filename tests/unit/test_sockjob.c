@@ -26,6 +26,7 @@
 #include "grant/grant.h"
 #include "policy/policy.h"
 #include "sys/sockjob.h"
+#include "sys/subids.h"
 
 TestSuite(sockjob, .timeout = 30);
 
@@ -130,6 +131,40 @@ Test(sockjob, blocked_jobs_are_left_and_counted)
 	cr_assert_eq(sockjob_run(&p->job), 0, "another uid is not served");
 	free(p);
 	/* unblock them: each thread releases its job */
+	cr_assert_eq(write(fds[1], "xxxx", SOCKJOB_STUCK_PER_UID), SOCKJOB_STUCK_PER_UID);
+	until_none_stuck();
+	cr_expect_eq(__atomic_load_n(&released, __ATOMIC_SEQ_CST), SOCKJOB_STUCK_PER_UID);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/*
+ * With subordinate uid ranges in use (serve's), a range's uids and its
+ * owner share one stuck count: a user with 65,536 of them cannot take all
+ * SOCKJOB_STUCK threads.  Another uid is still served.
+ */
+Test(sockjob, subordinate_uids_share_their_owners_stuck_count)
+{
+	struct subid_range range = { .start = 100000, .owner = 65534, .count = 10 };
+	struct subids ranges = { .v = &range, .n = 1 };
+	int released = 0, fds[2];
+	struct pipe_job *p;
+
+	cr_assert_eq(pipe(fds), 0);
+	subids_use(&ranges);
+	for (int i = 0; i < SOCKJOB_STUCK_PER_UID; i++) {
+		p = pipe_job(fds[0], 100001 + (uid_t)i, &released);
+		cr_assert_eq(sockjob_run(&p->job), -ETIMEDOUT);
+	}
+	p = pipe_job(fds[0], 100009, &released);
+	cr_assert_eq(sockjob_run(&p->job), -EAGAIN, "another uid of the range");
+	p->job.uid = 65534;
+	cr_assert_eq(sockjob_run(&p->job), -EAGAIN, "the owner");
+	free(p);
+	p = pipe_job(-1, 100010, &released);
+	cr_assert_eq(sockjob_run(&p->job), 0, "a uid past the range is its own");
+	free(p);
+	subids_use(NULL);
 	cr_assert_eq(write(fds[1], "xxxx", SOCKJOB_STUCK_PER_UID), SOCKJOB_STUCK_PER_UID);
 	until_none_stuck();
 	cr_expect_eq(__atomic_load_n(&released, __ATOMIC_SEQ_CST), SOCKJOB_STUCK_PER_UID);
