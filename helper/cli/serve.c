@@ -347,8 +347,8 @@ int cmd_serve(int argc, char **argv)
 	b.on_signal = on_signal;
 	b.client_ready = preload_client_ready; /* the shim speaks the wire */
 	b.ctx = &st;
-	b.subids = &st.subids;
-	subids_use(&st.subids); /* the stuck jobs too (sys/sockjob.h) */
+	/* connections' shares (core/clients.c) and stuck jobs (sys/sockjob.h) */
+	subids_use(&st.subids);
 	/* fdbroker exec hands over what the shim cannot enter */
 	b.supervise = !st.no_supervise;
 	if (broker_init(&b, lfd, &sigs) < 0) {

@@ -43,7 +43,6 @@ struct client {
 
 struct listener;
 struct learn;
-struct subids;
 struct sc_front;
 
 struct broker;
@@ -70,7 +69,6 @@ struct broker {
 	void *ctx;
 	struct learn *learn;        /* --learn: what the decisions teach (learn.h) */
 	struct limits limits;       /* 0s: the defaults (shares.h); fitted by broker_init */
-	const struct subids *subids; /* whose uid a uid counts as (sys/subids.h); may be NULL */
 	bool stop;
 	unsigned long denied;       /* requests logged verdict=deny (run's exit line) */
 	/* private */

@@ -322,9 +322,9 @@ void broker_refusal(struct broker *b, struct share *s, const struct ucred *cred,
  * the broker's own namespace a uid is an account of its own, even inside
  * a range (an ID map of a directory service may overlap them).
  */
-static uid_t share_uid(const struct broker *b, int fd, const struct ucred *cred)
+static uid_t share_uid(int fd, const struct ucred *cred)
 {
-	uid_t owner = b->subids ? subids_owner(b->subids, cred->uid) : cred->uid;
+	uid_t owner = subids_account(cred->uid);
 
 	if (owner != cred->uid && proc_peer_own_userns(fd, cred->pid) == 1)
 		return cred->uid;
@@ -337,7 +337,7 @@ static uid_t share_uid(const struct broker *b, int fd, const struct ucred *cred)
  */
 static struct share *admit_share(struct broker *b, int fd, const struct ucred *cred)
 {
-	uid_t as = share_uid(b, fd, cred);
+	uid_t as = share_uid(fd, cred);
 	struct share *s = share_get(&b->shares, as);
 	char what[160];
 

@@ -42,11 +42,12 @@ uid_t subids_owner(const struct subids *s, uid_t uid);
 void subids_free(struct subids *s);
 
 /*
- * The ranges the stuck jobs of sys/sockjob.h are counted by (serve's; none
- * elsewhere), and the uid that uid counts as by them: its range owner's,
- * whatever namespace its process is in, since a job knows no process (a
- * connection's share looks at the namespace too: core/clients.c).  Both on
- * the broker's loop thread only; s stays valid until subids_use(NULL).
+ * The ranges the broker counts by (serve's; none elsewhere), and the uid
+ * that uid counts as by them: its range owner's.  The stuck jobs of
+ * sys/sockjob.h take that whatever namespace the process is in, since a
+ * job knows no process; a connection's share looks at the namespace too
+ * (core/clients.c).  Both on the broker's loop thread only; s stays valid
+ * until subids_use(NULL).
  */
 void subids_use(const struct subids *s);
 uid_t subids_account(uid_t uid);
