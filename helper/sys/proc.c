@@ -97,33 +97,34 @@ int proc_self_fd_init(void)
 	return 0;
 }
 
+/*
+ * fd's name for an *at call into buf: relative to self_fd when it is held
+ * (*dir), else the long name from the root.
+ */
+static const char *self_fd_name(int fd, char *buf, size_t cap, int *dir)
+{
+	*dir = self_fd >= 0 ? self_fd : AT_FDCWD;
+	snprintf(buf, cap, "%s%d", self_fd >= 0 ? "" : "/proc/self/fd/", fd);
+	return buf;
+}
+
 int proc_self_fd_open(int fd, int flags)
 {
-	char name[32];
-	int nfd;
+	char buf[32];
+	int dir;
+	const char *name = self_fd_name(fd, buf, sizeof(buf), &dir);
+	int nfd = openat(dir, name, flags);
 
-	if (self_fd >= 0) {
-		snprintf(name, sizeof(name), "%d", fd);
-		nfd = openat(self_fd, name, flags);
-	} else {
-		snprintf(name, sizeof(name), "/proc/self/fd/%d", fd);
-		nfd = open(name, flags);
-	}
 	return nfd < 0 ? -errno : nfd;
 }
 
 ssize_t proc_self_fd_readlink(int fd, char *buf, size_t cap)
 {
-	char name[32];
-	ssize_t n;
+	char name_buf[32];
+	int dir;
+	const char *name = self_fd_name(fd, name_buf, sizeof(name_buf), &dir);
+	ssize_t n = readlinkat(dir, name, buf, cap);
 
-	if (self_fd >= 0) {
-		snprintf(name, sizeof(name), "%d", fd);
-		n = readlinkat(self_fd, name, buf, cap);
-	} else {
-		snprintf(name, sizeof(name), "/proc/self/fd/%d", fd);
-		n = readlink(name, buf, cap);
-	}
 	return n < 0 ? -errno : n;
 }
 
@@ -150,12 +151,18 @@ static int peer_userns(int fd, pid_t pid)
 
 int proc_peer_own_userns(int fd, pid_t pid)
 {
-	struct stat mine, theirs;
-	int ns = peer_userns(fd, pid), rc;
+	static struct stat mine; /* this process's user namespace: it never changes */
+	struct stat theirs;
+	int ns, rc;
 
+	if (!mine.st_ino && stat("/proc/self/ns/user", &mine) < 0) {
+		mine.st_ino = 0;
+		return -errno;
+	}
+	ns = peer_userns(fd, pid);
 	if (ns < 0)
 		return ns;
-	rc = fstat(ns, &theirs) < 0 || stat("/proc/self/ns/user", &mine) < 0 ? -errno : 0;
+	rc = fstat(ns, &theirs) < 0 ? -errno : 0;
 	close(ns);
 	if (rc < 0)
 		return rc;

@@ -28,7 +28,8 @@ int proc_pidfd_signal(int pidfd, int sig);
 /*
  * Is the process that connected unix socket fd (SO_PEERCRED's pid, pid)
  * in this process's own user namespace?  1 yes, 0 no (one below it),
- * -errno when it cannot be told (it is gone).  PIDFD_GET_USER_NAMESPACE on
+ * -errno when it cannot be told (it is gone).  Called on one thread only
+ * (the broker's loop).  PIDFD_GET_USER_NAMESPACE on
  * its pidfd (Linux 6.11, and SO_PEERPIDFD 6.5); before, /proc/PID/ns/user,
  * which a pid given to another process meanwhile would answer for.
  */
