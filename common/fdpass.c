@@ -18,24 +18,27 @@ union cmsg_buf {
 };
 
 /* Each descriptor of fds that is one (>= 0) to dispose; errno is kept. */
-static void dispose_all(const int *fds, size_t n, void (*dispose)(int fd))
+static void dispose_all(const int *fds, size_t n, const struct fdpass_dispose *dispose)
 {
 	int saved = errno;
 
 	for (size_t i = 0; i < n; i++)
 		if (fds[i] >= 0)
-			dispose(fds[i]);
+			dispose->fn(dispose->ctx, fds[i]);
 	errno = saved;
 }
 
-static void close_one(int fd)
+static void close_one(void *ctx, int fd)
 {
+	(void)ctx;
 	close(fd);
 }
 
+static const struct fdpass_dispose closing = { close_one, NULL };
+
 void fdpass_close_all(const int *fds, size_t n)
 {
-	dispose_all(fds, n, close_one);
+	dispose_all(fds, n, &closing);
 }
 
 ssize_t fdpass_send(int sock, const void *buf, size_t len, const int *fds, size_t nfds,
@@ -81,12 +84,13 @@ ssize_t fdpass_send(int sock, const void *buf, size_t len, const int *fds, size_
 
 union cmsg_all {
 	struct cmsghdr align;
-	char buf[CMSG_SPACE(sizeof(int) * SCM_FDS_ALL)];
+	/* and the sender's credentials, which fdpass_drain has every record carry */
+	char buf[CMSG_SPACE(sizeof(int) * SCM_FDS_ALL) + CMSG_SPACE(sizeof(struct ucred))];
 };
 
 /* Every SCM_RIGHTS descriptor in msg: the first max into got, the rest to dispose; count all. */
 static int collect_fds(struct msghdr *msg, int *got, size_t max, size_t *count,
-		       void (*dispose)(int fd))
+		       const struct fdpass_dispose *dispose)
 {
 	int bad = 0;
 
@@ -106,7 +110,7 @@ static int collect_fds(struct msghdr *msg, int *got, size_t max, size_t *count,
 			if (*count < max)
 				got[*count] = fd;
 			else
-				dispose(fd);
+				dispose->fn(dispose->ctx, fd);
 			(*count)++;
 		}
 	}
@@ -116,7 +120,7 @@ static int collect_fds(struct msghdr *msg, int *got, size_t max, size_t *count,
 /* fdpass_recv and fdpass_recv_from: control, its size, and what closes a descriptor not returned */
 static ssize_t recv_record(int sock, void *buf, size_t cap, int *fds, size_t maxfds,
 			   size_t *nfds, int flags, void *control, size_t controllen,
-			   void (*dispose)(int fd))
+			   const struct fdpass_dispose *dispose)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = cap };
 	struct msghdr msg = {
@@ -152,6 +156,12 @@ static ssize_t recv_record(int sock, void *buf, size_t cap, int *fds, size_t max
 		errno = saved;
 		return -EPROTO;
 	}
+	if (n == 0) {
+		/* no data byte, no record (fdpass.h): what an empty one carried goes too */
+		dispose_all(got, count, dispose);
+		errno = saved;
+		return 0;
+	}
 	memcpy(fds, got, count * sizeof(int));
 	*nfds = count;
 	errno = saved;
@@ -164,11 +174,11 @@ ssize_t fdpass_recv(int sock, void *buf, size_t cap, int *fds, size_t maxfds, si
 	union cmsg_buf cb;
 
 	return recv_record(sock, buf, cap, fds, maxfds, nfds, flags, cb.buf, sizeof(cb.buf),
-			   close_one);
+			   &closing);
 }
 
 ssize_t fdpass_recv_from(int sock, void *buf, size_t cap, int *fds, size_t maxfds,
-			 size_t *nfds, int flags, void (*dispose)(int fd))
+			 size_t *nfds, int flags, const struct fdpass_dispose *dispose)
 {
 	union cmsg_all cb;
 
@@ -176,15 +186,46 @@ ssize_t fdpass_recv_from(int sock, void *buf, size_t cap, int *fds, size_t maxfd
 			   dispose);
 }
 
-void fdpass_drain(int sock, void (*dispose)(int fd))
+/*
+ * Does the next record of sock carry descriptors?  Peeked with room for
+ * the credentials only: descriptors would not fit (MSG_CTRUNC), and a
+ * peek installs none then, nor frees any (the kernel drops its own extra
+ * references).  1 yes, 0 no (or no record), -1 the socket would not say.
+ */
+static int next_has_fds(int sock)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+	} cb;
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cb.buf,
+			      .msg_controllen = sizeof(cb.buf) };
+	ssize_t n = recvmsg(sock, &msg, MSG_PEEK | MSG_DONTWAIT);
+
+	if (n < 0 && errno == ECONNRESET) /* a peer gone with our replies unread, said once */
+		n = recvmsg(sock, &msg, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -1;
+	return (msg.msg_flags & MSG_CTRUNC) ? 1 : 0;
+}
+
+enum fdpass_left fdpass_drain(int sock, size_t max, bool plain,
+			      const struct fdpass_dispose *dispose)
 {
 	union cmsg_all cb;
 	char byte;
-	int saved = errno;
+	int saved = errno, on = 1, retries = 0;
+	/* without credentials on each record, an empty one reads as the end of the queue */
+	bool told = setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == 0;
+	enum fdpass_left left = FDPASS_MORE;
 
 	/* the peer can queue no more; what it did is bounded by its send buffer */
 	shutdown(sock, SHUT_RD);
-	for (int i = 0; i < FDPASS_DRAIN_MAX; i++) {
+	if (plain && !told)
+		left = FDPASS_UNSURE;
+	for (size_t i = 0; i < max && left == FDPASS_MORE; i++) {
 		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 		struct msghdr msg = {
 			.msg_iov = &iov,
@@ -193,11 +234,24 @@ void fdpass_drain(int sock, void (*dispose)(int fd))
 			.msg_controllen = sizeof(cb.buf),
 		};
 		size_t count;
-		ssize_t n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		int has = plain ? next_has_fds(sock) : 0;
+		ssize_t n = has ? -1 : recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 
-		if (n <= 0)
-			break;
-		collect_fds(&msg, NULL, 0, &count, dispose);
+		if (has > 0)
+			break; /* plain: left where it is, FDPASS_MORE */
+		if (has < 0)
+			left = FDPASS_UNSURE;
+		else if (n < 0 && errno == EAGAIN)
+			left = FDPASS_NONE;
+		else if (n < 0 && (errno == EINTR || errno == ECONNRESET) && retries++ < 2)
+			i--; /* ECONNRESET: a peer gone with our replies unread, said once */
+		else if (n < 0)
+			left = FDPASS_UNSURE;
+		else if (n == 0 && msg.msg_controllen == 0)
+			left = told ? FDPASS_NONE : FDPASS_UNSURE; /* no credentials: no record */
+		else
+			collect_fds(&msg, NULL, 0, &count, dispose);
 	}
 	errno = saved;
+	return left;
 }

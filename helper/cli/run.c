@@ -606,7 +606,7 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	/* PROGRAM may be running already: its trapped calls wait for us */
-	if (st.child > 0 && listener >= 0 && seccomp_attach(&b, listener) < 0) {
+	if (st.child > 0 && listener >= 0 && seccomp_attach(&b, listener, id.uid) < 0) {
 		fprintf(stderr, "fdbroker: seccomp: %s\n", strerror(errno));
 		kill(st.child, SIGKILL);
 		waitpid(st.child, NULL, 0);

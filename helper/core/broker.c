@@ -173,7 +173,7 @@ int broker_init(struct broker *b, int listen_fd, const sigset_t *sigs)
 	b->tick_at = 0;
 	limits_fit(b);
 	b->sigfd = -1;
-	if (loop_init(b) < 0 || clients_listen(b) < 0)
+	if (loop_init(b) < 0 || clients_listen(b) < 0 || rest_init(b) < 0)
 		return -1;
 	/* the objects of requests are re-opened through it (grant/open.c) */
 	if (proc_self_fd_init() < 0)

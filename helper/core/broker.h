@@ -5,7 +5,8 @@
  *
  * The parts: loop.c (event sources), clients.c (admission and replies),
  * reserve.c (out of descriptors), outbox.c (reply batching), listener.c
- * (held listeners), shares.c (per-uid limits); broker.c sets them up and
+ * (held listeners), shares.c (per-uid limits), rest.c (connections not
+ * read while their user's closes are stuck); broker.c sets them up and
  * runs them.
  *
  * Error convention of core/: set-up functions return 0 or -1 with errno (and
@@ -26,6 +27,7 @@
 #include "core/loop.h"
 #include "core/outbox.h"
 #include "core/reserve.h"
+#include "core/rest.h"
 #include "core/shares.h"
 
 struct statx;
@@ -38,8 +40,15 @@ struct client {
 	size_t ngroups;
 	struct share *share; /* its uid's record: counted in share->conns */
 	bool admitted;     /* ADMIT answered 0: a tree is counted for it until its HANDOVER */
+	struct rest rest;  /* resting while its account's closes are stuck (rest.h) */
 	char prog[17];
 };
+
+/* The account c's descriptors are closed for (sys/closer.h): its share's uid. */
+static inline uid_t client_account(const struct client *c)
+{
+	return c->share ? c->share->uid : c->cred.uid;
+}
 
 struct listener;
 struct learn;
@@ -82,6 +91,8 @@ struct broker {
 	struct shares shares;  /* what each uid holds */
 	long tick_at;          /* CLOCK_MONOTONIC ms of the next broker_tick; 0: none */
 	struct evsrc listen_src, signal_src;
+	struct rest *resting;       /* rest.c's: sources resting, with eased_src */
+	struct evsrc eased_src;
 	struct listener *listeners; /* listener.c's: held for accept rules */
 	struct sc_front *seccomp;   /* front/seccomp.c's: supervised trees, if any */
 	unsigned channel_seq;       /* listener.c's: names its channels */

@@ -9,7 +9,6 @@
 #include "core/clients.h"
 #include "core/broker.h"
 #include "fdpass.h"
-#include "sys/closer.h"
 #include "sys/proc.h"
 #include "sys/subids.h"
 #include "wire.h"
@@ -17,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,9 +169,9 @@ static void client_reject(struct broker *b, struct client *c)
 	outbox_forget(&b->outbox, c);
 	/* why it goes is in the log before the client sees its connection end */
 	audit_flush(b->audit);
-	/* descriptors it sent and the broker did not read: their close may wait (fdpass.h) */
-	fdpass_drain(c->fd, closer_close);
-	close(c->fd);
+	rest_cancel(b, &c->rest);
+	/* descriptors it sent and the broker did not read: their close may wait (rest.h) */
+	rest_let_go(client_account(c), c->fd);
 	free(c->groups);
 	if (c->share) {
 		c->share->conns--;
@@ -193,12 +193,30 @@ void client_free(struct broker *b, struct client *c)
 	client_reject(b, c);
 }
 
-/* A record is ready (or the connection ended): serve it, or let the client go. */
+/* Its account has eased (rest.h): its records are read again. */
+static void client_resume(struct broker *b, struct rest *r)
+{
+	struct client *c = (struct client *)((char *)r - offsetof(struct client, rest));
+
+	loop_modify(b, c->fd, &c->src, EPOLLIN);
+}
+
+/*
+ * A record is ready (or the connection ended): serve it, or let the
+ * client go; nothing while its account's closes are stuck (rest.h).
+ */
 static void client_ready(struct broker *b, struct evsrc *src, uint32_t events)
 {
 	struct client *c = (struct client *)src;
 
 	(void)events;
+	if (c->rest.resting)
+		return; /* a hang-up, reported once: seen when it resumes */
+	if (rest_if_busy(b, &c->rest, client_account(c))) {
+		c->rest.resume = client_resume;
+		loop_modify(b, c->fd, &c->src, EPOLLET);
+		return;
+	}
 	if (b->client_ready(b, c) < 0)
 		client_free(b, c);
 }
@@ -332,12 +350,12 @@ static uid_t share_uid(int fd, const struct ucred *cred)
 }
 
 /*
- * A new connection from cred on fd: within the limits, or refused (logged
- * at most once a second per uid).  Its uid's record, or NULL if refused.
+ * A new connection from cred, counted as uid as: within the limits, or
+ * refused (logged at most once a second per uid).  Its uid's record, or
+ * NULL if refused.
  */
-static struct share *admit_share(struct broker *b, int fd, const struct ucred *cred)
+static struct share *admit_share(struct broker *b, uid_t as, const struct ucred *cred)
 {
-	uid_t as = share_uid(fd, cred);
 	struct share *s = share_get(&b->shares, as);
 	char what[160];
 
@@ -366,18 +384,21 @@ int broker_adopt(struct broker *b, int fd)
 	struct share *share;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
+	uid_t as;
 
+	/* refused, it may have sent descriptors already: let go as any connection (rest.h) */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
 		audit_note(b->audit, "refused a client: no credentials: %s", strerror(errno));
-		close(fd);
+		rest_let_go((uid_t)-1, fd);
 		return -1;
 	}
-	share = admit_share(b, fd, &cred);
+	as = share_uid(fd, &cred);
+	share = admit_share(b, as, &cred);
 	c = share ? calloc(1, sizeof(*c)) : NULL;
 	if (!c) {
 		if (share)
 			share_release(&b->shares, share, broker_now_ms());
-		close(fd);
+		rest_let_go(as, fd);
 		return -1;
 	}
 	c->fd = fd;

@@ -30,6 +30,7 @@
 #include "core/listener.h"
 #include "core/loop.h"
 #include "core/reserve.h"
+#include "core/rest.h"
 #include "fdpass.h"
 #include "sys/closer.h"
 #include "wire.h"
@@ -39,6 +40,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +56,7 @@ struct channel {
 	struct share *share; /* of the uid that bound it: one of its connections */
 	uid_t uid; /* that uid (share's may be its owner's, sys/subids.h) */
 	bool blocked; /* waiting for EPOLLOUT */
+	struct rest rest; /* nothing read from it while its account's closes are stuck */
 	struct sockaddr_un name; /* the broker's end's, as bound (channel_find) */
 	socklen_t namelen;
 	dev_t dev; /* the program's end, as made: the inode a SOCKOPT must come with */
@@ -343,6 +346,13 @@ static bool peer_allowed(const struct listener *l, const struct endpoint *peer)
 	return false;
 }
 
+/* What to watch ch for: input unless it rests (rest.h), output while a delivery waits. */
+static void channel_arm(struct broker *b, struct channel *ch)
+{
+	loop_modify(b, ch->fd, &ch->src,
+		    (ch->rest.resting ? EPOLLET : EPOLLIN) | (ch->blocked ? EPOLLOUT : 0));
+}
+
 /* Send l's pending connection to a channel that takes it; false if none can. */
 static bool deliver(struct broker *b, struct listener *l)
 {
@@ -367,7 +377,7 @@ static bool deliver(struct broker *b, struct listener *l)
 		}
 		if (n == -EAGAIN) {
 			ch->blocked = true;
-			loop_modify(b, ch->fd, &ch->src, EPOLLIN | EPOLLOUT);
+			channel_arm(b, ch);
 		}
 	}
 	return false;
@@ -411,6 +421,11 @@ static void listener_ready(struct broker *b, struct listener *l)
 		listener_poll(b, l, false);
 }
 
+static void channel_resume(struct broker *b, struct rest *r)
+{
+	channel_arm(b, (struct channel *)((char *)r - offsetof(struct channel, rest)));
+}
+
 static void channel_remove(struct broker *b, struct channel *ch)
 {
 	struct channel **pp = &ch->l->channels;
@@ -419,8 +434,8 @@ static void channel_remove(struct broker *b, struct channel *ch)
 		pp = &(*pp)->next;
 	*pp = ch->next;
 	loop_remove(b, ch->fd, &ch->src);
-	fdpass_drain(ch->fd, closer_close); /* what the program queued: fdpass.h */
-	close(ch->fd);
+	rest_cancel(b, &ch->rest);
+	rest_let_go(ch->share->uid, ch->fd); /* what the program queued: rest.h */
 	ch->share->conns--;
 	b->shares.conns--;
 	share_release(&b->shares, ch->share, broker_now_ms());
@@ -434,16 +449,22 @@ static void channel_event(struct broker *b, struct evsrc *src, uint32_t events)
 	struct channel *ch = (struct channel *)src;
 	struct listener *l = ch->l;
 
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !ch->rest.resting &&
+	    rest_if_busy(b, &ch->rest, ch->share->uid)) {
+		ch->rest.resume = channel_resume;
+		channel_arm(b, ch);
+	} else if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !ch->rest.resting) {
+		uid_t account = ch->share->uid;
+		const struct fdpass_dispose to_closer = { closer_dispose, &account };
 		char buf[64];
 		int fds[FDB_FDS_MAX];
 		size_t nfds;
 		ssize_t n = fdpass_recv_from(ch->fd, buf, sizeof(buf), fds, FDB_FDS_MAX, &nfds,
-					     MSG_DONTWAIT | MSG_CMSG_CLOEXEC, closer_close);
+					     MSG_DONTWAIT | MSG_CMSG_CLOEXEC, &to_closer);
 
 		/* whatever a program sent: their close may wait (sys/closer.h) */
 		for (size_t i = 0; i < nfds; i++)
-			closer_close(fds[i]);
+			closer_close(account, fds[i]);
 		/* programs only ever read from a channel: anything else ends it */
 		if (n != -EAGAIN) {
 			channel_remove(b, ch);
@@ -452,7 +473,7 @@ static void channel_event(struct broker *b, struct evsrc *src, uint32_t events)
 	}
 	if (events & EPOLLOUT) {
 		ch->blocked = false;
-		loop_modify(b, ch->fd, &ch->src, EPOLLIN);
+		channel_arm(b, ch);
 		listener_poll(b, l, true);
 		listener_ready(b, l);
 	}

@@ -136,7 +136,7 @@ void notif_release(struct notif *n)
 		if (own[i] >= 0)
 			close(own[i]);
 	for (size_t i = 0; i < sizeof(target) / sizeof(target[0]); i++)
-		closer_close(target[i]);
+		closer_close(n->account, target[i]);
 	target_cred_free(&n->cred);
 	prefilter_drop(n->prefilter);
 	n->prefilter = NULL;

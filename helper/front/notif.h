@@ -46,6 +46,7 @@ struct notif_memo {
 struct notif {
 	struct worker_job job; /* first: the worker's */
 	struct sc_tree *tree;
+	uid_t account;         /* the tree's (sys/closer.h): the target's descriptors are closed for it */
 	int listener;          /* the tree's: answered on it */
 	struct notif_memo *memo; /* the tree's */
 	struct seccomp_notif n;

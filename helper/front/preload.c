@@ -213,8 +213,10 @@ int preload_client_ready(struct broker *b, struct client *c)
 	struct fdb_hdr h;
 	int fds[FDB_FDS_MAX], rc;
 	size_t nfds;
+	uid_t account = client_account(c);
+	const struct fdpass_dispose to_closer = { closer_dispose, &account };
 	ssize_t n = fdpass_recv_from(c->fd, msg, sizeof(msg), fds, FDB_FDS_MAX, &nfds,
-				     MSG_DONTWAIT | MSG_CMSG_CLOEXEC, closer_close);
+				     MSG_DONTWAIT | MSG_CMSG_CLOEXEC, &to_closer);
 
 	if (n == -EAGAIN)
 		return 0;
@@ -243,6 +245,6 @@ int preload_client_ready(struct broker *b, struct client *c)
 	}
 	/* the program's descriptors, whatever it sent: their close may wait */
 	for (size_t i = 0; i < nfds; i++)
-		closer_close(fds[i]);
+		closer_close(account, fds[i]);
 	return rc;
 }

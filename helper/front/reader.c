@@ -12,6 +12,7 @@
  */
 #include "front/reader.h"
 #include "sys/caps.h"
+#include "sys/closer.h"
 #include "sys/thread.h"
 
 #include <errno.h>
@@ -128,6 +129,11 @@ static void *reader_main(void *arg)
 
 		if (!n && !(n = malloc(sizeof(*n))))
 			break;
+		/* the targets' descriptors wait in them while the account's closes are stuck */
+		if (closer_busy(rs->cfg.account)) {
+			closer_wait(rs->cfg.account, READERS_WATCH_MS);
+			continue;
+		}
 		notif_clear(n);
 		__atomic_add_fetch(&rs->idle, 1, __ATOMIC_RELAXED);
 		rc = ioctl(rs->cfg.listener, SECCOMP_IOCTL_NOTIF_RECV, &n->n);
@@ -211,6 +217,7 @@ bool readers_stop(struct reader_set *rs)
 	bool running;
 
 	__atomic_store_n(&rs->stop, true, __ATOMIC_RELEASE);
+	closer_wait_end(); /* a reader waiting for its account's closes looks again */
 	pthread_mutex_lock(&rs->lock);
 	running = rs->running > 0;
 	/* a thread that has ended but is not yet joined can still be signalled */

@@ -21,8 +21,13 @@
  * per tree, READERS_ALL_MAX in all), and the tree's other calls are served
  * by it.  The stalled call itself waits until its read ends.
  *
+ * While the closes of the tree's account are stuck (sys/closer.h) a reader
+ * takes no notification: it waits for them (closer_wait) before its RECV,
+ * and the calls wait in the kernel.
+ *
  * Readers end when asked (readers_stop: a flag, and SC_KICK_SIGNAL to each,
- * which ends a RECV with EINTR; a kick that lands just before a RECV is
+ * which ends a RECV with EINTR, and closer_wait_end, which ends a wait for
+ * the closer; a kick that lands just before a RECV is
  * lost, so the loop asks again until the set has ended), when the tree is
  * gone (a RECV that fails with ENOENT on a listener that reports
  * EPOLLHUP: Linux 6.6 ends a waiting RECV so), or when the listener fails.  The last to end hands the set's own job to the pool:
@@ -55,6 +60,8 @@
 
 struct reader_cfg {
 	int listener;          /* the tree's; stays the caller's, open until readers_free */
+	/* whose the targets' descriptors are: no RECV while its closes are stuck (sys/closer.h) */
+	uid_t account;
 	struct workers *pool;  /* where notifications for the loop go */
 	/*
 	 * n has just been received (n->n filled, the rest notif_init's): fill

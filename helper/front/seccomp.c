@@ -35,6 +35,7 @@
 #include <string.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -114,6 +115,8 @@ struct sc_tree {
 	struct reader_set *readers;
 	struct sc_tree *rprev, *rnext; /* in front->reading while it has them */
 	unsigned held;                 /* atomic: its notifications readers took, not yet released */
+	uid_t account;                 /* whose its targets' descriptors are (sys/closer.h) */
+	struct rest rest;              /* the loop receives nothing while its closes are stuck */
 	long watch_at;                 /* when readers_watch is next due */
 	/* handed over by a client (else NULL, -1, 0) */
 	struct share *share; /* counted in share->trees */
@@ -138,6 +141,7 @@ static void tree_close(struct broker *b, struct sc_tree *t)
 {
 	if (t->watched)
 		loop_remove(b, t->fd, &t->src);
+	rest_cancel(b, &t->rest);
 	close(t->fd);
 	if (t->owner_task >= 0)
 		close(t->owner_task);
@@ -234,6 +238,7 @@ static bool post(struct broker *b, struct notif *n, void (*run)(struct worker_jo
 static void tree_drop(struct broker *b, struct sc_tree *t)
 {
 	t->gone = true;
+	rest_cancel(b, &t->rest);
 	if (t->readers) {
 		/* asked again by tree_expire until they have ended */
 		readers_stop(t->readers);
@@ -432,6 +437,7 @@ static bool reader_prepare(void *ctx, struct notif *n)
 	struct sc_front *f = t->front;
 
 	n->tree = t;
+	n->account = t->account;
 	n->listener = t->fd;
 	n->memo = &t->memo;
 	n->from_reader = true;
@@ -461,7 +467,7 @@ static bool reader_prepare(void *ctx, struct notif *n)
  */
 static void tree_read(struct broker *b, struct sc_tree *t)
 {
-	struct reader_cfg cfg = { .listener = t->fd, .pool = t->front->pool,
+	struct reader_cfg cfg = { .listener = t->fd, .account = t->account, .pool = t->front->pool,
 				  .prepare = reader_prepare, .ctx = t };
 
 	prefilter_drop(prefilter_now(b)); /* built before the first reader needs it */
@@ -528,6 +534,7 @@ static void receive(struct broker *b, struct sc_tree *t)
 	}
 	notif_init(n);
 	n->tree = t;
+	n->account = t->account;
 	n->listener = t->fd;
 	n->memo = &t->memo;
 	t->jobs++;
@@ -543,6 +550,14 @@ static void receive(struct broker *b, struct sc_tree *t)
 	}
 }
 
+/* Its account has eased (core/rest.h): the loop receives its calls again. */
+static void tree_resume(struct broker *b, struct rest *r)
+{
+	struct sc_tree *t = (struct sc_tree *)((char *)r - offsetof(struct sc_tree, rest));
+
+	loop_modify(b, t->fd, &t->src, EPOLLIN);
+}
+
 static void tree_ready(struct broker *b, struct evsrc *src, uint32_t events)
 {
 	struct sc_tree *t = (struct sc_tree *)src;
@@ -550,6 +565,12 @@ static void tree_ready(struct broker *b, struct evsrc *src, uint32_t events)
 	/* a tree that ends waits for its jobs: the quiet ones are done already */
 	if (events & (EPOLLHUP | EPOLLERR))
 		reap(b);
+	/* its calls wait in the kernel while its account's closes are stuck (core/rest.h) */
+	if ((events & EPOLLIN) && rest_if_busy(b, &t->rest, t->account)) {
+		t->rest.resume = tree_resume;
+		loop_modify(b, t->fd, &t->src, EPOLLET);
+		return;
+	}
 	/* one: a second RECV with none pending would wait (the listener has no O_NONBLOCK) */
 	if (events & EPOLLIN)
 		receive(b, t);
@@ -825,8 +846,8 @@ static struct sc_front *front_start(struct broker *b)
 	return f;
 }
 
-/* A tree for listener, watched; NULL with errno (listener closed). */
-static struct sc_tree *tree_new(struct broker *b, int listener)
+/* A tree for listener (its targets' descriptors closed for account), watched; NULL with errno. */
+static struct sc_tree *tree_new(struct broker *b, int listener, uid_t account)
 {
 	struct sc_front *f = front_of(b) ? front_of(b) : front_start(b);
 	struct sc_tree *t = f ? calloc(1, sizeof(*t)) : NULL;
@@ -842,6 +863,7 @@ static struct sc_tree *tree_new(struct broker *b, int listener)
 	t->b = b;
 	t->front = f;
 	t->fd = listener;
+	t->account = account;
 	t->owner_task = -1;
 	/*
 	 * The program and whoever answers it take turns: told so, the kernel
@@ -861,9 +883,9 @@ static struct sc_tree *tree_new(struct broker *b, int listener)
 	return t;
 }
 
-int seccomp_attach(struct broker *b, int listener)
+int seccomp_attach(struct broker *b, int listener, uid_t account)
 {
-	struct sc_tree *t = tree_new(b, listener);
+	struct sc_tree *t = tree_new(b, listener, account);
 
 	if (!t)
 		return -1;
@@ -955,7 +977,7 @@ int seccomp_adopt(struct broker *b, struct client *c, int listener)
 	if (task < 0)
 		return -task;
 	fd = fcntl(listener, F_DUPFD_CLOEXEC, 0);
-	t = fd >= 0 ? tree_new(b, fd) : NULL;
+	t = fd >= 0 ? tree_new(b, fd, client_account(c)) : NULL;
 	if (!t) {
 		int e = errno;
 

@@ -23,9 +23,11 @@
 /*
  * Supervise the tree behind listener, a SECCOMP_FILTER_FLAG_NEW_LISTENER
  * descriptor, from now on; b owns listener (closed on failure too).  The
- * source closes itself when the last process of the tree is gone.
+ * source closes itself when the last process of the tree is gone.  The
+ * descriptors taken from its processes are closed for account
+ * (sys/closer.h): the uid they run as.
  */
-int seccomp_attach(struct broker *b, int listener);
+int seccomp_attach(struct broker *b, int listener, uid_t account);
 
 /*
  * The hand-over (wire.h ADMIT, HANDOVER and the marker), from a client of

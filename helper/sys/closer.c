@@ -1,9 +1,29 @@
 /*
- * Closer threads (closer.h).  One mutex guards the ring of descriptors and
- * the thread counts.  A job is taken by a thread waiting for one (nidle);
- * a new thread is made whenever the queue holds more descriptors than
- * there are threads waiting, so a descriptor never waits behind a close
- * that may never end while a thread could still be made for it.
+ * Closer threads (closer.h).  One mutex guards the accounts (each with its
+ * queue of descriptors and its count of closes under way) and the thread
+ * counts.  A thread takes the oldest descriptor of the next account, in
+ * turn, that has fewer than CLOSER_PER_ACCOUNT closes under way; a new
+ * thread is made whenever there are more descriptors threads could take
+ * than threads without a close, so a descriptor never waits behind a
+ * close that may never end while a thread could still be made for it.
+ * An account is kept while it holds a descriptor, has sockets parked, or
+ * was found busy and has not been told it eased.
+ *
+ * Parking: a socket of a busy account does not wait in its queue but in
+ * flight, in a socket pair made for the account (its carrier), and the
+ * broker's descriptor of it is closed at once.  That close cannot wait: the
+ * copy in flight keeps the socket, so it is not the last, and a socket has
+ * no flush.  So a connection let go while its user's closes are stuck
+ * (core/rest.h), with whatever it still has queued, costs the broker no
+ * descriptor.  Once the account eases the carrier is sealed: its receiving
+ * end goes to the account's queue, and its close on a closer thread frees
+ * what it holds.  An account has one carrier at a time, of
+ * CLOSER_PARKED sockets at most (fewer if its send buffer fills first:
+ * ~250), and all accounts' carriers hold CLOSER_PARKED_ALL at most: what
+ * is in flight counts against the broker's own RLIMIT_NOFILE for it, which
+ * its replies need too, and past 2024 descriptors in flight a sender may
+ * have to wait for the kernel's collection of unix sockets (Linux 6.10).
+ * Past either, a socket is queued as any descriptor.
  */
 #include "sys/closer.h"
 #include "sys/caps.h"
@@ -13,21 +33,206 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+/* Room for this many descriptors in an account's first queue (then twice as many when full). */
+#define QUEUE_FIRST 16
+
+struct account {
+	uid_t uid;
+	unsigned running;          /* its closes under way */
+	unsigned head, count, cap; /* its queue: ring[head], count of them, room for cap */
+	int *ring;
+	bool told;                 /* found busy: closer_eased_fd is told when it eases */
+	int park[2];               /* its carrier: [0] sends, [1] holds the parked sockets; -1: none */
+	unsigned parked;           /* sockets in its carrier */
+	int sealed;                /* its carrier's [1], sealed and queued, until closed; -1: none */
+	unsigned sealed_parked;    /* the sockets in that one */
+};
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work = PTHREAD_COND_INITIALIZER;
-/* the queued descriptors: ring[head], count of them, in room for cap (closer.h) */
-static int first_ring[CLOSER_QUEUE];
-static int *ring = first_ring;
-static unsigned cap = CLOSER_QUEUE, head, count;
-static unsigned nthreads, nidle; /* threads made; those waiting for a job */
+static pthread_cond_t eased = PTHREAD_COND_INITIALIZER; /* closer_wait's */
+static struct account *accounts; /* naccounts of them, room for room_accounts */
+static unsigned naccounts, room_accounts, turn; /* turn: where the next look starts */
+static unsigned nthreads, nfree; /* threads made; those without a close */
 static unsigned queued_total;
+static unsigned parked_all; /* sockets in every carrier, sealed or not */
+static unsigned long wake_gen; /* one more at each closer_wait_end */
+static int eased_fd = -1;
 static int (*close_fn)(int) = close;
+
+static unsigned held(const struct account *a)
+{
+	return a->count + a->running;
+}
+
+static struct account *find(uid_t uid)
+{
+	for (unsigned i = 0; i < naccounts; i++)
+		if (accounts[i].uid == uid)
+			return &accounts[i];
+	return NULL;
+}
+
+/* uid's account, made if need be; NULL when no memory.  The lock held (so for all of these). */
+static struct account *account_of(uid_t uid)
+{
+	struct account *a = find(uid);
+
+	if (a)
+		return a;
+	if (naccounts == room_accounts) {
+		unsigned room = room_accounts ? 2 * room_accounts : 8;
+		struct account *more = reallocarray(accounts, room, sizeof(*accounts));
+
+		if (!more)
+			return NULL;
+		accounts = more;
+		room_accounts = room;
+	}
+	a = &accounts[naccounts++];
+	*a = (struct account){ .uid = uid, .park = { -1, -1 }, .sealed = -1 };
+	return a;
+}
+
+/* One more descriptor at the end of a's queue (which doubles when full): 0, or -1 for no memory. */
+static int push(struct account *a, int fd)
+{
+	if (a->count == a->cap) {
+		unsigned room = a->cap ? 2 * a->cap : QUEUE_FIRST;
+		int *bigger = room > a->cap && room <= UINT_MAX / sizeof(int) ?
+				      malloc(room * sizeof(int)) : NULL;
+
+		if (!bigger)
+			return -1;
+		for (unsigned i = 0; i < a->count; i++)
+			bigger[i] = a->ring[(a->head + i) % a->cap];
+		free(a->ring);
+		a->ring = bigger;
+		a->head = 0;
+		a->cap = room;
+	}
+	a->ring[(a->head + a->count) % a->cap] = fd;
+	a->count++;
+	return 0;
+}
+
+/* The account whose turn it is among those a thread may take a descriptor of, or NULL. */
+static struct account *next_account(void)
+{
+	for (unsigned i = 0; i < naccounts; i++) {
+		struct account *a = &accounts[(turn + i) % naccounts];
+
+		if (a->count && a->running < CLOSER_PER_ACCOUNT) {
+			turn = (turn + i + 1) % naccounts;
+			return a;
+		}
+	}
+	return NULL;
+}
+
+/* How many descriptors threads could take now. */
+static unsigned takeable(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < naccounts; i++) {
+		const struct account *a = &accounts[i];
+
+		if (a->running < CLOSER_PER_ACCOUNT)
+			n += a->count < CLOSER_PER_ACCOUNT - a->running ?
+				     a->count : CLOSER_PER_ACCOUNT - a->running;
+	}
+	return n;
+}
+
+/* Send fd, one byte and its descriptor, over sock without waiting: 0, or -1 with errno. */
+static int send_fd(int sock, int fd)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cb;
+	char byte = 0;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cb.buf,
+			      .msg_controllen = sizeof(cb.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/* Seal a's carrier, if any (see the top): to its queue, for one of its threads to close. */
+static void seal(struct account *a)
+{
+	if (a->park[0] < 0 || push(a, a->park[1]) < 0)
+		return; /* none, or no room: kept for the next try */
+	close(a->park[0]); /* nothing is ever sent to it */
+	a->sealed = a->park[1];
+	a->sealed_parked = a->parked;
+	a->park[0] = a->park[1] = -1;
+	a->parked = 0;
+	pthread_cond_signal(&work);
+}
+
+/* Park the socket fd of busy a (see the top): 0, or -1 to queue it instead. */
+static int park(struct account *a, int fd)
+{
+	if (a->parked >= CLOSER_PARKED || parked_all >= CLOSER_PARKED_ALL)
+		return -1;
+	if (a->park[0] < 0) {
+		/* one at a time: a sealed one is closed first */
+		if (a->sealed >= 0 || socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, a->park) < 0) {
+			a->park[0] = a->park[1] = -1;
+			return -1;
+		}
+	}
+	/* EAGAIN: full (its send buffer); ETOOMANYREFS: this one is nested too deep */
+	if (send_fd(a->park[0], fd) < 0)
+		return -1;
+	close(fd);
+	a->parked++;
+	parked_all++;
+	return 0;
+}
+
+/*
+ * a has given up a descriptor: once it holds half the backlog or less,
+ * its carrier goes and whoever waits is told; it is let go when it holds
+ * nothing.
+ */
+static void settle(struct account *a)
+{
+	if (held(a) <= CLOSER_BACKLOG / 2)
+		seal(a);
+	if (a->told && held(a) <= CLOSER_BACKLOG / 2) {
+		uint64_t one = 1;
+
+		a->told = false;
+		if (eased_fd >= 0 && write(eased_fd, &one, sizeof(one)) < 0) {
+			/* EAGAIN: the count is full, so the loop is told already */
+		}
+		pthread_cond_broadcast(&eased);
+	}
+	if (!held(a) && !a->told && a->park[0] < 0 && a->sealed < 0) {
+		free(a->ring);
+		*a = accounts[--naccounts];
+		if (turn >= naccounts)
+			turn = 0;
+	}
+}
 
 static void *closer_main(void *arg)
 {
@@ -36,63 +241,56 @@ static void *closer_main(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&mu);
 	for (;;) {
+		struct account *a;
 		int fd;
+		uid_t uid;
 		int (*fn)(int);
+		bool carrier;
 
-		while (!count) {
-			nidle++;
+		while (!(a = next_account())) {
 			pthread_cond_wait(&work, &mu);
-			nidle--;
-			if (!count) {
+			if (!takeable()) {
 				/* closer_wake: what a reload gave up goes now */
 				pthread_mutex_unlock(&mu);
 				caps_follow(&caps_seen);
 				pthread_mutex_lock(&mu);
 			}
 		}
-		fd = ring[head];
-		head = (head + 1) % cap;
-		count--;
+		fd = a->ring[a->head];
+		a->head = (a->head + 1) % a->cap;
+		a->count--;
+		a->running++;
+		uid = a->uid;
+		carrier = fd == a->sealed; /* still open, so the number is its own */
+		nfree--;
 		fn = close_fn;
 		pthread_mutex_unlock(&mu);
 		/* it needs none; what a reload gave up goes too (if no wake-up came first) */
 		caps_follow(&caps_seen);
 		fn(fd);
 		pthread_mutex_lock(&mu);
+		nfree++;
+		a = find(uid); /* there: its close under way kept it */
+		a->running--;
+		if (carrier) {
+			parked_all -= a->sealed_parked;
+			a->sealed = -1;
+			a->sealed_parked = 0;
+		}
+		settle(a);
 	}
 	return NULL;
 }
 
-/*
- * Room in the ring for one more: twice the room when it is full (kept
- * after; a full ring means closes stuck).  0, or -1 when no more memory
- * can be had.  The lock held.
- */
-static int room(void)
-{
-	int *bigger;
-
-	if (count < cap)
-		return 0;
-	if (cap > UINT_MAX / 2 || !(bigger = malloc(2 * (size_t)cap * sizeof(*ring))))
-		return -1;
-	for (unsigned i = 0; i < count; i++)
-		bigger[i] = ring[(head + i) % cap];
-	if (ring != first_ring)
-		free(ring);
-	ring = bigger;
-	head = 0;
-	cap *= 2;
-	return 0;
-}
-
-/* One more closer thread (signals blocked: sys/thread.h); 0 or an errno.  The lock held. */
+/* One more closer thread (signals blocked: sys/thread.h); 0 or an errno. */
 static int start(void)
 {
 	int rc = thread_detached(closer_main, NULL);
 
-	if (rc == 0)
+	if (rc == 0) {
 		nthreads++;
+		nfree++;
+	}
 	return rc;
 }
 
@@ -132,19 +330,21 @@ static bool socket_may_wait(int fd)
  * May closing fd wait?  Asked of the inode the kernel has, never of the
  * driver: STATX_TYPE with AT_STATX_DONT_SYNC sends FUSE and NFS nothing.
  * A FIFO's close never flushes; a socket's: socket_may_wait.  Anything
- * unknown may wait.
+ * unknown may wait.  *sock: whether it is a socket.
  */
-static bool may_wait(int fd)
+static bool may_wait(int fd, bool *sock)
 {
 	struct statx stx;
 
+	*sock = false;
 	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) < 0)
 		return errno != EBADF; /* not open: close() only says EBADF */
 	if (!(stx.stx_mask & STATX_TYPE))
 		return true;
 	if (S_ISFIFO(stx.stx_mode))
 		return false;
-	if (S_ISSOCK(stx.stx_mode))
+	*sock = S_ISSOCK(stx.stx_mode);
+	if (*sock)
 		return socket_may_wait(fd);
 	return true;
 }
@@ -173,34 +373,43 @@ void closer_close_socket(int fd)
 	errno = saved;
 }
 
-void closer_close(int fd)
+void closer_close(uid_t account, int fd)
 {
 	int saved = errno;
+	struct account *a;
+	bool sock;
 
 	if (fd < 0)
 		return;
-	if (!may_wait(fd)) {
+	if (!may_wait(fd, &sock)) {
 		close(fd);
 		errno = saved;
 		return;
 	}
 	pthread_mutex_lock(&mu);
-	if (room() < 0) {
-		/* the queue cannot grow: the last resort, inline */
+	a = account_of(account);
+	if (a && sock && held(a) >= CLOSER_BACKLOG && park(a, fd) == 0) {
+		pthread_mutex_unlock(&mu);
+		errno = saved;
+		return;
+	}
+	if (!a || push(a, fd) < 0) {
+		/* no room for it: the last resort, inline */
+		if (a)
+			settle(a);
 		pthread_mutex_unlock(&mu);
 		close_now(fd);
 		errno = saved;
 		return;
 	}
-	ring[(head + count) % cap] = fd;
-	count++;
-	if (count > nidle && nthreads < CLOSER_THREADS && start() != 0 && nthreads == 0) {
+	if (takeable() > nfree && nthreads < CLOSER_THREADS && start() != 0 && nthreads == 0) {
 		/*
 		 * No thread to take it, ever: inline.  With threads made but
 		 * busy it waits for one of them instead, as a close that may
 		 * never end must not be made on the loop.
 		 */
-		count--;
+		a->count--;
+		settle(a);
 		pthread_mutex_unlock(&mu);
 		close_now(fd);
 		errno = saved;
@@ -210,6 +419,83 @@ void closer_close(int fd)
 	pthread_cond_signal(&work);
 	pthread_mutex_unlock(&mu);
 	errno = saved;
+}
+
+void closer_dispose(void *account, int fd)
+{
+	closer_close(*(const uid_t *)account, fd);
+}
+
+bool closer_busy(uid_t account)
+{
+	struct account *a;
+	bool busy;
+
+	pthread_mutex_lock(&mu);
+	a = find(account);
+	busy = a && held(a) >= CLOSER_BACKLOG;
+	if (busy)
+		a->told = true;
+	pthread_mutex_unlock(&mu);
+	return busy;
+}
+
+bool closer_wait(uid_t account, int timeout_ms)
+{
+	struct timespec until;
+	struct account *a;
+	unsigned long gen;
+	bool busy;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&mu);
+	gen = wake_gen;
+	/* found anew after each wait: the accounts move as they come and go */
+	while ((busy = (a = find(account)) && held(a) >= CLOSER_BACKLOG) && gen == wake_gen) {
+		a->told = true;
+		if (pthread_cond_clockwait(&eased, &mu, CLOCK_MONOTONIC, &until) == ETIMEDOUT) {
+			a = find(account);
+			busy = a && held(a) >= CLOSER_BACKLOG;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&mu);
+	return !busy;
+}
+
+void closer_wait_end(void)
+{
+	pthread_mutex_lock(&mu);
+	wake_gen++;
+	pthread_cond_broadcast(&eased);
+	pthread_mutex_unlock(&mu);
+}
+
+int closer_eased_fd(void)
+{
+	int fd;
+
+	pthread_mutex_lock(&mu);
+	if (eased_fd < 0)
+		eased_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	fd = eased_fd;
+	pthread_mutex_unlock(&mu);
+	return fd;
+}
+
+void closer_eased_clear(void)
+{
+	uint64_t n;
+
+	if (eased_fd >= 0 && read(eased_fd, &n, sizeof(n)) < 0) {
+		/* EAGAIN: nothing to clear */
+	}
 }
 
 unsigned closer_queued_total(void)

@@ -54,9 +54,17 @@
  *                           HOW fds2 (with one descriptor too many), fds3
  *                           (two too many, the lingering one last), queued
  *                           (as the dirfd of an open queued behind a record
- *                           that gets the connection dropped), nested (in
- *                           flight inside a unix socket sent as with fds2);
+ *                           that gets the connection dropped), empty (as
+ *                           queued, with an empty record in between), nested
+ *                           (in flight inside a unix socket sent as with fds2);
  *                           print "sent", wait for SIGKILL
+ *   pin N M PATH            N opens of PATH on one connection, each sending
+ *                           a TCP connection as linger's (its last close
+ *                           waits, for 60 s) as its directory, our copy
+ *                           dropped; replies left unread; then M more
+ *                           connections, each with one such open, closed
+ *                           at once: print "sent K" (K opens queued in all),
+ *                           wait for SIGKILL
  *   listeners IP PORT N     N TCP binds on one connection, of IP:PORT,
  *                           IP:PORT+1...; the channels of held listeners are
  *                           kept: print "held H refused R status=ENAME" (of
@@ -69,6 +77,7 @@
 #include <linux/capability.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -857,7 +866,7 @@ static int lingering_socket(int *peer)
 	return c;
 }
 
-/* linger fds2|fds3|queued|nested PATH */
+/* linger fds2|fds3|queued|empty|nested PATH */
 static int cmd_linger(char **av)
 {
 	const char *how = av[0];
@@ -884,9 +893,12 @@ static int cmd_linger(char **av)
 
 		fds[nfds - 1] = slow;
 		n = send_raw(s, req, good_open(req, av[1], 1), fds, nfds, NULL);
-	} else if (!strcmp(how, "queued")) {
-		/* both in the queue before the broker reads the first, which ends the connection */
+	} else if (!strcmp(how, "queued") || !strcmp(how, "empty")) {
+		/* all in the queue before the broker reads the first, which ends the connection */
 		n = send(s, "bad", 3, MSG_NOSIGNAL);
+		/* an empty record reads as the end of the stream does */
+		if (n > 0 && !strcmp(how, "empty"))
+			n = send(s, "", 0, MSG_NOSIGNAL) == 0 ? 1 : -1;
 		if (n > 0)
 			n = send_raw(s, req, good_open(req, av[1], 1), &slow, 1, NULL);
 	} else {
@@ -902,6 +914,66 @@ static int cmd_linger(char **av)
 	fflush(stdout);
 	for (;;)
 		pause();
+}
+
+/* Print "sent K", then wait for SIGKILL. */
+static _Noreturn void sent_and_wait(int k)
+{
+	printf("sent %d\n", k);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+static void *close_one(void *fd)
+{
+	close((int)(intptr_t)fd);
+	return NULL;
+}
+
+/* One open on s, a lingering TCP connection its directory (see pin): sent? */
+static bool pin_one(int s, const unsigned char *req, size_t len)
+{
+	int peer, slow = lingering_socket(&peer);
+	ssize_t sent = send_raw(s, req, len, &slow, 1, NULL);
+	struct linger off = { 0 };
+	pthread_attr_t attr;
+	pthread_t t;
+
+	/* not sent (refused at once), ours is the last close: it must not wait here */
+	if (sent != (ssize_t)len)
+		setsockopt(slow, SOL_SOCKET, SO_LINGER, &off, sizeof(off));
+	/*
+	 * The broker's copy should be the last, so that its close waits for
+	 * the peer (kept, never read); if the broker closes first, ours waits
+	 * instead: on a thread of its own, not holding up the next.
+	 */
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	if (pthread_create(&t, &attr, close_one, (void *)(intptr_t)slow) != 0)
+		close(slow);
+	pthread_attr_destroy(&attr);
+	return sent == (ssize_t)len;
+}
+
+/* pin N M PATH */
+static int cmd_pin(char **av)
+{
+	int n = atoi(av[0]), m = atoi(av[1]), k = 0, s = connect_broker();
+	unsigned char req[FDB_MSG_MAX];
+	size_t len = good_open(req, av[2], 1);
+
+	fcntl(s, F_SETFL, O_NONBLOCK);
+	while (k < n && pin_one(s, req, len))
+		k++;
+	for (int i = 0; i < m; i++) {
+		int more = connect_broker();
+
+		k += pin_one(more, req, len);
+		close(more);
+	}
+	sent_and_wait(k);
 }
 
 /* noread PATH N */
@@ -921,11 +993,7 @@ static int cmd_noread(char **av)
 		if (poll(&pf, 1, REPLY_WAIT_MS) <= 0 || send(s, req, len, MSG_NOSIGNAL) < 0)
 			break;
 	}
-	printf("sent %d\n", k);
-	fflush(stdout);
-	for (;;)
-		pause();
-	return 0;
+	sent_and_wait(k);
 }
 
 /* hold PATH N */
@@ -1035,7 +1103,7 @@ int main(int argc, char **argv)
 		{ "die", 3, cmd_die },         { "stall", 1, cmd_stall },
 		{ "listeners", 3, cmd_listeners }, { "hold", 2, cmd_hold },
 		{ "noread", 2, cmd_noread },   { "linger", 2, cmd_linger },
-		{ "reopen", 2, cmd_reopen },
+		{ "reopen", 2, cmd_reopen },   { "pin", 3, cmd_pin },
 		{ "create", 1, cmd_create },   { "truncate", 1, cmd_truncate },
 		{ "ubind", 1, cmd_ubind },     { "stat", 1, cmd_stat },
 	};

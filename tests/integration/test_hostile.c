@@ -265,7 +265,8 @@ Test(hostile, every_case_repeated_on_one_broker)
  * one or two descriptors too many (beyond what the broker's control buffer
  * held before, the kernel itself dropped them in the loop's thread), queued
  * behind a record that ends the connection (whose close used to free it in
- * the loop), or in flight inside a unix socket sent along (whose close
+ * the loop), there behind an empty record too (which ended the drain as the
+ * end of the stream does), or in flight inside a unix socket sent along (whose close
  * frees it).  Each way the loop stalled for the linger time; now it goes to
  * a closer thread and the broker serves on.  The broker is stopped while
  * the client sends and lets go of its own copies, so that the broker's is
@@ -282,6 +283,7 @@ ParameterizedTestParameters(hostile, a_lingering_descriptor_does_not_stall_the_l
 		{ "fds2", "unreadable record (Protocol error)" },
 		{ "fds3", "unreadable record (Protocol error)" },
 		{ "queued", "bad record header" },
+		{ "empty", "bad record header" },
 		{ "nested", "unreadable record (Protocol error)" },
 	};
 	return cr_make_param_array(struct linger_case, lcases, sizeof(lcases) / sizeof(lcases[0]));

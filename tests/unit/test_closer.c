@@ -5,9 +5,12 @@
  * FUSE server that never answers a flush needs a mount no unit test has).
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -17,6 +20,10 @@
 #include <unistd.h>
 
 #include "sys/closer.h"
+
+/* The account of most closes here; OTHER's are another user's. */
+#define ME 1000
+#define OTHER 1001
 
 TestSuite(closer, .timeout = 30);
 
@@ -65,8 +72,8 @@ Test(closer, socket_and_fifo_close_inline)
 	cr_assert(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
 	cr_assert(pipe2(p, O_CLOEXEC) == 0);
 	errno = 1234;
-	closer_close(sv[0]);
-	closer_close(p[0]);
+	closer_close(ME, sv[0]);
+	closer_close(ME, p[0]);
 	cr_assert_eq(errno, 1234, "errno kept");
 	cr_assert(!is_open(sv[0]) && errno == EBADF, "the socket is closed on return");
 	cr_assert(!is_open(p[0]) && errno == EBADF, "the pipe is closed on return");
@@ -83,7 +90,7 @@ Test(closer, unix_socket_with_something_queued_goes_to_a_thread)
 
 	cr_assert(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
 	cr_assert(send(sv[1], "", 0, 0) == 0);
-	closer_close(sv[0]);
+	closer_close(ME, sv[0]);
 	cr_assert_eq(closer_queued_total(), 1);
 	until_closed(sv[0]);
 	close(sv[1]);
@@ -100,10 +107,10 @@ Test(closer, unix_socket_unconnected_inline_listening_to_a_thread)
 	/* an abstract name of its own (autobind: an empty one picks it) */
 	cr_assert(bind(lfd, (struct sockaddr *)&sa, sizeof(sa_family_t)) == 0);
 	cr_assert(listen(lfd, 1) == 0);
-	closer_close(loose);
+	closer_close(ME, loose);
 	cr_assert(!is_open(loose), "closed on return");
 	cr_assert_eq(closer_queued_total(), 0);
-	closer_close(lfd);
+	closer_close(ME, lfd);
 	cr_assert_eq(closer_queued_total(), 1);
 	until_closed(lfd);
 }
@@ -115,7 +122,7 @@ Test(closer, lingering_socket_goes_to_a_thread)
 
 	cr_assert(s >= 0);
 	cr_assert(setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == 0);
-	closer_close(s);
+	closer_close(ME, s);
 	cr_assert_eq(closer_queued_total(), 1);
 	until_closed(s);
 }
@@ -143,8 +150,8 @@ Test(closer, regular_file_and_directory_go_to_a_thread)
 	int f = regular_file(), d = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	cr_assert(d >= 0);
-	closer_close(f);
-	closer_close(d);
+	closer_close(ME, f);
+	closer_close(ME, d);
 	cr_assert_eq(closer_queued_total(), 2);
 	cr_assert_geq(closer_threads(), 1);
 	until_closed(f);
@@ -156,59 +163,163 @@ Test(closer, not_open_is_harmless)
 	int fd = regular_file();
 
 	close(fd);
-	closer_close(fd);
-	closer_close(-1);
+	closer_close(ME, fd);
+	closer_close(ME, -1);
 	cr_assert_eq(closer_queued_total(), 0);
 }
 
-/* The closes that wait: each reads a byte of gate, then closes. */
+/* The closes that wait: each of a descriptor marked stuck reads a byte of gate, then closes. */
 static int gate[2];
+static bool stuck[65536];
 
 static int waiting_close(int fd)
 {
 	char c;
 
-	while (read(gate[0], &c, 1) < 0 && errno == EINTR)
-		;
+	if (fd >= 0 && fd < (int)(sizeof(stuck) / sizeof(stuck[0])) && stuck[fd]) {
+		while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+			;
+		stuck[fd] = false; /* the number may be another's next */
+	}
 	return close(fd);
 }
 
+/* A regular file whose close waits for a byte of gate. */
+static int stuck_file(void)
+{
+	int fd = regular_file();
+
+	cr_assert_lt(fd, (int)(sizeof(stuck) / sizeof(stuck[0])));
+	stuck[fd] = true;
+	return fd;
+}
+
+static void gate_open(void)
+{
+	cr_assert(pipe2(gate, O_CLOEXEC) == 0);
+	closer_test_close(waiting_close);
+}
+
+/* Let n stuck closes end. */
+static void gate_pass(int n)
+{
+	static char go[4096];
+
+	cr_assert_leq(n, (int)sizeof(go));
+	memset(go, 'x', sizeof(go));
+	cr_assert(write(gate[1], go, (size_t)n) == n);
+}
+
+/*
+ * Stuck closes of many accounts: one thread for each, up to CLOSER_THREADS
+ * in all, and the caller never waits; once they end, every queued one is
+ * made too.
+ */
 Test(closer, stuck_closes_block_no_one)
 {
 	enum { N = CLOSER_THREADS + 4 };
 	int fds[N];
 	long t0;
 
-	cr_assert(pipe2(gate, O_CLOEXEC) == 0);
-	closer_test_close(waiting_close);
+	gate_open();
 	for (int i = 0; i < N; i++)
-		fds[i] = regular_file();
+		fds[i] = stuck_file();
 	t0 = now_ms();
 	for (int i = 0; i < N; i++)
-		closer_close(fds[i]);
+		closer_close((uid_t)(2000 + i / CLOSER_PER_ACCOUNT), fds[i]);
 	cr_assert_lt(now_ms() - t0, 1000, "the caller did not wait for the closes");
 	cr_assert_eq(closer_queued_total(), N);
 	cr_assert_eq(closer_threads(), CLOSER_THREADS, "a thread per stuck close, no more");
 	for (int i = 0; i < N; i++)
 		cr_assert(is_open(fds[i]), "fd %d closed though its close waits", fds[i]);
 	/* the stuck ones end: every close is made, the queued ones too */
-	cr_assert(write(gate[1], "xxxxxxxxxxxx", N) == N);
+	gate_pass(N);
 	for (int i = 0; i < N; i++)
 		until_closed(fds[i]);
 	cr_assert_eq(closer_threads(), CLOSER_THREADS);
 }
 
 /*
- * Past CLOSER_QUEUE descriptors waiting behind stuck closes the queue
- * grows: none is closed on the caller's thread (there, a flush that never
- * ends would hold the broker's loop), and every one is closed once the
- * stuck ones end.  Before, the queue's 1025th was closed inline.
+ * One account's closes that never end take CLOSER_PER_ACCOUNT threads,
+ * no more: another user's descriptors are closed meanwhile.  Before, the
+ * first account's took every thread and everyone's waited behind them.
+ */
+Test(closer, one_accounts_stuck_closes_hold_no_other_accounts)
+{
+	enum { N = CLOSER_THREADS + 4 };
+	int fds[N], theirs;
+
+	gate_open();
+	for (int i = 0; i < N; i++) {
+		fds[i] = stuck_file();
+		closer_close(ME, fds[i]);
+	}
+	cr_assert_eq(closer_threads(), CLOSER_PER_ACCOUNT, "one account's closes: its threads only");
+	theirs = regular_file();
+	closer_close(OTHER, theirs);
+	until_closed(theirs);
+	for (int i = 0; i < N; i++)
+		cr_assert(is_open(fds[i]), "fd %d closed though its close waits", fds[i]);
+	gate_pass(N);
+	for (int i = 0; i < N; i++)
+		until_closed(fds[i]);
+}
+
+/* Has fd something to read (an eventfd with a count)? */
+static bool readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+/*
+ * Past CLOSER_BACKLOG descriptors held an account is busy, another is not;
+ * once it holds half as many the eased eventfd is readable, and closer_wait
+ * returns.  Every descriptor is kept, none closed inline.
+ */
+Test(closer, an_account_holding_the_backlog_is_busy_until_it_eases)
+{
+	enum { N = CLOSER_BACKLOG };
+	int fds[N], efd = closer_eased_fd();
+
+	cr_assert_geq(efd, 0);
+	gate_open();
+	for (int i = 0; i < N - 1; i++) {
+		fds[i] = stuck_file();
+		closer_close(ME, fds[i]);
+	}
+	cr_assert_not(closer_busy(ME), "%d held: not yet", N - 1);
+	fds[N - 1] = stuck_file();
+	closer_close(ME, fds[N - 1]);
+	cr_assert(closer_busy(ME), "%d held", N);
+	cr_assert_not(closer_busy(OTHER));
+	cr_assert_not(closer_wait(ME, 50), "still busy after the wait");
+	cr_assert_not(readable(efd));
+	for (int i = 0; i < N; i++)
+		cr_assert(is_open(fds[i]));
+	/* half of them end: not busy, and told */
+	gate_pass(N / 2);
+	cr_assert(closer_wait(ME, 5000), "eased");
+	cr_assert_not(closer_busy(ME));
+	cr_assert(readable(efd), "the eased eventfd is told");
+	closer_eased_clear();
+	cr_assert_not(readable(efd));
+	gate_pass(N / 2);
+	for (int i = 0; i < N; i++)
+		until_closed(fds[i]);
+}
+
+/*
+ * Past the first room of its queue an account's queue grows: none is
+ * closed on the caller's thread (there, a flush that never ends would hold
+ * the broker's loop), and every one is closed once the stuck ones end.
+ * Before, the 1025th descriptor queued was closed inline.
  */
 Test(closer, a_full_queue_grows_and_closes_nothing_inline)
 {
-	enum { N = CLOSER_THREADS + 2 * CLOSER_QUEUE + 5 };
+	enum { N = 2 * 1024 + 5 };
 	static int fds[N];
-	static char go[N];
 	struct rlimit rl;
 	int fd;
 
@@ -218,22 +329,106 @@ Test(closer, a_full_queue_grows_and_closes_nothing_inline)
 			     (unsigned long)rl.rlim_max);
 	rl.rlim_cur = rl.rlim_max;
 	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
-	cr_assert(pipe2(gate, O_CLOEXEC) == 0);
-	closer_test_close(waiting_close);
+	gate_open();
 	fd = regular_file();
 	for (int i = 0; i < N; i++) {
 		fds[i] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 		cr_assert_geq(fds[i], 0);
+		cr_assert_lt(fds[i], (int)(sizeof(stuck) / sizeof(stuck[0])));
+		stuck[fds[i]] = true;
 	}
 	for (int i = 0; i < N; i++)
-		closer_close(fds[i]);
+		closer_close(ME, fds[i]);
 	cr_assert_eq(closer_queued_total(), N);
 	for (int i = 0; i < N; i++)
 		cr_assert(is_open(fds[i]), "fd %d (the %dth) closed, though its close waits", fds[i],
 			  i + 1);
-	memset(go, 'x', sizeof(go));
-	cr_assert(write(gate[1], go, sizeof(go)) == (ssize_t)sizeof(go));
+	gate_pass(N);
 	for (int i = 0; i < N; i++)
 		until_closed(fds[i]);
 	close(fd);
+}
+
+/* Entries of /proc/self/fd (the directory's own included). */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	cr_assert(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* A unix socket pair with a record queued in [0] (so its close may wait); [1] to *peer. */
+static int queued_socket(int *peer)
+{
+	int sv[2];
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	cr_assert_eq(send(sv[1], "x", 1, 0), 1, "a record queued: its close may wait");
+	*peer = sv[1];
+	return sv[0];
+}
+
+/* Has the socket of peer's other end gone (POLLHUP), within ms? */
+static bool hung_up(int peer, int ms)
+{
+	struct pollfd p = { .fd = peer, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1 && (p.revents & POLLHUP);
+}
+
+/*
+ * A busy account's sockets wait in flight, parked, not in the descriptor
+ * table: the caller's descriptor of each is closed at once, yet the socket
+ * lives (its peer sees no hang-up) until the account eases, when the
+ * carrier's close on a closer thread lets them go.  Before, each waited in
+ * the queue as one of the broker's descriptors.  Past CLOSER_PARKED (or a
+ * full carrier) they are queued again, and let go too.
+ */
+Test(closer, a_busy_accounts_sockets_are_parked_in_flight)
+{
+	enum { N = CLOSER_BACKLOG, P = 200, MORE = CLOSER_PARKED + 50 - P };
+	static int peers[P + MORE];
+	int fds[N], before, after, queued = 0;
+	struct rlimit rl;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = rl.rlim_max;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	gate_open();
+	for (int i = 0; i < N; i++) {
+		fds[i] = stuck_file();
+		closer_close(ME, fds[i]);
+	}
+	cr_assert(closer_busy(ME));
+	before = open_fds();
+	for (int i = 0; i < P; i++) {
+		int s = queued_socket(&peers[i]);
+
+		closer_close(ME, s);
+		cr_assert_not(is_open(s), "the %dth socket still in the table", i + 1);
+	}
+	after = open_fds();
+	cr_assert_leq(after, before + P + 2, "%d descriptors more than the peers and a carrier",
+		      after - before - P - 2);
+	for (int i = 0; i < P; i++)
+		cr_assert_not(hung_up(peers[i], 0), "the %dth parked socket is gone already", i + 1);
+	/* past CLOSER_PARKED: queued, as one of the table's each */
+	for (int i = P; i < P + MORE; i++) {
+		int s = queued_socket(&peers[i]);
+
+		closer_close(ME, s);
+		queued += is_open(s);
+	}
+	cr_assert_geq(queued, P + MORE - CLOSER_PARKED, "%d of %d queued", queued, P + MORE);
+	/* the stuck closes end: the carrier goes, and the sockets with it; the queued ones too */
+	gate_pass(N);
+	for (int i = 0; i < P + MORE; i++)
+		cr_assert(hung_up(peers[i], 5000), "the %dth socket never let go", i + 1);
+	for (int i = 0; i < N; i++)
+		until_closed(fds[i]);
 }

@@ -100,11 +100,14 @@ static void send_many(int count)
 
 static int disposed;
 
-static void count_and_close(int fd)
+static void count_and_close(void *ctx, int fd)
 {
+	(void)ctx;
 	disposed++;
 	close(fd);
 }
+
+static const struct fdpass_dispose counting = { count_and_close, NULL };
 
 /*
  * More descriptors than asked for: none returned and none left open; from
@@ -125,7 +128,7 @@ static void too_many(bool from)
 		before = open_fds();
 		disposed = 0;
 		rc = from ? fdpass_recv_from(sv[1], buf, sizeof(buf), got, FDB_FDS_MAX, &n, 0,
-					     count_and_close)
+					     &counting)
 			  : fdpass_recv(sv[1], buf, sizeof(buf), got, FDB_FDS_MAX, &n, 0);
 		cr_assert_eq(rc, -EPROTO, "%d fds", counts[i]);
 		cr_assert_eq(open_fds(), before, "%d fds: none left open", counts[i]);
@@ -154,11 +157,136 @@ Test(fdpass, drain_disposes_what_is_queued)
 	cr_assert_eq(send(sv[0], "y", 1, 0), 1);
 	before = open_fds();
 	disposed = 0;
-	fdpass_drain(sv[1], count_and_close);
+	cr_assert_eq(fdpass_drain(sv[1], 16, false, &counting), FDPASS_NONE, "nothing left");
 	cr_assert_eq(disposed, 4);
 	cr_assert_eq(open_fds(), before);
 	cr_assert_lt(send(sv[0], "z", 1, MSG_NOSIGNAL | MSG_DONTWAIT), 0);
 	cr_assert_eq(errno, EPIPE);
+}
+
+/*
+ * An empty record reads as the end of the queue does, unless each record
+ * carries credentials: before, the drain stopped there, and what followed
+ * was freed by the close.  With the peer gone, and not.
+ */
+static void drain_past_empty(bool peer_gone)
+{
+	int before;
+
+	cr_assert_eq(send(sv[0], "", 0, 0), 0);
+	cr_assert_eq(send(sv[0], "", 0, 0), 0);
+	send_many(2);
+	if (peer_gone) {
+		close(sv[0]);
+		sv[0] = -1;
+	}
+	before = open_fds();
+	disposed = 0;
+	cr_assert_eq(fdpass_drain(sv[1], 16, false, &counting), FDPASS_NONE, "nothing left");
+	cr_assert_eq(disposed, 2, "the descriptors behind the empty records");
+	cr_assert_eq(open_fds(), before);
+}
+
+Test(fdpass, drain_takes_what_follows_an_empty_record)
+{
+	drain_past_empty(false);
+}
+
+Test(fdpass, drain_takes_what_follows_an_empty_record_of_a_peer_gone)
+{
+	drain_past_empty(true);
+}
+
+/* At most max records: what is left is said, and stays queued for the next drain. */
+Test(fdpass, drain_takes_at_most_max_records)
+{
+	send_many(1);
+	send_many(1);
+	send_many(1);
+	disposed = 0;
+	cr_assert_eq(fdpass_drain(sv[1], 2, false, &counting), FDPASS_MORE, "one left");
+	cr_assert_eq(disposed, 2);
+	cr_assert_eq(fdpass_drain(sv[1], 2, false, &counting), FDPASS_NONE);
+	cr_assert_eq(disposed, 3);
+}
+
+/*
+ * A peer gone with our replies unread: the first read says ECONNRESET, and
+ * the records behind it are still taken.
+ */
+Test(fdpass, drain_reads_on_past_a_reset)
+{
+	cr_assert_eq(send(sv[1], "r", 1, 0), 1); /* a reply the peer never reads */
+	send_many(1);
+	close(sv[0]);
+	sv[0] = -1;
+	disposed = 0;
+	cr_assert_eq(fdpass_drain(sv[1], 16, false, &counting), FDPASS_NONE);
+	cr_assert_eq(disposed, 1);
+}
+
+/*
+ * Plain: records without descriptors are taken, and the first with some
+ * is left queued, its descriptors neither taken nor closed (a peek with
+ * no room for them installs none).
+ */
+Test(fdpass, a_plain_drain_stops_at_descriptors)
+{
+	int before;
+
+	cr_assert_eq(send(sv[0], "a", 1, 0), 1);
+	cr_assert_eq(send(sv[0], "", 0, 0), 0);
+	send_many(2);
+	cr_assert_eq(send(sv[0], "b", 1, 0), 1);
+	before = open_fds();
+	disposed = 0;
+	cr_assert_eq(fdpass_drain(sv[1], 16, true, &counting), FDPASS_MORE, "descriptors left");
+	cr_assert_eq(disposed, 0);
+	cr_assert_eq(open_fds(), before, "none installed by the look");
+	cr_assert_eq(fdpass_drain(sv[1], 16, true, &counting), FDPASS_MORE, "still there");
+	cr_assert_eq(fdpass_drain(sv[1], 16, false, &counting), FDPASS_NONE);
+	cr_assert_eq(disposed, 2, "taken by a drain that takes them");
+	cr_assert_eq(open_fds(), before);
+}
+
+/* Plain, with nothing but records without descriptors: emptied. */
+Test(fdpass, a_plain_drain_empties_a_queue_without_descriptors)
+{
+	cr_assert_eq(send(sv[0], "a", 1, 0), 1);
+	cr_assert_eq(send(sv[0], "", 0, 0), 0);
+	close(sv[0]);
+	sv[0] = -1;
+	cr_assert_eq(fdpass_drain(sv[1], 16, true, &counting), FDPASS_NONE);
+}
+
+/* An empty record with a descriptor reads as the end of the stream; the descriptor goes. */
+Test(fdpass, an_empty_record_carries_no_descriptor_in)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC), got[FDB_FDS_MAX], before;
+	char buf[16];
+	size_t n = 99;
+	struct iovec iov = { .iov_base = buf, .iov_len = 0 };
+	union {
+		struct cmsghdr align;
+		char b[CMSG_SPACE(sizeof(int))];
+	} cb;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cb.b,
+			    .msg_controllen = sizeof(cb.b) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	cr_assert_eq(sendmsg(sv[0], &m, 0), 0);
+	close(fd);
+	before = open_fds();
+	disposed = 0;
+	cr_assert_eq(fdpass_recv_from(sv[1], buf, sizeof(buf), got, FDB_FDS_MAX, &n, 0, &counting),
+		     0);
+	cr_assert_eq(n, 0, "no descriptor returned");
+	cr_assert_eq(disposed, 1, "the one it carried went to dispose");
+	cr_assert_eq(open_fds(), before);
 }
 
 Test(fdpass, truncated_data_closes_fd)

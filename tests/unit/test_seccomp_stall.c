@@ -439,7 +439,7 @@ Test(seccomp_stall, a_stalled_read_never_blocks_the_loop)
 		cr_skip_test("a seccomp listener is in place already (a supervisor above the tests)");
 	cr_assert_eq(s.install_err, 0, "filter_install: %s", strerror(s.install_err));
 	cr_assert_eq(nfds, 1);
-	cr_assert_eq(seccomp_attach(&t.b, listener), 0, "seccomp_attach: %m");
+	cr_assert_eq(seccomp_attach(&t.b, listener, getuid()), 0, "seccomp_attach: %m");
 	t.src.ops = &reports_ops;
 	cr_assert_eq(loop_add(&t.b, t.rep[0], &t.src, EPOLLIN), 0);
 	t.watched = true;
