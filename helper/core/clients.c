@@ -28,6 +28,16 @@
 #define ACCEPT_BURST 32
 /* Fewer clients than this at the peak leave too little behind to give back. */
 #define TRIM_MIN_PEAK 64
+/*
+ * A connection's send buffer (the kernel doubles it): room for 11 replies
+ * a client has not read yet, each with its descriptor, against 278 with
+ * the default 208 KiB.  The shim has one request at a time on a
+ * connection; a client that leaves more unread is dropped (reply_send),
+ * so each of its connections keeps at most that many of the broker's
+ * descriptors in flight, which count against the broker's own
+ * RLIMIT_NOFILE for descriptors in flight, and its replies need it.
+ */
+#define CLIENT_SNDBUF 4096
 
 static void prog_name(pid_t pid, char *out, size_t cap)
 {
@@ -404,6 +414,7 @@ int broker_adopt(struct broker *b, int fd)
 	c->fd = fd;
 	c->cred = cred;
 	c->share = share;
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ CLIENT_SNDBUF }, sizeof(int));
 	share->conns++;
 	b->shares.conns++;
 	b->nclients++;

@@ -61,7 +61,9 @@
  *   pin N M PATH            N opens of PATH on one connection, each sending
  *                           a TCP connection as linger's (its last close
  *                           waits, for 60 s) as its directory, our copy
- *                           dropped; replies left unread; then M more
+ *                           dropped, the replies that came read between
+ *                           them (so the broker keeps the connection until
+ *                           it stops reading it); then M more
  *                           connections, each with one such open, closed
  *                           at once: print "sent K" (K opens queued in all),
  *                           wait for SIGKILL
@@ -965,8 +967,15 @@ static int cmd_pin(char **av)
 	size_t len = good_open(req, av[2], 1);
 
 	fcntl(s, F_SETFL, O_NONBLOCK);
-	while (k < n && pin_one(s, req, len))
+	while (k < n && pin_one(s, req, len)) {
+		unsigned char reply[FDB_MSG_MAX];
+		int fds[FDB_FDS_MAX];
+		size_t nfds;
+
 		k++;
+		while (fdpass_recv(s, reply, sizeof(reply), fds, FDB_FDS_MAX, &nfds, MSG_DONTWAIT) > 0)
+			fdpass_close_all(fds, nfds);
+	}
 	for (int i = 0; i < m; i++) {
 		int more = connect_broker();
 
