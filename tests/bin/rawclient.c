@@ -58,12 +58,12 @@
  *                           queued, with an empty record in between), nested
  *                           (in flight inside a unix socket sent as with fds2);
  *                           print "sent", wait for SIGKILL
- *   pin N M PATH            N opens of PATH on one connection, each sending
+ *   pin N M PATH            N opens of PATH, 10 to a connection, each sending
  *                           a TCP connection as linger's (its last close
  *                           waits, for 60 s) as its directory, our copy
  *                           dropped, the replies that came read between
- *                           them (so the broker keeps the connection until
- *                           it stops reading it); then M more
+ *                           them (so the broker keeps the connections until
+ *                           it stops reading them); then M more
  *                           connections, each with one such open, closed
  *                           at once: print "sent K" (K opens queued in all),
  *                           wait for SIGKILL
@@ -89,6 +89,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -959,22 +960,43 @@ static bool pin_one(int s, const unsigned char *req, size_t len)
 	return sent == (ssize_t)len;
 }
 
-/* pin N M PATH */
+/* pin N M PATH: the N on connections of PIN_PER_CONN each */
+#define PIN_PER_CONN 10
 static int cmd_pin(char **av)
 {
-	int n = atoi(av[0]), m = atoi(av[1]), k = 0, s = connect_broker();
+	int n = atoi(av[0]), m = atoi(av[1]), k = 0, nconn = (n + PIN_PER_CONN - 1) / PIN_PER_CONN;
 	unsigned char req[FDB_MSG_MAX];
 	size_t len = good_open(req, av[2], 1);
+	struct rlimit rl;
+	int socks[64];
 
-	fcntl(s, F_SETFL, O_NONBLOCK);
-	while (k < n && pin_one(s, req, len)) {
-		unsigned char reply[FDB_MSG_MAX];
-		int fds[FDB_FDS_MAX];
-		size_t nfds;
+	/*
+	 * The kernel refuses to send descriptors (ETOOMANYREFS) once our uid
+	 * has more in flight than our RLIMIT_NOFILE: other tests of the same
+	 * uid may have some in flight too.
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (nconn > (int)(sizeof(socks) / sizeof(socks[0])))
+		return 2;
+	for (int c = 0; c < nconn; c++) {
+		socks[c] = connect_broker();
+		fcntl(socks[c], F_SETFL, O_NONBLOCK);
+	}
+	/* in turn: the broker drops a connection that leaves a dozen replies unread */
+	for (int i = 0; i < n; i++) {
+		k += pin_one(socks[i % nconn], req, len);
+		for (int c = 0; c < nconn; c++) {
+			unsigned char reply[FDB_MSG_MAX];
+			int fds[FDB_FDS_MAX];
+			size_t nfds;
 
-		k++;
-		while (fdpass_recv(s, reply, sizeof(reply), fds, FDB_FDS_MAX, &nfds, MSG_DONTWAIT) > 0)
-			fdpass_close_all(fds, nfds);
+			while (fdpass_recv(socks[c], reply, sizeof(reply), fds, FDB_FDS_MAX, &nfds,
+					   MSG_DONTWAIT) > 0)
+				fdpass_close_all(fds, nfds);
+		}
 	}
 	for (int i = 0; i < m; i++) {
 		int more = connect_broker();
