@@ -4,8 +4,8 @@
  * that each carry a TCP connection whose last close waits for its peer
  * (SO_LINGER 60 s, a peer that never reads).  Each such close holds a
  * closer thread.  The broker must take no more of them than
- * CLOSER_BACKLOG: the user's connection rests, its records waiting in its
- * own socket, rather than the broker's descriptor table filling with a
+ * CLOSER_BACKLOG: the user's connections rest, their records waiting in
+ * their own sockets, rather than the broker's descriptor table filling with a
  * queue of closes that wait behind the stuck ones.  Meanwhile another
  * user is served, and once the peers are gone everything is let go.  Then
  * the same user connects again and again, each time sending one such open
