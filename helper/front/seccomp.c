@@ -565,8 +565,12 @@ static void tree_ready(struct broker *b, struct evsrc *src, uint32_t events)
 	/* a tree that ends waits for its jobs: the quiet ones are done already */
 	if (events & (EPOLLHUP | EPOLLERR))
 		reap(b);
-	/* its calls wait in the kernel while its account's closes are stuck (core/rest.h) */
-	if ((events & EPOLLIN) && rest_if_busy(b, &t->rest, t->account)) {
+	/*
+	 * Its calls wait in the kernel while its account's closes are stuck
+	 * (core/rest.h); not the marker of a tree handed over, which takes
+	 * nothing of the target's (prove), or the tree would be disowned late.
+	 */
+	if ((events & EPOLLIN) && t->owner_task < 0 && rest_if_busy(b, &t->rest, t->account)) {
 		t->rest.resume = tree_resume;
 		loop_modify(b, t->fd, &t->src, EPOLLET);
 		return;
