@@ -23,7 +23,7 @@ policy:
 conf: policy
 audit:
 learn: policy audit
-sys: policy
+sys: policy common
 request: policy
 grant: request policy sys common
 core: request grant policy audit learn sys common

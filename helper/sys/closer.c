@@ -26,6 +26,7 @@
  * Past either, a socket is queued as any descriptor.
  */
 #include "sys/closer.h"
+#include "fdpass.h"
 #include "sys/caps.h"
 #include "sys/thread.h"
 
@@ -35,7 +36,6 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -72,6 +72,17 @@ static int (*close_fn)(int) = close;
 static unsigned held(const struct account *a)
 {
 	return a->count + a->running;
+}
+
+/* Does a (NULL: none) hold the backlog, or half of it at most (closer.h)? */
+static bool busy(const struct account *a)
+{
+	return a && held(a) >= CLOSER_BACKLOG;
+}
+
+static bool eased_enough(const struct account *a)
+{
+	return held(a) <= CLOSER_BACKLOG / 2;
 }
 
 static struct account *find(uid_t uid)
@@ -154,26 +165,6 @@ static unsigned takeable(void)
 	return n;
 }
 
-/* Send fd, one byte and its descriptor, over sock without waiting: 0, or -1 with errno. */
-static int send_fd(int sock, int fd)
-{
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} cb;
-	char byte = 0;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cb.buf,
-			      .msg_controllen = sizeof(cb.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 0;
-}
-
 /* Seal a's carrier, if any (see the top): to its queue, for one of its threads to close. */
 static void seal(struct account *a)
 {
@@ -199,8 +190,8 @@ static int park(struct account *a, int fd)
 			return -1;
 		}
 	}
-	/* EAGAIN: full (its send buffer); ETOOMANYREFS: this one is nested too deep */
-	if (send_fd(a->park[0], fd) < 0)
+	/* -EAGAIN: full (its send buffer); -ETOOMANYREFS: this one is nested too deep */
+	if (fdpass_send(a->park[0], "", 1, &fd, 1, MSG_DONTWAIT) < 0)
 		return -1;
 	close(fd);
 	a->parked++;
@@ -215,9 +206,9 @@ static int park(struct account *a, int fd)
  */
 static void settle(struct account *a)
 {
-	if (held(a) <= CLOSER_BACKLOG / 2)
+	if (eased_enough(a))
 		seal(a);
-	if (a->told && held(a) <= CLOSER_BACKLOG / 2) {
+	if (a->told && eased_enough(a)) {
 		uint64_t one = 1;
 
 		a->told = false;
@@ -388,7 +379,7 @@ void closer_close(uid_t account, int fd)
 	}
 	pthread_mutex_lock(&mu);
 	a = account_of(account);
-	if (a && sock && held(a) >= CLOSER_BACKLOG && park(a, fd) == 0) {
+	if (sock && busy(a) && park(a, fd) == 0) {
 		pthread_mutex_unlock(&mu);
 		errno = saved;
 		return;
@@ -429,44 +420,36 @@ void closer_dispose(void *account, int fd)
 bool closer_busy(uid_t account)
 {
 	struct account *a;
-	bool busy;
+	bool is;
 
 	pthread_mutex_lock(&mu);
 	a = find(account);
-	busy = a && held(a) >= CLOSER_BACKLOG;
-	if (busy)
+	is = busy(a);
+	if (is)
 		a->told = true;
 	pthread_mutex_unlock(&mu);
-	return busy;
+	return is;
 }
 
 bool closer_wait(uid_t account, int timeout_ms)
 {
-	struct timespec until;
+	struct timespec until = thread_deadline(timeout_ms);
 	struct account *a;
 	unsigned long gen;
-	bool busy;
+	bool is;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
 	pthread_mutex_lock(&mu);
 	gen = wake_gen;
 	/* found anew after each wait: the accounts move as they come and go */
-	while ((busy = (a = find(account)) && held(a) >= CLOSER_BACKLOG) && gen == wake_gen) {
+	while ((is = busy(a = find(account))) && gen == wake_gen) {
 		a->told = true;
 		if (pthread_cond_clockwait(&eased, &mu, CLOCK_MONOTONIC, &until) == ETIMEDOUT) {
-			a = find(account);
-			busy = a && held(a) >= CLOSER_BACKLOG;
+			is = busy(find(account));
 			break;
 		}
 	}
 	pthread_mutex_unlock(&mu);
-	return !busy;
+	return !is;
 }
 
 void closer_wait_end(void)

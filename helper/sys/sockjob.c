@@ -163,10 +163,7 @@ int sockjob_run(struct sockjob *j)
 		pthread_mutex_unlock(&mu);
 		return rc;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_nsec += (long)(SOCKJOB_MS % 1000) * 1000000L;
-	deadline.tv_sec += SOCKJOB_MS / 1000 + deadline.tv_nsec / 1000000000L;
-	deadline.tv_nsec %= 1000000000L;
+	deadline = thread_deadline(SOCKJOB_MS);
 	while (!j->finished && rc != ETIMEDOUT)
 		rc = pthread_cond_timedwait(&finished_cv, &mu, &deadline);
 	if (j->finished) {

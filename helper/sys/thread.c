@@ -34,3 +34,17 @@ int thread_joinable(pthread_t *t, size_t stack, void *(*fn)(void *), void *arg)
 {
 	return start(t, false, stack, fn, arg);
 }
+
+struct timespec thread_deadline(long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}

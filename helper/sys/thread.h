@@ -8,10 +8,13 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <time.h>
 
 /* fn(arg) on a new detached thread: 0, or pthread_create's errno. */
 int thread_detached(void *(*fn)(void *), void *arg);
 /* The same, joinable (*t), with a stack of stack bytes (0: the default). */
 int thread_joinable(pthread_t *t, size_t stack, void *(*fn)(void *), void *arg);
+/* CLOCK_MONOTONIC ms milliseconds from now: a deadline for a timed wait on that clock. */
+struct timespec thread_deadline(long ms);
 
 #endif
