@@ -222,8 +222,7 @@ static void client_ready(struct broker *b, struct evsrc *src, uint32_t events)
 	(void)events;
 	if (c->rest.resting)
 		return; /* a hang-up, reported once: seen when it resumes */
-	if (rest_if_busy(b, &c->rest, client_account(c))) {
-		c->rest.resume = client_resume;
+	if (rest_if_busy(b, &c->rest, client_account(c), client_resume)) {
 		loop_modify(b, c->fd, &c->src, EPOLLET);
 		return;
 	}

@@ -448,12 +448,12 @@ static void channel_event(struct broker *b, struct evsrc *src, uint32_t events)
 {
 	struct channel *ch = (struct channel *)src;
 	struct listener *l = ch->l;
+	/* nothing is read from it while it rests (rest.h) */
+	bool readable = (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !ch->rest.resting;
 
-	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !ch->rest.resting &&
-	    rest_if_busy(b, &ch->rest, ch->share->uid)) {
-		ch->rest.resume = channel_resume;
+	if (readable && rest_if_busy(b, &ch->rest, ch->share->uid, channel_resume)) {
 		channel_arm(b, ch);
-	} else if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !ch->rest.resting) {
+	} else if (readable) {
 		uid_t account = ch->share->uid;
 		const struct fdpass_dispose to_closer = { closer_dispose, &account };
 		char buf[64];

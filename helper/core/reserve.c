@@ -4,7 +4,7 @@
 #include "core/reserve.h"
 #include "core/broker.h"
 #include "core/loop.h"
-#include "fdpass.h"
+#include "core/rest.h"
 #include "sys/closer.h"
 #include "sys/subids.h"
 
@@ -70,20 +70,19 @@ void reserve_accepted(struct broker *b)
 /*
  * Close a connection taken only to be refused, with no descriptor to
  * spare.  A unix client's (of the broker's socket) may hold descriptors
- * in flight, whose release may wait: its records without any are taken
- * (a request by name, as a shim's first is), and it is closed here if
- * that empties it, so the spare slot is free again at once; else
- * closer_close, for its uid, frees them on a closer thread (no descriptor
- * is needed for that).  A TCP client's (of a held listener) loses the
- * linger it took from the listener.
+ * in flight, whose release may wait: rest_let_go_plain takes only its
+ * records without any (a request by name, as a shim's first is) and
+ * closes it here if that empties it, so the spare slot is free again at
+ * once; else its close goes to a closer thread, for its uid (no
+ * descriptor is needed for that).  A TCP client's (of a held listener)
+ * loses the linger it took from the listener.
  */
 static void refuse(int fd)
 {
-	struct ucred cred = { .uid = (uid_t)-1 };
+	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	int domain = -1;
 	socklen_t dlen = sizeof(domain);
-	const struct fdpass_dispose to_closer = { closer_dispose, &cred.uid };
 
 	getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &dlen);
 	if (domain != AF_UNIX) {
@@ -91,14 +90,8 @@ static void refuse(int fd)
 		return;
 	}
 	/* a subordinate uid's are its owner's (sys/subids.h), as for its connections */
-	cred.uid = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ? (uid_t)-1
-									   : subids_account(cred.uid);
-	if (fdpass_drain(fd, FDPASS_DRAIN_MAX, true, &to_closer) == FDPASS_NONE) {
-		close(fd);
-	} else {
-		shutdown(fd, SHUT_RDWR); /* the client sees its connection end now */
-		closer_close(cred.uid, fd);
-	}
+	rest_let_go_plain(getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0
+				  ? (uid_t)-1 : subids_account(cred.uid), fd);
 }
 
 /*

@@ -7,6 +7,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* Close sock, drained as left says: here if empty, else on a closer thread (rest.h). */
+static void let_go(uid_t account, int sock, enum fdpass_left left)
+{
+	if (left == FDPASS_NONE) {
+		close(sock);
+		return;
+	}
+	/*
+	 * Busy, or the socket would not say: parked or queued (sys/closer.h),
+	 * shut both ways now, so that the program sees its connection end.
+	 */
+	shutdown(sock, SHUT_RDWR);
+	closer_close(account, sock);
+}
+
 static void unlink_rest(struct broker *b, struct rest *r)
 {
 	if (r->prev)
@@ -49,13 +64,15 @@ int rest_init(struct broker *b)
 	return loop_add(b, fd, &b->eased_src, EPOLLIN);
 }
 
-bool rest_if_busy(struct broker *b, struct rest *r, uid_t account)
+bool rest_if_busy(struct broker *b, struct rest *r, uid_t account,
+		  void (*resume)(struct broker *b, struct rest *r))
 {
 	if (r->resting)
 		return true;
 	if (!closer_busy(account))
 		return false;
 	r->account = account;
+	r->resume = resume;
 	r->resting = true;
 	r->prev = NULL;
 	r->next = b->resting;
@@ -80,15 +97,14 @@ void rest_let_go(uid_t account, int sock)
 		left = fdpass_drain(sock, 1, false, &to_closer);
 	/* busy: what carries no descriptor is still taken, so only a socket with some goes on */
 	if (left == FDPASS_MORE)
-		left = fdpass_drain(sock, FDPASS_DRAIN_MAX, true, &to_closer);
-	if (left == FDPASS_NONE) {
-		close(sock);
-		return;
-	}
-	/*
-	 * Busy, or the socket would not say: parked or queued (sys/closer.h),
-	 * shut both ways now, so that the program sees its connection end.
-	 */
-	shutdown(sock, SHUT_RDWR);
-	closer_close(account, sock);
+		rest_let_go_plain(account, sock);
+	else
+		let_go(account, sock, left);
+}
+
+void rest_let_go_plain(uid_t account, int sock)
+{
+	const struct fdpass_dispose to_closer = { closer_dispose, &account };
+
+	let_go(account, sock, fdpass_drain(sock, FDPASS_DRAIN_MAX, true, &to_closer));
 }

@@ -27,7 +27,7 @@ struct broker;
 struct rest {
 	bool resting;
 	uid_t account;
-	/* the account has eased: watch the source for input again */
+	/* rest_if_busy's: the account has eased, watch the source for input again */
 	void (*resume)(struct broker *b, struct rest *r);
 	struct rest *prev, *next; /* rest.c's: b->resting while resting */
 };
@@ -35,10 +35,11 @@ struct rest {
 /* Watch the closer's eventfd (broker_init): 0, or -1 with errno. */
 int rest_init(struct broker *b);
 /*
- * Is account busy?  Then r rests (resume set by the caller): the caller
- * stops watching its source for input now.
+ * Is account busy (or r resting already)?  Then r rests until resume is
+ * called: the caller stops watching its source for input now.
  */
-bool rest_if_busy(struct broker *b, struct rest *r, uid_t account);
+bool rest_if_busy(struct broker *b, struct rest *r, uid_t account,
+		  void (*resume)(struct broker *b, struct rest *r));
 /* A source that goes away: no resume for it (nothing if it does not rest). */
 void rest_cancel(struct broker *b, struct rest *r);
 
@@ -51,5 +52,11 @@ void rest_cancel(struct broker *b, struct rest *r);
  * closer thread frees what is left there.
  */
 void rest_let_go(uid_t account, int sock);
+/*
+ * The same, taking only records without descriptors from the start: for
+ * a connection the broker has no descriptor to spare for (core/reserve.h),
+ * or whose account is busy.
+ */
+void rest_let_go_plain(uid_t account, int sock);
 
 #endif

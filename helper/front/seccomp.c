@@ -570,8 +570,8 @@ static void tree_ready(struct broker *b, struct evsrc *src, uint32_t events)
 	 * (core/rest.h); not the marker of a tree handed over, which takes
 	 * nothing of the target's (prove), or the tree would be disowned late.
 	 */
-	if ((events & EPOLLIN) && t->owner_task < 0 && rest_if_busy(b, &t->rest, t->account)) {
-		t->rest.resume = tree_resume;
+	if ((events & EPOLLIN) && t->owner_task < 0 &&
+	    rest_if_busy(b, &t->rest, t->account, tree_resume)) {
 		loop_modify(b, t->fd, &t->src, EPOLLET);
 		return;
 	}
