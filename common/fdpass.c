@@ -187,6 +187,19 @@ ssize_t fdpass_recv_from(int sock, void *buf, size_t cap, int *fds, size_t maxfd
 }
 
 /*
+ * recvmsg without waiting, read again past what says nothing of the queue:
+ * ECONNRESET (a peer gone with our replies unread, said once), EINTR.
+ */
+static ssize_t recv_now(int sock, struct msghdr *msg, int flags)
+{
+	ssize_t n = recvmsg(sock, msg, flags | MSG_DONTWAIT);
+
+	for (int i = 0; i < 2 && n < 0 && (errno == ECONNRESET || errno == EINTR); i++)
+		n = recvmsg(sock, msg, flags | MSG_DONTWAIT);
+	return n;
+}
+
+/*
  * Does the next record of sock carry descriptors?  Peeked with room for
  * the credentials only: descriptors would not fit (MSG_CTRUNC), and a
  * peek installs none then, nor frees any (the kernel drops its own extra
@@ -202,10 +215,8 @@ static int next_has_fds(int sock)
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cb.buf,
 			      .msg_controllen = sizeof(cb.buf) };
-	ssize_t n = recvmsg(sock, &msg, MSG_PEEK | MSG_DONTWAIT);
+	ssize_t n = recv_now(sock, &msg, MSG_PEEK);
 
-	if (n < 0 && errno == ECONNRESET) /* a peer gone with our replies unread, said once */
-		n = recvmsg(sock, &msg, MSG_PEEK | MSG_DONTWAIT);
 	if (n < 0)
 		return errno == EAGAIN ? 0 : -1;
 	return (msg.msg_flags & MSG_CTRUNC) ? 1 : 0;
@@ -216,7 +227,7 @@ enum fdpass_left fdpass_drain(int sock, size_t max, bool plain,
 {
 	union cmsg_all cb;
 	char byte;
-	int saved = errno, on = 1, retries = 0;
+	int saved = errno, on = 1;
 	/* without credentials on each record, an empty one reads as the end of the queue */
 	bool told = setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == 0;
 	enum fdpass_left left = FDPASS_MORE;
@@ -235,7 +246,7 @@ enum fdpass_left fdpass_drain(int sock, size_t max, bool plain,
 		};
 		size_t count;
 		int has = plain ? next_has_fds(sock) : 0;
-		ssize_t n = has ? -1 : recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		ssize_t n = has ? -1 : recv_now(sock, &msg, MSG_CMSG_CLOEXEC);
 
 		if (has > 0)
 			break; /* plain: left where it is, FDPASS_MORE */
@@ -243,8 +254,6 @@ enum fdpass_left fdpass_drain(int sock, size_t max, bool plain,
 			left = FDPASS_UNSURE;
 		else if (n < 0 && errno == EAGAIN)
 			left = FDPASS_NONE;
-		else if (n < 0 && (errno == EINTR || errno == ECONNRESET) && retries++ < 2)
-			i--; /* ECONNRESET: a peer gone with our replies unread, said once */
 		else if (n < 0)
 			left = FDPASS_UNSURE;
 		else if (n == 0 && msg.msg_controllen == 0)
